@@ -1,0 +1,328 @@
+"""Journeys between home zones and providers: road distance, travel time, transport cost.
+
+Road distance is the WGS84 geodesic scaled by a circuity factor; travel time assumes a
+constant road speed; transport cost is a fixed cost plus a per-km cost for the return
+trips made in a year (every school day for day places, far fewer for residential ones).
+A travel matrix supplied by the local authority may override any of these per pair.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+
+__all__ = [
+    "Journeys",
+    "TravelParameters",
+    "bng_to_wgs84",
+    "geodesic_km",
+    "journeys",
+    "pair_journeys",
+]
+
+ArrayLike = npt.ArrayLike
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+# Pairs per block when filling a dense matrix: bounds the four coordinate temporaries
+# Geod.inv needs to ~32 MB however large the matrix is.
+_BLOCK_PAIRS = 1 << 20
+
+_OVERRIDE_VALUE_COLUMNS = ("minutes", "distance_km", "annual_transport_cost")
+
+
+@functools.cache
+def _bng_transformer() -> pyproj.Transformer:
+    # Built once: constructing a Transformer queries proj.db and costs milliseconds.
+    # PROJ picks the best operation it has: the OSTN15 grid when installed, otherwise the
+    # 7-parameter Helmert "OSGB36 to WGS 84 (6)" (~2 m), ample for journey distances.
+    return pyproj.Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def bng_to_wgs84(easting: ArrayLike, northing: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Convert British National Grid (EPSG:27700) metres to WGS84 degrees.
+
+    Parameters
+    ----------
+    easting, northing : array_like
+        Metres; broadcast against each other. NaN marks a missing location.
+
+    Returns
+    -------
+    latitude, longitude : numpy.ndarray
+        Degrees, in the broadcast shape; NaN where the input is NaN or not convertible.
+    """
+    e, n = np.broadcast_arrays(
+        np.asarray(easting, dtype=np.float64), np.asarray(northing, dtype=np.float64)
+    )
+    shape = e.shape
+    lon, lat = _bng_transformer().transform(e.ravel(), n.ravel())
+    lat = np.asarray(lat, dtype=np.float64).reshape(shape)
+    lon = np.asarray(lon, dtype=np.float64).reshape(shape)
+    # PROJ signals failure (including a NaN in either coordinate) with inf, not NaN.
+    bad = ~(np.isfinite(lat) & np.isfinite(lon))
+    lat[bad] = np.nan
+    lon[bad] = np.nan
+    return lat, lon
+
+
+def geodesic_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> np.ndarray:
+    """Geodesic distance on the WGS84 ellipsoid, in km (Karney's algorithm).
+
+    Parameters
+    ----------
+    lat1, lon1, lat2, lon2 : array_like
+        Degrees; broadcast against each other like numpy operands.
+
+    Returns
+    -------
+    numpy.ndarray
+        Kilometres in the broadcast shape; NaN where any input is NaN.
+    """
+    arrays = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in (lon1, lat1, lon2, lat2))
+    )
+    shape = arrays[0].shape
+    # Fresh contiguous copies: inplace=True overwrites them with the results, which
+    # spares three output allocations but must never touch the caller's arrays.
+    lons1, lats1, lons2, lats2 = (np.array(a, dtype=np.float64, order="C").ravel() for a in arrays)
+    _GEOD.inv(lons1, lats1, lons2, lats2, inplace=True)
+    dist = lons2  # inv wrote the distances (m) here
+    dist *= 1e-3
+    return dist.reshape(shape)
+
+
+@dataclass(frozen=True)
+class TravelParameters:
+    """Assumptions turning straight-line geodesics into road journeys and costs."""
+
+    road_circuity: float = 1.3
+    road_speed_kmh: float = 30.0
+    transport_base_cost: float = 1500.0
+    transport_cost_per_km: float = 1.5
+    school_days: int = 190
+    residential_trips_per_year: int = 38
+
+    def __post_init__(self) -> None:
+        # Zero speed would turn every journey into inf minutes rather than an error.
+        if not self.road_speed_kmh > 0:
+            raise ValueError(f"road_speed_kmh must be > 0, got {self.road_speed_kmh}")
+        if not self.road_circuity > 0:
+            raise ValueError(f"road_circuity must be > 0, got {self.road_circuity}")
+        for name in (
+            "transport_base_cost",
+            "transport_cost_per_km",
+            "school_days",
+            "residential_trips_per_year",
+        ):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+
+# eq=False: the generated __eq__/__hash__ would compare/hash arrays and fail.
+@dataclass(frozen=True, eq=False)
+class Journeys:
+    """Road distance, journey time and transport cost, aligned elementwise.
+
+    Attributes
+    ----------
+    distance_km : numpy.ndarray
+        Road km, shape (n_zones, n_providers), or (n_pairs,) from `pair_journeys`.
+    minutes : numpy.ndarray
+        One-way journey minutes, same shape.
+    transport_cost : numpy.ndarray
+        Annual transport cost, £ per pupil per year, same shape.
+    """
+
+    distance_km: np.ndarray
+    minutes: np.ndarray
+    transport_cost: np.ndarray
+
+
+# --- The formulas: the single implementation shared by journeys and pair_journeys. ---
+
+
+def _to_road_km(geodesic: np.ndarray, params: TravelParameters) -> np.ndarray:
+    """Scale geodesic km to road km, in place."""
+    geodesic *= params.road_circuity
+    return geodesic
+
+
+def _trips_per_year(residential: np.ndarray, params: TravelParameters) -> np.ndarray:
+    return np.where(
+        residential, float(params.residential_trips_per_year), float(params.school_days)
+    )
+
+
+def _from_road_km(road_km: np.ndarray, trips: np.ndarray, params: TravelParameters) -> Journeys:
+    """Minutes and transport cost from road km; ``trips`` broadcasts against ``road_km``."""
+    minutes = np.multiply(road_km, 60.0 / params.road_speed_kmh)
+    # Each trip is a return journey, hence the 2.
+    cost = np.multiply(road_km, 2.0 * params.transport_cost_per_km * trips)
+    cost += params.transport_base_cost
+    return Journeys(distance_km=road_km, minutes=minutes, transport_cost=cost)
+
+
+def _as_float_1d(values: ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    return arr
+
+
+def _as_bool_1d(values: ArrayLike, n: int, name: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
+    if arr.dtype.kind == "b":
+        return arr
+    # A plain bool cast would turn NaN (a missing flag) into True.
+    if arr.dtype.kind in "iuf" and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool)
+    raise ValueError(f"{name} must hold booleans (or 0/1), got dtype {arr.dtype}")
+
+
+def pair_journeys(
+    zone_lat: ArrayLike,
+    zone_lon: ArrayLike,
+    provider_lat: ArrayLike,
+    provider_lon: ArrayLike,
+    residential: ArrayLike,
+    params: TravelParameters,
+) -> Journeys:
+    """Journeys for aligned pairs: element i joins zone i to provider i.
+
+    Parameters
+    ----------
+    zone_lat, zone_lon, provider_lat, provider_lon : array_like
+        WGS84 degrees, 1-D, one element per pair; NaN marks a missing location.
+    residential : array_like of bool
+        Per pair: whether the provider is residential.
+    params : TravelParameters
+
+    Returns
+    -------
+    Journeys
+        1-D arrays, one element per pair; NaN where a location is missing.
+    """
+    zlat = _as_float_1d(zone_lat, "zone_lat")
+    arrays = [zlat] + [
+        _as_float_1d(a, name)
+        for a, name in (
+            (zone_lon, "zone_lon"),
+            (provider_lat, "provider_lat"),
+            (provider_lon, "provider_lon"),
+        )
+    ]
+    if any(a.shape != zlat.shape for a in arrays):
+        raise ValueError("pair coordinate arrays must all have the same length")
+    res = _as_bool_1d(residential, zlat.shape[0], "residential")
+    road_km = _to_road_km(geodesic_km(*arrays), params)
+    return _from_road_km(road_km, _trips_per_year(res, params), params)
+
+
+def _override_positions(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
+    if column not in frame.columns:
+        raise ValueError(f"overrides is missing column {column!r}")
+    raw = frame[column].to_numpy()
+    if raw.dtype.kind in "iu":
+        pos = raw.astype(np.intp)
+    else:
+        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        if not np.all(np.isfinite(values) & (values == np.round(values))):
+            raise ValueError(f"overrides[{column!r}] must hold integer positions")
+        pos = values.astype(np.intp)
+    # Negative positions would silently index from the end.
+    if pos.size and (pos.min() < 0 or pos.max() >= n):
+        raise ValueError(f"overrides[{column!r}] out of range [0, {n})")
+    return pos
+
+
+def _override_values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    # No errors="coerce": unparseable text must fail, not quietly read as "not given".
+    return pd.to_numeric(frame[column]).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def journeys(
+    zone_lat: ArrayLike,
+    zone_lon: ArrayLike,
+    provider_lat: ArrayLike,
+    provider_lon: ArrayLike,
+    residential: ArrayLike,
+    params: TravelParameters,
+    overrides: pd.DataFrame | None = None,
+) -> Journeys:
+    """Dense zone × provider journeys, with optional travel-matrix overrides.
+
+    Parameters
+    ----------
+    zone_lat, zone_lon : array_like
+        WGS84 degrees per zone, 1-D; NaN marks a missing location.
+    provider_lat, provider_lon : array_like
+        WGS84 degrees per provider, 1-D; NaN marks a missing location.
+    residential : array_like of bool
+        Per provider: residential (``residential_trips_per_year``) or day
+        (``school_days``) placements.
+    params : TravelParameters
+    overrides : pandas.DataFrame, optional
+        Columns ``zone_row``, ``provider_row`` (integer positions, each pair at most
+        once) and any of ``minutes``, ``distance_km``, ``annual_transport_cost``
+        (NaN = not given). A given distance also drives the pair's minutes and cost
+        unless those are given too.
+
+    Returns
+    -------
+    Journeys
+        Arrays of shape (n_zones, n_providers); NaN where a quantity is neither
+        given nor computable (a location is missing).
+    """
+    zlat = _as_float_1d(zone_lat, "zone_lat")
+    zlon = _as_float_1d(zone_lon, "zone_lon")
+    plat = _as_float_1d(provider_lat, "provider_lat")
+    plon = _as_float_1d(provider_lon, "provider_lon")
+    if zlat.shape != zlon.shape:
+        raise ValueError("zone_lat and zone_lon must have the same length")
+    if plat.shape != plon.shape:
+        raise ValueError("provider_lat and provider_lon must have the same length")
+    n_zones, n_providers = zlat.shape[0], plat.shape[0]
+    res = _as_bool_1d(residential, n_providers, "residential")
+
+    road_km = np.empty((n_zones, n_providers), dtype=np.float64)
+    block = max(1, _BLOCK_PAIRS // max(n_providers, 1))
+    for start in range(0, n_zones, block):
+        stop = min(start + block, n_zones)
+        road_km[start:stop] = geodesic_km(
+            zlat[start:stop, None], zlon[start:stop, None], plat[None, :], plon[None, :]
+        )
+    _to_road_km(road_km, params)
+
+    if overrides is None or len(overrides) == 0:
+        return _from_road_km(road_km, _trips_per_year(res, params)[None, :], params)
+
+    zi = _override_positions(overrides, "zone_row", n_zones)
+    pi = _override_positions(overrides, "provider_row", n_providers)
+    flat = zi * n_providers + pi
+    if np.unique(flat).size != flat.size:
+        raise ValueError("overrides gives some (zone_row, provider_row) pair more than once")
+    given = {c: _override_values(overrides, c) for c in _OVERRIDE_VALUE_COLUMNS}
+
+    # Distance first: minutes and cost are derived from it.
+    has = ~np.isnan(given["distance_km"])
+    road_km[zi[has], pi[has]] = given["distance_km"][has]
+    out = _from_road_km(road_km, _trips_per_year(res, params)[None, :], params)
+    for column, target in (
+        ("minutes", out.minutes),
+        ("annual_transport_cost", out.transport_cost),
+    ):
+        has = ~np.isnan(given[column])
+        target[zi[has], pi[has]] = given[column][has]
+    return out

@@ -1,0 +1,61 @@
+"""Problems found in the inputs: errors that stop a run, warnings that don't.
+
+Every problem names where it is (a sheet and cell, or a sheet and row) and what was
+expected, so a planner can fix the workbook without reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    level: str  # "error" | "warning"
+    where: str  # "Providers!F12", "Demand row 7", "workbook"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level.upper()} {self.where}: {self.message}"
+
+
+@dataclass
+class Problems:
+    """Collects every problem in one pass, so the planner sees them all at once."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, where: str, message: str) -> None:
+        self.items.append(Problem("error", where, message))
+
+    def warn(self, where: str, message: str) -> None:
+        self.items.append(Problem("warning", where, message))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.level == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise InputError(self.items)
+
+
+class InputError(Exception):
+    """The workbook is wrong. Carries every problem found (errors and warnings)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.level == "error"]
+        super().__init__(f"{len(errors)} error(s) in the inputs:\n" + "\n".join(map(str, errors)))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+class SolveError(Exception):
+    """The model is infeasible or the solver failed (exit code 3)."""

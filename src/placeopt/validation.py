@@ -1,0 +1,339 @@
+"""Checks across tables, run after reading and again after a scenario changes the inputs.
+
+Each check is a small function that records located problems; together they also put
+values into canonical form (need codes in the Needs sheet's case, `all` expanded,
+British National Grid locations converted to latitude/longitude), so everything
+downstream can compare values directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cells import ALL, match_choice
+from .geography import bng_to_wgs84
+from .inputs import Inputs
+from .problems import Problems
+from .schema import NEW_SITE_COLUMNS, NEW_SITE_REQUIRED, PHASES, PROVIDER_TYPES, SHEET_BY_NAME
+
+Check = Callable[[Inputs, Problems], None]
+
+
+def validate(inputs: Inputs, problems: Problems) -> None:
+    """Run every check; problems are recorded, never raised here."""
+    for check in CHECKS:
+        check(inputs, problems)
+
+
+def _where(inputs: Inputs, sheet: str, column: str | None, row: Any) -> str:
+    return inputs.source.cell(sheet, column, None if row is None else int(row))
+
+
+def _tables(inputs: Inputs, *sheets: str) -> Iterable[tuple[str, pd.DataFrame]]:
+    for sheet in sheets:
+        table = inputs.tables.get(sheet)
+        if table is not None and not table.empty:
+            yield sheet, table
+
+
+def check_unique_keys(inputs: Inputs, problems: Problems) -> None:
+    for sheet in SHEET_BY_NAME.values():
+        table = inputs.tables.get(sheet.name)
+        if table is None or table.empty or not sheet.key or sheet.name == "Demand":
+            continue
+        _report_duplicates(inputs, problems, sheet.name, table, list(sheet.key))
+    demand = inputs.tables.get("Demand")
+    if demand is not None and not demand.empty:
+        _report_duplicates(inputs, problems, "Demand", demand,
+                           ["zone_id", "need", "phase", "provision", "year"])
+
+
+def _report_duplicates(inputs: Inputs, problems: Problems, sheet: str, table: pd.DataFrame,
+                       key: list[str]) -> None:
+    folded = table[key].map(lambda v: v.lower() if isinstance(v, str) else v)
+    repeated = folded.duplicated(keep=False) & table[key].notna().all(axis=1)
+    if not repeated.any():
+        return
+    first_rows: dict[tuple, int] = {}
+    for row, values in zip(table.loc[repeated, "_row"], folded.loc[repeated].itertuples(
+            index=False, name=None), strict=True):
+        if values in first_rows and first_rows[values] != row:
+            shown = ", ".join(f"{k}={v}" for k, v in zip(key, values, strict=True))
+            problems.error(_where(inputs, sheet, key[0], row),
+                           f"duplicate of row {first_rows[values]} ({shown}); each must be unique")
+        first_rows.setdefault(values, row)
+
+
+def check_needs_and_levels(inputs: Inputs, problems: Problems) -> None:
+    """Suitability types are provider types; `all` means every type."""
+    table = inputs.tables.get("Suitability")
+    if table is None:
+        return
+    canonical = []
+    for row, types in zip(table["_row"], table["types"], strict=True):
+        if types == ALL or types is None:
+            canonical.append(PROVIDER_TYPES)
+            continue
+        found = []
+        for item in types:
+            match = match_choice(item, PROVIDER_TYPES)
+            if match is None:
+                problems.error(_where(inputs, "Suitability", "types", row),
+                               f"unknown provider type {item!r}; expected "
+                               + ", ".join(PROVIDER_TYPES))
+            else:
+                found.append(match)
+        canonical.append(tuple(found))
+    table["types"] = canonical
+    table["provision"] = table["provision"].str.lower()
+
+
+def _canonical_needs(inputs: Inputs) -> dict[str, str]:
+    return {code.lower(): code for code in inputs.needs}
+
+
+def _check_codes(inputs: Inputs, problems: Problems, sheet: str, column: str,
+                 known: dict[str, str], what: str, blank_ok: bool = False) -> None:
+    """Replace each code by its canonical spelling; report the unknown ones."""
+    table = inputs.tables.get(sheet)
+    if table is None or table.empty:
+        return
+    result = []
+    for row, value in zip(table["_row"], table[column], strict=True):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            if not blank_ok:
+                problems.error(_where(inputs, sheet, column, row), f"{column} is missing")
+            result.append(None)
+            continue
+        match = known.get(str(value).lower())
+        if match is None:
+            problems.error(_where(inputs, sheet, column, row), f"unknown {what} {value!r}; "
+                           f"expected one of {_listing(known.values())}")
+        result.append(match if match is not None else value)
+    table[column] = pd.Series(result, index=table.index, dtype=object)
+
+
+def _check_lists(inputs: Inputs, problems: Problems, sheet: str, column: str,
+                 known: dict[str, str], what: str) -> None:
+    table = inputs.tables.get(sheet)
+    if table is None or table.empty:
+        return
+    result = []
+    for row, items in zip(table["_row"], table[column], strict=True):
+        if items == ALL or items is None:
+            result.append(ALL)
+            continue
+        found = []
+        for item in items:
+            match = known.get(item.lower())
+            if match is None:
+                problems.error(_where(inputs, sheet, column, row), f"unknown {what} {item!r}; "
+                               f"expected {_listing(known.values())} or all")
+            else:
+                found.append(match)
+        result.append(tuple(found))
+    table[column] = pd.Series(result, index=table.index, dtype=object)
+
+
+def _listing(values: Iterable[str], limit: int = 15) -> str:
+    values = list(values)
+    shown = ", ".join(values[:limit])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def check_references(inputs: Inputs, problems: Problems) -> None:
+    """Zones, needs, provision levels and providers named anywhere must exist."""
+    needs = _canonical_needs(inputs)
+    phases = {p.lower(): p for p in PHASES}
+    levels = {level.lower(): level for level in inputs.suitability}
+    zones = _ids(inputs, "Zones", "zone_id")
+    providers = _ids(inputs, "Providers", "provider_id")
+    new_sites = {}
+    options = inputs.tables.get("Expansions")
+    if options is not None and not options.empty:
+        is_new = options["provider_id"].isna()
+        new_sites = {str(i).lower(): i for i in options.loc[is_new, "option_id"]}
+    for sheet in ("Demand", "CurrentPlacements"):
+        _check_codes(inputs, problems, sheet, "zone_id", zones, "zone")
+        _check_codes(inputs, problems, sheet, "need", needs, "need")
+        _check_codes(inputs, problems, sheet, "provision", levels, "provision level")
+    _check_codes(inputs, problems, "CurrentPlacements", "provider_id", providers, "provider")
+    _check_codes(inputs, problems, "CapacityLimits", "provider_id", providers, "provider")
+    _check_codes(inputs, problems, "CapacityLimits", "need", needs, "need", blank_ok=True)
+    _check_codes(inputs, problems, "Expansions", "provider_id", providers, "provider",
+                 blank_ok=True)
+    _check_codes(inputs, problems, "TravelMatrix", "zone_id", zones, "zone")
+    _check_codes(inputs, problems, "TravelMatrix", "provider_id", providers | new_sites,
+                 "provider or new-site option")
+    for sheet in ("Providers", "Expansions"):
+        _check_lists(inputs, problems, sheet, "needs", needs, "need")
+        _check_lists(inputs, problems, sheet, "phases", phases, "phase")
+
+
+def _ids(inputs: Inputs, sheet: str, column: str) -> dict[str, str]:
+    table = inputs.tables.get(sheet)
+    if table is None:
+        return {}
+    return {str(i).lower(): i for i in table[column].dropna()}
+
+
+def check_locations(inputs: Inputs, problems: Problems) -> None:
+    """A location is latitude+longitude or easting+northing; BNG becomes lat/lon here."""
+    for sheet, table in _tables(inputs, "Zones", "Providers", "Expansions"):
+        lat, lon = table["latitude"].astype(float), table["longitude"].astype(float)
+        east, north = table["easting"].astype(float), table["northing"].astype(float)
+        for a, b, col_a, col_b in ((lat, lon, "latitude", "longitude"),
+                                   (east, north, "easting", "northing")):
+            for row in table.loc[a.isna() != b.isna(), "_row"]:
+                problems.error(_where(inputs, sheet, col_a, row),
+                               f"give both {col_a} and {col_b}, or neither")
+        both = lat.notna() & lon.notna() & east.notna() & north.notna()
+        if both.any():
+            converted = bng_to_wgs84(east[both].to_numpy(), north[both].to_numpy())
+            far = np.abs(converted[0] - lat[both].to_numpy()) + np.abs(
+                converted[1] - lon[both].to_numpy()) > 0.01
+            for row in table.loc[both, "_row"][far]:
+                problems.warn(_where(inputs, sheet, "latitude", row),
+                              "latitude/longitude and easting/northing disagree by more than "
+                              "about 1 km; latitude/longitude used")
+        use_bng = lat.isna() & east.notna() & north.notna()
+        if use_bng.any():
+            new_lat, new_lon = bng_to_wgs84(east[use_bng].to_numpy(), north[use_bng].to_numpy())
+            lat, lon = lat.copy(), lon.copy()
+            lat[use_bng], lon[use_bng] = new_lat, new_lon
+        table["latitude"], table["longitude"] = lat, lon
+
+
+def check_ids(inputs: Inputs, problems: Problems) -> None:
+    """Option ids must not clash with provider ids (a new site becomes a provider)."""
+    options = inputs.tables.get("Expansions")
+    providers = _ids(inputs, "Providers", "provider_id")
+    if options is None or options.empty:
+        return
+    for row, option_id in zip(options["_row"], options["option_id"], strict=True):
+        if option_id is not None and str(option_id).lower() in providers:
+            problems.error(_where(inputs, "Expansions", "option_id", row),
+                           f"option_id {option_id!r} is also a provider_id; option ids must be "
+                           "distinct from every provider_id")
+
+
+def check_options(inputs: Inputs, problems: Problems) -> None:
+    """An option expands a provider or describes a new site, not both; years make sense."""
+    options = inputs.tables.get("Expansions")
+    if options is None or options.empty or "first_year" not in inputs.params:
+        return
+    first = inputs.params["first_year"]
+    if not isinstance(first, int):
+        return
+    last = first + int(inputs.params["horizon_years"]) - 1
+    providers = inputs.tables["Providers"].set_index("provider_id") if "Providers" in \
+        inputs.tables else pd.DataFrame()
+    for option in options.to_dict("records"):
+        row = option["_row"]
+        given = [c for c in NEW_SITE_COLUMNS if c in option["_given"]]
+        if option["provider_id"] is not None:
+            if given:
+                problems.error(_where(inputs, "Expansions", given[0], row),
+                               f"option {option['option_id']} expands provider "
+                               f"{option['provider_id']} but also fills new-site columns "
+                               f"({', '.join(given)}); leave provider_id blank for a new site, "
+                               "or clear those columns")
+            elif option["provider_id"] in providers.index:
+                if pd.isna(providers.loc[option["provider_id"], "capacity"]):
+                    problems.warn(_where(inputs, "Expansions", "provider_id", row),
+                                  f"provider {option['provider_id']} has unlimited capacity, "
+                                  f"so option {option['option_id']} adds nothing")
+        else:
+            for column in NEW_SITE_REQUIRED:
+                if _blank(option[column]):
+                    problems.error(_where(inputs, "Expansions", column, row),
+                                   f"new site {option['option_id']} needs {column} (no "
+                                   "provider_id, so this option is a new site)")
+        earliest = option["earliest_year"] if option["earliest_year"] is not None else first
+        latest = option["latest_year"] if option["latest_year"] is not None else last
+        if earliest > latest:
+            problems.error(_where(inputs, "Expansions", "latest_year", row),
+                           f"latest_year {latest} is before earliest_year {earliest}")
+        elif earliest > last or latest < first:
+            level = problems.error if option["required"] else problems.warn
+            level(_where(inputs, "Expansions", "earliest_year", row),
+                  f"option {option['option_id']} can only open in {earliest}-{latest}, outside "
+                  f"the planning years {first}-{last}")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def check_demand_years(inputs: Inputs, problems: Problems) -> None:
+    """Every group has every planning year; other years are dropped with a warning."""
+    demand = inputs.tables.get("Demand")
+    first = inputs.params.get("first_year")
+    if demand is None or demand.empty or not isinstance(first, int):
+        return
+    years = set(inputs.years)
+    outside = ~demand["year"].isin(years)
+    if outside.any():
+        problems.warn(inputs.source.cell("Demand", "year", None),
+                      "demand in years outside the planning horizon ignored: "
+                      + ", ".join(str(int(y)) for y in sorted(demand.loc[outside, "year"].unique())))
+        demand = demand.loc[~outside].reset_index(drop=True)
+        inputs.tables["Demand"] = demand
+    key = ["zone_id", "need", "phase", "provision"]
+    for values, group in demand.groupby(key, sort=False, dropna=False):
+        missing = years - set(group["year"])
+        if missing:
+            rows = sorted(group["_row"].unique())
+            problems.error(_where(inputs, "Demand", "year", rows[0]),
+                           f"{'/'.join(map(str, values))} has no demand for "
+                           f"{', '.join(map(str, sorted(missing)))}; every planning year is needed")
+
+
+def check_current_placements(inputs: Inputs, problems: Problems) -> None:
+    """Current placements belong to a demand group (they are part of Demand)."""
+    current = inputs.tables.get("CurrentPlacements")
+    demand = inputs.tables.get("Demand")
+    if current is None or current.empty or demand is None:
+        return
+    key = ["zone_id", "need", "phase", "provision"]
+    groups = set(demand[key].itertuples(index=False, name=None))
+    for record in current.to_dict("records"):
+        group = tuple(record[k] for k in key)
+        if None not in group and group not in groups:
+            problems.error(_where(inputs, "CurrentPlacements", "zone_id", record["_row"]),
+                           f"no Demand row for {'/'.join(map(str, group))}: current placements "
+                           "are part of demand, so the group needs a Demand row")
+
+
+def check_budget(inputs: Inputs, problems: Problems) -> None:
+    """Budget years outside the horizon are ignored (SPEC §1)."""
+    budget = inputs.tables.get("Budget")
+    if budget is None or budget.empty or not isinstance(inputs.params.get("first_year"), int):
+        return
+    budget["stream"] = budget["stream"].str.strip().str.lower()
+    inputs.tables["Budget"] = budget.loc[budget["year"].isin(inputs.years)].reset_index(drop=True)
+
+
+def check_scenarios(inputs: Inputs, problems: Problems) -> None:
+    """Each scenario row names a sheet and a column that exist; filters parse."""
+    from .scenarios import check_scenario_rows  # scenarios imports validation
+
+    check_scenario_rows(inputs, problems)
+
+
+CHECKS: tuple[Check, ...] = (
+    check_unique_keys,
+    check_needs_and_levels,
+    check_references,
+    check_ids,
+    check_locations,
+    check_options,
+    check_demand_years,
+    check_current_placements,
+    check_budget,
+    check_scenarios,
+)

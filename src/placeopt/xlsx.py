@@ -1,0 +1,122 @@
+"""Opening a planner's workbook safely and reading its sheets as raw rows.
+
+The file is opened read-only and never written. Before openpyxl parses anything we check
+that it is a real .xlsx (not .xls, .csv or a password-protected file), not oversized,
+and not a zip bomb; openpyxl itself parses XML through defusedxml when it is installed.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .problems import InputError, Problem
+
+MAX_FILE_BYTES = 100 * 2**20  # 100 MiB on disk
+MAX_UNPACKED_BYTES = 1 * 2**30  # 1 GiB once unzipped
+MAX_RATIO = 500  # unpacked / packed, for any one member of the zip
+
+_OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One sheet's cells as the workbook holds them: cached values, not formulas."""
+
+    title: str
+    headers: tuple[Any, ...]
+    rows: tuple[tuple[int, tuple[Any, ...]], ...]  # (Excel row number, values)
+    formula_cells: frozenset[tuple[int, int]]  # (row, column) formulas with no cached value
+
+
+def _refuse(path: Path, message: str) -> InputError:
+    return InputError([Problem("error", path.name, message)])
+
+
+def check_file(path: Path) -> None:
+    """Refuse anything that is not a sane .xlsx, with a message that says why."""
+    if not path.exists():
+        raise _refuse(path, "file not found")
+    if path.is_dir():
+        raise _refuse(path, "is a folder, not a workbook")
+    size = path.stat().st_size
+    if size == 0:
+        raise _refuse(path, "the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise _refuse(path, f"the file is {size / 2**20:.0f} MiB; the limit is "
+                      f"{MAX_FILE_BYTES // 2**20} MiB")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == _OLE_SIGNATURE:
+        raise _refuse(path, "this is an old-style .xls file or a password-protected workbook; "
+                      "open it in Excel and save it as an unprotected .xlsx")
+    if not zipfile.is_zipfile(path):
+        kind = "a CSV or text file" if path.suffix.lower() in {".csv", ".txt"} else "not an .xlsx"
+        raise _refuse(path, f"{kind}: expected an Excel workbook (.xlsx); it may be truncated")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _refuse(path, f"the workbook is damaged or truncated ({exc})") from None
+    if "xl/workbook.xml" not in names:
+        raise _refuse(path, "a zip file but not an Excel workbook (.xlsx)")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _refuse(path, f"the workbook unpacks to {unpacked / 2**20:.0f} MiB; the limit is "
+                      f"{MAX_UNPACKED_BYTES // 2**20} MiB")
+    for member in members:
+        if member.file_size > 2**20 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise _refuse(path, f"part {member.filename} is compressed {MAX_RATIO}-fold or more; "
+                          "refused as a possible zip bomb")
+
+
+def read_sheets(path: Path) -> dict[str, RawSheet]:
+    """Every sheet of the workbook, keyed by its title, with cached values."""
+    import openpyxl  # deferred: a slow import that --help does not need
+
+    check_file(path)
+    try:
+        values_book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formula_book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise _refuse(path, f"could not be read as an .xlsx workbook ({type(exc).__name__}: "
+                      f"{exc}); it may be damaged, truncated or protected") from None
+    try:
+        sheets = {}
+        for title in values_book.sheetnames:
+            values_ws = values_book[title]
+            if not hasattr(values_ws, "iter_rows"):  # a chartsheet holds no table
+                continue
+            formula_ws = formula_book[title]
+            sheets[title] = _read_sheet(title, values_ws, formula_ws)
+        return sheets
+    except InputError:
+        raise
+    except Exception as exc:
+        raise _refuse(path, f"could not be read ({type(exc).__name__}: {exc}); the workbook may "
+                      "be damaged") from None
+    finally:
+        values_book.close()
+        formula_book.close()
+
+
+def _read_sheet(title: str, values_ws: Any, formula_ws: Any) -> RawSheet:
+    headers: tuple[Any, ...] = ()
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    formulas: set[tuple[int, int]] = set()
+    value_rows = values_ws.iter_rows(values_only=True)
+    formula_rows = formula_ws.iter_rows(values_only=True)
+    for number, (values, raw) in enumerate(zip(value_rows, formula_rows, strict=False), start=1):
+        for col, (value, formula) in enumerate(zip(values, raw, strict=False), start=1):
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                formulas.add((number, col))
+        if number == 1:
+            headers = tuple(values)
+        elif any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
+            rows.append((number, tuple(values)))
+        elif any((number, c) in formulas for c in range(1, len(values) + 1)):
+            rows.append((number, tuple(values)))
+    return RawSheet(title, headers, tuple(rows), frozenset(formulas))
