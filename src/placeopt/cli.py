@@ -120,5 +120,72 @@ def validate(workbook: Path, quiet: bool) -> None:
     click.secho(f"{workbook}: no errors, {n} warning{'s' if n != 1 else ''}.", fg="green")
 
 
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
+              help="Result folder (default results/<workbook name>/<scenario>).")
+@click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Solver time limit per solve, seconds (overrides time_limit_seconds).")
+@click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap (overrides mip_gap).")
+@click.option("--threads", type=click.IntRange(min=0), help="Solver threads (0 = default).")
+@click.option("--write-model", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the model as FILE.mps.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Add the solver log.")
+@guarded
+def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
+        gap: float | None, threads: int | None, write_model: Path | None, quiet: bool,
+        verbose: bool) -> None:
+    """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
+    from .run import default_output, plan, write_results
+
+    console = Console(quiet, verbose)
+    if write_model is not None and write_model.suffix.lower() != ".mps":
+        raise click.BadParameter("the model file must end .mps", param_hint="--write-model")
+    results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
+                   verbose=verbose and not quiet, progress=console.step,
+                   write_model=write_model)
+    folder = output or default_output(workbook, results.summary["scenario"])
+    console.step(f"Writing results to {folder}...")
+    write_results(results, folder)
+    console.out(summary_table(results.summary))
+    console.out(f"Results: {folder}")
+
+
+def summary_table(summary: dict[str, Any]) -> str:
+    """Plan against baseline, in the planner's words, for the terminal."""
+    plan, base, saved = summary["plan"], summary["baseline"], summary["savings"]
+    years = summary["years"]
+    last = len(years) - 1
+
+    def money(x: float) -> str:
+        return f"£{x / 1e6:,.2f}m"
+
+    rows = [
+        ("Total cost, all years", money(sum(base["total_cost"])), money(sum(plan["total_cost"]))),
+        ("Out-of-area cost, all years", money(sum(base["out_of_area_cost"])),
+         money(sum(plan["out_of_area_cost"]))),
+        (f"INMSS pupils in {years[-1]}", f"{base['inmss_pupils'][last]:,.1f}",
+         f"{plan['inmss_pupils'][last]:,.1f}"),
+        (f"Out-of-area pupils in {years[-1]}", f"{base['out_of_area_pupils'][last]:,.1f}",
+         f"{plan['out_of_area_pupils'][last]:,.1f}"),
+        (f"New places open by {years[-1]}", f"{base['new_places'][last]:,.1f}",
+         f"{plan['new_places'][last]:,.1f}"),
+        ("Capital, all years", money(sum(base["capital_cost"])), money(sum(plan["capital_cost"]))),
+        ("Unmet pupil-years", f"{sum(base['unmet_pupils']):,.1f}",
+         f"{sum(plan['unmet_pupils']):,.1f}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"Scenario {summary['scenario']}: {summary['status']} "
+             f"(gap {100 * summary['mip_gap']:.2f}%)",
+             f"{'':{width}}  {'baseline':>14}  {'plan':>14}"]
+    lines += [f"{label:{width}}  {b:>14}  {p:>14}" for label, b, p in rows]
+    payback = saved["payback_year"] if saved["payback_year"] is not None else "none"
+    lines.append(f"NPV of the plan over the baseline: {money(saved['npv'])}; "
+                 f"payback year: {payback}")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -4,7 +4,7 @@
 and the docs and tests solve it. Northbridge Borough Council, its zones, schools, pupils
 and budgets are invented; the locations sit in the north-west Midlands only so that the
 journeys are realistic, and any resemblance to a real place or school is coincidence.
-URNs are in a range (99xxxx) that Get Information About Schools does not use.
+The URNs (99xxxx) are invented too.
 
 What is real (DOMAIN.md; [V] = checked against the source, [U] = not checked):
 - costs per place a year: resourced provision ~£15,000 (Stockport £14-16k) [V]; state
@@ -26,13 +26,27 @@ residential fee (£168,000: DOMAIN.md only says some packages exceed £200k [U])
 
 The example is built so that solving it is interesting: local special schools are
 nearly full in 2026 and demand grows, so in the baseline (only the committed project
-built) pupils of every need and phase spill out of area to INMSS, and building local
-places saves money; capital is enough for some options but not all.
+built) pupils of every specialist need and phase spill out of area to INMSS, and
+building local places saves money. Capital (£24m over the ten years) is enough for some
+options but not all (£27m with optimism bias), and the pooled revenue budget is
+overspent in the baseline from 2029 but not by a plan that builds.
 """
 
 from __future__ import annotations
 
 import copy
+
+# The worked example's paragraph on the workbook's Guide sheet.
+EXAMPLE_NOTE = (
+    "This is placeopt's worked example: Northbridge Borough Council is fictional, and so are "
+    "its zones, schools, pupils and budgets. Costs per place follow published figures "
+    "(state special schools about £22k-£26k a year, independent special schools £53k-£63k, "
+    "resourced provision about £15k; capital about £120k a place to expand a special "
+    "school, £92k for a new one, £15.5k-£31k for resourced provision). Local special "
+    "schools are nearly full and demand grows 4-8% a year, so without new places pupils "
+    "go to distant independent schools. Solve it with 'placeopt run', or try the "
+    "scenarios on the Scenarios sheet."
+)
 
 FIRST_YEAR = 2026
 HORIZON_YEARS = 10
@@ -174,7 +188,7 @@ PROVIDERS: list[dict] = [
      "annual_cost_per_place": 26000, "la": _NB, "urn": "990202"},
     {"provider_id": "SP-HOL", "name": "Holmwick Hall School", "type": "special",
      "in_area": "yes", "latitude": 52.8663, "longitude": -2.2815,
-     "needs": "SEMH", "phases": "primary;secondary", "capacity": 64,
+     "needs": "SEMH", "phases": "primary;secondary", "capacity": 40,
      "annual_cost_per_place": 22000, "la": _NB, "urn": "990203"},
     # A neighbouring council's special school that sells Northbridge a few places.
     {"provider_id": "SP-WST", "name": "Westmoor Brook School", "type": "special",
@@ -216,7 +230,8 @@ PROVIDERS: list[dict] = [
 ]
 
 CAPACITY_LIMITS: list[dict] = [
-    # Brackenhurst's SEMH secondary group is kept small, whatever its total places.
+    # Brackenhurst's SEMH secondary class base is kept small, whatever its total places;
+    # Kelderby Park's autism places are in one building.
     {"provider_id": "SP-BRK", "need": "SEMH", "phase": "secondary", "places": 24},
     {"provider_id": "SP-KLP", "need": "ASD", "places": 40},
 ]
@@ -226,6 +241,7 @@ CAPACITY_LIMITS: list[dict] = [
 # Northamptonshire). Lead times [U]: resourced provision 9-12 months, expansion 12-18
 # months, a new school 4-6 years (central free school route).
 EXPANSIONS: list[dict] = [
+    # New resourced provision units in mainstream schools: £24k and £31k a place.
     {"option_id": "RP-NEW-FEL", "name": "Fellside Primary ASD resourced provision",
      "places": 16, "capital_cost": 16 * 24_000, "earliest_year": 2027, "ramp_years": 1,
      "type": "resourced", "in_area": "yes", "latitude": 52.9589, "longitude": -2.3796,
@@ -236,26 +252,33 @@ EXPANSIONS: list[dict] = [
      "type": "resourced", "in_area": "yes", "easting": 381042, "northing": 329412,
      "needs": "ASD;SLCN", "phases": "secondary", "annual_cost_per_place": 16000,
      "residential": "no"},
+    # Brackenhurst: two alternative sizes (one group); the new block is a little cheaper
+    # per place than the Surrey figure (illustrative).
     {"option_id": "EXP-BRK-20", "name": "Brackenhurst School: 20 more places",
      "provider_id": "SP-BRK", "places": 20, "capital_cost": 20 * 120_000,
      "earliest_year": 2027, "ramp_years": 1, "group": "BRK-EXPANSION"},
     {"option_id": "EXP-BRK-40", "name": "Brackenhurst School: 40 more places (new block)",
      "provider_id": "SP-BRK", "places": 40, "capital_cost": 40 * 110_000,
      "earliest_year": 2028, "ramp_years": 2, "group": "BRK-EXPANSION"},
+    # Committed and funded: it must be built, in the baseline too.
     {"option_id": "EXP-KLP", "name": "Kelderby Park School: 16 places (committed)",
      "provider_id": "SP-KLP", "places": 16, "capital_cost": 16 * 120_000,
      "earliest_year": 2027, "latest_year": 2027, "required": "yes"},
     {"option_id": "EXP-HOL", "name": "Holmwick Hall School: 12 more SEMH places",
      "provider_id": "SP-HOL", "places": 12, "capital_cost": 12 * 120_000,
      "earliest_year": 2028, "ramp_years": 1},
+    # Adapting college space, costed like resourced provision (lower Oldham figure).
     {"option_id": "EXP-COL", "name": "Northbridge College supported learning hub",
      "provider_id": "CO-NBC", "places": 24, "capital_cost": 24 * 15_500,
      "earliest_year": 2027, "ramp_years": 1},
+    # A new special free school: £92k a place, opens at the earliest in 2030 (4 years),
+    # filling over 3 years.
     {"option_id": "NEW-SCH", "name": "Northbridge Vale special free school",
      "places": 140, "capital_cost": 140 * 92_000, "earliest_year": 2030, "ramp_years": 3,
      "type": "special", "in_area": "yes", "latitude": 52.9320, "longitude": -2.2978,
      "needs": "ASD;SEMH;SLCN", "phases": "primary;secondary", "annual_cost_per_place": 24000,
      "residential": "no"},
+    # Not available until a site is secured (the with_satellite scenario switches it on).
     {"option_id": "SAT-KLP", "name": "Kelderby Park satellite at Wrayton (site not secured)",
      "places": 24, "capital_cost": 24 * 92_000, "earliest_year": 2029, "ramp_years": 2,
      "enabled": "no",
@@ -264,7 +287,83 @@ EXPANSIONS: list[dict] = [
      "annual_cost_per_place": 26000, "residential": "no"},
 ]
 
-CURRENT_PLACEMENTS: list[dict] = []
+# Pupils already placed in 2026: (zone_id, need, phase, provision, provider_id, pupils,
+# years_remaining). Blank years_remaining = they run off evenly over their phase.
+_CURRENT: list[tuple[str, str, str, str, str, float, int | None]] = [
+    # Brackenhurst School
+    ("NB01", "ASD", "primary", "special", "SP-BRK", 14, None),
+    ("NB02", "ASD", "primary", "special", "SP-BRK", 11, None),
+    ("NB03", "ASD", "primary", "special", "SP-BRK", 8, None),
+    ("NB05", "ASD", "primary", "special", "SP-BRK", 8, None),
+    ("NB07", "ASD", "primary", "special", "SP-BRK", 5, None),
+    ("NB01", "ASD", "secondary", "special", "SP-BRK", 16, None),
+    ("NB02", "ASD", "secondary", "special", "SP-BRK", 10, None),
+    ("NB03", "ASD", "secondary", "special", "SP-BRK", 8, None),
+    ("NB04", "ASD", "secondary", "special", "SP-BRK", 12, None),
+    ("NB06", "ASD", "secondary", "special", "SP-BRK", 8, None),
+    ("NB01", "SEMH", "primary", "special", "SP-BRK", 6, None),
+    ("NB01", "SEMH", "secondary", "special", "SP-BRK", 12, None),
+    ("NB04", "SEMH", "secondary", "special", "SP-BRK", 10, None),
+    ("NB06", "ASD", "primary", "resourced", "SP-BRK", 2, None),
+    ("NB07", "ASD", "secondary", "resourced", "SP-BRK", 2, None),
+    # Kelderby Park School
+    ("NB02", "SLD", "primary", "special", "SP-KLP", 8, None),
+    ("NB03", "SLD", "primary", "special", "SP-KLP", 7, None),
+    ("NB05", "SLD", "primary", "special", "SP-KLP", 6, None),
+    ("NB01", "SLD", "secondary", "special", "SP-KLP", 9, None),
+    ("NB03", "SLD", "secondary", "special", "SP-KLP", 5, None),
+    ("NB06", "SLD", "secondary", "special", "SP-KLP", 8, None),
+    ("NB03", "SLD", "post16", "special", "SP-KLP", 7, None),
+    ("NB05", "SLD", "post16", "special", "SP-KLP", 4, None),
+    ("NB01", "PMLD", "primary", "special", "SP-KLP", 4, None),
+    ("NB04", "PMLD", "primary", "special", "SP-KLP", 3, None),
+    ("NB02", "PMLD", "secondary", "special", "SP-KLP", 3, None),
+    ("NB05", "PMLD", "secondary", "special", "SP-KLP", 3, None),
+    ("NB01", "ASD", "post16", "special", "SP-KLP", 10, None),
+    ("NB04", "ASD", "post16", "special", "SP-KLP", 8, None),
+    ("NB03", "ASD", "primary", "special", "SP-KLP", 2, None),
+    ("NB03", "ASD", "secondary", "special", "SP-KLP", 2, None),
+    # Holmwick Hall School
+    ("NB01", "SEMH", "primary", "special", "SP-HOL", 2, None),
+    ("NB04", "SEMH", "primary", "special", "SP-HOL", 8, None),
+    ("NB05", "SEMH", "primary", "special", "SP-HOL", 6, None),
+    ("NB01", "SEMH", "secondary", "special", "SP-HOL", 4, None),
+    ("NB03", "SEMH", "secondary", "special", "SP-HOL", 6, None),
+    ("NB04", "SEMH", "secondary", "special", "SP-HOL", 3, None),
+    ("NB06", "SEMH", "secondary", "special", "SP-HOL", 5, None),
+    # resourced provision
+    ("NB01", "ASD", "primary", "resourced", "RP-ASH", 6, None),
+    ("NB02", "ASD", "primary", "resourced", "RP-ASH", 7, None),
+    ("NB03", "ASD", "secondary", "resourced", "RP-KEL", 7, None),
+    ("NB04", "ASD", "secondary", "resourced", "RP-KEL", 4, None),
+    ("NB07", "ASD", "secondary", "resourced", "RP-KEL", 3, None),
+    ("NB04", "SLCN", "primary", "resourced", "RP-SAL", 3, None),
+    ("NB05", "SLCN", "primary", "resourced", "RP-SAL", 7, None),
+    # out of area: a neighbour's special school and the independent sector
+    ("NB06", "ASD", "secondary", "special", "SP-WST", 4, None),
+    ("NB01", "ASD", "primary", "special", "IN-MBK", 3, None),
+    ("NB02", "ASD", "primary", "special", "IN-MBK", 2, None),
+    ("NB07", "ASD", "primary", "special", "IN-MBK", 2, None),
+    ("NB01", "ASD", "secondary", "special", "IN-MBK", 4, None),
+    ("NB02", "ASD", "secondary", "special", "IN-MBK", 4, None),
+    ("NB04", "ASD", "secondary", "special", "IN-MBK", 3, None),
+    ("NB04", "ASD", "post16", "special", "IN-MBK", 2, 2),
+    ("NB04", "ASD", "secondary", "resourced", "IN-MBK", 2, None),
+    ("NB03", "SEMH", "secondary", "special", "IN-HGR", 5, None),
+    ("NB04", "SEMH", "secondary", "special", "IN-HGR", 1, None),
+    ("NB06", "SEMH", "secondary", "special", "IN-HGR", 3, None),
+    ("NB03", "SLD", "primary", "special", "IN-FER", 1, None),
+    ("NB05", "SLD", "post16", "special", "IN-FER", 2, None),
+    ("NB01", "SEMH", "primary", "special", "IN-FER", 2, None),
+    ("NB05", "PMLD", "secondary", "special", "IN-FER", 1, None),
+    ("NB06", "ASD", "secondary", "special", "IN-FER", 2, None),
+    ("NB03", "SLD", "secondary", "special", "IN-RAV", 2, 3),
+    ("NB04", "PMLD", "primary", "special", "IN-RAV", 1, 5),
+    # post-16 and alternative provision
+    ("NB01", "ASD", "post16", "any", "CO-NBC", 12, None),
+    ("NB04", "SLCN", "post16", "any", "CO-NBC", 10, None),
+    ("NB01", "SEMH", "secondary", "any", "AP-NLC", 5, None),
+]
 
 TRAVEL_MATRIX: list[dict] = [
     # Wrayton has a fast road to Hollins Grange; the straight-line estimate would be 90 min.
@@ -273,7 +372,25 @@ TRAVEL_MATRIX: list[dict] = [
     {"zone_id": "NB05", "provider_id": "RP-SAL", "annual_transport_cost": 0},
 ]
 
-BUDGET: list[dict] = []
+# Pooled revenue budget (£m a year by stream), illustrative: it pays for placements
+# (budget_covers), not transport. Capital (£m) is illustrative too; for scale, DfE's £3bn
+# high needs capital for 2026-27 to 2029-30 buys ~50,000 places (DOMAIN.md [V]). Capital
+# rows run to the last year because the capital limit binds only up to the last year
+# that has one.
+_REVENUE_M = {  # year: (high_needs_block, health, social_care), rising ~6% a year
+    2026: (12.7, 0.8, 0.6), 2027: (13.4, 0.9, 0.7), 2028: (14.2, 1.0, 0.7),
+    2029: (15.1, 1.0, 0.8), 2030: (16.0, 1.1, 0.8), 2031: (17.0, 1.1, 0.9),
+    2032: (18.1, 1.2, 0.9), 2033: (19.2, 1.3, 1.0), 2034: (20.4, 1.4, 1.0),
+    2035: (21.9, 1.5, 1.1),
+}
+_CAPITAL_M = {2026: 4.0, 2027: 5.0, 2028: 6.0, 2029: 6.0, 2030: 0.5, 2031: 0.5, 2032: 0.5,
+              2033: 0.5, 2034: 0.5, 2035: 0.5}
+BUDGET: list[dict] = [
+    *[{"year": y, "stream": stream, "amount": round(m * 1e6)}
+      for y, amounts in _REVENUE_M.items()
+      for stream, m in zip(("high_needs_block", "health", "social_care"), amounts, strict=True)],
+    *[{"year": y, "stream": "capital", "amount": round(m * 1e6)} for y, m in _CAPITAL_M.items()],
+]
 
 SCENARIOS: list[dict] = [
     {"scenario": "high_growth", "sheet": "Demand", "column": "*", "operation": "scale",
@@ -283,6 +400,9 @@ SCENARIOS: list[dict] = [
      "note": "The free school bid fails"},
     {"scenario": "hard_budget", "sheet": "Parameters", "column": "budget_limit",
      "operation": "set", "value": "hard", "note": "The pooled budget may not be overspent"},
+    {"scenario": "with_satellite", "sheet": "Expansions", "column": "enabled",
+     "filter": "option_id=SAT-KLP", "operation": "set", "value": "yes",
+     "note": "The Wrayton site for a Kelderby Park satellite is secured"},
     {"scenario": "inmss_fees_rise", "sheet": "Providers", "column": "annual_cost_per_place",
      "filter": "type=inmss", "operation": "scale", "value": 1.18,
      "note": "INMSS fees £60.8k now, £72k by 2029 (CCN/Isos 2025)"},
@@ -299,6 +419,17 @@ def _demand_rows() -> list[dict]:
     return rows
 
 
+def _current_rows() -> list[dict]:
+    rows = []
+    for zone_id, need, phase, provision, provider_id, pupils, years_remaining in _CURRENT:
+        row: dict = {"zone_id": zone_id, "need": need, "phase": phase, "provision": provision,
+                     "provider_id": provider_id, "pupils": pupils}
+        if years_remaining is not None:
+            row["years_remaining"] = years_remaining
+        rows.append(row)
+    return rows
+
+
 def example_tables() -> dict[str, list[dict]]:
     """Sheet name -> rows; each row a dict keyed by the SPEC's column names."""
     tables = {
@@ -308,7 +439,7 @@ def example_tables() -> dict[str, list[dict]]:
         "Providers": PROVIDERS,
         "CapacityLimits": CAPACITY_LIMITS,
         "Expansions": EXPANSIONS,
-        "CurrentPlacements": CURRENT_PLACEMENTS,
+        "CurrentPlacements": _current_rows(),
         "TravelMatrix": TRAVEL_MATRIX,
         "Budget": BUDGET,
         "Scenarios": SCENARIOS,

@@ -1,0 +1,379 @@
+"""Compile validated inputs into an instance: arrays over groups, providers, arcs, years.
+
+This is where the tables become the sets and data of SPEC §2. Arcs are the allowed
+(group, provider) pairs: the provider's type suits the group's provision level, it serves
+the group's need and phase, and it is residential or within the journey limit. The model
+is then built over arcs only, never over zones x providers x years.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cells import ALL
+from .geography import TravelParameters, journeys
+from .inputs import Inputs
+from .problems import Problems
+from .schema import PHASE_LENGTH, PHASES
+
+GROUP_KEY = ["zone_id", "need", "phase", "provision"]
+NO_ARC = "no suitable provider in reach"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The data of one model, as arrays. Index conventions: g group, s provider, a arc,
+    e option, k year index (0 = first planning year)."""
+
+    params: dict[str, Any]
+    years: np.ndarray  # (T,) calendar years
+    discount: np.ndarray  # (T,) delta_k = (1 + r)^-k
+    groups: pd.DataFrame  # zone_id, need, phase, provision
+    demand: np.ndarray  # (G, T) pupils
+    providers: pd.DataFrame  # provider_id, name, type, in_area, residential, cost, capacity,
+    #                          new_site, la, urn, latitude, longitude
+    arcs: pd.DataFrame  # group, provider, minutes, distance_km, placement_cost, transport_cost
+    lock: np.ndarray  # (A, T) pupils who must stay on each arc (zeros when allow_moves)
+    options: pd.DataFrame  # option_id, name, provider, places, capex, earliest, latest, ramp,
+    #                        group, required, enabled, new_site
+    limits: pd.DataFrame  # provider, need, phase, places, arcs (array of arc indices)
+    revenue_budget: np.ndarray  # (T,) pounds, NaN where the year has no revenue limit
+    capital_budget: np.ndarray  # (T,) capital money arriving each year
+    last_capital_year: int  # year index of the last capital row, -1 if none
+
+    @property
+    def n_years(self) -> int:
+        return len(self.years)
+
+    def capex_charge(self) -> np.ndarray:
+        """K(e, k): the objective's capital charge of opening option e in year k (SPEC §2)."""
+        capex = self.options["capex"].to_numpy(float)
+        if self.params["capital_treatment"] == "upfront":
+            return capex[:, None] * self.discount[None, :]
+        rate, life = float(self.params["discount_rate"]), int(self.params["asset_life_years"])
+        annuity = capex / life if rate == 0 else capex * rate / (1 - (1 + rate) ** -life)
+        # Opening in year k pays the annuity in years k..T-1 within the horizon.
+        tail = np.cumsum(self.discount[::-1])[::-1]
+        return annuity[:, None] * tail[None, :]
+
+
+def compile_instance(inputs: Inputs) -> Instance:
+    """Validated inputs -> Instance; raises InputError for what only shows up here."""
+    problems = Problems()
+    params = inputs.params
+    years = np.array(inputs.years)
+    discount = (1 + float(params["discount_rate"])) ** -np.arange(len(years), dtype=float)
+    groups, demand = _groups_and_demand(inputs, years)
+    providers = _providers(inputs)
+    options = _options(inputs, providers, years)
+    arcs = _arcs(inputs, groups, providers, problems)
+    arcs, lock = _current_placements(inputs, groups, providers, arcs, demand, problems)
+    limits = _limits(inputs, groups, providers, arcs)
+    revenue, capital, last_capital = _budgets(inputs, years)
+    problems.raise_if_errors()
+    inputs.warnings.extend(p for p in problems.warnings if p not in inputs.warnings)
+    return Instance(params=dict(params), years=years, discount=discount, groups=groups,
+                    demand=demand, providers=providers, arcs=arcs, lock=lock, options=options,
+                    limits=limits, revenue_budget=revenue, capital_budget=capital,
+                    last_capital_year=last_capital)
+
+
+def _groups_and_demand(inputs: Inputs, years: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    table = inputs.tables["Demand"]
+    wide = table.pivot_table(index=GROUP_KEY, columns="year", values="pupils", aggfunc="sum",
+                             sort=False).reindex(columns=years)
+    groups = wide.index.to_frame(index=False)
+    return groups, wide.fillna(0.0).to_numpy(float)
+
+
+def _travel_parameters(params: dict[str, Any]) -> TravelParameters:
+    return TravelParameters(
+        road_circuity=float(params["road_circuity"]),
+        road_speed_kmh=float(params["road_speed_kmh"]),
+        transport_base_cost=float(params["transport_base_cost"]),
+        transport_cost_per_km=float(params["transport_cost_per_km"]),
+        school_days=int(params["school_days"]),
+        residential_trips_per_year=int(params["residential_trips_per_year"]),
+    )
+
+
+def _providers(inputs: Inputs) -> pd.DataFrame:
+    """Existing providers, then one new provider per enabled new-site option."""
+    columns = ["provider_id", "name", "type", "in_area", "residential", "needs", "phases",
+               "max_travel_minutes", "latitude", "longitude", "la", "urn"]
+    existing = inputs.tables["Providers"][columns + ["capacity", "annual_cost_per_place"]]
+    existing = existing.assign(new_site=False)
+    options = inputs.tables.get("Expansions")
+    frames = [existing]
+    if options is not None and not options.empty:
+        sites = options[options["provider_id"].isna() & options["enabled"].astype(bool)]
+        if not sites.empty:
+            sites = sites.assign(provider_id=sites["option_id"], capacity=0.0, la=None,
+                                 urn=None, new_site=True)
+            frames.append(sites[columns + ["capacity", "annual_cost_per_place", "new_site"]])
+    providers = pd.concat(frames, ignore_index=True)
+    providers = providers.rename(columns={"annual_cost_per_place": "cost"})
+    providers["capacity"] = providers["capacity"].astype(float).fillna(np.inf)
+    providers["cost"] = providers["cost"].astype(float)
+    return providers
+
+
+def _options(inputs: Inputs, providers: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+    table = inputs.tables.get("Expansions")
+    columns = ["option_id", "name", "provider", "places", "capex", "earliest", "latest", "ramp",
+               "group", "required", "enabled", "new_site", "capital_cost"]
+    if table is None or table.empty:
+        return pd.DataFrame(columns=columns)
+    index = {pid: i for i, pid in enumerate(providers["provider_id"])}
+    options = table.assign(
+        new_site=table["provider_id"].isna(),
+        provider=[index.get(p if isinstance(p, str) else o, -1)
+                  for p, o in zip(table["provider_id"], table["option_id"], strict=True)],
+        capex=table["capital_cost"].astype(float) * (1 + float(inputs.params["optimism_bias"])),
+        earliest=table["earliest_year"].fillna(years[0]).astype(int),
+        latest=table["latest_year"].fillna(years[-1]).astype(int),
+        ramp=table["ramp_years"].fillna(1).astype(int),
+        required=table["required"].astype(bool),
+        enabled=table["enabled"].astype(bool),
+        places=table["places"].astype(float),
+    )
+    return options[columns].reset_index(drop=True)
+
+
+def _served(values: pd.Series, universe: list[str]) -> np.ndarray:
+    """Boolean (len(universe), n): does each row's list (or ALL) include each value?"""
+    result = np.zeros((len(universe), len(values)), dtype=bool)
+    position = {v: i for i, v in enumerate(universe)}
+    for j, items in enumerate(values):
+        if items == ALL or items is None:
+            result[:, j] = True
+        else:
+            for item in items:
+                if item in position:
+                    result[position[item], j] = True
+    return result
+
+
+def _arcs(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
+          problems: Problems) -> pd.DataFrame:
+    params = inputs.params
+    zones = inputs.tables["Zones"].reset_index(drop=True)
+    zone_index = {z: i for i, z in enumerate(zones["zone_id"])}
+    matrix = journeys(zones["latitude"].to_numpy(float), zones["longitude"].to_numpy(float),
+                      providers["latitude"].to_numpy(float),
+                      providers["longitude"].to_numpy(float),
+                      providers["residential"].to_numpy(bool), _travel_parameters(params),
+                      _override_rows(inputs, zone_index, providers))
+    needs = list(inputs.needs)
+    need_ok = _served(providers["needs"], needs)
+    phase_ok = _served(providers["phases"], list(PHASES))
+    levels = inputs.suitability
+    types = providers["type"].to_numpy()
+    residential = providers["residential"].to_numpy(bool)
+    own_limit = providers["max_travel_minutes"].astype(float).to_numpy()
+    frames = []
+    missing: dict[tuple[int, int], None] = {}
+    keyed = groups.assign(z=groups["zone_id"].map(zone_index))
+    for (need, phase, provision), members in keyed.groupby(["need", "phase", "provision"],
+                                                           sort=False):
+        eligible = (need_ok[needs.index(need)] & phase_ok[PHASES.index(phase)]
+                    & np.isin(types, levels[provision]))
+        columns = np.flatnonzero(eligible)
+        if columns.size == 0:
+            continue
+        limit = np.where(np.isnan(own_limit[columns]),
+                         float(params[f"max_travel_minutes_{phase}"]), own_limit[columns])
+        z = members["z"].to_numpy()
+        minutes = matrix.minutes[np.ix_(z, columns)]
+        unknown = np.isnan(minutes) & ~residential[columns][None, :]
+        for i, j in zip(*np.nonzero(unknown), strict=True):
+            missing[(int(z[i]), int(columns[j]))] = None
+        allowed = (minutes <= limit[None, :]) | residential[columns][None, :]
+        rows, cols = np.nonzero(allowed)
+        zz, ss = z[rows], columns[cols]
+        frames.append(pd.DataFrame({
+            "group": members.index.to_numpy()[rows],
+            "provider": ss,
+            "minutes": matrix.minutes[zz, ss],
+            "distance_km": matrix.distance_km[zz, ss],
+            "transport_cost": matrix.transport_cost[zz, ss],
+        }))
+    _report_missing_journeys(inputs, zones, providers, missing, problems)
+    arcs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["group", "provider", "minutes", "distance_km", "transport_cost"])
+    arcs = arcs.astype({"group": int, "provider": int})
+    arcs["placement_cost"] = providers["cost"].to_numpy()[arcs["provider"].to_numpy()]
+    nan_cost = arcs["transport_cost"].isna()
+    if nan_cost.any():  # residential with no location and no TravelMatrix cost
+        for g, s in arcs.loc[nan_cost, ["group", "provider"]].head(20).itertuples(index=False):
+            problems.error("TravelMatrix", f"no transport cost for zone "
+                           f"{groups.at[g, 'zone_id']} to provider "
+                           f"{providers.at[s, 'provider_id']}: give both locations, or a "
+                           "TravelMatrix row with distance_km or annual_transport_cost")
+    return arcs.sort_values(["group", "provider"], ignore_index=True)
+
+
+def _override_rows(inputs: Inputs, zone_index: dict[str, int],
+                   providers: pd.DataFrame) -> pd.DataFrame | None:
+    table = inputs.tables.get("TravelMatrix")
+    if table is None or table.empty:
+        return None
+    provider_index = {p: i for i, p in enumerate(providers["provider_id"])}
+    rows = table.assign(zone_row=table["zone_id"].map(zone_index),
+                        provider_row=table["provider_id"].map(provider_index))
+    rows = rows.dropna(subset=["zone_row", "provider_row"])  # e.g. a disabled new site
+    return rows.astype({"zone_row": int, "provider_row": int})[
+        ["zone_row", "provider_row", "minutes", "distance_km", "annual_transport_cost"]
+    ].astype({"minutes": float, "distance_km": float, "annual_transport_cost": float})
+
+
+def _report_missing_journeys(inputs: Inputs, zones: pd.DataFrame, providers: pd.DataFrame,
+                             missing: dict[tuple[int, int], None], problems: Problems) -> None:
+    """One error per zone or provider whose missing location leaves journeys unknown."""
+    if not missing:
+        return
+    zone_rows = zones["_row"].to_numpy()
+    no_zone = zones["latitude"].isna().to_numpy()
+    reported: set[tuple[str, int]] = set()
+    for z, s in missing:
+        if no_zone[z]:
+            key, where = ("zone", z), inputs.source.cell("Zones", "latitude", zone_rows[z])
+            what = f"zone {zones.at[z, 'zone_id']} has no location"
+        else:
+            key = ("provider", s)
+            sheet = "Expansions" if providers.at[s, "new_site"] else "Providers"
+            where = f"{inputs.source.titles.get(sheet, sheet)}: {providers.at[s, 'provider_id']}"
+            what = f"provider {providers.at[s, 'provider_id']} has no location"
+        if key in reported:
+            continue
+        reported.add(key)
+        count = sum(1 for pair in missing if (pair[0] if key[0] == "zone" else pair[1]) == key[1])
+        problems.error(where, f"{what}, so journey minutes to or from it are unknown for "
+                       f"{count} zone-provider pair(s); give its location or TravelMatrix "
+                       "rows with minutes for those pairs")
+
+
+def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
+                        arcs: pd.DataFrame, demand: np.ndarray,
+                        problems: Problems) -> tuple[pd.DataFrame, np.ndarray]:
+    """Locked pupils per arc and year, with their run-off (SPEC §1, CurrentPlacements)."""
+    n_years = demand.shape[1]
+    table = inputs.tables.get("CurrentPlacements")
+    if table is None or table.empty:
+        return arcs, np.zeros((len(arcs), n_years))
+    group_index = {tuple(k): i for i, k in enumerate(groups[GROUP_KEY].itertuples(
+        index=False, name=None))}
+    provider_index = {p: i for i, p in enumerate(providers["provider_id"])}
+    arc_index = {(g, s): a for a, (g, s) in enumerate(zip(arcs["group"], arcs["provider"],
+                                                           strict=True))}
+    k = np.arange(n_years, dtype=float)
+    extra_arcs: list[dict[str, Any]] = []
+    entries: list[tuple[int, np.ndarray]] = []
+    for record in table.to_dict("records"):
+        g = group_index[tuple(record[c] for c in GROUP_KEY)]
+        s = provider_index[record["provider_id"]]
+        if record["years_remaining"] is not None and not pd.isna(record["years_remaining"]):
+            stay = np.where(k < int(record["years_remaining"]), 1.0, 0.0)
+        else:
+            stay = np.maximum(0.0, 1 - k / PHASE_LENGTH[record["phase"]])
+        a = arc_index.get((g, s))
+        if a is None:
+            a = len(arcs) + len(extra_arcs)
+            arc_index[(g, s)] = a
+            extra_arcs.append(_forced_arc(inputs, g, s, groups, providers, record, problems))
+        entries.append((a, float(record["pupils"]) * stay))
+    if extra_arcs:
+        arcs = pd.concat([arcs, pd.DataFrame(extra_arcs)], ignore_index=True)
+    lock = np.zeros((len(arcs), n_years))
+    for a, amounts in entries:
+        lock[a] += amounts
+    _scale_locks_to_demand(inputs, arcs, lock, demand, groups, problems)
+    if inputs.params["allow_moves"]:
+        lock[:] = 0.0
+    return arcs, lock
+
+
+def _forced_arc(inputs: Inputs, g: int, s: int, groups: pd.DataFrame, providers: pd.DataFrame,
+                record: dict[str, Any], problems: Problems) -> dict[str, Any]:
+    """A pupil already placed where the rules would not place them now stays there."""
+    from .geography import pair_journeys
+
+    zones = inputs.tables["Zones"].set_index("zone_id")
+    zone = zones.loc[groups.at[g, "zone_id"]]
+    travel = pair_journeys(np.array([zone["latitude"]], float),
+                           np.array([zone["longitude"]], float),
+                           np.array([providers.at[s, "latitude"]], float),
+                           np.array([providers.at[s, "longitude"]], float),
+                           np.array([providers.at[s, "residential"]], bool),
+                           _travel_parameters(inputs.params))
+    where = inputs.source.cell("CurrentPlacements", "provider_id", record["_row"])
+    if np.isnan(travel.transport_cost[0]):
+        problems.error(where, f"current placement at {providers.at[s, 'provider_id']}: the "
+                       "journey is unknown (give both locations)")
+    problems.warn(where, f"current placement of {record['pupils']:g} pupil(s) from "
+                  f"{record['zone_id']} at {providers.at[s, 'provider_id']} is not one the "
+                  "model would choose now (unsuitable or beyond the journey limit); they "
+                  "stay there while their placement lasts")
+    return {"group": g, "provider": s, "minutes": travel.minutes[0],
+            "distance_km": travel.distance_km[0], "transport_cost": travel.transport_cost[0],
+            "placement_cost": providers.at[s, "cost"]}
+
+
+def _scale_locks_to_demand(inputs: Inputs, arcs: pd.DataFrame, lock: np.ndarray,
+                           demand: np.ndarray, groups: pd.DataFrame, problems: Problems) -> None:
+    group_of_arc = arcs["group"].to_numpy()
+    placed = np.zeros_like(demand)
+    np.add.at(placed, group_of_arc, lock)
+    over = placed > demand + 1e-9
+    if not over.any():
+        return
+    factor = np.where(over, demand / np.where(placed > 0, placed, 1), 1.0)
+    lock *= factor[group_of_arc]
+    for g, k in zip(*np.nonzero(over), strict=True):
+        key = "/".join(map(str, groups.loc[g, GROUP_KEY]))
+        problems.warn("CurrentPlacements", f"{key}: current placements ({placed[g, k]:.3f}) "
+                      f"exceed demand ({demand[g, k]:.3f}) in {inputs.years[k]}; scaled down "
+                      "to the demand")
+
+
+def _limits(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
+            arcs: pd.DataFrame) -> pd.DataFrame:
+    table = inputs.tables.get("CapacityLimits")
+    columns = ["provider", "need", "phase", "places", "arcs"]
+    if table is None or table.empty:
+        return pd.DataFrame(columns=columns)
+    provider_index = {p: i for i, p in enumerate(providers["provider_id"])}
+    arc_need = groups["need"].to_numpy()[arcs["group"].to_numpy()]
+    arc_phase = groups["phase"].to_numpy()[arcs["group"].to_numpy()]
+    rows = []
+    for record in table.to_dict("records"):
+        s = provider_index[record["provider_id"]]
+        mask = arcs["provider"].to_numpy() == s
+        if record["need"] is not None:
+            mask &= arc_need == record["need"]
+        if record["phase"] is not None:
+            mask &= arc_phase == record["phase"]
+        rows.append({"provider": s, "need": record["need"], "phase": record["phase"],
+                     "places": float(record["places"]), "arcs": np.flatnonzero(mask)})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _budgets(inputs: Inputs, years: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    table = inputs.tables.get("Budget")
+    revenue = np.full(len(years), np.nan)
+    capital = np.zeros(len(years))
+    if table is None or table.empty:
+        return revenue, capital, -1
+    position = {int(y): k for k, y in enumerate(years)}
+    is_capital = table["stream"] == "capital"
+    for year, amount in table.loc[~is_capital].groupby("year")["amount"].sum().items():
+        revenue[position[int(year)]] = amount
+    last = -1
+    for year, amount in table.loc[is_capital].groupby("year")["amount"].sum().items():
+        capital[position[int(year)]] = amount
+        last = max(last, position[int(year)])
+    return revenue, capital, last

@@ -1,0 +1,419 @@
+"""The placement and capacity model of SPEC §2, as a Pyomo model indexed by arcs.
+
+Building happens in two steps. First each constraint family is computed as a block of
+sparse rows with numpy (`Rows`), over a flat layout of the variables (`Layout`): one
+x per arc and year with demand, one u per group and year with demand, one b per option
+and possible opening year, one o per budget year. Then `to_pyomo` turns the blocks into
+one Pyomo constraint component per family, each row a `LinearExpression`. Nothing loops
+over zones x providers x years: the work is proportional to the number of arc-years.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from .compile import Instance
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each variable sits in the flat column vector [x | u | b | o]."""
+
+    x_arc: np.ndarray
+    x_year: np.ndarray
+    u_group: np.ndarray
+    u_year: np.ndarray
+    b_option: np.ndarray
+    b_year: np.ndarray
+    o_year: np.ndarray
+
+    @property
+    def n_x(self) -> int:
+        return len(self.x_arc)
+
+    @property
+    def n_u(self) -> int:
+        return len(self.u_group)
+
+    @property
+    def n_b(self) -> int:
+        return len(self.b_option)
+
+    @property
+    def u_start(self) -> int:
+        return self.n_x
+
+    @property
+    def b_start(self) -> int:
+        return self.n_x + self.n_u
+
+    @property
+    def o_start(self) -> int:
+        return self.b_start + self.n_b
+
+    @property
+    def n_columns(self) -> int:
+        return self.o_start + len(self.o_year)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A block of linear rows lower <= A x <= upper (CSR), one constraint family."""
+
+    name: str
+    doc: str
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    labels: pd.DataFrame  # one row per constraint: what it is about (provider, year, ...)
+
+    def __len__(self) -> int:
+        return len(self.lower)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Bounds, integrality and objective coefficient of every column."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    cost: np.ndarray
+
+
+@dataclass(frozen=True)
+class Formulation:
+    """Everything the solver needs, before it is written as a Pyomo model."""
+
+    layout: Layout
+    columns: Columns
+    rows: tuple[Rows, ...]
+    arc_cost: np.ndarray  # undiscounted objective cost per pupil-year on each arc
+
+    def block(self, name: str) -> Rows:
+        return next(r for r in self.rows if r.name == name)
+
+
+def formulate(instance: Instance, strong_linking: bool = False) -> Formulation:
+    """Compute the variables and every constraint family of SPEC §2 as sparse rows."""
+    layout = _layout(instance)
+    columns, arc_cost = _columns(instance, layout)
+    families: list[Callable[[Instance, Layout], Rows | None]] = [
+        demand_rows, capacity_rows, limit_rows, open_once_rows, option_group_rows,
+        revenue_budget_rows, capital_rows,
+    ]
+    if strong_linking:
+        families.append(new_site_linking_rows)
+    rows = tuple(r for family in families if (r := family(instance, layout)) is not None
+                 and len(r))
+    return Formulation(layout, columns, rows, arc_cost)
+
+
+def _layout(instance: Instance) -> Layout:
+    arcs = instance.arcs
+    group_of_arc = arcs["group"].to_numpy()
+    has_demand = instance.demand > 0
+    # An arc-year gets a variable only when its group has demand that year (locks are
+    # scaled to demand, so a locked arc-year always has demand).
+    x_arc, x_year = np.nonzero(has_demand[group_of_arc])
+    u_group, u_year = np.nonzero(has_demand)
+    b_option, b_year = [], []
+    years = instance.years
+    for e, option in instance.options.iterrows():
+        if not option["enabled"] or option["provider"] < 0:
+            continue
+        for k in np.flatnonzero((years >= option["earliest"]) & (years <= option["latest"])):
+            b_option.append(e)
+            b_year.append(k)
+    soft = instance.params["budget_limit"] == "soft"
+    o_year = np.flatnonzero(~np.isnan(instance.revenue_budget)) if soft else np.array([], int)
+    return Layout(x_arc, x_year, u_group, u_year, np.array(b_option, dtype=int),
+                  np.array(b_year, dtype=int), o_year.astype(int))
+
+
+def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
+    params = instance.params
+    arcs = instance.arcs
+    travel_weight = float(params["value_of_travel_minute"])
+    minutes = np.nan_to_num(arcs["minutes"].to_numpy(float))
+    arc_cost = (arcs["placement_cost"].to_numpy(float) + arcs["transport_cost"].to_numpy(float)
+                + travel_weight * minutes)
+    delta = instance.discount
+    n = layout.n_columns
+    lower, upper = np.zeros(n), np.full(n, INF)
+    integer = np.zeros(n, dtype=bool)
+    cost = np.zeros(n)
+    x = slice(0, layout.n_x)
+    cost[x] = delta[layout.x_year] * arc_cost[layout.x_arc]
+    if not params["allow_moves"]:
+        lower[x] = instance.lock[layout.x_arc, layout.x_year]
+    integer[x] = bool(params["integer_placements"])
+    u = slice(layout.u_start, layout.b_start)
+    cost[u] = delta[layout.u_year] * float(params["unmet_penalty"])
+    b = slice(layout.b_start, layout.o_start)
+    upper[b], integer[b] = 1.0, True
+    cost[b] = instance.capex_charge()[layout.b_option, layout.b_year]
+    o = slice(layout.o_start, n)
+    cost[o] = delta[layout.o_year] * float(params["overspend_weight"])
+    return Columns(lower, upper, integer, cost), arc_cost
+
+
+def _rows(name: str, doc: str, row: np.ndarray, col: np.ndarray, val: np.ndarray,
+          lower: np.ndarray, upper: np.ndarray, labels: pd.DataFrame) -> Rows:
+    """Assemble CSR rows from (row, column, value) triplets."""
+    n = len(lower)
+    order = np.lexsort((col, row))
+    row, col, val = row[order], col[order], val[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, row + 1, 1)
+    return Rows(name, doc, np.cumsum(indptr), col.astype(np.int64), val.astype(float),
+                lower.astype(float), upper.astype(float), labels.reset_index(drop=True))
+
+
+def _cells(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row number of each key among the distinct keys, and the distinct keys."""
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return inverse, distinct
+
+
+def demand_rows(instance: Instance, layout: Layout) -> Rows:
+    """demand[g,t]: sum_s x[g,s,t] + u[g,t] = D[g,t], for every group and year with demand."""
+    n_years = instance.n_years
+    row_of_u = layout.u_group * n_years + layout.u_year
+    x_key = instance.arcs["group"].to_numpy()[layout.x_arc] * n_years + layout.x_year
+    x_rows = np.searchsorted(row_of_u, x_key)  # row_of_u is sorted: it comes from nonzero()
+    rows = np.concatenate([x_rows, np.arange(layout.n_u)])
+    cols = np.concatenate([np.arange(layout.n_x), layout.u_start + np.arange(layout.n_u)])
+    rhs = instance.demand[layout.u_group, layout.u_year]
+    labels = pd.DataFrame({"group": layout.u_group, "year": layout.u_year})
+    return _rows("demand", demand_rows.__doc__, rows, cols, np.ones(len(rows)), rhs, rhs, labels)
+
+
+def _opened_share(instance: Instance, layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Triplets (b column, year, share): option opened in tau gives min(1,(t-tau+1)/ramp)
+    of its places in year t >= tau."""
+    ramp = instance.options["ramp"].to_numpy(int)[layout.b_option]
+    columns, years, shares = [], [], []
+    for offset in range(instance.n_years):
+        t = layout.b_year + offset
+        ok = t < instance.n_years
+        columns.append(layout.b_start + np.flatnonzero(ok))
+        years.append(t[ok])
+        shares.append(np.minimum(1.0, (offset + 1) / ramp[ok]))
+    return np.concatenate(columns), np.concatenate(years), np.concatenate(shares)
+
+
+def capacity_rows(instance: Instance, layout: Layout) -> Rows:
+    """capacity[s,t]: sum_g x[g,s,t] - sum_{e at s} places(e) sum_{tau<=t} ramp(e,t,tau)
+    b[e,tau] <= cap(s), for providers with finite capacity (new sites have cap 0)."""
+    n_years = instance.n_years
+    capacity = instance.providers["capacity"].to_numpy(float)
+    provider_of_arc = instance.arcs["provider"].to_numpy()
+    x_provider = provider_of_arc[layout.x_arc]
+    finite = np.isfinite(capacity)
+    keep_x = finite[x_provider]
+    b_cols, b_years, shares = _opened_share(instance, layout)
+    b_option = layout.b_option[b_cols - layout.b_start]
+    b_provider = instance.options["provider"].to_numpy(int)[b_option]
+    keep_b = finite[b_provider]
+    key_x = x_provider[keep_x] * n_years + layout.x_year[keep_x]
+    key_b = b_provider[keep_b] * n_years + b_years[keep_b]
+    inverse, distinct = _cells(np.concatenate([key_x, key_b]))
+    places = instance.options["places"].to_numpy(float)[b_option[keep_b]]
+    cols = np.concatenate([np.flatnonzero(keep_x), b_cols[keep_b]])
+    vals = np.concatenate([np.ones(keep_x.sum()), -places * shares[keep_b]])
+    provider, year = distinct // n_years, distinct % n_years
+    labels = pd.DataFrame({"provider": provider, "year": year})
+    return _rows("capacity", capacity_rows.__doc__, inverse, cols, vals,
+                 np.full(len(distinct), -INF), capacity[provider], labels)
+
+
+def limit_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """limit[l,t]: sum over the limit's arcs of x[a,t] <= places(l) (CapacityLimits)."""
+    if instance.limits.empty:
+        return None
+    n_years = instance.n_years
+    limit_of_arc = [np.full(len(a), i) for i, a in enumerate(instance.limits["arcs"])]
+    arcs_in = np.concatenate(list(instance.limits["arcs"]))
+    limit_ids = np.concatenate(limit_of_arc)
+    # x columns of each (arc, year): sort x by arc to find them without a dense lookup
+    order = np.argsort(layout.x_arc, kind="stable")
+    starts = np.searchsorted(layout.x_arc[order], arcs_in, side="left")
+    stops = np.searchsorted(layout.x_arc[order], arcs_in, side="right")
+    cols, keys = [], []
+    for lid, start, stop in zip(limit_ids, starts, stops, strict=True):
+        members = order[start:stop]
+        cols.append(members)
+        keys.append(lid * n_years + layout.x_year[members])
+    if not cols or not sum(len(c) for c in cols):
+        return None
+    cols_all, keys_all = np.concatenate(cols), np.concatenate(keys)
+    inverse, distinct = _cells(keys_all)
+    limit, year = distinct // n_years, distinct % n_years
+    places = instance.limits["places"].to_numpy(float)[limit]
+    labels = pd.DataFrame({"limit": limit, "year": year})
+    return _rows("limit", limit_rows.__doc__, inverse, cols_all, np.ones(len(cols_all)),
+                 np.full(len(distinct), -INF), places, labels)
+
+
+def open_once_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """open_once[e]: sum_t b[e,t] <= 1, and = 1 for a required option."""
+    if not layout.n_b:
+        return None
+    inverse, options = _cells(layout.b_option)
+    required = instance.options["required"].to_numpy(bool)[options]
+    return _rows("open_once", open_once_rows.__doc__, inverse,
+                 layout.b_start + np.arange(layout.n_b), np.ones(layout.n_b),
+                 required.astype(float), np.ones(len(options)),
+                 pd.DataFrame({"option": options}))
+
+
+def option_group_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """option_group[G]: sum_{e in G} sum_t b[e,t] <= 1 (alternative sizes or sites)."""
+    group = instance.options["group"].to_numpy(object)[layout.b_option] if layout.n_b else []
+    has = np.array([isinstance(g, str) and g != "" for g in group], dtype=bool)
+    if not has.any():
+        return None
+    names = np.array([str(g).lower() for g in group[has]])
+    inverse, distinct = _cells(names)
+    return _rows("option_group", option_group_rows.__doc__, inverse,
+                 layout.b_start + np.flatnonzero(has), np.ones(has.sum()),
+                 np.full(len(distinct), -INF), np.ones(len(distinct)),
+                 pd.DataFrame({"group": distinct}))
+
+
+def budget_coefficients(instance: Instance) -> np.ndarray:
+    """What the revenue budget pays per pupil-year on each arc."""
+    arcs = instance.arcs
+    cost = arcs["placement_cost"].to_numpy(float)
+    if instance.params["budget_covers"] == "placements_and_transport":
+        cost = cost + arcs["transport_cost"].to_numpy(float)
+    return cost
+
+
+def revenue_budget_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """revenue_budget[t]: sum c(s) [+ tau(z,s)] x[g,s,t] - o[t] <= B[t]; o absent (= 0)
+    when the limit is hard; no rows when it is off or the year has no budget."""
+    if instance.params["budget_limit"] == "off":
+        return None
+    budget_years = np.flatnonzero(~np.isnan(instance.revenue_budget))
+    if not len(budget_years):
+        return None
+    row_of_year = np.full(instance.n_years, -1)
+    row_of_year[budget_years] = np.arange(len(budget_years))
+    x_rows = row_of_year[layout.x_year]
+    keep = x_rows >= 0
+    rows = [x_rows[keep]]
+    cols = [np.flatnonzero(keep)]
+    vals = [budget_coefficients(instance)[layout.x_arc[keep]]]
+    if len(layout.o_year):
+        rows.append(row_of_year[layout.o_year])
+        cols.append(layout.o_start + np.arange(len(layout.o_year)))
+        vals.append(-np.ones(len(layout.o_year)))
+    return _rows("revenue_budget", revenue_budget_rows.__doc__, np.concatenate(rows),
+                 np.concatenate(cols), np.concatenate(vals), np.full(len(budget_years), -INF),
+                 instance.revenue_budget[budget_years], pd.DataFrame({"year": budget_years}))
+
+
+def capital_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """capital[t]: sum_{tau<=t} sum_e capex(e) b[e,tau] <= sum_{tau<=t} C[tau], for years up
+    to the last with capital rows (unspent capital carries forward)."""
+    last = instance.last_capital_year
+    if last < 0 or not layout.n_b:
+        return None
+    capex = instance.options["capex"].to_numpy(float)[layout.b_option]
+    rows, cols, vals = [], [], []
+    for t in range(last + 1):
+        opened = np.flatnonzero(layout.b_year <= t)
+        rows.append(np.full(len(opened), t))
+        cols.append(layout.b_start + opened)
+        vals.append(capex[opened])
+    available = np.cumsum(instance.capital_budget)[: last + 1]
+    return _rows("capital", capital_rows.__doc__, np.concatenate(rows), np.concatenate(cols),
+                 np.concatenate(vals), np.full(last + 1, -INF), available,
+                 pd.DataFrame({"year": np.arange(last + 1)}))
+
+
+def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """new_site_link[a,t]: x[g,s,t] - D[g,t] sum_{tau<=t} b[e(s),tau] <= 0 for arcs to a
+    new site: a pupil can go there only once it is open (tightens the LP bound)."""
+    providers = instance.providers
+    site_option = {int(s): e for e, s in enumerate(instance.options["provider"])
+                   if s >= 0 and instance.options.at[e, "new_site"]}
+    provider_of_x = instance.arcs["provider"].to_numpy()[layout.x_arc]
+    is_site = providers["new_site"].to_numpy(bool)[provider_of_x]
+    xs = np.flatnonzero(is_site)
+    if not len(xs):
+        return None
+    b_index = {(int(e), int(k)): layout.b_start + i
+               for i, (e, k) in enumerate(zip(layout.b_option, layout.b_year, strict=True))}
+    group_of_x = instance.arcs["group"].to_numpy()[layout.x_arc]
+    rows, cols, vals = [], [], []
+    for r, j in enumerate(xs):
+        e, t = site_option[int(provider_of_x[j])], int(layout.x_year[j])
+        rows.append(r)
+        cols.append(j)
+        vals.append(1.0)
+        for tau in range(t + 1):
+            col = b_index.get((e, tau))
+            if col is not None:
+                rows.append(r)
+                cols.append(col)
+                vals.append(-instance.demand[group_of_x[j], t])
+    return _rows("new_site_link", new_site_linking_rows.__doc__, np.array(rows),
+                 np.array(cols), np.array(vals), np.full(len(xs), -INF), np.zeros(len(xs)),
+                 pd.DataFrame({"x": xs}))
+
+
+def to_pyomo(formulation: Formulation) -> pyo.ConcreteModel:
+    """The formulation as a Pyomo model: variables x, u, b, o; one constraint per family."""
+    layout, columns = formulation.layout, formulation.columns
+    m = pyo.ConcreteModel(name="placeopt")
+    spans = {"x": (0, layout.n_x), "u": (layout.u_start, layout.b_start),
+             "b": (layout.b_start, layout.o_start), "o": (layout.o_start, layout.n_columns)}
+    flat: list[pyo.Var] = []
+    for name, (start, stop) in spans.items():
+        lower, upper = columns.lower[start:stop], columns.upper[start:stop]
+        integer = columns.integer[start:stop]
+
+        def bounds(_m, i, lower=lower, upper=upper):
+            return (lower[i], None if upper[i] == INF else upper[i])
+
+        def domain(_m, i, integer=integer):
+            return pyo.Integers if integer[i] else pyo.Reals
+
+        var = pyo.Var(range(stop - start), domain=domain, bounds=bounds)
+        m.add_component(name, var)
+        flat.extend(var.values())
+    for block in formulation.rows:
+        m.add_component(block.name, _constraint(block, flat))
+    nonzero = np.flatnonzero(columns.cost)
+    m.cost = pyo.Objective(expr=LinearExpression(
+        constant=0.0, linear_coefs=columns.cost[nonzero].tolist(),
+        linear_vars=[flat[j] for j in nonzero]), sense=pyo.minimize)
+    m._flat_columns = flat  # the column order the solver hand-off keeps
+    return m
+
+
+def _constraint(block: Rows, flat: list[pyo.Var]) -> pyo.Constraint:
+    indptr, indices, values = block.indptr, block.indices, block.values
+    lower, upper = block.lower, block.upper
+
+    def rule(_m, i):
+        lo, hi = indptr[i], indptr[i + 1]
+        body = LinearExpression(constant=0.0, linear_coefs=values[lo:hi].tolist(),
+                                linear_vars=[flat[j] for j in indices[lo:hi]])
+        return (None if lower[i] == -INF else lower[i], body,
+                None if upper[i] == INF else upper[i])
+
+    return pyo.Constraint(range(len(block)), rule=rule, doc=block.doc)

@@ -1,0 +1,350 @@
+"""From solutions to results: the tables and the summary of SPEC §4.
+
+Everything here is data: pandas tables and one JSON-able summary. Reports are views of
+these (see `report`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .compile import GROUP_KEY, NO_ARC, Instance
+from .model import Formulation, budget_coefficients
+from .solve import CaseSolution, Solved
+
+TINY = 0.0005  # pupils below this are rounding noise (outputs keep three decimals)
+CASE_FIELDS = ("total_cost", "placement_cost", "transport_cost", "capital_cost",
+               "out_of_area_cost", "inmss_cost", "pupils_placed", "out_of_area_pupils",
+               "inmss_pupils", "unmet_pupils", "new_places", "overspend")
+UNMET_REASONS = {
+    "no_arc": NO_ARC,
+    "capacity": "capacity",
+    "budget": "budget",
+    "penalty": "unmet_penalty below the cost of any place",
+}
+
+
+@dataclass
+class Results:
+    summary: dict[str, Any]
+    placements: pd.DataFrame
+    expansions: pd.DataFrame
+    capacity: pd.DataFrame
+    unmet: pd.DataFrame
+    costs: pd.DataFrame
+
+    TABLES = ("placements", "expansions", "capacity", "unmet", "costs")
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """One solution laid out on the instance: pupils per arc-year, builds per option."""
+
+    flows: pd.DataFrame  # arc, year, pupils (only x > TINY)
+    unmet: np.ndarray  # (G, T)
+    opened: np.ndarray  # (E, T) 1 where option e opens in year k
+    open_places: np.ndarray  # (E, T) places of e open in year k
+
+
+def view(instance: Instance, formulation: Formulation, solution: CaseSolution) -> CaseView:
+    layout = formulation.layout
+    values = solution.values
+    x = values[: layout.n_x]
+    keep = x > TINY
+    flows = pd.DataFrame({"arc": layout.x_arc[keep], "year": layout.x_year[keep],
+                          "pupils": x[keep]})
+    unmet = np.zeros_like(instance.demand)
+    unmet[layout.u_group, layout.u_year] = values[layout.u_start:layout.b_start]
+    n_options, n_years = len(instance.options), instance.n_years
+    opened = np.zeros((n_options, n_years))
+    b = np.round(values[layout.b_start:layout.o_start])
+    opened[layout.b_option, layout.b_year] = b
+    ramp = instance.options["ramp"].to_numpy(int) if n_options else np.ones(0)
+    places = instance.options["places"].to_numpy(float) if n_options else np.zeros(0)
+    share = np.zeros((n_options, n_years))
+    for k in range(n_years):
+        for tau in range(k + 1):
+            share[:, k] += opened[:, tau] * np.minimum(1.0, (k - tau + 1) / ramp)
+    return CaseView(flows, unmet, opened, places[:, None] * share)
+
+
+def _case_arrays(instance: Instance, case: CaseView) -> dict[str, np.ndarray]:
+    """The per-year arrays of one case (SPEC §4, plan and baseline objects)."""
+    arcs, providers = instance.arcs, instance.providers
+    n_years = instance.n_years
+    flows = case.flows
+    arc = flows["arc"].to_numpy()
+    year = flows["year"].to_numpy()
+    pupils = flows["pupils"].to_numpy()
+    provider = arcs["provider"].to_numpy()[arc]
+    placement = pupils * arcs["placement_cost"].to_numpy()[arc]
+    transport = pupils * arcs["transport_cost"].to_numpy()[arc]
+    out = ~providers["in_area"].to_numpy(bool)[provider]
+    inmss = providers["type"].to_numpy()[provider] == "inmss"
+
+    def per_year(weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        w = weights if mask is None else weights * mask
+        return np.bincount(year, weights=w, minlength=n_years)[:n_years]
+
+    capex = instance.options["capex"].to_numpy(float) if len(instance.options) else np.zeros(0)
+    capital = capex @ case.opened if len(capex) else np.zeros(n_years)
+    covered = per_year(pupils * budget_coefficients(instance)[arc])
+    budget = instance.revenue_budget
+    overspend = np.where(np.isnan(budget), 0.0, np.maximum(0.0, covered - np.nan_to_num(budget)))
+    placement_y, transport_y = per_year(placement), per_year(transport)
+    return {
+        "total_cost": placement_y + transport_y + capital,
+        "placement_cost": placement_y,
+        "transport_cost": transport_y,
+        "capital_cost": capital,
+        "out_of_area_cost": per_year(placement + transport, out),
+        "inmss_cost": per_year(placement + transport, inmss),
+        "pupils_placed": per_year(pupils),
+        "out_of_area_pupils": per_year(pupils, out),
+        "inmss_pupils": per_year(pupils, inmss),
+        "unmet_pupils": case.unmet.sum(axis=0),
+        "new_places": case.open_places.sum(axis=0),
+        "overspend": overspend,
+    }
+
+
+def savings(instance: Instance, plan: dict[str, np.ndarray],
+            baseline: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Savings, NPV and payback of the plan against the baseline (SPEC §4)."""
+    revenue = (baseline["placement_cost"] + baseline["transport_cost"]
+               - plan["placement_cost"] - plan["transport_cost"])
+    extra_capital = plan["capital_cost"] - baseline["capital_cost"]
+    net = instance.discount * (revenue - extra_capital)
+    cumulative = np.cumsum(net)
+    payback = payback_year(instance.years, cumulative, extra_capital)
+    extra_places = plan["new_places"][-1] - baseline["new_places"][-1]
+    return {
+        "revenue_savings": revenue,
+        "out_of_area_savings": baseline["out_of_area_cost"] - plan["out_of_area_cost"],
+        "capital_cost_total": float(extra_capital.sum()),
+        "npv": float(net.sum()),
+        "payback_year": payback,
+        "savings_per_new_place": float(revenue[-1] / extra_places) if extra_places > TINY
+        else None,
+        "cumulative_discounted_net_saving": cumulative,
+    }
+
+
+def payback_year(years: np.ndarray, cumulative: np.ndarray,
+                 extra_capital: np.ndarray) -> int | None:
+    """The year from which the cumulative discounted net saving stays >= 0.
+
+    SPEC §4 says "the first year in which it is >= 0"; read literally, a plan whose
+    spending starts in year 2 would 'pay back' in year 1, before it has spent anything.
+    So: the year after the last year it is negative (or the first spending year if it
+    never is); None when it is still negative at the end, or nothing extra is spent.
+    """
+    if extra_capital.sum() <= 0:
+        return None
+    negative = np.flatnonzero(cumulative < -1e-6)
+    if not len(negative):
+        return int(years[np.flatnonzero(extra_capital > 0)[0]])
+    last = negative[-1]
+    return int(years[last + 1]) if last + 1 < len(years) else None
+
+
+def placements_table(instance: Instance, case: CaseView) -> pd.DataFrame:
+    arcs, providers, groups = instance.arcs, instance.providers, instance.groups
+    flows = case.flows
+    arc = flows["arc"].to_numpy()
+    group = arcs["group"].to_numpy()[arc]
+    provider = arcs["provider"].to_numpy()[arc]
+    pupils = flows["pupils"].to_numpy()
+    table = groups.iloc[group].reset_index(drop=True)
+    table.insert(0, "year", instance.years[flows["year"].to_numpy()])
+    table["provider_id"] = providers["provider_id"].to_numpy()[provider]
+    table["provider_type"] = providers["type"].to_numpy()[provider]
+    table["in_area"] = np.where(providers["in_area"].to_numpy(bool)[provider], "yes", "no")
+    table["pupils"] = pupils.round(3)
+    table["minutes"] = arcs["minutes"].to_numpy()[arc].round(1)
+    table["distance_km"] = arcs["distance_km"].to_numpy()[arc].round(2)
+    table["placement_cost"] = (pupils * arcs["placement_cost"].to_numpy()[arc]).round(2)
+    table["transport_cost"] = (pupils * arcs["transport_cost"].to_numpy()[arc]).round(2)
+    return table.sort_values(["year", *GROUP_KEY, "provider_id"], ignore_index=True)
+
+
+def expansions_table(instance: Instance, case: CaseView) -> pd.DataFrame:
+    options = instance.options
+    columns = ["option_id", "name", "provider_id", "built", "open_year", "places",
+               "capital_cost"]
+    if options.empty:
+        return pd.DataFrame(columns=columns)
+    built = case.opened.sum(axis=1) > 0.5
+    open_year = [int(instance.years[np.argmax(row)]) if b else None
+                 for row, b in zip(case.opened, built, strict=True)]
+    provider_ids = instance.providers["provider_id"].to_numpy()
+    return pd.DataFrame({
+        "option_id": options["option_id"],
+        "name": options["name"],
+        "provider_id": [provider_ids[s] if s >= 0 else o
+                        for s, o in zip(options["provider"], options["option_id"], strict=True)],
+        "built": np.where(built, "yes", "no"),
+        "open_year": pd.array(open_year, dtype="Int64"),
+        "places": options["places"],
+        "capital_cost": options["capex"].round(2),
+    })
+
+
+def capacity_table(instance: Instance, formulation: Formulation, case: CaseView,
+                   duals: np.ndarray) -> pd.DataFrame:
+    """Capacity, pupils, utilisation and marginal value per provider and year (plan)."""
+    providers = instance.providers
+    n_s, n_years = len(providers), instance.n_years
+    pupils = np.zeros((n_s, n_years))
+    provider_of_flow = instance.arcs["provider"].to_numpy()[case.flows["arc"].to_numpy()]
+    np.add.at(pupils, (provider_of_flow, case.flows["year"].to_numpy()),
+              case.flows["pupils"].to_numpy())
+    capacity = np.repeat(providers["capacity"].to_numpy(float)[:, None], n_years, axis=1)
+    if len(instance.options):
+        target = instance.options["provider"].to_numpy(int)
+        ok = target >= 0
+        np.add.at(capacity, target[ok], case.open_places[ok])
+    marginal = np.zeros((n_s, n_years))
+    labels = formulation.block("capacity").labels if any(
+        r.name == "capacity" for r in formulation.rows) else pd.DataFrame(
+        {"provider": [], "year": []})
+    if len(labels):
+        s, k = labels["provider"].to_numpy(int), labels["year"].to_numpy(int)
+        # A HiGHS dual is d(objective)/d(rhs) in discounted pounds: one more place lowers
+        # the cost, so the saving in the year's own money is -dual / delta_k.
+        marginal[s, k] = -duals / instance.discount[k]
+    finite = np.isfinite(capacity)
+    utilisation = np.divide(pupils, capacity, out=np.full_like(pupils, np.nan),
+                            where=finite & (capacity > 0))
+    table = pd.DataFrame({
+        "provider_id": np.repeat(providers["provider_id"].to_numpy(), n_years),
+        "year": np.tile(instance.years, n_s),
+        "capacity": np.where(finite, capacity, np.nan).ravel().round(3),
+        "pupils": pupils.ravel().round(3),
+        "utilisation": utilisation.ravel().round(4),
+        "marginal_value": np.where(finite, marginal, np.nan).ravel().round(2),
+    })
+    return table
+
+
+def unmet_table(instance: Instance, formulation: Formulation, case: CaseView,
+                case_arrays: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Unmet pupils with a reason (docs/model.md, 'Why pupils are unmet')."""
+    columns = ["year", *GROUP_KEY, "pupils", "reason"]
+    g, k = np.nonzero(case.unmet > TINY)
+    if not len(g):
+        return pd.DataFrame(columns=columns)
+    arcs = instance.arcs
+    n_groups = len(instance.groups)
+    has_arc = np.zeros(n_groups, dtype=bool)
+    has_arc[arcs["group"].to_numpy()] = True
+    cheapest = np.full(n_groups, np.inf)
+    np.minimum.at(cheapest, arcs["group"].to_numpy(), formulation.arc_cost)
+    budget = instance.revenue_budget
+    hard = instance.params["budget_limit"] == "hard"
+    covered = case_arrays["placement_cost"] + (
+        case_arrays["transport_cost"]
+        if instance.params["budget_covers"] == "placements_and_transport" else 0.0)
+    budget_binds = hard & ~np.isnan(budget) & (covered >= np.nan_to_num(budget) * (1 - 1e-6))
+    penalty = float(instance.params["unmet_penalty"])
+    reasons = np.where(~has_arc[g], UNMET_REASONS["no_arc"],
+                       np.where(penalty < cheapest[g], UNMET_REASONS["penalty"],
+                                np.where(budget_binds[k], UNMET_REASONS["budget"],
+                                         UNMET_REASONS["capacity"])))
+    table = instance.groups.iloc[g].reset_index(drop=True)
+    table.insert(0, "year", instance.years[k])
+    table["pupils"] = case.unmet[g, k].round(3)
+    table["reason"] = reasons
+    return table[columns]
+
+
+def costs_table(instance: Instance, cases: dict[str, CaseView]) -> pd.DataFrame:
+    frames = []
+    arcs, providers = instance.arcs, instance.providers
+    for name, case in cases.items():
+        flows = case.flows
+        arc = flows["arc"].to_numpy()
+        provider = arcs["provider"].to_numpy()[arc]
+        pupils = flows["pupils"].to_numpy()
+        frames.append(pd.DataFrame({
+            "year": instance.years[flows["year"].to_numpy()],
+            "case": name,
+            "provider_type": providers["type"].to_numpy()[provider],
+            "in_area": np.where(providers["in_area"].to_numpy(bool)[provider], "yes", "no"),
+            "pupils": pupils,
+            "placement_cost": pupils * arcs["placement_cost"].to_numpy()[arc],
+            "transport_cost": pupils * arcs["transport_cost"].to_numpy()[arc],
+        }))
+    table = pd.concat(frames, ignore_index=True)
+    table = table.groupby(["year", "case", "provider_type", "in_area"], as_index=False).sum()
+    return table.round({"pupils": 3, "placement_cost": 2, "transport_cost": 2})
+
+
+def _round(values: np.ndarray, digits: int = 2) -> list[float]:
+    return [round(float(v), digits) for v in values]
+
+
+def summarise(instance: Instance, formulation: Formulation, solved: Solved,
+              provenance: dict[str, Any]) -> Results:
+    plan_view = view(instance, formulation, solved.plan)
+    base_view = view(instance, formulation, solved.baseline)
+    plan = _case_arrays(instance, plan_view)
+    baseline = _case_arrays(instance, base_view)
+    saved = savings(instance, plan, baseline)
+
+    def case_json(arrays: dict[str, np.ndarray]) -> dict[str, list[float]]:
+        return {name: _round(arrays[name], 3 if "pupils" in name or "places" in name else 2)
+                for name in CASE_FIELDS}
+
+    status = solved.plan.status if solved.baseline.status == "optimal" else \
+        solved.baseline.status
+    summary = {
+        "placeopt_version": provenance["placeopt_version"],
+        "workbook": provenance["workbook"],
+        "scenario": provenance["scenario"],
+        "status": status,
+        "mip_gap": solved.plan.mip_gap,
+        "objective": round(solved.plan.objective, 2),
+        "baseline_objective": round(solved.baseline.objective, 2),
+        "baseline_mip_gap": solved.baseline.mip_gap,
+        "years": [int(y) for y in instance.years],
+        "plan": case_json(plan),
+        "baseline": case_json(baseline),
+        "savings": {
+            "revenue_savings": _round(saved["revenue_savings"]),
+            "out_of_area_savings": _round(saved["out_of_area_savings"]),
+            "capital_cost_total": round(saved["capital_cost_total"], 2),
+            "npv": round(saved["npv"], 2),
+            "payback_year": saved["payback_year"],
+            "savings_per_new_place": None if saved["savings_per_new_place"] is None
+            else round(saved["savings_per_new_place"], 2),
+            "cumulative_discounted_net_saving": _round(saved["cumulative_discounted_net_saving"]),
+        },
+        "solve": {
+            "build_seconds": round(solved.build_seconds + provenance.get("compile_seconds", 0),
+                                   3),
+            "handoff_seconds": round(solved.handoff_seconds, 3),
+            "solve_seconds": round(solved.solve_seconds, 3),
+            "variables": solved.variables,
+            "constraints": solved.constraints,
+            "binaries": solved.binaries,
+            "solver": solved.solver,
+            "solver_version": solved.solver_version,
+            "timings": {k: round(v, 3) for k, v in solved.timings.items()},
+        },
+        "provenance": {k: v for k, v in provenance.items()
+                       if k not in ("placeopt_version", "workbook", "scenario",
+                                    "compile_seconds")},
+    }
+    return Results(
+        summary=summary,
+        placements=placements_table(instance, plan_view),
+        expansions=expansions_table(instance, plan_view),
+        capacity=capacity_table(instance, formulation, plan_view, solved.capacity_duals),
+        unmet=unmet_table(instance, formulation, plan_view, plan),
+        costs=costs_table(instance, {"plan": plan_view, "baseline": base_view}),
+    )

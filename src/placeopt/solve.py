@@ -1,0 +1,258 @@
+"""Solving the model with HiGHS: the baseline, the plan, and the LP for marginal values.
+
+The Pyomo model is handed to HiGHS through Pyomo's standard-form compiler
+(`LinearStandardFormCompiler`) and `highspy.Highs.passModel`: measured here several times
+faster than Pyomo's persistent HiGHS interfaces (docs/decisions/0002). One HiGHS model
+then serves three solves by changing column bounds only:
+1. the baseline: every option that is not required is held shut;
+2. the plan: options free, starting from the baseline's solution (always feasible);
+3. the plan's LP: builds fixed, integrality dropped, for the capacity duals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from .compile import Instance
+from .model import Formulation, to_pyomo
+from .problems import SolveError
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    mip_gap: float = 1e-3
+    time_limit: float = 600.0
+    threads: int = 0
+    verbose: bool = False  # the solver's own log on the terminal
+
+
+@dataclass
+class CaseSolution:
+    """One solve: the values of every column, and how the solve went."""
+
+    status: str  # optimal | time_limit
+    objective: float
+    mip_gap: float
+    values: np.ndarray
+    seconds: float
+
+
+@dataclass
+class Solved:
+    baseline: CaseSolution
+    plan: CaseSolution
+    capacity_duals: np.ndarray  # row duals of the plan's LP, one per capacity row
+    build_seconds: float
+    handoff_seconds: float
+    solve_seconds: float
+    variables: int
+    constraints: int
+    binaries: int
+    solver: str = "HiGHS"
+    solver_version: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def _quiet_stdout(enabled: bool):
+    """HiGHS prints its banner from C++ when constructed; keep it off our terminal."""
+    if not enabled:
+        yield
+        return
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+class HighsModel:
+    """A formulation loaded into HiGHS through Pyomo's standard-form compiler."""
+
+    def __init__(self, formulation: Formulation, settings: SolverSettings,
+                 progress: Progress | None = None):
+        import highspy
+
+        self.formulation = formulation
+        self.settings = settings
+        self.progress = progress or (lambda _msg: None)
+        started = time.perf_counter()
+        model = to_pyomo(formulation)
+        self.build_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        info = LinearStandardFormCompiler().write(model, mixed_form=True,
+                                                  column_order=model._flat_columns)
+        position = {id(v): j for j, v in enumerate(model._flat_columns)}
+        self.column_of = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64,
+                                     count=len(info.columns))
+        self.row_of = self._row_map(model, info)
+        n_cols, n_rows = len(info.columns), len(info.rows)
+        lower = np.array([v.lb if v.lb is not None else -np.inf for v in info.columns])
+        upper = np.array([v.ub if v.ub is not None else np.inf for v in info.columns])
+        bound_type = np.array([r.bound_type for r in info.rows], dtype=int)
+        rhs = np.asarray(info.rhs, dtype=float)
+        row_lower = np.where(bound_type <= 0, rhs, -np.inf)
+        row_upper = np.where(bound_type >= 0, rhs, np.inf)
+        A = info.A.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_cols, n_rows
+        lp.col_cost_ = np.asarray(info.c.toarray()).ravel() if n_cols else np.zeros(0)
+        lp.offset_ = float(np.sum(info.c_offset)) if len(info.c_offset) else 0.0
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data
+        self.integer = np.array([v.is_integer() for v in info.columns], dtype=bool)
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in self.integer]
+        with _quiet_stdout(not settings.verbose):
+            self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", settings.verbose)
+        self.highs.setOptionValue("mip_rel_gap", float(settings.mip_gap))
+        self.highs.setOptionValue("time_limit", float(settings.time_limit))
+        if settings.threads:
+            self.highs.setOptionValue("threads", int(settings.threads))
+        self.highs.passModel(lp)
+        self.lower, self.upper = lower, upper
+        self.n_cols, self.n_rows = n_cols, n_rows
+        self.handoff_seconds = time.perf_counter() - started
+        self.version = f"{self.highs.versionMajor()}.{self.highs.versionMinor()}." \
+                       f"{self.highs.versionPatch()}"
+        self.highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
+
+    @staticmethod
+    def _row_map(model, info) -> dict[str, np.ndarray]:
+        """For each constraint family: the HiGHS row of each of its rows (-1 if dropped)."""
+        where: dict[int, int] = {id(entry.constraint): r for r, entry in enumerate(info.rows)}
+        result = {}
+        for block_name in ("capacity",):
+            component = getattr(model, block_name, None)
+            if component is None:
+                result[block_name] = np.zeros(0, dtype=np.int64)
+                continue
+            result[block_name] = np.array([where.get(id(component[i]), -1)
+                                           for i in range(len(component))], dtype=np.int64)
+        return result
+
+    def _on_incumbent(self, event) -> None:
+        data = event.data_out
+        gap = f"{100 * data.mip_gap:.2f}%" if np.isfinite(data.mip_gap) else "not yet known"
+        self.progress(f"  incumbent £{data.objective_function_value:,.0f}, gap {gap}, "
+                      f"{data.running_time:.1f}s")
+
+    def columns(self, flat: np.ndarray) -> np.ndarray:
+        """Highs column indices of the given flat (model) columns; -1 where dropped."""
+        lookup = np.full(self.formulation.layout.n_columns, -1, dtype=np.int64)
+        lookup[self.column_of] = np.arange(len(self.column_of))
+        return lookup[flat]
+
+    def set_bounds(self, flat: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        cols = self.columns(flat)
+        keep = cols >= 0
+        if keep.any():
+            self.highs.changeColsBounds(int(keep.sum()), cols[keep].astype(np.int32),
+                                        np.asarray(lower, float)[keep],
+                                        np.asarray(upper, float)[keep])
+
+    def run(self, label: str, start: np.ndarray | None = None) -> CaseSolution:
+        import highspy
+
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = list(start[self.column_of])
+            solution.value_valid = True
+            self.highs.setSolution(solution)
+        started = time.perf_counter()
+        self.progress(f"Solving the {label}...")
+        self.highs.run()
+        seconds = time.perf_counter() - started
+        status = self.highs.getModelStatus()
+        info = self.highs.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        if status == highspy.HighsModelStatus.kOptimal:
+            state = "optimal"
+        elif status in (highspy.HighsModelStatus.kTimeLimit,
+                        highspy.HighsModelStatus.kInterrupt) and has_solution:
+            state = "time_limit"
+        elif status in (highspy.HighsModelStatus.kInfeasible,
+                        highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            raise SolveError(f"the {label} is infeasible")
+        else:
+            raise SolveError(f"HiGHS stopped on the {label} without a plan: "
+                             f"{self.highs.modelStatusToString(status)}")
+        values = np.zeros(self.formulation.layout.n_columns)
+        values[self.column_of] = np.asarray(self.highs.getSolution().col_value)
+        gap = float(info.mip_gap) if self.integer.any() else 0.0
+        if not np.isfinite(gap):
+            gap = 0.0
+        self.progress(f"  {label}: {state}, objective £{info.objective_function_value:,.0f}, "
+                      f"gap {100 * gap:.2f}%, {seconds:.1f}s")
+        return CaseSolution(state, float(info.objective_function_value), gap, values, seconds)
+
+    def capacity_duals(self, plan: CaseSolution) -> np.ndarray:
+        """Row duals of the capacity rows of the LP with the plan's builds fixed."""
+        import highspy
+
+        layout = self.formulation.layout
+        b = np.arange(layout.b_start, layout.o_start)
+        built = np.round(plan.values[b])
+        self.set_bounds(b, built, built)
+        if self.integer.any():
+            self.highs.changeColsIntegrality(
+                self.n_cols, np.arange(self.n_cols, dtype=np.int32),
+                [highspy.HighsVarType.kContinuous] * self.n_cols)
+        self.highs.run()
+        rows = self.row_of["capacity"]
+        duals = np.zeros(len(rows))
+        if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal and len(rows):
+            row_dual = np.asarray(self.highs.getSolution().row_dual)
+            ok = rows >= 0
+            duals[ok] = row_dual[rows[ok]]
+        return duals
+
+
+def solve(instance: Instance, formulation: Formulation, settings: SolverSettings,
+          progress: Progress | None = None, write_model: str | None = None) -> Solved:
+    """Baseline, plan and marginal values, on one HiGHS model."""
+    say = progress or (lambda _msg: None)
+    say(f"Building the model: {formulation.layout.n_columns:,} variables, "
+        f"{sum(len(r) for r in formulation.rows):,} constraints...")
+    model = HighsModel(formulation, settings, progress)
+    if write_model:
+        model.highs.writeModel(str(write_model))
+        say(f"Wrote the model to {write_model}")
+    layout = formulation.layout
+    b = np.arange(layout.b_start, layout.o_start)
+    required = instance.options["required"].to_numpy(bool)[layout.b_option] if layout.n_b \
+        else np.zeros(0, dtype=bool)
+    shut = b[~required]
+    model.set_bounds(shut, np.zeros(len(shut)), np.zeros(len(shut)))
+    baseline = model.run("baseline (do minimum)")
+    model.set_bounds(shut, np.zeros(len(shut)), np.ones(len(shut)))
+    plan = model.run("plan", start=baseline.values)
+    started = time.perf_counter()
+    duals = model.capacity_duals(plan)
+    dual_seconds = time.perf_counter() - started
+    return Solved(
+        baseline=baseline, plan=plan, capacity_duals=duals,
+        build_seconds=model.build_seconds, handoff_seconds=model.handoff_seconds,
+        solve_seconds=baseline.seconds + plan.seconds + dual_seconds,
+        variables=model.n_cols, constraints=model.n_rows,
+        binaries=int((model.columns(b) >= 0).sum()),
+        solver_version=model.version,
+        timings={"baseline": baseline.seconds, "plan": plan.seconds, "duals": dual_seconds},
+    )
