@@ -1,30 +1,128 @@
-"""`placeopt validate`: read the workbook, apply every scenario, check what a model needs."""
+"""`placeopt validate`, and the plain-language checks every command runs before a model.
+
+The checks carry the numbers a planner needs to see the problem: which demand cannot be
+met by any capacity in reach even with every option built, which groups have no
+suitable provider at all, what a hard budget or required project cannot pay for.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from .compile import GROUP_KEY, Instance, compile_instance
+from .inputs import Inputs
 from .problems import Problem
 from .reader import read_workbook
 from .scenarios import apply_scenario, scenario_names
 
 
 def validate_all(path: str | Path) -> tuple[list[Problem], list[str]]:
-    """Every warning (errors raise InputError) and a few lines describing the workbook."""
-    inputs = read_workbook(path)
-    warnings = list(inputs.warnings)
-    seen = {(p.where, p.message) for p in warnings}
-    for name in scenario_names(inputs)[1:]:
-        for problem in apply_scenario(inputs, name).warnings:
-            if (problem.where, problem.message) not in seen:
-                seen.add((problem.where, problem.message))
-                warnings.append(problem)
-    tables = inputs.tables
+    """Every warning of every scenario (errors raise InputError), and a description."""
+    base = read_workbook(path)
+    warnings: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for name in scenario_names(base):
+        inputs = apply_scenario(base, name)
+        instance = compile_instance(inputs)
+        label = "" if name == "base" else f"[scenario {name}] "
+        for problem in inputs.warnings + plain_checks(inputs, instance):
+            key = (problem.where, problem.message)
+            if key not in seen:
+                seen.add(key)
+                warnings.append(Problem(problem.level, problem.where,
+                                        label + problem.message
+                                        if problem not in base.warnings else problem.message))
+    tables = base.tables
+    options = tables.get("Expansions")
     notes = [
         f"{len(tables['Zones'])} zones, {len(tables['Providers'])} providers, "
-        f"{len(tables.get('Expansions', []))} options, "
-        f"{tables['Demand'].groupby(['zone_id', 'need', 'phase', 'provision']).ngroups} "
-        f"demand groups over {inputs.years[0]}-{inputs.years[-1]}; scenarios: "
-        + ", ".join(scenario_names(inputs)),
+        f"{0 if options is None else len(options)} options, "
+        f"{tables['Demand'].groupby(GROUP_KEY).ngroups} demand groups over "
+        f"{base.years[0]}-{base.years[-1]}; scenarios: " + ", ".join(scenario_names(base)),
     ]
     return warnings, notes
+
+
+def plain_checks(inputs: Inputs, instance: Instance) -> list[Problem]:
+    return [*_unreachable_groups(instance), *_capacity_in_reach(inputs, instance),
+            *_hard_budget(instance), *_required_capital(instance)]
+
+
+def _unreachable_groups(instance: Instance) -> list[Problem]:
+    has_arc = np.zeros(len(instance.groups), dtype=bool)
+    has_arc[instance.arcs["group"].to_numpy()] = True
+    problems = []
+    for g in np.flatnonzero(~has_arc & (instance.demand.sum(axis=1) > 0)):
+        zone, need, phase, provision = instance.groups.loc[g, GROUP_KEY]
+        limit = instance.params[f"max_travel_minutes_{phase}"]
+        problems.append(Problem(
+            "warning", "Demand",
+            f"{need} {phase} ({provision}) demand from zone {zone} "
+            f"({instance.demand[g].max():.1f} pupils at most) has no suitable provider within "
+            f"{limit:g} minutes, nor a residential one: it will be unmet"))
+    return problems
+
+
+def _capacity_in_reach(inputs: Inputs, instance: Instance) -> list[Problem]:
+    """Demand of a need and phase above every place it can reach, all options built."""
+    arcs, groups, providers = instance.arcs, instance.groups, instance.providers
+    options = instance.options
+    extra = np.zeros(len(providers))
+    if len(options):
+        usable = options["enabled"].to_numpy(bool) & (options["provider"].to_numpy(int) >= 0)
+        np.add.at(extra, options["provider"].to_numpy(int)[usable],
+                  options["places"].to_numpy(float)[usable])
+    most = providers["capacity"].to_numpy(float) + extra
+    problems = []
+    keyed = groups.assign(g=np.arange(len(groups)))
+    for (need, phase), members in keyed.groupby(["need", "phase"], sort=False):
+        g = members["g"].to_numpy()
+        reach = np.unique(arcs.loc[arcs["group"].isin(g), "provider"].to_numpy())
+        if not len(reach) or np.isinf(most[reach]).any():
+            continue
+        places = most[reach].sum()
+        demand = instance.demand[g].sum(axis=0)
+        short = np.flatnonzero(demand > places + 1e-9)
+        if len(short):
+            k = short[0]
+            limit = instance.params[f"max_travel_minutes_{phase}"]
+            problems.append(Problem(
+                "warning", "Demand",
+                f"{need} {phase} demand in {instance.years[k]} ({demand[k]:.0f} pupils) exceeds "
+                f"all capacity within {limit:g} minutes of its zones ({places:.0f} places, "
+                "shared with other needs and phases) even with every option built"))
+    return problems
+
+
+def _hard_budget(instance: Instance) -> list[Problem]:
+    if instance.params["budget_limit"] != "hard":
+        return []
+    from .model import budget_coefficients
+
+    locked = budget_coefficients(instance) @ instance.lock
+    problems = []
+    for k in np.flatnonzero(~np.isnan(instance.revenue_budget)):
+        if locked[k] > instance.revenue_budget[k] + 1e-6:
+            problems.append(Problem(
+                "warning", "Budget",
+                f"the hard revenue budget for {instance.years[k]} (£{instance.revenue_budget[k]:,.0f})"
+                f" is below the cost of current placements that must stay "
+                f"(£{locked[k]:,.0f}): the model will be infeasible"))
+    return problems
+
+
+def _required_capital(instance: Instance) -> list[Problem]:
+    options = instance.options
+    if options.empty or instance.last_capital_year < 0:
+        return []
+    required = options["required"].to_numpy(bool) & options["enabled"].to_numpy(bool)
+    need = options["capex"].to_numpy(float)[required].sum()
+    have = instance.capital_budget.sum()
+    if need > have + 1e-6:
+        return [Problem("warning", "Budget",
+                        f"required options cost £{need:,.0f} with optimism bias, more than all "
+                        f"the capital in the Budget sheet (£{have:,.0f}): the model will be "
+                        "infeasible")]
+    return []

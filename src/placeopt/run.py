@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .checks import plain_checks
 from .compile import compile_instance
 from .model import formulate
 from .reader import read_workbook
@@ -51,6 +52,9 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
     say(f"Compiling scenario '{inputs.scenario}'...")
     clock = time.perf_counter()
     instance = compile_instance(inputs)
+    inputs.warnings.extend(plain_checks(inputs, instance))
+    for warning in inputs.warnings:
+        say(str(warning))
     formulation = formulate(instance, strong_linking=strong_linking)
     compile_seconds = time.perf_counter() - clock
     say(f"  {len(instance.groups):,} demand groups, {len(instance.providers):,} providers, "

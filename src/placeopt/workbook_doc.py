@@ -1,0 +1,58 @@
+"""The workbook reference page (docs/workbook.md), written from the schema.
+
+Regenerate with:  python -m placeopt.workbook_doc > docs/workbook.md
+A test checks the page in the repository is what this writes.
+"""
+
+from __future__ import annotations
+
+from .schema import PARAMETERS, SHEETS, Column
+
+
+def _default(column: Column) -> str:
+    if column.required:
+        return "required"
+    value = column.default
+    if value is None or value == "":
+        return "blank"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _row(column: Column) -> str:
+    cells = (f"`{column.name}`", column.describe_expected(), column.unit or "",
+             _default(column), column.help.replace("|", "\\|"))
+    return "| " + " | ".join(cells) + " |"
+
+
+def workbook_markdown() -> str:
+    lines = [
+        "# The planning workbook, sheet by sheet",
+        "",
+        "Written by `python -m placeopt.workbook_doc` from the schema that the template",
+        "writer and the reader also use (`src/placeopt/schema.py`); do not edit by hand.",
+        "Headers are matched ignoring case and surrounding spaces, with spaces and",
+        "underscores alike. Money is in pounds at constant prices, distances in km, times",
+        "in one-way minutes. Yes/no cells take yes/no, y/n, true/false, 1/0. Lists are",
+        "separated by `;` (or `,`); `all` means every value.",
+        "",
+    ]
+    header = ["| column | expected | unit | default | meaning |", "|---|---|---|---|---|"]
+    for sheet in sorted(SHEETS, key=lambda s: s.fill_order):
+        lines += [f"## {sheet.name} ({'required' if sheet.required else 'optional'})", "",
+                  sheet.purpose, ""]
+        if sheet.name == "Parameters":
+            lines += ["Columns `parameter`, `value` (and an unread `description`). The "
+                      "parameters:", ""]
+            lines += header + [_row(p) for p in PARAMETERS] + [""]
+            lines.append("An unknown parameter name is an error.")
+            lines.append("")
+            continue
+        lines += header + [_row(c) for c in sheet.columns] + [""]
+        lines += list(sheet.notes) + ([""] if sheet.notes else [])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(workbook_markdown(), end="")
