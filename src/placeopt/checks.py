@@ -107,8 +107,8 @@ def _hard_budget(instance: Instance) -> list[Problem]:
         if locked[k] > instance.revenue_budget[k] + 1e-6:
             problems.append(Problem(
                 "warning", "Budget",
-                f"the hard revenue budget for {instance.years[k]} (£{instance.revenue_budget[k]:,.0f})"
-                f" is below the cost of current placements that must stay "
+                f"the hard revenue budget for {instance.years[k]} "
+                f"(£{instance.revenue_budget[k]:,.0f}) is below the cost of current placements that must stay "
                 f"(£{locked[k]:,.0f}): the model will be infeasible"))
     return problems
 

@@ -131,12 +131,15 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--threads", type=click.IntRange(min=0), help="Solver threads (0 = default).")
 @click.option("--write-model", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the model as FILE.mps.")
+@click.option("--engine", type=click.Choice(["direct", "pyomo"]), default="direct",
+              show_default=True, help="How the model reaches HiGHS: stacked sparse rows, or "
+              "through a Pyomo model and Pyomo's standard-form compiler (slower).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Add the solver log.")
 @guarded
 def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
-        gap: float | None, threads: int | None, write_model: Path | None, quiet: bool,
-        verbose: bool) -> None:
+        gap: float | None, threads: int | None, write_model: Path | None, engine: str,
+        quiet: bool, verbose: bool) -> None:
     """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
     from .run import default_output, plan, write_results
 
@@ -145,7 +148,7 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
         raise click.BadParameter("the model file must end .mps", param_hint="--write-model")
     results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
                    verbose=verbose and not quiet, progress=console.step,
-                   write_model=write_model)
+                   write_model=write_model, engine=engine)
     folder = output or default_output(workbook, results.summary["scenario"])
     console.step(f"Writing results to {folder}...")
     write_results(results, folder)

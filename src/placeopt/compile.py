@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .cells import ALL
-from .geography import TravelParameters, journeys
+from .geography import Journeys, TravelParameters, journeys
 from .inputs import Inputs
 from .problems import Problems
 from .schema import PHASE_LENGTH, PHASES
@@ -70,8 +70,10 @@ def compile_instance(inputs: Inputs) -> Instance:
     groups, demand = _groups_and_demand(inputs, years)
     providers = _providers(inputs)
     options = _options(inputs, providers, years)
-    arcs = _arcs(inputs, groups, providers, problems)
-    arcs, lock = _current_placements(inputs, groups, providers, arcs, demand, problems)
+    matrix = _journey_matrix(inputs, providers)
+    arcs = _arcs(inputs, groups, providers, matrix, problems)
+    arcs, lock = _current_placements(inputs, groups, providers, arcs, demand, matrix,
+                                     problems)
     limits = _limits(inputs, groups, providers, arcs)
     revenue, capital, last_capital = _budgets(inputs, years)
     problems.raise_if_errors()
@@ -158,16 +160,22 @@ def _served(values: pd.Series, universe: list[str]) -> np.ndarray:
     return result
 
 
-def _arcs(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
+def _journey_matrix(inputs: Inputs, providers: pd.DataFrame) -> Journeys:
+    """Zone x provider journeys (rows in Zones order), TravelMatrix overrides applied."""
+    zones = inputs.tables["Zones"].reset_index(drop=True)
+    zone_index = {z: i for i, z in enumerate(zones["zone_id"])}
+    return journeys(zones["latitude"].to_numpy(float), zones["longitude"].to_numpy(float),
+                    providers["latitude"].to_numpy(float),
+                    providers["longitude"].to_numpy(float),
+                    providers["residential"].to_numpy(bool), _travel_parameters(inputs.params),
+                    _override_rows(inputs, zone_index, providers))
+
+
+def _arcs(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame, matrix: Journeys,
           problems: Problems) -> pd.DataFrame:
     params = inputs.params
     zones = inputs.tables["Zones"].reset_index(drop=True)
     zone_index = {z: i for i, z in enumerate(zones["zone_id"])}
-    matrix = journeys(zones["latitude"].to_numpy(float), zones["longitude"].to_numpy(float),
-                      providers["latitude"].to_numpy(float),
-                      providers["longitude"].to_numpy(float),
-                      providers["residential"].to_numpy(bool), _travel_parameters(params),
-                      _override_rows(inputs, zone_index, providers))
     needs = list(inputs.needs)
     need_ok = _served(providers["needs"], needs)
     phase_ok = _served(providers["phases"], list(PHASES))
@@ -258,7 +266,7 @@ def _report_missing_journeys(inputs: Inputs, zones: pd.DataFrame, providers: pd.
 
 
 def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
-                        arcs: pd.DataFrame, demand: np.ndarray,
+                        arcs: pd.DataFrame, demand: np.ndarray, matrix: Journeys,
                         problems: Problems) -> tuple[pd.DataFrame, np.ndarray]:
     """Locked pupils per arc and year, with their run-off (SPEC §1, CurrentPlacements)."""
     n_years = demand.shape[1]
@@ -284,7 +292,8 @@ def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.Data
         if a is None:
             a = len(arcs) + len(extra_arcs)
             arc_index[(g, s)] = a
-            extra_arcs.append(_forced_arc(inputs, g, s, groups, providers, record, problems))
+            extra_arcs.append(_forced_arc(inputs, g, s, groups, providers, matrix, record,
+                                          problems))
         entries.append((a, float(record["pupils"]) * stay))
     if extra_arcs:
         arcs = pd.concat([arcs, pd.DataFrame(extra_arcs)], ignore_index=True)
@@ -292,34 +301,36 @@ def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.Data
     for a, amounts in entries:
         lock[a] += amounts
     _scale_locks_to_demand(inputs, arcs, lock, demand, groups, problems)
+    if inputs.params["integer_placements"]:
+        # Whole pupils only: a run-off of 3 x (1 - 1/5) = 2.4 keeps 2 pupils in place. An
+        # integer x >= 2.4 would force 3 to stay, and make the model infeasible when the
+        # group's demand is below 3.
+        np.floor(lock + 1e-9, out=lock)
     if inputs.params["allow_moves"]:
         lock[:] = 0.0
     return arcs, lock
 
 
 def _forced_arc(inputs: Inputs, g: int, s: int, groups: pd.DataFrame, providers: pd.DataFrame,
-                record: dict[str, Any], problems: Problems) -> dict[str, Any]:
-    """A pupil already placed where the rules would not place them now stays there."""
-    from .geography import pair_journeys
+                matrix: Journeys, record: dict[str, Any], problems: Problems) -> dict[str, Any]:
+    """A pupil already placed where the rules would not place them now stays there.
 
-    zones = inputs.tables["Zones"].set_index("zone_id")
-    zone = zones.loc[groups.at[g, "zone_id"]]
-    travel = pair_journeys(np.array([zone["latitude"]], float),
-                           np.array([zone["longitude"]], float),
-                           np.array([providers.at[s, "latitude"]], float),
-                           np.array([providers.at[s, "longitude"]], float),
-                           np.array([providers.at[s, "residential"]], bool),
-                           _travel_parameters(inputs.params))
+    The journey is the pair's entry of the journey matrix, so TravelMatrix overrides apply
+    here as everywhere (SPEC §1: a value given there replaces the computed one)."""
+    zones = inputs.tables["Zones"].reset_index(drop=True)
+    z = int(np.flatnonzero(zones["zone_id"].to_numpy() == groups.at[g, "zone_id"])[0])
     where = inputs.source.cell("CurrentPlacements", "provider_id", record["_row"])
-    if np.isnan(travel.transport_cost[0]):
+    if np.isnan(matrix.transport_cost[z, s]):
         problems.error(where, f"current placement at {providers.at[s, 'provider_id']}: the "
-                       "journey is unknown (give both locations)")
+                       "journey is unknown (give both locations, or a TravelMatrix row with "
+                       "distance_km or annual_transport_cost)")
     problems.warn(where, f"current placement of {record['pupils']:g} pupil(s) from "
                   f"{record['zone_id']} at {providers.at[s, 'provider_id']} is not one the "
                   "model would choose now (unsuitable or beyond the journey limit); they "
                   "stay there while their placement lasts")
-    return {"group": g, "provider": s, "minutes": travel.minutes[0],
-            "distance_km": travel.distance_km[0], "transport_cost": travel.transport_cost[0],
+    return {"group": g, "provider": s, "minutes": matrix.minutes[z, s],
+            "distance_km": matrix.distance_km[z, s],
+            "transport_cost": matrix.transport_cost[z, s],
             "placement_cost": providers.at[s, "cost"]}
 
 

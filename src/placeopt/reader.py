@@ -22,6 +22,7 @@ from .schema import (
     SHEET_BY_NAME,
     SHEETS,
     Column,
+    Kind,
     Sheet,
     normalise_header,
 )
@@ -42,18 +43,42 @@ def read_workbook(path: str | Path) -> Inputs:
     found = _match_sheets(raw, problems)
     source.titles = {name: sheet.title for name, sheet in found.items()}
 
-    params = _read_parameters(found.get("Parameters"), problems)
+    params, bad = _read_parameters(found.get("Parameters"), problems)
+    if bad & {"first_year", "horizon_years"}:
+        # The planning years are unknown: checking Demand and options against a default
+        # horizon would only bury the real error under consequences of it.
+        params["first_year"] = None
     tables: dict[str, pd.DataFrame] = {}
     for sheet in SHEETS:
         if sheet.name == "Parameters" or sheet.name not in found:
             continue
         tables[sheet.name] = _read_table(found[sheet.name], sheet, source, problems)
-    tables["Demand"] = _demand_to_long(tables.get("Demand"), params, source, problems)
+    tables["Demand"], all_years = _demand_to_long(tables.get("Demand"), params, source,
+                                                  problems)
+    untrimmed = {"Demand": all_years}
+    if "Budget" in tables:
+        untrimmed["Budget"] = tables["Budget"].copy()
     inputs = Inputs(params=params, tables=tables, source=source)
     validate(inputs, problems)
+    _drop_repeats(problems)
     problems.raise_if_errors()
     inputs.warnings = problems.warnings
+    # Demand and Budget are cut to the planning years; a scenario that moves the years
+    # starts again from every year the workbook gives (see scenarios.apply_scenario).
+    inputs.untrimmed = untrimmed  # type: ignore[attr-defined]
     return inputs
+
+
+def _drop_repeats(problems: Problems) -> None:
+    """The same problem at the same place is listed once."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for problem in problems.items:
+        key = (problem.level, problem.where, problem.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    problems.items[:] = kept
 
 
 def _sha256(path: Path) -> str:
@@ -100,18 +125,24 @@ def _read_value(column: Column, value: Any, where: str, formula: bool,
         return default_of(column)
 
 
-def _read_parameters(raw: RawSheet | None, problems: Problems) -> dict[str, Any]:
+def _read_parameters(raw: RawSheet | None,
+                     problems: Problems) -> tuple[dict[str, Any], set[str]]:
+    """The parameters (defaults for those not given) and the names whose value is wrong."""
     params = {p.name: default_of(p) for p in PARAMETERS}
+    bad: set[str] = set()
     if raw is None:
-        return params
+        return params, bad
     sheet = SHEET_BY_NAME["Parameters"]
     positions = _map_headers(raw, sheet, problems)
-    if "parameter" not in positions:
-        return params
+    if "value" not in positions and "parameter" in positions:
+        problems.error(f"{raw.title}!1:1", "missing column 'value' (the value of each "
+                       "parameter, next to its name)")
+    if "parameter" not in positions or "value" not in positions:
+        return params, {"first_year"}
     seen: dict[str, int] = {}
-    name_col, value_col = positions["parameter"], positions.get("value")
+    name_col, value_col = positions["parameter"], positions["value"]
     name_letter = get_column_letter(name_col + 1)
-    value_letter = get_column_letter(value_col + 1) if value_col is not None else "B"
+    value_letter = get_column_letter(value_col + 1)
     for row, values in raw.rows:
         name_cell = _at(values, name_col)
         if is_blank(name_cell):
@@ -127,14 +158,17 @@ def _read_parameters(raw: RawSheet | None, problems: Problems) -> dict[str, Any]
             problems.error(where, f"parameter {name} is given twice (also row {seen[name]})")
             continue
         seen[name] = row
-        value = _at(values, value_col) if value_col is not None else None
-        is_formula = value_col is not None and (row, value_col + 1) in raw.formula_cells
-        params[name] = _read_value(column, value, f"{raw.title}!{value_letter}{row}",
-                                   is_formula, problems)
+        before = len(problems.errors)
+        params[name] = _read_value(column, _at(values, value_col),
+                                   f"{raw.title}!{value_letter}{row}",
+                                   (row, value_col + 1) in raw.formula_cells, problems)
+        if len(problems.errors) > before:
+            bad.add(name)
     if params["first_year"] is None and "first_year" not in seen:
         problems.error(raw.title, "parameter first_year is missing; expected a row "
                        "'first_year' with the first planning year, e.g. 2026")
-    return params
+        bad.add("first_year")
+    return params, bad
 
 
 def _at(values: tuple[Any, ...], index: int | None) -> Any:
@@ -197,45 +231,70 @@ def _read_table(raw: RawSheet, sheet: Sheet, source: Source, problems: Problems)
             where = f"{raw.title}!{get_column_letter(index + 1)}{row}"
             record[column.name] = _read_value(column, _at(values, index), where,
                                               (row, index + 1) in raw.formula_cells, problems)
-        record["_given"] = frozenset(
-            name for name, i in positions.items() if not is_blank(_at(values, i)))
+        record["_given"] = frozenset(  # typed in, even if wrongly or as a formula
+            name for name, i in positions.items()
+            if not is_blank(_at(values, i)) or (row, i + 1) in raw.formula_cells)
         for year, index in (years or {}).items():
             record[year] = (_at(values, index), (row, index + 1) in raw.formula_cells)
         records.append(record)
     columns = ["_row", "_given", *sheet.column_names, *sorted(years or {})]
     table = pd.DataFrame.from_records(records, columns=columns)
+    for column in sheet.columns:
+        table[column.name] = _numeric(table[column.name], column)
     if years is not None:
         table.attrs["year_letters"] = {y: get_column_letter(i + 1) for y, i in years.items()}
         table.attrs["long_form"] = "year" in positions or "pupils" in positions
     return table
 
 
+def _numeric(series: pd.Series, column: Column) -> pd.Series:
+    """Number columns as floats (NaN = blank); whole-number columns as integers if full."""
+    if column.kind not in (Kind.NUMBER, Kind.INTEGER):
+        return series
+    numbers = pd.to_numeric(series.astype(object), errors="coerce").astype(float)
+    if column.kind is Kind.INTEGER and len(numbers) and numbers.notna().all() and (
+            numbers.abs() < 2**53).all():
+        return numbers.astype("int64")
+    return numbers
+
+
 def _demand_to_long(table: pd.DataFrame | None, params: dict[str, Any], source: Source,
-                    problems: Problems) -> pd.DataFrame:
-    """Wide or long Demand -> one row per (zone, need, phase, provision, year)."""
+                    problems: Problems) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Wide or long Demand -> one row per (zone, need, phase, provision, year).
+
+    Returns the rows of the planning years, and the rows of every year the sheet gives
+    (for a scenario that moves the planning years). Where a planning year's value is
+    missing or wrong the error is recorded here and the row kept with NaN pupils, so
+    that the year does not count as missing again.
+    """
     keys = ["_row", "zone_id", "need", "phase", "provision"]
-    empty = pd.DataFrame(columns=[*keys, "year", "pupils"])
+    empty = pd.DataFrame({"_row": pd.Series(dtype="int64"),
+                          **{k: pd.Series(dtype=object) for k in keys[1:]},
+                          "year": pd.Series(dtype="int64"), "pupils": pd.Series(dtype=float)})
     if table is None:
-        return empty
+        return empty, empty.copy()
     year_letters: dict[int, str] = table.attrs.get("year_letters", {})
     title = source.titles.get("Demand", "Demand")
     if table.attrs.get("long_form"):
         if year_letters:
             problems.error(f"{title}!1:1", "Demand has both year columns and year/pupils "
                            "columns; use one form")
-        for missing in ("year", "pupils"):
-            if missing not in source.letters["Demand"]:
-                problems.error(f"{title}!1:1", f"long-form Demand needs a '{missing}' column")
         for name in ("year", "pupils"):
             if name not in source.letters["Demand"]:
+                problems.error(f"{title}!1:1", f"long-form Demand needs a '{name}' column")
                 continue
-            for row in table.loc[table[name].isna(), "_row"]:
-                problems.error(source.cell("Demand", name, row), f"{name} is missing")
-        return table[[*keys, "year", "pupils"]].dropna(subset=["year", "pupils"])
+            for row, given in zip(table["_row"], table["_given"], strict=True):
+                if name not in given:  # a wrong value was reported when it was read
+                    problems.error(source.cell("Demand", name, row), f"{name} is missing")
+        if not {"year", "pupils"} <= set(source.letters["Demand"]):
+            return empty, empty.copy()
+        long = table[[*keys, "year", "pupils"]].dropna(subset=["year"]).reset_index(drop=True)
+        long["year"] = long["year"].astype("int64")
+        return long, long.copy()
     if not year_letters:
         problems.error(f"{title}!1:1", "no year columns: expected one column per planning "
                        "year headed by the year (2026, 2027, ...), or columns year and pupils")
-        return empty
+        return empty, empty.copy()
     first = params.get("first_year")
     horizon = params.get("horizon_years") or 0
     wanted = set(range(first, first + horizon)) if isinstance(first, int) else set(year_letters)
@@ -248,16 +307,34 @@ def _demand_to_long(table: pd.DataFrame | None, params: dict[str, Any], source: 
                       + ", ".join(map(str, extra)))
     pupils_column = SHEET_BY_NAME["Demand"].column("pupils")
     records = []
-    for year in sorted(wanted & set(year_letters)):
+    for year in sorted(wanted | set(year_letters)):
+        if year not in year_letters:  # reported above, once
+            records += [(row, year, None) for row in table["_row"]]
+            continue
         for row, cell in zip(table["_row"], table[year], strict=True):
             value, formula = cell
             where = f"{title}!{year_letters[year]}{row}"
+            if year not in wanted:  # ignored, unless a scenario moves the years
+                try:
+                    pupils = None if formula or is_blank(value) else parse_cell(pupils_column,
+                                                                               value)
+                except CellError:
+                    pupils = None
+                if pupils is not None:
+                    records.append((row, year, pupils))
+                continue
             if is_blank(value) and not formula:
                 problems.error(where, f"pupils for {year} are missing; expected a number >= 0 "
                                "(0 if none)")
+                records.append((row, year, None))
                 continue
             records.append((row, year, _read_value(pupils_column, value, where, formula,
                                                    problems)))
     values = pd.DataFrame.from_records(records, columns=["_row", "year", "pupils"])
-    long = table[keys].merge(values, on="_row", how="inner")
-    return long.dropna(subset=["pupils"]).reset_index(drop=True)
+    values["pupils"] = values["pupils"].astype(float)
+    every = table[keys].merge(values, on="_row", how="inner").reset_index(drop=True)
+    every["year"] = every["year"].astype("int64")
+    every.attrs["wide"] = True
+    long = every.loc[every["year"].isin(wanted)].reset_index(drop=True)
+    every = every.dropna(subset=["pupils"]).reset_index(drop=True)
+    return long, every

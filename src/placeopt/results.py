@@ -245,11 +245,16 @@ def unmet_table(instance: Instance, formulation: Formulation, case: CaseView,
     cheapest = np.full(n_groups, np.inf)
     np.minimum.at(cheapest, arcs["group"].to_numpy(), formulation.arc_cost)
     budget = instance.revenue_budget
-    hard = instance.params["budget_limit"] == "hard"
+    # The budget can leave pupils unmet when it is hard, or soft with a weight on overspend
+    # (a pupil beyond the budget then costs c + W c, which may exceed the penalty).
+    limit = instance.params["budget_limit"]
+    budget_limits = limit == "hard" or (
+        limit == "soft" and float(instance.params["overspend_weight"]) > 0)
     covered = case_arrays["placement_cost"] + (
         case_arrays["transport_cost"]
         if instance.params["budget_covers"] == "placements_and_transport" else 0.0)
-    budget_binds = hard & ~np.isnan(budget) & (covered >= np.nan_to_num(budget) * (1 - 1e-6))
+    budget_binds = budget_limits & ~np.isnan(budget) & (
+        covered >= np.nan_to_num(budget) * (1 - 1e-6))
     penalty = float(instance.params["unmet_penalty"])
     reasons = np.where(~has_arc[g], UNMET_REASONS["no_arc"],
                        np.where(penalty < cheapest[g], UNMET_REASONS["penalty"],

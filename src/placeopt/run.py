@@ -33,7 +33,7 @@ Progress = Callable[[str], None]
 def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | None = None,
          mip_gap: float | None = None, threads: int | None = None, verbose: bool = False,
          progress: Progress | None = None, write_model: str | Path | None = None,
-         strong_linking: bool = False) -> Results:
+         strong_linking: bool = False, engine: str = "direct") -> Results:
     """Solve one scenario of a planning workbook: the plan, the baseline, the savings.
 
     Solver settings given here override the workbook's Parameters. Raises InputError
@@ -64,7 +64,7 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
                               time_limit=float(inputs.params["time_limit_seconds"]),
                               threads=int(inputs.params["threads"]), verbose=verbose)
     solved = solve(instance, formulation, settings, progress=say,
-                   write_model=str(write_model) if write_model else None)
+                   write_model=str(write_model) if write_model else None, engine=engine)
     provenance = {
         "placeopt_version": __version__,
         "workbook": str(Path(workbook).name),
@@ -74,6 +74,7 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
         "started_at": started_at.isoformat(timespec="seconds"),
         "options": _jsonable(inputs.params),
         "strong_linking": strong_linking,
+        "engine": engine,
         "read_seconds": round(read_seconds, 3),
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in inputs.warnings],

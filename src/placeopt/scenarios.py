@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import ALL, CellError, is_blank, parse_cell, to_number
+from .cells import ALL, CellError, is_blank, parse_cell, show, to_number
 from .inputs import Inputs
 from .problems import Problems
 from .schema import PARAMETER_BY_NAME, SHEET_BY_NAME, Column, Kind, normalise_header
@@ -35,12 +35,13 @@ class Change:
 
 
 def scenario_names(inputs: Inputs) -> list[str]:
+    """'base', then each scenario in the order it first appears (names ignore case)."""
     table = inputs.tables.get("Scenarios")
     names = [BASE]
     if table is not None:
         for name in table["scenario"].dropna():
-            if name not in names:
-                names.append(name)
+            if str(name).lower() not in {n.lower() for n in names}:
+                names.append(str(name))
     return names
 
 
@@ -63,8 +64,8 @@ def _understand(inputs: Inputs, record: dict[str, Any], problems: Problems) -> C
     def fail(column: str, message: str) -> None:
         problems.error(inputs.source.cell("Scenarios", column, row), message)
 
-    if any(record[c] is None for c in ("scenario", "sheet", "column", "operation", "value")):
-        return None  # the reader already reported the blank required cell
+    if any(is_blank(record[c]) for c in ("scenario", "sheet", "column", "operation", "value")):
+        return None  # the reader already reported the blank (or wrong) required cell
     if record["scenario"].lower() == BASE:
         fail("scenario", "'base' is the inputs unchanged; give the scenario another name")
         return None
@@ -152,9 +153,16 @@ def apply_scenario(inputs: Inputs, name: str) -> Inputs:
     if matched == BASE:
         return result
     problems = Problems()
-    for change in check_scenario_rows(inputs, problems):
-        if change.scenario == matched:
-            _apply(result, change)
+    changes = [c for c in check_scenario_rows(inputs, problems)
+               if c.scenario.lower() == matched.lower()]
+    untrimmed = getattr(inputs, "untrimmed", None)
+    if untrimmed and _moves_years(inputs, changes):
+        # Demand and Budget were cut to the base planning years; start from every year
+        # the workbook gives, and let validation cut them to this scenario's years.
+        for sheet, table in untrimmed.items():
+            result.tables[sheet] = table.copy()
+    for change in changes:
+        _apply(result, change, problems)
     validate(result, problems)
     problems.raise_if_errors()
     seen = {(p.where, p.message) for p in result.warnings}
@@ -162,27 +170,77 @@ def apply_scenario(inputs: Inputs, name: str) -> Inputs:
     return result
 
 
-def _apply(inputs: Inputs, change: Change) -> None:
+def _moves_years(inputs: Inputs, changes: list[Change]) -> bool:
+    """Do the scenario's Parameters rows change first_year or horizon_years?"""
+    params = dict(inputs.params)
+    for change in changes:
+        if change.sheet == "Parameters" and change.column in ("first_year", "horizon_years"):
+            params[change.column] = _operate(change, params[change.column],
+                                             PARAMETER_BY_NAME[change.column])
+    return any(params[k] != inputs.params[k] for k in ("first_year", "horizon_years"))
+
+
+def _apply(inputs: Inputs, change: Change, problems: Problems) -> None:
+    where = inputs.source.cell("Scenarios", "value", change.row)
     if change.sheet == "Parameters":
-        inputs.params[change.column] = _operate(change, inputs.params[change.column],
-                                                PARAMETER_BY_NAME[change.column])
+        column = PARAMETER_BY_NAME[change.column]
+        new = _operate(change, inputs.params[change.column], column)
+        if _fits(column, new, change, where, f"parameter {change.column}", problems):
+            inputs.params[change.column] = new
         return
     table = inputs.tables.get(change.sheet)
     if table is None or table.empty:
         return
     mask = pd.Series(True, index=table.index)
-    for column, values in change.filter:
-        mask &= table[column].map(lambda cell, values=values: _matches(cell, values))
+    for column_name, values in change.filter:
+        mask &= table[column_name].map(lambda cell, values=values: _matches(cell, values))
     if change.demand_year is not None:
+        if not (table["year"] == change.demand_year).any():
+            problems.warn(inputs.source.cell("Scenarios", "column", change.row),
+                          f"scenario {change.scenario}: {change.demand_year} is not a "
+                          "planning year, so this row changes nothing")
         mask &= table["year"] == change.demand_year
     column = SHEET_BY_NAME[change.sheet].column(change.column)
+    rows = table.loc[mask, "_row"] if "_row" in table.columns else table.index[mask]
     new = [_operate(change, old, column) for old in table.loc[mask, change.column]]
-    table[change.column] = table[change.column].astype(object)
-    table.loc[mask, change.column] = pd.Series(new, index=table.index[mask], dtype=object)
-    if column.kind in (Kind.NUMBER, Kind.INTEGER):
-        table[change.column] = pd.to_numeric(table[change.column])
+    wrong = [(row, value) for row, value in zip(rows, new, strict=True)
+             if not _fits(column, value, change, where, "", None)]
+    if wrong:
+        row, value = wrong[0]
+        title = inputs.source.titles.get(change.sheet, change.sheet)
+        more = f" (and {len(wrong) - 1} more rows)" if len(wrong) > 1 else ""
+        _fits(column, value, change, where, f"{change.column} in {title} row {row}{more}",
+              problems)
+        return
+    values = table[change.column].astype(object)
+    values.loc[mask] = pd.Series(new, index=table.index[mask], dtype=object)
+    if column.kind is Kind.NUMBER:
+        values = pd.to_numeric(values, errors="coerce").astype(float)
+    elif column.kind is Kind.INTEGER:
+        values = pd.to_numeric(values, errors="coerce")
+    elif column.kind is Kind.YESNO:
+        values = values.astype(bool)  # keep yes/no columns boolean: '~' must mean 'not'
+    table[change.column] = values
     if "_given" in table.columns:  # a value set by a scenario counts as given
-        table.loc[mask, "_given"] = [g | {change.column} for g in table.loc[mask, "_given"]]
+        table["_given"] = [g | {change.column} if m else g
+                           for g, m in zip(table["_given"], mask, strict=True)]
+
+
+def _fits(column: Column, value: Any, change: Change, where: str, what: str,
+          problems: Problems | None) -> bool:
+    """Is a changed value still valid for its column? Records an error if not."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return True
+    if column.kind not in (Kind.NUMBER, Kind.INTEGER):
+        return True
+    try:
+        parse_cell(column, value)
+    except CellError as exc:
+        if problems is not None:
+            problems.error(where, f"scenario {change.scenario}: {change.operation} "
+                           f"{show(change.value)} makes {what} {show(value)}; expected {exc}")
+        return False
+    return True
 
 
 def _matches(cell: Any, values: tuple[str, ...]) -> bool:

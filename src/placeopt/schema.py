@@ -8,11 +8,11 @@ from these declarations, so they cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a cell is read."""
 
     TEXT = "text"

@@ -1,9 +1,11 @@
 """Solving the model with HiGHS: the baseline, the plan, and the LP for marginal values.
 
-The Pyomo model is handed to HiGHS through Pyomo's standard-form compiler
-(`LinearStandardFormCompiler`) and `highspy.Highs.passModel`: measured here several times
-faster than Pyomo's persistent HiGHS interfaces (docs/decisions/0002). One HiGHS model
-then serves three solves by changing column bounds only:
+Two engines load the formulation into HiGHS (docs/decisions/0002-solver-handoff.md):
+`direct` stacks its sparse row blocks into one matrix and passes it with
+`highspy.Highs.passModel` (the default: well under a second at LA scale); `pyomo` writes
+it as a Pyomo model and compiles that with Pyomo's standard-form compiler (about 15 s at
+LA scale; the tests check both give the same plans). One HiGHS model then serves three
+solves by changing column bounds only:
 1. the baseline: every option that is not required is held shut;
 2. the plan: options free, starting from the baseline's solution (always feasible);
 3. the plan's LP: builds fixed, integrality dropped, for the capacity duals.
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+import scipy.sparse as sp
 
 from .compile import Instance
 from .model import Formulation, to_pyomo
@@ -58,6 +60,7 @@ class Solved:
     constraints: int
     binaries: int
     solver: str = "HiGHS"
+    engine: str = "direct"
     solver_version: str = ""
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -78,47 +81,103 @@ def _quiet_stdout(enabled: bool):
         os.close(saved)
 
 
+@dataclass(frozen=True)
+class MatrixForm:
+    """The model as HiGHS takes it, with the way back to the formulation's columns."""
+
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    matrix: sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    column_of: np.ndarray  # formulation column of each HiGHS column
+    capacity_rows: np.ndarray  # HiGHS row of each capacity row of the formulation (-1: none)
+    build_seconds: float
+
+
+def direct_matrix(formulation: Formulation) -> MatrixForm:
+    """Stack the formulation's row blocks straight into one CSC matrix."""
+    started = time.perf_counter()
+    blocks, columns = formulation.rows, formulation.columns
+    n = formulation.layout.n_columns
+    matrix = sp.vstack([sp.csr_matrix((b.values, b.indices, b.indptr), shape=(len(b), n))
+                        for b in blocks], format="csc") if blocks else sp.csc_matrix((0, n))
+    offsets = np.cumsum([0] + [len(b) for b in blocks])
+    capacity = next((np.arange(offsets[i], offsets[i + 1]) for i, b in enumerate(blocks)
+                     if b.name == "capacity"), np.zeros(0, dtype=np.int64))
+    return MatrixForm(
+        cost=columns.cost, offset=0.0, col_lower=columns.lower, col_upper=columns.upper,
+        integer=columns.integer, matrix=matrix,
+        row_lower=np.concatenate([b.lower for b in blocks]) if blocks else np.zeros(0),
+        row_upper=np.concatenate([b.upper for b in blocks]) if blocks else np.zeros(0),
+        column_of=np.arange(n), capacity_rows=capacity,
+        build_seconds=time.perf_counter() - started)
+
+
+def pyomo_matrix(formulation: Formulation) -> MatrixForm:
+    """Write the formulation as a Pyomo model, then compile that with Pyomo's
+    standard-form compiler: slower, but checks the model as Pyomo sees it."""
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    started = time.perf_counter()
+    model = to_pyomo(formulation)
+    info = LinearStandardFormCompiler().write(model, mixed_form=True,
+                                              column_order=model._flat_columns)
+    position = {id(v): j for j, v in enumerate(model._flat_columns)}
+    column_of = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64,
+                            count=len(info.columns))
+    where = {id(entry.constraint): r for r, entry in enumerate(info.rows)}
+    component = getattr(model, "capacity", None)
+    capacity = np.array([where.get(id(component[i]), -1) for i in range(len(component))]
+                        if component is not None else [], dtype=np.int64)
+    bound_type = np.array([r.bound_type for r in info.rows], dtype=int)
+    rhs = np.asarray(info.rhs, dtype=float)
+    return MatrixForm(
+        cost=np.asarray(info.c.toarray()).ravel() if len(column_of) else np.zeros(0),
+        offset=float(np.sum(info.c_offset)) if len(info.c_offset) else 0.0,
+        col_lower=np.array([v.lb if v.lb is not None else -np.inf for v in info.columns]),
+        col_upper=np.array([v.ub if v.ub is not None else np.inf for v in info.columns]),
+        integer=np.array([v.is_integer() for v in info.columns], dtype=bool),
+        matrix=info.A.tocsc(),
+        # Pyomo's mixed form: bound_type 0 is '=', 1 is '<=', -1 is '>=' (rhs either way).
+        row_lower=np.where(bound_type <= 0, rhs, -np.inf),
+        row_upper=np.where(bound_type >= 0, rhs, np.inf),
+        column_of=column_of, capacity_rows=capacity,
+        build_seconds=time.perf_counter() - started)
+
+
+ENGINES = {"direct": direct_matrix, "pyomo": pyomo_matrix}
+
+
 class HighsModel:
-    """A formulation loaded into HiGHS through Pyomo's standard-form compiler."""
+    """One HiGHS model of a formulation, re-solved with changed bounds."""
 
     def __init__(self, formulation: Formulation, settings: SolverSettings,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, engine: str = "direct"):
         import highspy
 
         self.formulation = formulation
-        self.settings = settings
         self.progress = progress or (lambda _msg: None)
+        form = ENGINES[engine](formulation)
+        self.build_seconds = form.build_seconds
         started = time.perf_counter()
-        model = to_pyomo(formulation)
-        self.build_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        info = LinearStandardFormCompiler().write(model, mixed_form=True,
-                                                  column_order=model._flat_columns)
-        position = {id(v): j for j, v in enumerate(model._flat_columns)}
-        self.column_of = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64,
-                                     count=len(info.columns))
-        self.row_of = self._row_map(model, info)
-        n_cols, n_rows = len(info.columns), len(info.rows)
-        lower = np.array([v.lb if v.lb is not None else -np.inf for v in info.columns])
-        upper = np.array([v.ub if v.ub is not None else np.inf for v in info.columns])
-        bound_type = np.array([r.bound_type for r in info.rows], dtype=int)
-        rhs = np.asarray(info.rhs, dtype=float)
-        row_lower = np.where(bound_type <= 0, rhs, -np.inf)
-        row_upper = np.where(bound_type >= 0, rhs, np.inf)
-        A = info.A.tocsc()
+        self.column_of, self.capacity_rows = form.column_of, form.capacity_rows
+        self.integer = form.integer
+        self.n_cols, self.n_rows = form.matrix.shape[1], form.matrix.shape[0]
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n_cols, n_rows
-        lp.col_cost_ = np.asarray(info.c.toarray()).ravel() if n_cols else np.zeros(0)
-        lp.offset_ = float(np.sum(info.c_offset)) if len(info.c_offset) else 0.0
-        lp.col_lower_, lp.col_upper_ = lower, upper
-        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+        lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
+        lp.col_cost_, lp.offset_ = form.cost, form.offset
+        lp.col_lower_, lp.col_upper_ = form.col_lower, form.col_upper
+        lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data
-        self.integer = np.array([v.is_integer() for v in info.columns], dtype=bool)
+        lp.a_matrix_.start_ = form.matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = form.matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = form.matrix.data
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in self.integer]
+                           for i in form.integer]
         with _quiet_stdout(not settings.verbose):
             self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", settings.verbose)
@@ -127,26 +186,10 @@ class HighsModel:
         if settings.threads:
             self.highs.setOptionValue("threads", int(settings.threads))
         self.highs.passModel(lp)
-        self.lower, self.upper = lower, upper
-        self.n_cols, self.n_rows = n_cols, n_rows
         self.handoff_seconds = time.perf_counter() - started
         self.version = f"{self.highs.versionMajor()}.{self.highs.versionMinor()}." \
                        f"{self.highs.versionPatch()}"
         self.highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
-
-    @staticmethod
-    def _row_map(model, info) -> dict[str, np.ndarray]:
-        """For each constraint family: the HiGHS row of each of its rows (-1 if dropped)."""
-        where: dict[int, int] = {id(entry.constraint): r for r, entry in enumerate(info.rows)}
-        result = {}
-        for block_name in ("capacity",):
-            component = getattr(model, block_name, None)
-            if component is None:
-                result[block_name] = np.zeros(0, dtype=np.int64)
-                continue
-            result[block_name] = np.array([where.get(id(component[i]), -1)
-                                           for i in range(len(component))], dtype=np.int64)
-        return result
 
     def _on_incumbent(self, event) -> None:
         data = event.data_out
@@ -216,7 +259,7 @@ class HighsModel:
                 self.n_cols, np.arange(self.n_cols, dtype=np.int32),
                 [highspy.HighsVarType.kContinuous] * self.n_cols)
         self.highs.run()
-        rows = self.row_of["capacity"]
+        rows = self.capacity_rows
         duals = np.zeros(len(rows))
         if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal and len(rows):
             row_dual = np.asarray(self.highs.getSolution().row_dual)
@@ -226,12 +269,13 @@ class HighsModel:
 
 
 def solve(instance: Instance, formulation: Formulation, settings: SolverSettings,
-          progress: Progress | None = None, write_model: str | None = None) -> Solved:
+          progress: Progress | None = None, write_model: str | None = None,
+          engine: str = "direct") -> Solved:
     """Baseline, plan and marginal values, on one HiGHS model."""
     say = progress or (lambda _msg: None)
     say(f"Building the model: {formulation.layout.n_columns:,} variables, "
         f"{sum(len(r) for r in formulation.rows):,} constraints...")
-    model = HighsModel(formulation, settings, progress)
+    model = HighsModel(formulation, settings, progress, engine)
     if write_model:
         model.highs.writeModel(str(write_model))
         say(f"Wrote the model to {write_model}")
@@ -253,6 +297,6 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         solve_seconds=baseline.seconds + plan.seconds + dual_seconds,
         variables=model.n_cols, constraints=model.n_rows,
         binaries=int((model.columns(b) >= 0).sum()),
-        solver_version=model.version,
+        solver_version=model.version, engine=engine,
         timings={"baseline": baseline.seconds, "plan": plan.seconds, "duals": dual_seconds},
     )

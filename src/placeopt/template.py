@@ -47,10 +47,12 @@ def default_first_year(today: dt.date | None = None) -> int:
 
 def write_template(path: str | Path, example: bool = False) -> Path:
     """Write the blank template, or the worked example, to `path` (.xlsx)."""
-    from .example import example_tables
-
     path = Path(path)
-    tables = example_tables() if example else {}
+    tables: dict[str, list[dict[str, Any]]] = {}
+    if example:  # imported only when asked for: the blank template must not depend on it
+        from .example import example_tables
+
+        tables = example_tables()
     params = _parameter_values(tables.get("Parameters", []))
     years = list(range(int(params["first_year"]),
                        int(params["first_year"]) + int(params["horizon_years"])))
@@ -172,14 +174,23 @@ def _add_validation(ws: Worksheet, column: Column, letter: str, last_row: int,
     validation = _validation_for(column)
     if validation is None:
         return
-    validation.error = f"Expected {column.describe_expected()}."
-    validation.errorTitle = f"Invalid {column.name}"
-    validation.prompt = column.help[:250]
+    # Excel's limits (MS-OI29500 2.1.613): titles 32 characters, error 224, prompt 255;
+    # longer, and Excel "repairs" the file by deleting every validation of the sheet.
+    title = f"Invalid {column.name}"
+    validation.errorTitle = title if len(title) <= 32 else "Invalid value"
+    validation.error = _cut(f"Expected {column.describe_expected()}.", 224)
+    validation.promptTitle = _cut(column.name, 32)
+    validation.prompt = _cut(column.help, 255)
     validation.showErrorMessage = True
+    validation.showInputMessage = True
     validation.allow_blank = True
     ws.add_data_validation(validation)
     cells = f"{letter}{last_row}" if whole_range else f"{letter}{first_row}:{letter}{last_row}"
     validation.add(cells)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def _validation_for(column: Column) -> DataValidation | None:

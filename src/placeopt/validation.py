@@ -59,13 +59,18 @@ def _report_duplicates(inputs: Inputs, problems: Problems, sheet: str, table: pd
     if not repeated.any():
         return
     first_rows: dict[tuple, int] = {}
-    for row, values in zip(table.loc[repeated, "_row"], folded.loc[repeated].itertuples(
-            index=False, name=None), strict=True):
-        if values in first_rows and first_rows[values] != row:
-            shown = ", ".join(f"{k}={v}" for k, v in zip(key, values, strict=True))
+    reported: set[tuple[int, int]] = set()
+    shown_key = [k for k in key if k != "year"] if sheet == "Demand" else key
+    for row, values, original in zip(
+            table.loc[repeated, "_row"],
+            folded.loc[repeated].itertuples(index=False, name=None),
+            table.loc[repeated, shown_key].itertuples(index=False, name=None), strict=True):
+        first = first_rows.setdefault(values, row)
+        if first != row and (first, row) not in reported:
+            reported.add((first, row))  # a wide Demand row repeats in every year: say it once
+            shown = ", ".join(f"{k}={v}" for k, v in zip(shown_key, original, strict=True))
             problems.error(_where(inputs, sheet, key[0], row),
-                           f"duplicate of row {first_rows[values]} ({shown}); each must be unique")
-        first_rows.setdefault(values, row)
+                           f"duplicate of row {first} ({shown}); each must be unique")
 
 
 def check_needs_and_levels(inputs: Inputs, problems: Problems) -> None:
@@ -93,7 +98,7 @@ def check_needs_and_levels(inputs: Inputs, problems: Problems) -> None:
 
 
 def _canonical_needs(inputs: Inputs) -> dict[str, str]:
-    return {code.lower(): code for code in inputs.needs}
+    return {code.lower(): code for code in inputs.needs if isinstance(code, str)}
 
 
 def _check_codes(inputs: Inputs, problems: Problems, sheet: str, column: str,
@@ -104,9 +109,8 @@ def _check_codes(inputs: Inputs, problems: Problems, sheet: str, column: str,
         return
     result = []
     for row, value in zip(table["_row"], table[column], strict=True):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            if not blank_ok:
-                problems.error(_where(inputs, sheet, column, row), f"{column} is missing")
+        if _blank(value):
+            # a blank required cell was reported when it was read (blank_ok: blank = all)
             result.append(None)
             continue
         match = known.get(str(value).lower())
@@ -129,7 +133,7 @@ def _check_lists(inputs: Inputs, problems: Problems, sheet: str, column: str,
             continue
         found = []
         for item in items:
-            match = known.get(item.lower())
+            match = known.get(str(item).lower())
             if match is None:
                 problems.error(_where(inputs, sheet, column, row), f"unknown {what} {item!r}; "
                                f"expected {_listing(known.values())} or all")
@@ -149,14 +153,14 @@ def check_references(inputs: Inputs, problems: Problems) -> None:
     """Zones, needs, provision levels and providers named anywhere must exist."""
     needs = _canonical_needs(inputs)
     phases = {p.lower(): p for p in PHASES}
-    levels = {level.lower(): level for level in inputs.suitability}
+    levels = {level.lower(): level for level in inputs.suitability if isinstance(level, str)}
     zones = _ids(inputs, "Zones", "zone_id")
     providers = _ids(inputs, "Providers", "provider_id")
     new_sites = {}
     options = inputs.tables.get("Expansions")
     if options is not None and not options.empty:
         is_new = options["provider_id"].isna()
-        new_sites = {str(i).lower(): i for i in options.loc[is_new, "option_id"]}
+        new_sites = {str(i).lower(): i for i in options.loc[is_new, "option_id"].dropna()}
     for sheet in ("Demand", "CurrentPlacements"):
         _check_codes(inputs, problems, sheet, "zone_id", zones, "zone")
         _check_codes(inputs, problems, sheet, "need", needs, "need")
@@ -215,7 +219,7 @@ def check_ids(inputs: Inputs, problems: Problems) -> None:
     if options is None or options.empty:
         return
     for row, option_id in zip(options["_row"], options["option_id"], strict=True):
-        if option_id is not None and str(option_id).lower() in providers:
+        if not _blank(option_id) and str(option_id).lower() in providers:
             problems.error(_where(inputs, "Expansions", "option_id", row),
                            f"option_id {option_id!r} is also a provider_id; option ids must be "
                            "distinct from every provider_id")
@@ -230,42 +234,65 @@ def check_options(inputs: Inputs, problems: Problems) -> None:
     if not isinstance(first, int):
         return
     last = first + int(inputs.params["horizon_years"]) - 1
-    providers = inputs.tables["Providers"].set_index("provider_id") if "Providers" in \
-        inputs.tables else pd.DataFrame()
+    unlimited: set[str] = set()  # providers whose capacity is blank, not wrongly typed
+    table = inputs.tables.get("Providers")
+    if table is not None and not table.empty:
+        for pid, capacity, given in zip(table["provider_id"], table["capacity"],
+                                        table["_given"] if "_given" in table.columns
+                                        else [frozenset()] * len(table), strict=True):
+            if _blank(capacity) and "capacity" not in given:
+                unlimited.add(pid)
     for option in options.to_dict("records"):
         row = option["_row"]
-        given = [c for c in NEW_SITE_COLUMNS if c in option["_given"]]
-        if option["provider_id"] is not None:
+        given = [c for c in NEW_SITE_COLUMNS if c in option.get("_given", ())]
+        if not _blank(option["provider_id"]):
             if given:
                 problems.error(_where(inputs, "Expansions", given[0], row),
                                f"option {option['option_id']} expands provider "
                                f"{option['provider_id']} but also fills new-site columns "
                                f"({', '.join(given)}); leave provider_id blank for a new site, "
                                "or clear those columns")
-            elif option["provider_id"] in providers.index:
-                if pd.isna(providers.loc[option["provider_id"], "capacity"]):
-                    problems.warn(_where(inputs, "Expansions", "provider_id", row),
-                                  f"provider {option['provider_id']} has unlimited capacity, "
-                                  f"so option {option['option_id']} adds nothing")
+            elif option["provider_id"] in unlimited:
+                problems.warn(_where(inputs, "Expansions", "provider_id", row),
+                              f"provider {option['provider_id']} has unlimited capacity, "
+                              f"so option {option['option_id']} adds nothing")
         else:
             for column in NEW_SITE_REQUIRED:
-                if _blank(option[column]):
+                if _blank(option[column]) and column not in option.get("_given", ()):
                     problems.error(_where(inputs, "Expansions", column, row),
                                    f"new site {option['option_id']} needs {column} (no "
                                    "provider_id, so this option is a new site)")
-        earliest = option["earliest_year"] if option["earliest_year"] is not None else first
-        latest = option["latest_year"] if option["latest_year"] is not None else last
-        if earliest > latest:
-            problems.error(_where(inputs, "Expansions", "latest_year", row),
-                           f"latest_year {latest} is before earliest_year {earliest}")
-        elif earliest > last or latest < first:
-            level = problems.error if option["required"] else problems.warn
-            level(_where(inputs, "Expansions", "earliest_year", row),
-                  f"option {option['option_id']} can only open in {earliest}-{latest}, outside "
-                  f"the planning years {first}-{last}")
+        _check_option_years(inputs, problems, option, first, last)
+
+
+def _check_option_years(inputs: Inputs, problems: Problems, option: dict[str, Any],
+                        first: int, last: int) -> None:
+    row = option["_row"]
+    earliest = None if _blank(option["earliest_year"]) else int(option["earliest_year"])
+    latest = None if _blank(option["latest_year"]) else int(option["latest_year"])
+    if earliest is not None and latest is not None and earliest > latest:
+        problems.error(_where(inputs, "Expansions", "latest_year", row),
+                       f"latest_year {latest} is before earliest_year {earliest}")
+        return
+    if earliest is not None and earliest > last:
+        column, span = "earliest_year", f"{earliest}" + (
+            f"-{latest}" if latest is not None else " or later")
+    elif latest is not None and latest < first:
+        column, span = "latest_year", (f"{earliest}-{latest}" if earliest is not None
+                                       else f"{latest} or earlier")
+    else:
+        return
+    message = (f"option {option['option_id']} can only open in {span}, outside the planning "
+               f"years {first}-{last}")
+    if option["required"]:
+        problems.error(_where(inputs, "Expansions", column, row),
+                       message + "; a required option must be able to open")
+    else:
+        problems.warn(_where(inputs, "Expansions", column, row), message + "; it is never built")
 
 
 def _blank(value: Any) -> bool:
+    """None or NaN (pandas stores a blank text cell as either)."""
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
@@ -278,19 +305,26 @@ def check_demand_years(inputs: Inputs, problems: Problems) -> None:
     years = set(inputs.years)
     outside = ~demand["year"].isin(years)
     if outside.any():
+        ignored = sorted(demand.loc[outside, "year"].unique())
         problems.warn(inputs.source.cell("Demand", "year", None),
                       "demand in years outside the planning horizon ignored: "
-                      + ", ".join(str(int(y)) for y in sorted(demand.loc[outside, "year"].unique())))
+                      + ", ".join(str(int(y)) for y in ignored))
         demand = demand.loc[~outside].reset_index(drop=True)
         inputs.tables["Demand"] = demand
+    nowhere = years - set(demand["year"])
+    if nowhere:  # say it once, not once for every row
+        problems.error(inputs.source.cell("Demand", "year", None),
+                       f"no demand for {', '.join(map(str, sorted(nowhere)))} in any row; "
+                       "every planning year is needed")
     key = ["zone_id", "need", "phase", "provision"]
     for values, group in demand.groupby(key, sort=False, dropna=False):
-        missing = years - set(group["year"])
+        missing = years - nowhere - set(group["year"])
         if missing:
             rows = sorted(group["_row"].unique())
             problems.error(_where(inputs, "Demand", "year", rows[0]),
                            f"{'/'.join(map(str, values))} has no demand for "
-                           f"{', '.join(map(str, sorted(missing)))}; every planning year is needed")
+                           f"{', '.join(map(str, sorted(missing)))}; every planning year "
+                           "is needed")
 
 
 def check_current_placements(inputs: Inputs, problems: Problems) -> None:
@@ -301,9 +335,12 @@ def check_current_placements(inputs: Inputs, problems: Problems) -> None:
         return
     key = ["zone_id", "need", "phase", "provision"]
     groups = set(demand[key].itertuples(index=False, name=None))
+    zones = set(_ids(inputs, "Zones", "zone_id").values())
+    needs, levels = set(inputs.needs), set(inputs.suitability)
     for record in current.to_dict("records"):
         group = tuple(record[k] for k in key)
-        if None not in group and group not in groups:
+        known = (group[0] in zones and group[1] in needs and group[3] in levels)
+        if known and group not in groups:  # an unknown code was reported already
             problems.error(_where(inputs, "CurrentPlacements", "zone_id", record["_row"]),
                            f"no Demand row for {'/'.join(map(str, group))}: current placements "
                            "are part of demand, so the group needs a Demand row")

@@ -35,6 +35,17 @@ def _refuse(path: Path, message: str) -> InputError:
     return InputError([Problem("error", path.name, message)])
 
 
+def _size(n: float) -> str:
+    """A size in bytes as a person would write it: '812 bytes', '3.2 MB', '1.5 GB'."""
+    if n < 1000:
+        return f"{n:.0f} bytes"
+    for unit in ("KB", "MB", "GB"):
+        n /= 1000
+        if n < 1000 or unit == "GB":
+            return f"{n:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def check_file(path: Path) -> None:
     """Refuse anything that is not a sane .xlsx, with a message that says why."""
     if not path.exists():
@@ -43,30 +54,42 @@ def check_file(path: Path) -> None:
         raise _refuse(path, "is a folder, not a workbook")
     size = path.stat().st_size
     if size == 0:
-        raise _refuse(path, "the file is empty")
+        raise _refuse(path, "the file is empty (0 bytes): expected an Excel workbook (.xlsx)")
     if size > MAX_FILE_BYTES:
-        raise _refuse(path, f"the file is {size / 2**20:.0f} MiB; the limit is "
-                      f"{MAX_FILE_BYTES // 2**20} MiB")
+        raise _refuse(path, f"the file is {_size(size)}; the limit is {_size(MAX_FILE_BYTES)} "
+                      "(is this really the planning workbook?)")
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == _OLE_SIGNATURE:
         raise _refuse(path, "this is an old-style .xls file or a password-protected workbook; "
                       "open it in Excel and save it as an unprotected .xlsx")
     if not zipfile.is_zipfile(path):
-        kind = "a CSV or text file" if path.suffix.lower() in {".csv", ".txt"} else "not an .xlsx"
-        raise _refuse(path, f"{kind}: expected an Excel workbook (.xlsx); it may be truncated")
+        if head.startswith(b"PK"):
+            raise _refuse(path, "the workbook is damaged or truncated (an incomplete zip "
+                          "archive); save it again from Excel, or copy it again")
+        kind = ("a CSV or text file" if path.suffix.lower() in {".csv", ".txt", ".tsv"}
+                else "not an Excel workbook")
+        raise _refuse(path, f"{kind}: expected an Excel workbook (.xlsx); open it in Excel and "
+                      "save it as .xlsx")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             names = {m.filename for m in members}
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _refuse(path, f"the workbook is damaged or truncated ({exc})") from None
     if "xl/workbook.xml" not in names:
-        raise _refuse(path, "a zip file but not an Excel workbook (.xlsx)")
+        if "xl/workbook.bin" in names:
+            kind = "an Excel binary workbook (.xlsb)"
+        elif "mimetype" in names and "content.xml" in names:
+            kind = "an OpenDocument spreadsheet (.ods)"
+        else:
+            kind = "a zip file"
+        raise _refuse(path, f"{kind}, not an Excel workbook (.xlsx); open it in Excel or "
+                      "LibreOffice and save it as .xlsx")
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_UNPACKED_BYTES:
-        raise _refuse(path, f"the workbook unpacks to {unpacked / 2**20:.0f} MiB; the limit is "
-                      f"{MAX_UNPACKED_BYTES // 2**20} MiB")
+        raise _refuse(path, f"the workbook unpacks to {_size(unpacked)}; the limit is "
+                      f"{_size(MAX_UNPACKED_BYTES)}")
     for member in members:
         if member.file_size > 2**20 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             raise _refuse(path, f"part {member.filename} is compressed {MAX_RATIO}-fold or more; "
@@ -78,12 +101,16 @@ def read_sheets(path: Path) -> dict[str, RawSheet]:
     import openpyxl  # deferred: a slow import that --help does not need
 
     check_file(path)
+    books = []
     try:
-        values_book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formula_book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        for data_only in (True, False):  # cached values, then the formulas behind them
+            books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        for book in books:
+            book.close()
         raise _refuse(path, f"could not be read as an .xlsx workbook ({type(exc).__name__}: "
                       f"{exc}); it may be damaged, truncated or protected") from None
+    values_book, formula_book = books
     try:
         sheets = {}
         for title in values_book.sheetnames:
@@ -103,20 +130,32 @@ def read_sheets(path: Path) -> dict[str, RawSheet]:
         formula_book.close()
 
 
+def _is_formula(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=")
+    return value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula")
+
+
 def _read_sheet(title: str, values_ws: Any, formula_ws: Any) -> RawSheet:
     headers: tuple[Any, ...] = ()
     rows: list[tuple[int, tuple[Any, ...]]] = []
     formulas: set[tuple[int, int]] = set()
+    for ws in (values_ws, formula_ws):
+        # The <dimension> a file declares may be wrong (some programs write "A1"), and
+        # read-only openpyxl would then see one cell: read every cell the sheet holds.
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
     value_rows = values_ws.iter_rows(values_only=True)
     formula_rows = formula_ws.iter_rows(values_only=True)
     for number, (values, raw) in enumerate(zip(value_rows, formula_rows, strict=False), start=1):
+        pending = False  # a formula with no cached value in this row
         for col, (value, formula) in enumerate(zip(values, raw, strict=False), start=1):
-            if value is None and isinstance(formula, str) and formula.startswith("="):
+            if value is None and _is_formula(formula):
                 formulas.add((number, col))
+                pending = True
         if number == 1:
             headers = tuple(values)
-        elif any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
-            rows.append((number, tuple(values)))
-        elif any((number, c) in formulas for c in range(1, len(values) + 1)):
+        elif pending or any(v is not None and not (isinstance(v, str) and not v.strip())
+                            for v in values):
             rows.append((number, tuple(values)))
     return RawSheet(title, headers, tuple(rows), frozenset(formulas))

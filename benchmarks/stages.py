@@ -1,0 +1,85 @@
+"""Time each stage of `placeopt run` on one workbook, and the direct-matrix reference.
+
+    python benchmarks/stages.py WORKBOOK [--engine direct|pyomo] [--time-limit S] [--gap G]
+
+Stages: read, compile (arcs and data), formulate (sparse rows with numpy), Pyomo build,
+hand-off (standard-form compile + passModel), baseline solve, plan solve, LP duals,
+results, write. `--engine pyomo` loads the model through Pyomo's standard-form compiler
+instead of stacking the formulation's rows directly (`direct`, the default).
+Prints one JSON line; peak RSS is the process maximum so far (run one size per process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from placeopt.compile import compile_instance
+from placeopt.model import formulate
+from placeopt.reader import read_workbook
+from placeopt.results import summarise
+from placeopt.run import write_results
+from placeopt.scenarios import apply_scenario
+from placeopt.solve import SolverSettings, solve
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workbook")
+    parser.add_argument("--time-limit", type=float, default=600)
+    parser.add_argument("--gap", type=float, default=0.01)
+    parser.add_argument("--strong-linking", action="store_true")
+    parser.add_argument("--engine", choices=("direct", "pyomo"), default="direct")
+    args = parser.parse_args()
+    seconds: dict[str, float] = {}
+
+    def timed(name, fn, *a, **k):
+        started = time.perf_counter()
+        out = fn(*a, **k)
+        seconds[name] = round(time.perf_counter() - started, 3)
+        return out
+
+    inputs = timed("read", lambda: apply_scenario(read_workbook(args.workbook), "base"))
+    instance = timed("compile", compile_instance, inputs)
+    formulation = timed("formulate", formulate, instance, strong_linking=args.strong_linking)
+    settings = SolverSettings(mip_gap=args.gap, time_limit=args.time_limit)
+    solved = solve(instance, formulation, settings, engine=args.engine)
+    seconds["matrix_build"] = round(solved.build_seconds, 3)
+    seconds["handoff"] = round(solved.handoff_seconds, 3)
+    seconds.update({k: round(v, 3) for k, v in solved.timings.items()})
+    provenance = {"placeopt_version": "bench", "workbook": args.workbook, "scenario": "base"}
+    results = timed("results", summarise, instance, formulation, solved, provenance)
+    with tempfile.TemporaryDirectory() as tmp:
+        timed("write", write_results, results, Path(tmp) / "out")
+    solver = seconds["baseline"] + seconds["plan"] + seconds["duals"]
+    other = sum(v for k, v in seconds.items() if k not in ("baseline", "plan", "duals",
+                                                             "direct_handoff"))
+    print(json.dumps({
+        "workbook": args.workbook,
+        "engine": args.engine,
+        "arcs": len(instance.arcs),
+        "arc_years": formulation.layout.n_x,
+        "columns": formulation.layout.n_columns,
+        "rows": sum(len(r) for r in formulation.rows),
+        "binaries": solved.binaries,
+        "seconds": seconds,
+        "solver_seconds": round(solver, 3),
+        "other_seconds": round(other, 3),
+        "other_share_of_solver": round(other / solver, 3) if solver else None,
+        "status": [solved.baseline.status, solved.plan.status],
+        "gap": solved.plan.mip_gap,
+        "objective": solved.plan.objective,
+        "peak_rss_mib": round(peak_mib()),
+    }))
+
+
+if __name__ == "__main__":
+    main()

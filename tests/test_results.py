@@ -1,0 +1,349 @@
+"""The results of SPEC §4: savings, NPV, payback, the tables, the result folder, the CLI.
+
+The savings arithmetic is checked on tiny instances worked out by hand (tests/tiny.py);
+the consistency of the tables with the summary on the worked example.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from tiny import built, solve, tiny_workbook
+
+from placeopt.cli import main
+from placeopt.reader import read_workbook
+from placeopt.results import Results
+from placeopt.run import plan, write_results
+from placeopt.template import write_template
+
+REL = 1e-6
+GROUP = ["zone_id", "need", "phase", "provision"]
+
+
+def demand(pupils: Any) -> dict[str, Any]:
+    return {"zone_id": "Z1", "need": "ASD", "phase": "secondary", "provision": "special",
+            "pupils": pupils}
+
+
+# SP: special, no places of its own, £20,000 + £1,000 transport (21,000 a pupil-year).
+# IN: INMSS, out of area, £50,000 + £4,000 transport (54,000 a pupil-year).
+# One pupil moved from IN to SP saves 33,000 a year of revenue, 54,000 of out-of-area cost.
+PROVIDERS = [
+    {"provider_id": "SP", "type": "special", "capacity": 0, "annual_cost_per_place": 20_000},
+    {"provider_id": "IN", "type": "inmss", "in_area": "no", "annual_cost_per_place": 50_000},
+]
+TRAVEL = {("Z1", "SP"): {"annual_transport_cost": 1_000},
+          ("Z1", "IN"): {"annual_transport_cost": 4_000}}
+
+
+def _savings_case(tmp_path: Path, name: str, params: dict[str, Any],
+                  **option: Any) -> Results:
+    opt = {"option_id": "OPT", "provider_id": "SP", "places": 1, "capital_cost": 50_000,
+           **option}
+    return solve(tmp_path / name, params={"horizon_years": 3, **params},
+                 providers=PROVIDERS, demand=[demand(1)], expansions=[opt], travel=TRAVEL)
+
+
+def test_savings_npv_payback_undiscounted(tmp_path: Path) -> None:
+    # OPT: 4 places at SP for 50,000, opening 2026 (2026: 50,000 + 3 x 21,000 = 113,000;
+    # 2027: 50,000 + 54,000 + 2 x 21,000 = 146,000; never: 3 x 54,000 = 162,000).
+    # revenue savings 33,000 a year; extra capital [50,000, 0, 0];
+    # net = [-17,000, 33,000, 33,000]; cumulative = [-17,000, 16,000, 49,000]
+    # npv = 49,000; payback 2027; savings per new place = 33,000 / 4 places = 8,250.
+    r = _savings_case(tmp_path, "t.xlsx", {}, places=4)
+    s = r.summary
+    assert s["objective"] == pytest.approx(113_000, rel=REL)
+    assert s["baseline_objective"] == pytest.approx(162_000, rel=REL)
+    assert built(r) == {"OPT": 2026}
+    saved = s["savings"]
+    assert saved["revenue_savings"] == [33_000] * 3
+    assert saved["out_of_area_savings"] == [54_000] * 3
+    assert saved["capital_cost_total"] == 50_000
+    assert saved["npv"] == pytest.approx(49_000, rel=REL)
+    assert saved["payback_year"] == 2027
+    assert saved["savings_per_new_place"] == pytest.approx(8_250, rel=REL)
+    assert s["plan"]["new_places"] == [4, 4, 4]
+    assert s["baseline"]["new_places"] == [0, 0, 0]
+    assert s["plan"]["total_cost"] == [50_000 + 21_000, 21_000, 21_000]
+    assert s["baseline"]["total_cost"] == [54_000] * 3
+    assert s["baseline"]["out_of_area_cost"] == [54_000] * 3
+    assert s["plan"]["out_of_area_cost"] == [0] * 3
+    assert s["baseline"]["inmss_pupils"] == [1] * 3
+    assert s["plan"]["inmss_pupils"] == [0] * 3
+
+
+def test_savings_npv_payback_discounted(tmp_path: Path) -> None:
+    # r = 25%: delta = 1, 0.8, 0.64. OPT (1 place, 50,000) opens 2026:
+    #   2026: 50,000 + 21,000 x 2.44 = 101,240; 2027: 54,000 + 0.8 x 50,000 +
+    #   21,000 x 1.44 = 124,240; never: 54,000 x 2.44 = 131,760.
+    # npv = (33,000 - 50,000) + 0.8 x 33,000 + 0.64 x 33,000 = -17,000 + 26,400 +
+    #   21,120 = 30,520; cumulative = [-17,000, 9,400, 30,520]: payback 2027.
+    # Revenue savings are in each year's own money (undiscounted): 33,000 a year.
+    r = _savings_case(tmp_path, "t.xlsx", {"discount_rate": 0.25})
+    s = r.summary
+    assert s["objective"] == pytest.approx(101_240, rel=REL)
+    assert s["baseline_objective"] == pytest.approx(131_760, rel=REL)
+    assert s["objective"] - s["baseline_objective"] == pytest.approx(-s["savings"]["npv"])
+    assert built(r) == {"OPT": 2026}
+    assert s["savings"]["revenue_savings"] == [33_000] * 3
+    assert s["savings"]["npv"] == pytest.approx(30_520, rel=REL)
+    assert s["savings"]["cumulative_discounted_net_saving"] == pytest.approx(
+        [-17_000, 9_400, 30_520], rel=REL)
+    assert s["savings"]["payback_year"] == 2027
+    assert s["savings"]["savings_per_new_place"] == pytest.approx(33_000, rel=REL)
+
+
+def test_payback_when_spending_starts_later(tmp_path: Path) -> None:
+    """payback_year per results.py's documented reading of SPEC §4.
+
+    SPEC says "first year in which the cumulative discounted net saving is >= 0". Read
+    literally, a plan that spends nothing in 2026 (cumulative 0) would 'pay back' in 2026,
+    before it has spent anything. results.py reads it as the year after the last year the
+    cumulative saving is negative; this test pins that reading.
+    """
+    # OPT can only open in 2027 (and does: 50,000 + 54,000 + 2 x 21,000 = 146,000 <
+    # 162,000). net = [0, 33,000 - 50,000, 33,000] = [0, -17,000, 33,000];
+    # cumulative = [0, -17,000, 16,000] -> payback 2028 (literal reading: 2026). npv 16,000.
+    r = _savings_case(tmp_path, "t.xlsx", {}, earliest_year=2027)
+    s = r.summary
+    assert built(r) == {"OPT": 2027}
+    assert s["objective"] == pytest.approx(146_000, rel=REL)
+    assert s["savings"]["revenue_savings"] == [0, 33_000, 33_000]
+    assert s["savings"]["cumulative_discounted_net_saving"] == [0, -17_000, 16_000]
+    assert s["savings"]["npv"] == pytest.approx(16_000, rel=REL)
+    assert s["savings"]["payback_year"] == 2028
+
+
+def test_no_payback_within_horizon_under_annuity(tmp_path: Path) -> None:
+    # Annuity, r = 0, life 10: opening OPT (capital 100,000) in 2026 costs the objective
+    # only 2 x 10,000 = 20,000 within the 2-year horizon, so it is built (objective
+    # 20,000 + 2 x 21,000 = 62,000 < 2 x 54,000 = 108,000). In cash terms it does not
+    # pay back: net = [33,000 - 100,000, 33,000], cumulative [-67,000, -34,000]:
+    # npv -34,000, payback null.
+    r = _savings_case(tmp_path, "t.xlsx",
+                      {"horizon_years": 2, "capital_treatment": "annuity",
+                       "asset_life_years": 10}, capital_cost=100_000)
+    s = r.summary
+    assert built(r) == {"OPT": 2026}
+    assert s["objective"] == pytest.approx(62_000, rel=REL)
+    assert s["savings"]["npv"] == pytest.approx(-34_000, rel=REL)
+    assert s["savings"]["payback_year"] is None
+    assert s["savings"]["capital_cost_total"] == 100_000
+    assert s["plan"]["capital_cost"] == [100_000, 0]
+
+
+def test_nothing_built_has_no_payback_and_no_per_place_saving(tmp_path: Path) -> None:
+    # Capital 1,000,000 never pays back 33,000 a year: plan = baseline.
+    r = _savings_case(tmp_path, "t.xlsx", {}, capital_cost=1_000_000)
+    s = r.summary
+    assert built(r) == {}
+    assert s["objective"] == pytest.approx(162_000, rel=REL)
+    assert s["savings"]["revenue_savings"] == [0, 0, 0]
+    assert s["savings"]["npv"] == 0
+    assert s["savings"]["payback_year"] is None
+    assert s["savings"]["savings_per_new_place"] is None
+
+
+def test_savings_per_new_place_counts_places_over_the_baseline(tmp_path: Path) -> None:
+    """savings_per_new_place: the plan's last-year revenue saving over the baseline
+    divided by the new places the plan opens beyond the baseline's (a required option's
+    places are in both, so they buy none of the saving)."""
+    # Demand 3. Required REQ (1 place at SP, capital 0) is in both; OPT (1 place, 1,000)
+    # only in the plan. Baseline: 1 x 21,000 + 2 x 54,000 = 129,000; plan: 1,000 +
+    # 2 x 21,000 + 54,000 = 97,000. Saving 33,000 per 1 extra place.
+    r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(3)], travel=TRAVEL,
+              expansions=[{"option_id": "REQ", "provider_id": "SP", "places": 1,
+                           "capital_cost": 0, "required": "yes"},
+                          {"option_id": "OPT", "provider_id": "SP", "places": 1,
+                           "capital_cost": 1_000}])
+    s = r.summary
+    assert s["baseline_objective"] == pytest.approx(129_000, rel=REL)
+    assert s["objective"] == pytest.approx(97_000, rel=REL)
+    assert built(r) == {"REQ": 2026, "OPT": 2026}
+    assert s["plan"]["new_places"] == [2] and s["baseline"]["new_places"] == [1]
+    assert s["savings"]["revenue_savings"] == [33_000]
+    assert s["savings"]["savings_per_new_place"] == pytest.approx(33_000, rel=REL)
+    assert s["savings"]["npv"] == pytest.approx(32_000, rel=REL)
+
+
+def test_costs_table_by_case(tmp_path: Path) -> None:
+    # The undiscounted example above: costs.csv has one plan row (special, in area) and
+    # one baseline row (inmss, out of area) per year.
+    r = _savings_case(tmp_path, "t.xlsx", {})
+    costs = r.costs.set_index(["year", "case"])
+    for year in (2026, 2027, 2028):
+        p, b = costs.loc[(year, "plan")], costs.loc[(year, "baseline")]
+        assert (p["provider_type"], p["in_area"], p["pupils"]) == ("special", "yes", 1)
+        assert (p["placement_cost"], p["transport_cost"]) == (20_000, 1_000)
+        assert (b["provider_type"], b["in_area"], b["pupils"]) == ("inmss", "no", 1)
+        assert (b["placement_cost"], b["transport_cost"]) == (50_000, 4_000)
+
+
+def test_summary_has_every_spec_field(tmp_path: Path) -> None:
+    r = _savings_case(tmp_path, "t.xlsx", {})
+    s = r.summary
+    for key in ("placeopt_version", "workbook", "scenario", "status", "mip_gap", "objective",
+                "years", "plan", "baseline", "savings", "solve", "provenance"):
+        assert key in s, key
+    assert s["status"] == "optimal" and s["scenario"] == "base" and s["years"] == [
+        2026, 2027, 2028]
+    for case in ("plan", "baseline"):
+        for field in ("total_cost", "placement_cost", "transport_cost", "capital_cost",
+                      "out_of_area_cost", "inmss_cost", "pupils_placed", "out_of_area_pupils",
+                      "inmss_pupils", "unmet_pupils", "new_places", "overspend"):
+            assert len(s[case][field]) == 3, (case, field)
+    for field in ("revenue_savings", "out_of_area_savings", "capital_cost_total", "npv",
+                  "payback_year", "savings_per_new_place"):
+        assert field in s["savings"]
+    for field in ("build_seconds", "solve_seconds", "variables", "constraints", "binaries",
+                  "solver", "solver_version"):
+        assert field in s["solve"]
+    for field in ("workbook_sha256", "started_at", "finished_at", "options", "warnings"):
+        assert field in s["provenance"]
+    assert s["provenance"]["options"]["horizon_years"] == 3
+    json.dumps(s)  # JSON-able as it stands
+
+
+# --- the worked example ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Results, Path]:
+    folder = tmp_path_factory.mktemp("example")
+    path = write_template(folder / "example.xlsx", example=True)
+    results = plan(path)
+    out = write_results(results, folder / "results")
+    return path, results, out
+
+
+def test_example_placements_plus_unmet_equal_demand(example) -> None:
+    path, r, _ = example
+    demand = read_workbook(path).tables["Demand"].groupby(["year", *GROUP])["pupils"].sum()
+    both = pd.concat([r.placements[["year", *GROUP, "pupils"]],
+                      r.unmet[["year", *GROUP, "pupils"]]], ignore_index=True)
+    met = both.astype({"pupils": float}).groupby(["year", *GROUP])["pupils"].sum()
+    assert set(met.index) <= set(demand.index)
+    met = met.reindex(demand.index, fill_value=0)
+    # outputs keep three decimals: allow the rounding of each arc's pupils
+    np.testing.assert_allclose(met.to_numpy(), demand.to_numpy(), atol=0.01)
+    years = r.summary["years"]
+    by_year = demand.groupby(level="year").sum().reindex(years).to_numpy()
+    placed_y = np.array(r.summary["plan"]["pupils_placed"])
+    unmet_y = np.array(r.summary["plan"]["unmet_pupils"])
+    np.testing.assert_allclose(placed_y + unmet_y, by_year, atol=0.01)
+
+
+def test_example_capacity_respected(example) -> None:
+    _, r, _ = example
+    cap = r.capacity
+    finite = cap["capacity"].notna()
+    assert finite.any()
+    over = cap[finite & (cap["pupils"] > cap["capacity"] + 1e-6)]
+    assert over.empty, over
+    # pupils in capacity.csv are the placements, by provider and year
+    by_provider = r.placements.groupby(["provider_id", "year"])["pupils"].sum()
+    joined = cap.set_index(["provider_id", "year"])["pupils"]
+    np.testing.assert_allclose(joined.reindex(by_provider.index).to_numpy(),
+                               by_provider.to_numpy(), atol=0.01)
+    # marginal values are savings: never negative
+    assert (cap["marginal_value"].dropna() >= -1e-6).all()
+
+
+def test_example_summary_equals_table_sums(example) -> None:
+    _, r, _ = example
+    s, years = r.summary, r.summary["years"]
+
+    def by_year(table: pd.DataFrame, column: str) -> np.ndarray:
+        return table.groupby("year")[column].sum().reindex(years, fill_value=0).to_numpy()
+
+    for column in ("placement_cost", "transport_cost"):
+        np.testing.assert_allclose(by_year(r.placements, column), s["plan"][column],
+                                   rtol=1e-6, atol=1.0)
+        for case in ("plan", "baseline"):
+            rows = r.costs[r.costs["case"] == case]
+            np.testing.assert_allclose(by_year(rows, column), s[case][column],
+                                       rtol=1e-6, atol=1.0)
+    for case in ("plan", "baseline"):
+        rows = r.costs[r.costs["case"] == case]
+        np.testing.assert_allclose(by_year(rows, "pupils"), s[case]["pupils_placed"],
+                                   atol=0.01)
+        inmss = rows[rows["provider_type"] == "inmss"]
+        np.testing.assert_allclose(by_year(inmss, "pupils"), s[case]["inmss_pupils"],
+                                   atol=0.01)
+        out = rows[rows["in_area"] == "no"]
+        np.testing.assert_allclose(by_year(out, "placement_cost") + by_year(out,
+                                   "transport_cost"), s[case]["out_of_area_cost"],
+                                   rtol=1e-6, atol=1.0)
+        total = (np.array(s[case]["placement_cost"]) + s[case]["transport_cost"]
+                 + s[case]["capital_cost"])
+        np.testing.assert_allclose(total, s[case]["total_cost"], atol=0.02)
+    unmet = by_year(r.unmet, "pupils") if not r.unmet.empty else np.zeros(len(years))
+    np.testing.assert_allclose(unmet, s["plan"]["unmet_pupils"], atol=0.01)
+    # capital in the summary = capital of the options the expansions table says are built
+    opened = r.expansions[r.expansions["built"] == "yes"]
+    capital = opened.groupby("open_year")["capital_cost"].sum().reindex(
+        years, fill_value=0).to_numpy()
+    np.testing.assert_allclose(capital, s["plan"]["capital_cost"], atol=0.02)
+    # savings are baseline minus plan
+    revenue = (np.array(s["baseline"]["placement_cost"]) + s["baseline"]["transport_cost"]
+               - s["plan"]["placement_cost"] - s["plan"]["transport_cost"])
+    np.testing.assert_allclose(revenue, s["savings"]["revenue_savings"], atol=0.05)
+
+
+def test_example_result_folder(example) -> None:
+    _, r, out = example
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.json", "placements.csv", "expansions.csv", "capacity.csv", "unmet.csv",
+            "costs.csv"} <= names
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["objective"] == pytest.approx(r.summary["objective"])
+    assert summary["status"] in ("optimal", "time_limit")
+    placements = pd.read_csv(out / "placements.csv")
+    assert list(placements.columns) == [
+        "year", "zone_id", "need", "phase", "provision", "provider_id", "provider_type",
+        "in_area", "pupils", "minutes", "distance_km", "placement_cost", "transport_cost"]
+    assert list(pd.read_csv(out / "expansions.csv").columns) == [
+        "option_id", "name", "provider_id", "built", "open_year", "places", "capital_cost"]
+    assert list(pd.read_csv(out / "capacity.csv").columns) == [
+        "provider_id", "year", "capacity", "pupils", "utilisation", "marginal_value"]
+    assert list(pd.read_csv(out / "unmet.csv").columns) == [
+        "year", "zone_id", "need", "phase", "provision", "pupils", "reason"]
+    assert list(pd.read_csv(out / "costs.csv").columns) == [
+        "year", "case", "provider_type", "in_area", "pupils", "placement_cost",
+        "transport_cost"]
+    assert (placements["pupils"] > 0.0005).all()
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_cli_run_exits_0(example, tmp_path: Path) -> None:
+    path, _, _ = example
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (out / "summary.json").exists() and (out / "placements.csv").exists()
+
+
+def test_cli_run_infeasible_exits_3(tmp_path: Path) -> None:
+    # A required option whose capital (100) exceeds the capital budget (50): infeasible.
+    path = tiny_workbook(tmp_path / "t.xlsx",
+                         providers=[{"provider_id": "SP", "type": "special", "capacity": 1,
+                                     "annual_cost_per_place": 20_000}],
+                         demand=[demand(1)],
+                         expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 1,
+                                      "capital_cost": 100, "required": "yes"}],
+                         budget=[{"year": 2026, "stream": "capital", "amount": 50}])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "infeasible" in result.output
+    assert not out.exists()  # no half-written result folder

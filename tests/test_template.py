@@ -1,0 +1,263 @@
+"""The planning template: made from the schema, ready to fill, valid when blank, and a
+file that Excel and LibreOffice open without repairing it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import problems_of, run_cli, valid_sheets, write_workbook
+
+from placeopt.cells import ALL
+from placeopt.reader import read_workbook
+from placeopt.schema import (
+    DEFAULT_NEEDS,
+    DEFAULT_SUITABILITY,
+    PARAMETERS,
+    SHEETS,
+    Kind,
+)
+from placeopt.template import default_first_year, write_template
+
+
+@pytest.fixture(scope="module")
+def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_template(tmp_path_factory.mktemp("template") / "template.xlsx")
+
+
+@pytest.fixture(scope="module")
+def book(template_path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(template_path)
+
+
+def _headers(ws) -> list[str]:
+    return [c.value for c in ws[1] if c.value is not None]
+
+
+def _expected_headers(sheet) -> list[str]:
+    names = [c.name for c in sheet.columns]
+    if sheet.name == "Demand":
+        first = default_first_year()
+        names = [n for n in names if n not in ("year", "pupils")]
+        names += [str(first + k) for k in range(10)]
+    return names
+
+
+def test_guide_first_then_every_sheet(book) -> None:
+    assert book.sheetnames[0] == "Guide"
+    assert book.sheetnames[1:] == [s.name for s in SHEETS]
+    guide = book["Guide"]
+    text = " ".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
+    for sheet in SHEETS:
+        assert sheet.name in text
+    assert "placeopt validate" in text
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=[s.name for s in SHEETS])
+def test_headers_match_the_schema(book, sheet) -> None:
+    ws = book[sheet.name]
+    assert _headers(ws) == _expected_headers(sheet)
+    assert ws.freeze_panes == "A2"
+    for cell in ws[1]:
+        if cell.value is None:
+            continue
+        assert cell.comment is not None and cell.comment.text.strip(), cell.coordinate
+        assert cell.font.bold
+    for column in sheet.columns:
+        if column.name in _headers(ws) and sheet.name != "Parameters":
+            cell = ws.cell(row=1, column=_headers(ws).index(column.name) + 1)
+            assert column.help in cell.comment.text
+            if column.unit:
+                assert column.unit in cell.comment.text
+
+
+def _validations(ws) -> list[tuple[object, set[str]]]:
+    result = []
+    for dv in ws.data_validations.dataValidation:
+        cells = set()
+        for rng in dv.sqref.ranges:
+            cells |= {f"{openpyxl.utils.get_column_letter(c)}{r}"
+                      for r in range(rng.min_row, min(rng.max_row, 3) + 1)
+                      for c in range(rng.min_col, rng.max_col + 1)}
+        result.append((dv, cells))
+    return result
+
+
+def _validation_at(ws, cell: str):
+    found = [dv for dv, cells in _validations(ws) if cell in cells]
+    assert len(found) == 1, f"{ws.title}!{cell}: {len(found)} validations"
+    return found[0]
+
+
+@pytest.mark.parametrize(("sheet", "column", "listed"), [
+    ("Providers", "type", ["mainstream", "resourced", "special", "inmss", "college", "ap"]),
+    ("Providers", "in_area", ["yes", "no"]),
+    ("Providers", "residential", ["yes", "no"]),
+    ("Demand", "phase", ["early_years", "primary", "secondary", "post16", "post19"]),
+    ("Expansions", "type", ["mainstream", "resourced", "special", "inmss", "college", "ap"]),
+    ("Expansions", "required", ["yes", "no"]),
+    ("Expansions", "enabled", ["yes", "no"]),
+    ("CapacityLimits", "phase", ["early_years", "primary", "secondary", "post16", "post19"]),
+    ("Scenarios", "operation", ["set", "scale", "add"]),
+])
+def test_drop_downs(book, sheet: str, column: str, listed: list[str]) -> None:
+    ws = book[sheet]
+    letter = openpyxl.utils.get_column_letter(_headers(ws).index(column) + 1)
+    dv = _validation_at(ws, f"{letter}2")
+    assert dv.type == "list"
+    assert dv.formula1 == '"' + ",".join(listed) + '"'
+    assert dv.allow_blank
+
+
+@pytest.mark.parametrize(("sheet", "column", "ref"), [
+    ("Demand", "need", "Needs!$A$2"),
+    ("Demand", "zone_id", "Zones!$A$2"),
+    ("Demand", "provision", "Suitability!$A$2"),
+])
+def test_drop_downs_from_other_sheets(book, sheet: str, column: str, ref: str) -> None:
+    ws = book[sheet]
+    letter = openpyxl.utils.get_column_letter(_headers(ws).index(column) + 1)
+    dv = _validation_at(ws, f"{letter}2")
+    assert dv.type == "list" and dv.formula1.startswith("=" + ref)
+
+
+def test_number_checks(book) -> None:
+    providers = book["Providers"]
+    letter = openpyxl.utils.get_column_letter(
+        _headers(providers).index("annual_cost_per_place") + 1)
+    dv = _validation_at(providers, f"{letter}2")
+    assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    demand = book["Demand"]
+    dv = _validation_at(demand, "E2")  # the first year column
+    assert dv.type == "decimal" and dv.formula1 == "0"
+    assert _validation_at(demand, f"{openpyxl.utils.get_column_letter(14)}3") is dv
+
+
+def test_validation_texts_fit_excels_limits(book) -> None:
+    """Longer, and Excel repairs the file by dropping the sheet's validations
+    (MS-OI29500 2.1.613: titles 32, error 224, prompt 255; list literals 255)."""
+    for ws in book.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            assert len(dv.errorTitle or "") <= 32, (ws.title, dv.errorTitle)
+            assert len(dv.promptTitle or "") <= 32, (ws.title, dv.promptTitle)
+            assert len(dv.error or "") <= 224, (ws.title, dv.error)
+            assert len(dv.prompt or "") <= 255, (ws.title, dv.prompt)
+            assert len(dv.formula1 or "") <= 255, (ws.title, dv.formula1)
+
+
+def test_parameters_prefilled_with_defaults(book) -> None:
+    ws = book["Parameters"]
+    rows = {row[0]: row[1] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]}
+    assert list(rows) == [p.name for p in PARAMETERS]
+    for param in PARAMETERS:
+        value = rows[param.name]
+        if param.name == "first_year":
+            assert value == default_first_year()
+        elif param.kind is Kind.YESNO:
+            assert value == ("yes" if param.default else "no")
+        elif param.default == "":
+            assert value in (None, "")
+        else:
+            assert value == param.default, param.name
+    descriptions = [row[2] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert all(d and "Default:" in d for d in descriptions)
+    # each value has its own check
+    assert _validation_at(ws, "B3").formula1 == "1"  # horizon_years: whole 1..40
+    assert _validation_at(ws, "B3").formula2 == "40"
+
+
+def test_needs_and_suitability_prefilled(book) -> None:
+    needs = [tuple(r) for r in book["Needs"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert needs == list(DEFAULT_NEEDS.items())
+    levels = {r[0]: r[1] for r in book["Suitability"].iter_rows(min_row=2, values_only=True)
+              if r[0]}
+    assert set(levels) == set(DEFAULT_SUITABILITY)
+    assert levels["any"] == ALL
+    assert levels["special"] == "special;inmss"
+
+
+def test_the_blank_template_validates(template_path: Path) -> None:
+    result = run_cli("validate", template_path)
+    assert result.exit_code == 0, result.output
+    assert "no errors, 0 warnings" in result.output
+    inputs = read_workbook(template_path)
+    assert inputs.params["first_year"] == default_first_year()
+    assert inputs.params["horizon_years"] == 10
+
+
+def test_template_command(tmp_path: Path) -> None:
+    path = tmp_path / "new.xlsx"
+    result = run_cli("template", path)
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(path).sheetnames[0] == "Guide"
+    again = run_cli("template", path)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert run_cli("template", path, "--force").exit_code == 0
+    wrong = run_cli("template", tmp_path / "new.xls")
+    assert wrong.exit_code == 2 and ".xlsx" in wrong.output
+
+
+def test_default_first_year() -> None:
+    import datetime as dt
+
+    assert default_first_year(dt.date(2026, 8, 31)) == 2026
+    assert default_first_year(dt.date(2026, 9, 1)) == 2027
+
+
+def test_worked_example_validates_cleanly(tmp_path: Path) -> None:
+    pytest.importorskip("placeopt.example")
+    path = tmp_path / "example.xlsx"
+    result = run_cli("template", path, "--example")
+    if result.exit_code != 0 and "Internal error" in result.output:
+        pytest.fail(f"the worked example cannot be written: {result.output}")
+    assert result.exit_code == 0, result.output
+    result = run_cli("validate", path)
+    assert result.exit_code == 0, result.output
+    assert "no errors, 0 warnings" in result.output
+    assert problems_of(path) == []
+
+
+# --- LibreOffice ------------------------------------------------------------------------
+
+
+def _soffice(tmp_path: Path, fmt: str, source: Path, outdir: Path) -> Path:
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    profile = tmp_path / f"lo_profile_{uuid.uuid4().hex}"
+    subprocess.run(
+        [office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+         "--convert-to", fmt, "--outdir", str(outdir), str(source)],
+        check=True, timeout=120, capture_output=True)
+    return outdir / (source.stem + "." + fmt.split(":")[0])
+
+
+needs_libreoffice = pytest.mark.skipif(
+    shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+
+
+@pytest.mark.slow
+@needs_libreoffice
+def test_template_opens_in_libreoffice(tmp_path: Path, template_path: Path) -> None:
+    pdf = _soffice(tmp_path, "pdf", template_path, tmp_path / "pdf")
+    assert pdf.exists() and pdf.stat().st_size > 1000
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.slow
+@needs_libreoffice
+def test_libreoffice_calculated_formulas_are_read(tmp_path: Path) -> None:
+    """A workbook saved by a spreadsheet program carries the values of its formulas."""
+    sheets = valid_sheets()
+    sheets["Demand"][1][4] = "=5+5"  # Demand!E2
+    sheets["Providers"][1][8] = "=SUM(20,20)"  # Providers!I2
+    source = write_workbook(tmp_path / "formulas.xlsx", sheets)
+    assert any(p.level == "error" for p in problems_of(source))  # no values yet
+    saved = _soffice(tmp_path, "xlsx", source, tmp_path / "saved")
+    inputs = read_workbook(saved)
+    demand = inputs.tables["Demand"]
+    assert demand.loc[(demand["zone_id"] == "Z1") & (demand["year"] == 2026),
+                      "pupils"].item() == 10
+    assert inputs.tables["Providers"].set_index("provider_id").loc["P1", "capacity"] == 40
