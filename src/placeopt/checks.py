@@ -108,8 +108,8 @@ def _hard_budget(instance: Instance) -> list[Problem]:
             problems.append(Problem(
                 "warning", "Budget",
                 f"the hard revenue budget for {instance.years[k]} "
-                f"(£{instance.revenue_budget[k]:,.0f}) is below the cost of current placements that must stay "
-                f"(£{locked[k]:,.0f}): the model will be infeasible"))
+                f"(£{instance.revenue_budget[k]:,.0f}) is below the cost of current placements "
+                f"that must stay (£{locked[k]:,.0f}): the model will be infeasible"))
     return problems
 
 
