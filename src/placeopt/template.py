@@ -47,19 +47,31 @@ def default_first_year(today: dt.date | None = None) -> int:
 
 def write_template(path: str | Path, example: bool = False) -> Path:
     """Write the blank template, or the worked example, to `path` (.xlsx)."""
-    path = Path(path)
-    tables: dict[str, list[dict[str, Any]]] = {}
-    if example:  # imported only when asked for: the blank template must not depend on it
-        from .example import example_tables
+    if not example:
+        return write_workbook(path, {})
+    from .example import EXAMPLE_NOTE, example_tables  # only when asked for
 
-        tables = example_tables()
+    return write_workbook(path, example_tables(), notes=[EXAMPLE_NOTE],
+                          title="placeopt planning workbook (worked example)")
+
+
+def write_workbook(path: str | Path, tables: dict[str, list[dict[str, Any]]],
+                   notes: Iterable[str] = (), title: str = "placeopt planning workbook") -> Path:
+    """Write a planning workbook in the template's layout, filled with `tables`.
+
+    `tables` maps sheet names to rows (dicts keyed by column name; Demand rows carry one
+    key per year). Parameters rows are {"parameter", "value"} for the values that differ
+    from the defaults; Needs and Suitability are pre-filled with the defaults unless
+    given. `notes` are paragraphs put first on the Guide sheet.
+    """
+    path = Path(path)
     params = _parameter_values(tables.get("Parameters", []))
     years = list(range(int(params["first_year"]),
                        int(params["first_year"]) + int(params["horizon_years"])))
     book = Workbook()
     guide = book.active
     guide.title = "Guide"
-    _write_guide(guide, example)
+    _write_guide(guide, title, list(notes))
     for sheet in SHEETS:
         ws = book.create_sheet(sheet.name)
         if sheet.name == "Parameters":
@@ -240,16 +252,12 @@ PHASE_NOTE = ("Phases: " + ", ".join(PHASES) + ". Phase lengths for the run-off 
               "placements: early_years 2, primary 7, secondary 5, post16 3, post19 6 years.")
 
 
-def _write_guide(ws: Worksheet, example: bool) -> None:
-    ws["A1"] = "placeopt planning workbook" + (" (worked example)" if example else "")
+def _write_guide(ws: Worksheet, title: str, notes: list[str]) -> None:
+    ws["A1"] = title
     ws["A1"].font = TITLE_FONT
     ws["A2"] = f"Written by placeopt {__version__}."
     row = 4
-    paragraphs = list(GUIDE_INTRO) + [PHASE_NOTE]
-    if example:
-        from .example import EXAMPLE_NOTE
-
-        paragraphs.insert(0, EXAMPLE_NOTE)
+    paragraphs = notes + list(GUIDE_INTRO) + [PHASE_NOTE]
     for text in paragraphs:
         ws.cell(row=row, column=1, value=text).alignment = Alignment(wrap_text=True,
                                                                      vertical="top")
