@@ -7,4 +7,11 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+source"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "plan"]
+
+
+def plan(workbook, scenario: str = "base", **options):
+    """Solve one scenario of a planning workbook; see `placeopt.run.plan`."""
+    from .run import plan as run_plan
+
+    return run_plan(workbook, scenario, **options)

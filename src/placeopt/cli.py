@@ -156,6 +156,37 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
     console.out(f"Results: {folder}")
 
 
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder (default results/<workbook name>/frontier-<scenario>).")
+@click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")
+@click.option("--points", type=click.IntRange(min=2, max=100), default=8, show_default=True,
+              help="Capital budgets from 0 to the plan's spend.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Solver time limit per solve, seconds.")
+@click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+@guarded
+def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
+             time_limit: float | None, gap: float | None, quiet: bool) -> None:
+    """The capital programme curve: the plan under a rising capital budget."""
+    from .frontier import frontier as solve_frontier
+    from .frontier import write_frontier
+    from .run import staged
+
+    console = Console(quiet)
+    table = solve_frontier(workbook, scenario, points, progress=console.step,
+                           time_limit=time_limit, mip_gap=gap)
+    folder = output or Path("results") / workbook.stem / f"frontier-{scenario}"
+    with staged(folder) as staging:
+        write_frontier(table, staging)
+    shown = table[["capital_budget", "capital_spent", "n_options", "new_places", "npv",
+                   "out_of_area_saving"]]
+    console.out(shown.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
+    console.out(f"Frontier: {folder}")
+
+
 def summary_table(summary: dict[str, Any]) -> str:
     """Plan against baseline, in the planner's words, for the terminal."""
     plan, base, saved = summary["plan"], summary["baseline"], summary["savings"]

@@ -32,6 +32,7 @@ class Instance:
     params: dict[str, Any]
     years: np.ndarray  # (T,) calendar years
     discount: np.ndarray  # (T,) delta_k = (1 + r)^-k
+    zones: pd.DataFrame  # zone_id, name, latitude, longitude (for maps)
     groups: pd.DataFrame  # zone_id, need, phase, provision
     demand: np.ndarray  # (G, T) pupils
     providers: pd.DataFrame  # provider_id, name, type, in_area, residential, cost, capacity,
@@ -78,7 +79,9 @@ def compile_instance(inputs: Inputs) -> Instance:
     revenue, capital, last_capital = _budgets(inputs, years)
     problems.raise_if_errors()
     inputs.warnings.extend(p for p in problems.warnings if p not in inputs.warnings)
-    return Instance(params=dict(params), years=years, discount=discount, groups=groups,
+    zones = inputs.tables["Zones"][["zone_id", "name", "latitude", "longitude"]]
+    return Instance(params=dict(params), years=years, discount=discount, zones=zones,
+                    groups=groups,
                     demand=demand, providers=providers, arcs=arcs, lock=lock, options=options,
                     limits=limits, revenue_budget=revenue, capital_budget=capital,
                     last_capital_year=last_capital)

@@ -37,7 +37,11 @@ class Results:
     unmet: pd.DataFrame
     costs: pd.DataFrame
 
-    TABLES = ("placements", "expansions", "capacity", "unmet", "costs")
+    baseline_placements: pd.DataFrame
+    locations: pd.DataFrame
+
+    TABLES = ("placements", "expansions", "capacity", "unmet", "costs", "baseline_placements",
+              "locations")
 
 
 @dataclass(frozen=True)
@@ -352,4 +356,21 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
         capacity=capacity_table(instance, formulation, plan_view, solved.capacity_duals),
         unmet=unmet_table(instance, formulation, plan_view, plan),
         costs=costs_table(instance, {"plan": plan_view, "baseline": base_view}),
+        baseline_placements=placements_table(instance, base_view),
+        locations=locations_table(instance),
     )
+
+
+def locations_table(instance: Instance) -> pd.DataFrame:
+    """Where zones and providers are, for maps: kind, id, name, type, in_area, lat, lon."""
+    zones = instance.zones
+    providers = instance.providers
+    return pd.concat([
+        pd.DataFrame({"kind": "zone", "id": zones["zone_id"], "name": zones["name"],
+                      "type": "", "in_area": "yes", "latitude": zones["latitude"],
+                      "longitude": zones["longitude"]}),
+        pd.DataFrame({"kind": "provider", "id": providers["provider_id"],
+                      "name": providers["name"], "type": providers["type"],
+                      "in_area": np.where(providers["in_area"].to_numpy(bool), "yes", "no"),
+                      "latitude": providers["latitude"], "longitude": providers["longitude"]}),
+    ], ignore_index=True)

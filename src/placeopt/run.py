@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +100,29 @@ def default_output(workbook: str | Path, scenario: str) -> Path:
     return Path("results") / Path(workbook).stem / scenario
 
 
-def write_results(results: Results, folder: str | Path, reports: bool = False) -> Path:
-    """Write every result file into `folder`, atomically: into a temporary folder beside
-    it, then moved into place, so a failed run never leaves half a result folder."""
+@contextlib.contextmanager
+def staged(folder: str | Path) -> Iterator[Path]:
+    """A temporary folder beside `folder`, moved into its place only if the block ends
+    without an error: a failed run never leaves half a result folder."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        yield staging
+        if folder.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            os.replace(folder, retired / folder.name)
+            os.replace(staging, folder)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_results(results: Results, folder: str | Path, reports: bool = False) -> Path:
+    """Write every result file into `folder`, atomically (see `staged`)."""
+    with staged(folder) as staging:
         with (staging / "summary.json").open("w", encoding="utf-8") as handle:
             json.dump(results.summary, handle, indent=2, default=_json_default)
         for name in Results.TABLES:
@@ -115,21 +132,7 @@ def write_results(results: Results, folder: str | Path, reports: bool = False) -
             from .report import write_reports
 
             write_reports(staging)
-        _swap_into_place(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return folder
-
-
-def _swap_into_place(staging: Path, folder: Path) -> None:
-    if folder.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
-        os.replace(folder, retired / folder.name)
-        os.replace(staging, folder)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, folder)
+    return Path(folder)
 
 
 def _json_default(value: Any) -> Any:

@@ -246,6 +246,18 @@ class HighsModel:
                       f"gap {100 * gap:.2f}%, {seconds:.1f}s")
         return CaseSolution(state, float(info.objective_function_value), gap, values, seconds)
 
+    def add_row(self, flat: np.ndarray, coefficients: np.ndarray, upper: float) -> int:
+        """Add the row sum(coefficients * x[flat]) <= upper; returns its index."""
+        cols = self.columns(flat)
+        keep = cols >= 0
+        self.highs.addRow(-np.inf, float(upper), int(keep.sum()), cols[keep].astype(np.int32),
+                          np.asarray(coefficients, float)[keep])
+        self.n_rows += 1
+        return self.n_rows - 1
+
+    def set_row_upper(self, row: int, upper: float) -> None:
+        self.highs.changeRowBounds(int(row), -np.inf, float(upper))
+
     def capacity_duals(self, plan: CaseSolution) -> np.ndarray:
         """Row duals of the capacity rows of the LP with the plan's builds fixed."""
         import highspy
@@ -268,6 +280,24 @@ class HighsModel:
         return duals
 
 
+def optional_columns(instance: Instance, layout) -> np.ndarray:
+    """Columns b[e,t] of the options that are not required: shut in the baseline."""
+    b = np.arange(layout.b_start, layout.o_start)
+    if not layout.n_b:
+        return b
+    return b[~instance.options["required"].to_numpy(bool)[layout.b_option]]
+
+
+def solve_cases(model: HighsModel, instance: Instance) -> tuple[CaseSolution, CaseSolution]:
+    """The baseline (optional options shut), then the plan starting from it."""
+    shut = optional_columns(instance, model.formulation.layout)
+    model.set_bounds(shut, np.zeros(len(shut)), np.zeros(len(shut)))
+    baseline = model.run("baseline (do minimum)")
+    model.set_bounds(shut, np.zeros(len(shut)), np.ones(len(shut)))
+    plan = model.run("plan", start=baseline.values)
+    return baseline, plan
+
+
 def solve(instance: Instance, formulation: Formulation, settings: SolverSettings,
           progress: Progress | None = None, write_model: str | None = None,
           engine: str = "direct") -> Solved:
@@ -279,15 +309,8 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
     if write_model:
         model.highs.writeModel(str(write_model))
         say(f"Wrote the model to {write_model}")
-    layout = formulation.layout
-    b = np.arange(layout.b_start, layout.o_start)
-    required = instance.options["required"].to_numpy(bool)[layout.b_option] if layout.n_b \
-        else np.zeros(0, dtype=bool)
-    shut = b[~required]
-    model.set_bounds(shut, np.zeros(len(shut)), np.zeros(len(shut)))
-    baseline = model.run("baseline (do minimum)")
-    model.set_bounds(shut, np.zeros(len(shut)), np.ones(len(shut)))
-    plan = model.run("plan", start=baseline.values)
+    baseline, plan = solve_cases(model, instance)
+    b = np.arange(formulation.layout.b_start, formulation.layout.o_start)
     started = time.perf_counter()
     duals = model.capacity_duals(plan)
     dual_seconds = time.perf_counter() - started
