@@ -773,3 +773,43 @@ def test_required_option_beyond_capital_budget_is_infeasible(tmp_path: Path) -> 
                          budget=[{"year": 2026, "stream": "capital", "amount": 50}])
     with pytest.raises(SolveError, match="infeasible"):
         plan(path)
+
+
+def test_dominated_arcs_are_left_out_and_the_optimum_is_unchanged(tmp_path: Path) -> None:
+    # IN (unlimited, £50,000 + £3,000) dominates IN2 (unlimited, £60,000 + £3,000) and
+    # IN3 (capacity 5, £55,000 + £0): neither is ever needed. SP (£20,000, cap 2) is
+    # cheaper, so it stays. Demand 3: 2 at SP + 1 at IN = 40,000 + 53,000 = 93,000.
+    from placeopt.compile import compile_instance
+    from placeopt.reader import read_workbook
+
+    providers = [special(capacity=2), inmss(),
+                 {**inmss(), "provider_id": "IN2", "annual_cost_per_place": 60_000},
+                 {**inmss(), "provider_id": "IN3", "annual_cost_per_place": 55_000,
+                  "capacity": 5}]
+    travel = {("Z1", "IN"): {"annual_transport_cost": 3_000},
+              ("Z1", "IN2"): {"annual_transport_cost": 3_000}}
+    r = solve(tmp_path / "t.xlsx", providers=providers, demand=[demand(3)], travel=travel)
+    assert objective(r) == pytest.approx(93_000, rel=REL)
+    assert placed(r) == {(2026, "SP"): 2.0, (2026, "IN"): 1.0}
+    instance = compile_instance(read_workbook(tmp_path / "t.xlsx"))
+    assert instance.dominated_arcs == 2
+    assert set(instance.providers["provider_id"].to_numpy()[instance.arcs["provider"]]) == {
+        "SP", "IN"}
+
+
+def test_a_dearer_arc_that_spends_less_budget_is_kept(tmp_path: Path) -> None:
+    # Hard budget £100,000 on placements. IN costs £50,000 a place plus £3,000 transport;
+    # IN2 costs £45,000 plus £20,000 transport: dearer in all (65,000 > 53,000) but
+    # cheaper for the budget, so it is not dominated. Demand 2: 2 x 50,000 fits exactly;
+    # the optimum is 2 at IN = 106,000.
+    from placeopt.compile import compile_instance
+    from placeopt.reader import read_workbook
+
+    providers = [inmss(), {**inmss(), "provider_id": "IN2", "annual_cost_per_place": 45_000}]
+    travel = {("Z1", "IN"): {"annual_transport_cost": 3_000},
+              ("Z1", "IN2"): {"annual_transport_cost": 20_000}}
+    r = solve(tmp_path / "t.xlsx", providers=providers, demand=[demand(2)], travel=travel,
+              params={"budget_limit": "hard"},
+              budget=[{"year": 2026, "stream": "high_needs_block", "amount": 100_000}])
+    assert objective(r) == pytest.approx(106_000, rel=REL)
+    assert compile_instance(read_workbook(tmp_path / "t.xlsx")).dominated_arcs == 0

@@ -140,3 +140,24 @@ def default_of(column: Column) -> Any:
     if column.kind is Kind.LIST and column.default == ALL:
         return ALL
     return column.default
+
+
+_ACADEMIC_YEAR = re.compile(r"(\d{4})\s*[/-]\s*(\d{2}|\d{4})")
+
+
+def year_header(value: Any) -> int | None:
+    """A Demand header that names a year: 2026, 2026.0, '2026', or '2026/27' (= 2026)."""
+    if isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    academic = _ACADEMIC_YEAR.fullmatch(text)
+    if academic:
+        start, end = int(academic.group(1)), int(academic.group(2))
+        if end % 100 == (start + 1) % 100 and (end < 100 or end == start + 1):
+            return start if 1900 <= start <= 2300 else None
+        return None
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() and 1900 <= number <= 2300 else None

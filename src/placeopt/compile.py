@@ -45,6 +45,7 @@ class Instance:
     revenue_budget: np.ndarray  # (T,) pounds, NaN where the year has no revenue limit
     capital_budget: np.ndarray  # (T,) capital money arriving each year
     last_capital_year: int  # year index of the last capital row, -1 if none
+    dominated_arcs: int = 0  # allowed arcs left out because another is never worse
 
     @property
     def n_years(self) -> int:
@@ -75,16 +76,17 @@ def compile_instance(inputs: Inputs) -> Instance:
     arcs = _arcs(inputs, groups, providers, matrix, problems)
     arcs, lock = _current_placements(inputs, groups, providers, arcs, demand, matrix,
                                      problems)
-    limits = _limits(inputs, groups, providers, arcs)
     revenue, capital, last_capital = _budgets(inputs, years)
     problems.raise_if_errors()
+    arcs, lock, pruned = _prune_dominated(inputs, providers, arcs, lock, revenue)
+    limits = _limits(inputs, groups, providers, arcs)
     inputs.warnings.extend(p for p in problems.warnings if p not in inputs.warnings)
     zones = inputs.tables["Zones"][["zone_id", "name", "latitude", "longitude"]]
     return Instance(params=dict(params), years=years, discount=discount, zones=zones,
                     groups=groups,
                     demand=demand, providers=providers, arcs=arcs, lock=lock, options=options,
                     limits=limits, revenue_budget=revenue, capital_budget=capital,
-                    last_capital_year=last_capital)
+                    last_capital_year=last_capital, dominated_arcs=pruned)
 
 
 def _groups_and_demand(inputs: Inputs, years: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -352,6 +354,58 @@ def _scale_locks_to_demand(inputs: Inputs, arcs: pd.DataFrame, lock: np.ndarray,
         problems.warn("CurrentPlacements", f"{key}: current placements ({placed[g, k]:.3f}) "
                       f"exceed demand ({demand[g, k]:.3f}) in {inputs.years[k]}; scaled down "
                       "to the demand")
+
+
+def arc_unit_cost(params: dict[str, Any], arcs: pd.DataFrame) -> np.ndarray:
+    """Objective cost of one pupil-year on each arc: c(s) + tau(z,s) + w m(z,s)."""
+    minutes = np.nan_to_num(arcs["minutes"].to_numpy(float))
+    return (arcs["placement_cost"].to_numpy(float) + arcs["transport_cost"].to_numpy(float)
+            + float(params["value_of_travel_minute"]) * minutes)
+
+
+def budget_unit_cost(params: dict[str, Any], arcs: pd.DataFrame) -> np.ndarray:
+    """What the revenue budget pays per pupil-year on each arc."""
+    cost = arcs["placement_cost"].to_numpy(float)
+    if params["budget_covers"] == "placements_and_transport":
+        cost = cost + arcs["transport_cost"].to_numpy(float)
+    return cost
+
+
+def _prune_dominated(inputs: Inputs, providers: pd.DataFrame, arcs: pd.DataFrame,
+                     lock: np.ndarray, revenue: np.ndarray
+                     ) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Leave out arcs that an optimal plan never needs.
+
+    If a group can go to a provider with no capacity limit at all (blank capacity, no
+    CapacityLimits row) at unit cost c* and budget cost b*, then any other arc of the
+    group that costs >= c* and draws >= b* from the budget is dominated: moving its
+    pupils to that provider never costs more, never spends more budget, and only frees
+    capacity. Locked arcs are kept. The optimum, and so every result, is unchanged;
+    the model shrinks (mostly arcs to dearer independent schools).
+    """
+    limited = set(inputs.tables["CapacityLimits"]["provider_id"]) \
+        if "CapacityLimits" in inputs.tables else set()
+    open_ended = (np.isinf(providers["capacity"].to_numpy(float))
+                  & ~providers["provider_id"].isin(limited).to_numpy())
+    provider = arcs["provider"].to_numpy()
+    candidate = open_ended[provider]
+    if not candidate.any():
+        return arcs, lock, 0
+    cost = arc_unit_cost(inputs.params, arcs)
+    budget_binds = inputs.params["budget_limit"] != "off" and not np.isnan(revenue).all()
+    budget = budget_unit_cost(inputs.params, arcs) if budget_binds else np.zeros(len(arcs))
+    frame = pd.DataFrame({"group": arcs["group"].to_numpy(), "cost": cost, "budget": budget})
+    best = frame[candidate].sort_values(["group", "cost", "budget"]).drop_duplicates("group")
+    best_cost = np.full(int(frame["group"].max()) + 1, np.inf)
+    best_budget = np.full_like(best_cost, np.inf)
+    best_cost[best["group"].to_numpy()] = best["cost"].to_numpy()
+    best_budget[best["group"].to_numpy()] = best["budget"].to_numpy()
+    group = frame["group"].to_numpy()
+    dominated = (cost >= best_cost[group]) & (budget >= best_budget[group])
+    dominated[best.index.to_numpy()] = False
+    dominated &= lock.sum(axis=1) == 0
+    keep = ~dominated
+    return arcs[keep].reset_index(drop=True), lock[keep], int(dominated.sum())
 
 
 def _limits(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,

@@ -18,7 +18,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from .compile import Instance
+from .compile import Instance, arc_unit_cost, budget_unit_cost
 
 INF = float("inf")
 
@@ -143,11 +143,7 @@ def _layout(instance: Instance) -> Layout:
 
 def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
     params = instance.params
-    arcs = instance.arcs
-    travel_weight = float(params["value_of_travel_minute"])
-    minutes = np.nan_to_num(arcs["minutes"].to_numpy(float))
-    arc_cost = (arcs["placement_cost"].to_numpy(float) + arcs["transport_cost"].to_numpy(float)
-                + travel_weight * minutes)
+    arc_cost = arc_unit_cost(params, instance.arcs)
     delta = instance.discount
     n = layout.n_columns
     lower, upper = np.zeros(n), np.full(n, INF)
@@ -294,11 +290,7 @@ def option_group_rows(instance: Instance, layout: Layout) -> Rows | None:
 
 def budget_coefficients(instance: Instance) -> np.ndarray:
     """What the revenue budget pays per pupil-year on each arc."""
-    arcs = instance.arcs
-    cost = arcs["placement_cost"].to_numpy(float)
-    if instance.params["budget_covers"] == "placements_and_transport":
-        cost = cost + arcs["transport_cost"].to_numpy(float)
-    return cost
+    return budget_unit_cost(instance.params, instance.arcs)
 
 
 def revenue_budget_rows(instance: Instance, layout: Layout) -> Rows | None:

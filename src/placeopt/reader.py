@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .cells import CellError, default_of, is_blank, parse_cell, show
+from .cells import CellError, default_of, is_blank, parse_cell, show, year_header
 from .inputs import Inputs, Source
 from .problems import Problems
 from .schema import (
@@ -177,15 +177,6 @@ def _at(values: tuple[Any, ...], index: int | None) -> Any:
     return values[index]
 
 
-def _year_header(value: Any) -> int | None:
-    """A Demand header that names a year: 2026, 2026.0 or '2026'."""
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return int(number) if number.is_integer() and 1900 <= number <= 2300 else None
-
-
 def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
                  years: dict[int, int] | None = None) -> dict[str, int]:
     """Schema column name -> 0-based position; unknown headers warned about."""
@@ -195,7 +186,7 @@ def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
         if is_blank(header):
             continue
         where = f"{raw.title}!{get_column_letter(index + 1)}1"
-        year = _year_header(header) if years is not None else None
+        year = year_header(header) if years is not None else None
         if year is not None:
             if year in years:
                 problems.error(where, f"year {year} has two columns")

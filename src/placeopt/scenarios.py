@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import ALL, CellError, is_blank, parse_cell, show, to_number
+from .cells import ALL, CellError, is_blank, parse_cell, show, to_number, year_header
 from .inputs import Inputs
 from .problems import Problems
 from .schema import PARAMETER_BY_NAME, SHEET_BY_NAME, Column, Kind, normalise_header
@@ -83,10 +83,10 @@ def _understand(inputs: Inputs, record: dict[str, Any], problems: Problems) -> C
         if column is None:
             fail("column", f"unknown parameter {record['column']!r}")
             return None
-    elif sheet.name == "Demand" and column_name in ("*", "pupils") or (
-            sheet.name == "Demand" and column_name.isdigit()):
+    elif sheet.name == "Demand" and (column_name in ("*", "pupils")
+                                     or year_header(record["column"]) is not None):
         column = sheet.column("pupils")
-        demand_year = int(column_name) if column_name.isdigit() else None
+        demand_year = year_header(record["column"])
         column_name = "pupils"
     elif column_name in sheet.column_names:
         column = sheet.column(column_name)

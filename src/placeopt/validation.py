@@ -263,6 +263,28 @@ def check_options(inputs: Inputs, problems: Problems) -> None:
                                    f"new site {option['option_id']} needs {column} (no "
                                    "provider_id, so this option is a new site)")
         _check_option_years(inputs, problems, option, first, last)
+        if option["required"] and not option["enabled"]:
+            problems.warn(_where(inputs, "Expansions", "enabled", row),
+                          f"option {option['option_id']} is required but not enabled: it is "
+                          "not built (set required to no, or enabled to yes)")
+    _check_required_groups(inputs, problems, options)
+
+
+def _check_required_groups(inputs: Inputs, problems: Problems, options: pd.DataFrame) -> None:
+    """At most one option of a group is built, so two required ones cannot both be."""
+    first_required: dict[str, Any] = {}
+    for row, option_id, group, required, enabled in zip(
+            options["_row"], options["option_id"], options["group"], options["required"],
+            options["enabled"], strict=True):
+        if _blank(group) or not str(group).strip() or not (required and enabled):
+            continue
+        key = str(group).strip().lower()
+        if key in first_required:
+            problems.error(_where(inputs, "Expansions", "required", row),
+                           f"options {first_required[key]} and {option_id} are both required "
+                           f"but in the same group {group!r}, of which at most one is built")
+        else:
+            first_required[key] = option_id
 
 
 def _check_option_years(inputs: Inputs, problems: Problems, option: dict[str, Any],
