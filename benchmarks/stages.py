@@ -38,20 +38,24 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--strong-linking", action="store_true")
     parser.add_argument("--engine", choices=("direct", "pyomo"), default="direct")
+    parser.add_argument("--residential-k", type=int, default=None)
     args = parser.parse_args()
     seconds: dict[str, float] = {}
+    peak_after: dict[str, int] = {}
 
     def timed(name, fn, *a, **k):
         started = time.perf_counter()
         out = fn(*a, **k)
         seconds[name] = round(time.perf_counter() - started, 3)
+        peak_after[name] = round(peak_mib())
         return out
 
     inputs = timed("read", lambda: apply_scenario(read_workbook(args.workbook), "base"))
-    instance = timed("compile", compile_instance, inputs)
+    instance = timed("compile", compile_instance, inputs, residential_k=args.residential_k)
     formulation = timed("formulate", formulate, instance, strong_linking=args.strong_linking)
     settings = SolverSettings(mip_gap=args.gap, time_limit=args.time_limit)
-    solved = solve(instance, formulation, settings, engine=args.engine)
+    solved = timed("solve", solve, instance, formulation, settings, engine=args.engine)
+    del seconds["solve"]
     seconds["matrix_build"] = round(solved.build_seconds, 3)
     seconds["handoff"] = round(solved.handoff_seconds, 3)
     seconds.update({k: round(v, 3) for k, v in solved.timings.items()})
@@ -66,6 +70,8 @@ def main() -> None:
         "workbook": args.workbook,
         "engine": args.engine,
         "arcs": len(instance.arcs),
+        "dominated_arcs_left_out": instance.dominated_arcs,
+        "residential_k": args.residential_k,
         "arc_years": formulation.layout.n_x,
         "columns": formulation.layout.n_columns,
         "rows": sum(len(r) for r in formulation.rows),
@@ -78,6 +84,7 @@ def main() -> None:
         "gap": solved.plan.mip_gap,
         "objective": solved.plan.objective,
         "peak_rss_mib": round(peak_mib()),
+        "peak_rss_mib_after_stage": peak_after,
     }))
 
 

@@ -63,8 +63,13 @@ class Instance:
         return annuity[:, None] * tail[None, :]
 
 
-def compile_instance(inputs: Inputs) -> Instance:
-    """Validated inputs -> Instance; raises InputError for what only shows up here."""
+def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instance:
+    """Validated inputs -> Instance; raises InputError for what only shows up here.
+
+    `residential_k` (off by default, so the model is exact) keeps, for each group, only
+    the k cheapest residential providers that are beyond its journey limit: at national
+    scale every group can otherwise reach every residential school in the country.
+    """
     problems = Problems()
     params = inputs.params
     years = np.array(inputs.years)
@@ -74,6 +79,8 @@ def compile_instance(inputs: Inputs) -> Instance:
     options = _options(inputs, providers, years)
     matrix = _journey_matrix(inputs, providers)
     arcs = _arcs(inputs, groups, providers, matrix, problems)
+    if residential_k is not None:
+        arcs = _cheapest_residential(inputs.params, groups, providers, arcs, residential_k)
     arcs, lock = _current_placements(inputs, groups, providers, arcs, demand, matrix,
                                      problems)
     revenue, capital, last_capital = _budgets(inputs, years)
@@ -354,6 +361,21 @@ def _scale_locks_to_demand(inputs: Inputs, arcs: pd.DataFrame, lock: np.ndarray,
         problems.warn("CurrentPlacements", f"{key}: current placements ({placed[g, k]:.3f}) "
                       f"exceed demand ({demand[g, k]:.3f}) in {inputs.years[k]}; scaled down "
                       "to the demand")
+
+
+def _cheapest_residential(params: dict[str, Any], groups: pd.DataFrame,
+                          providers: pd.DataFrame, arcs: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Keep the k cheapest far residential arcs of each group, and every other arc."""
+    phase = groups["phase"].to_numpy()[arcs["group"].to_numpy()]
+    own = providers["max_travel_minutes"].astype(float).to_numpy()[arcs["provider"].to_numpy()]
+    limit = np.where(np.isnan(own), [float(params[f"max_travel_minutes_{p}"]) for p in phase],
+                     own)
+    far = (providers["residential"].to_numpy(bool)[arcs["provider"].to_numpy()]
+           & ~(arcs["minutes"].to_numpy(float) <= limit))
+    rank = pd.Series(arc_unit_cost(params, arcs)).where(far).groupby(
+        arcs["group"].to_numpy()).rank(method="first")
+    keep = ~far | (rank.to_numpy() <= k)
+    return arcs[keep].reset_index(drop=True)
 
 
 def arc_unit_cost(params: dict[str, Any], arcs: pd.DataFrame) -> np.ndarray:

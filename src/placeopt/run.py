@@ -34,7 +34,8 @@ Progress = Callable[[str], None]
 def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | None = None,
          mip_gap: float | None = None, threads: int | None = None, verbose: bool = False,
          progress: Progress | None = None, write_model: str | Path | None = None,
-         strong_linking: bool = False, engine: str = "direct") -> Results:
+         strong_linking: bool = False, engine: str = "direct",
+         residential_k: int | None = None) -> Results:
     """Solve one scenario of a planning workbook: the plan, the baseline, the savings.
 
     Solver settings given here override the workbook's Parameters. Raises InputError
@@ -52,7 +53,7 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
             inputs.params[name] = value
     say(f"Compiling scenario '{inputs.scenario}'...")
     clock = time.perf_counter()
-    instance = compile_instance(inputs)
+    instance = compile_instance(inputs, residential_k=residential_k)
     inputs.warnings.extend(plain_checks(inputs, instance))
     for warning in inputs.warnings:
         say(str(warning))
@@ -76,6 +77,8 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
         "options": _jsonable(inputs.params),
         "strong_linking": strong_linking,
         "engine": engine,
+        "residential_k": residential_k,
+        "dominated_arcs_left_out": instance.dominated_arcs,
         "read_seconds": round(read_seconds, 3),
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in inputs.warnings],
