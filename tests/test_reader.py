@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,18 @@ from conftest import (
     errors,
     problems_of,
     set_column,
+    valid_sheets,
     write_workbook,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from placeopt import cells
 from placeopt.cells import ALL, CellError
+from placeopt.problems import InputError
 from placeopt.reader import read_workbook
+from placeopt.scenarios import apply_scenario, scenario_names
 from placeopt.schema import PARAMETERS, PHASES, SHEET_BY_NAME, Column, Kind
 from placeopt.template import write_template
 
@@ -484,12 +491,6 @@ def test_parse_cell_bounds_and_kinds() -> None:
 
 # --- arbitrary cells --------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: E402
-
-from placeopt.problems import InputError  # noqa: E402
-from placeopt.scenarios import apply_scenario, scenario_names  # noqa: E402
 
 _text = st.text(max_size=40).map(lambda s: ILLEGAL_CHARACTERS_RE.sub("", s))
 _cell_values = st.one_of(
@@ -510,8 +511,6 @@ _cell_values = st.one_of(
 
 
 def _workbook_with_scenarios() -> dict[str, list[list[Any]]]:
-    from conftest import valid_sheets
-
     sheets = valid_sheets()
     sheets["Scenarios"] = [
         ["scenario", "sheet", "column", "filter", "operation", "value", "note"],
@@ -543,10 +542,6 @@ _edits = st.lists(
 @given(edits=_edits)
 def test_arbitrary_cells_give_success_or_input_error(edits) -> None:
     """Whatever a planner types wherever, reading ends in inputs or a list of problems."""
-    import tempfile
-
-    from conftest import write_workbook
-
     with tempfile.TemporaryDirectory() as folder:
         path = write_workbook(Path(folder) / "fuzz.xlsx", _SHEETS)
         book = openpyxl.load_workbook(path)
@@ -561,3 +556,19 @@ def test_arbitrary_cells_give_success_or_input_error(edits) -> None:
             assert exc.errors, "an InputError lists at least one error"
             for problem in exc.problems:
                 assert problem.where and problem.message
+
+
+@pytest.mark.parametrize("style", ["{y}/{n:02d}", "{y}-{n:02d}", "{y}/{y1}", " {y} "])
+def test_academic_year_headers(tmp_path: Path, sheets, style: str) -> None:
+    """The spec names 2026/27 by 2026; a planner may head the column either way."""
+    for k, year in enumerate(YEARS):
+        sheets["Demand"][0][4 + k] = style.format(y=year, n=(year + 1) % 100, y1=year + 1)
+    inputs = read_workbook(write_workbook(tmp_path / "a.xlsx", sheets))
+    assert sorted(set(inputs.tables["Demand"]["year"])) == YEARS
+
+
+def test_a_header_that_is_not_an_academic_year_is_an_unknown_column(tmp_path: Path,
+                                                                    sheets) -> None:
+    add_column(sheets, "Demand", "2026/28", [1, 1, 1])
+    inputs = read_workbook(write_workbook(tmp_path / "a.xlsx", sheets))
+    assert_warning(inputs.warnings, "Demand!H1", "unknown column '2026/28' ignored")

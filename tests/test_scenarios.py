@@ -212,3 +212,24 @@ def test_validate_applies_every_scenario(tmp_path: Path, sheets) -> None:
     ])
     result = run_cli("validate", path)
     assert_cli_error(result, "Scenarios!F3", "scenario bad: add -50 makes pupils")
+
+
+def test_a_filter_that_matches_nothing_warns(tmp_path: Path, sheets) -> None:
+    path = _with_scenarios(tmp_path, sheets, [
+        ["x", "Providers", "capacity", "provider_id=P99", "set", 5, None]])
+    inputs = apply_scenario(read_workbook(path), "x")
+    assert [str(p) for p in inputs.warnings] == [
+        "WARNING Scenarios!D2: scenario x: the filter matches no row of Providers, so this "
+        "row changes nothing"]
+    result = run_cli("validate", path)
+    assert result.exit_code == 0
+    assert "the filter matches no row of Providers" in result.output
+
+
+def test_academic_year_column_in_a_scenario(tmp_path: Path, sheets) -> None:
+    path = _with_scenarios(tmp_path, sheets, [
+        ["x", "Demand", f"{YEARS[0]}/{(YEARS[0] + 1) % 100:02d}", None, "set", 0, None]])
+    base = read_workbook(path)
+    changed = apply_scenario(base, "x")
+    assert _pupils(changed, "Z1", YEARS[0]) == 0
+    assert _pupils(changed, "Z1", YEARS[1]) == _pupils(base, "Z1", YEARS[1])

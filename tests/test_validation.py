@@ -347,3 +347,39 @@ def test_budget_streams_and_years(tmp_path: Path, sheets) -> None:
 def test_duplicate_budget_rows(tmp_path: Path, sheets) -> None:
     sheets["Budget"] = [["year", "stream", "amount"], [2026, "health", 1], [2026, "Health", 2]]
     assert_error(_problems(tmp_path, sheets), "Budget!A3", "duplicate of row 2")
+
+
+def test_a_required_option_that_is_not_enabled_warns(tmp_path: Path, sheets) -> None:
+    add_column(sheets, "Expansions", "required", ["yes", None])
+    add_column(sheets, "Expansions", "enabled", ["no", None])
+    inputs = read_workbook(write_workbook(tmp_path / "r.xlsx", sheets))
+    assert_warning(inputs.warnings, "Expansions!M2", "option OPT1 is required but not enabled")
+
+
+def test_two_required_options_of_one_group_are_an_error(tmp_path: Path, sheets) -> None:
+    add_column(sheets, "Expansions", "group", ["Oak", "oak "])
+    add_column(sheets, "Expansions", "required", ["yes", "y"])
+    assert_error(_problems(tmp_path, sheets), "Expansions!M3",
+                 "options OPT1 and NEW1 are both required but in the same group 'oak'")
+
+
+def test_options_of_one_group_may_be_alternatives(tmp_path: Path, sheets) -> None:
+    add_column(sheets, "Expansions", "group", ["oak", "oak"])
+    add_column(sheets, "Expansions", "required", ["yes", "no"])
+    assert _problems(tmp_path, sheets) == []
+
+
+def test_latest_year_before_the_plan_warns(tmp_path: Path, sheets) -> None:
+    set_column(sheets, "Expansions", "earliest_year", 2, None)
+    set_column(sheets, "Expansions", "latest_year", 2, 2020)
+    assert_warning(_problems(tmp_path, sheets), "Expansions!G2",
+                   "option OPT1 can only open in 2020 or earlier, outside the planning years")
+
+
+def test_headers_not_in_row_1(tmp_path: Path, sheets) -> None:
+    width = len(sheets["Providers"][0])
+    sheets["Providers"].insert(0, [None] * width)  # a title row left blank, headers in row 2
+    problems = _problems(tmp_path, sheets)
+    assert_error(problems, "Providers!1:1", "row 1 is empty: the headers (provider_id, type, "
+                 "annual_cost_per_place, ...) go in row 1")
+    assert not [p for p in errors(problems) if "missing column" in p.message]

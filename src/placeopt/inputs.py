@@ -44,6 +44,9 @@ class Inputs:
     source: Source
     scenario: str = "base"
     warnings: list[Problem] = field(default_factory=list)
+    # Demand and Budget as the workbook gives them, before they are cut to the planning
+    # years: a scenario that moves the years starts again from these.
+    untrimmed: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
@@ -55,7 +58,9 @@ class Inputs:
         table = self.tables.get("Needs")
         if table is None or table.empty:
             return dict(DEFAULT_NEEDS)
-        return dict(zip(table["need"], table["name"].fillna(""), strict=True))
+        return {code: name if isinstance(name, str) else ""
+                for code, name in zip(table["need"], table["name"], strict=True)
+                if isinstance(code, str)}
 
     @property
     def suitability(self) -> dict[str, tuple[str, ...]]:
@@ -75,4 +80,5 @@ class Inputs:
             source=copy.deepcopy(self.source),
             scenario=self.scenario,
             warnings=list(self.warnings),
+            untrimmed=self.untrimmed,  # never changed in place: shared, not copied
         )

@@ -58,14 +58,11 @@ def read_workbook(path: str | Path) -> Inputs:
     untrimmed = {"Demand": all_years}
     if "Budget" in tables:
         untrimmed["Budget"] = tables["Budget"].copy()
-    inputs = Inputs(params=params, tables=tables, source=source)
+    inputs = Inputs(params=params, tables=tables, source=source, untrimmed=untrimmed)
     validate(inputs, problems)
     _drop_repeats(problems)
     problems.raise_if_errors()
     inputs.warnings = problems.warnings
-    # Demand and Budget are cut to the planning years; a scenario that moves the years
-    # starts again from every year the workbook gives (see scenarios.apply_scenario).
-    inputs.untrimmed = untrimmed  # type: ignore[attr-defined]
     return inputs
 
 
@@ -182,6 +179,11 @@ def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
     """Schema column name -> 0-based position; unknown headers warned about."""
     known = {c.name for c in sheet.columns}
     positions: dict[str, int] = {}
+    if all(is_blank(h) for h in raw.headers) and raw.rows:
+        problems.error(f"{raw.title}!1:1", "row 1 is empty: the headers ("
+                       + ", ".join(c.name for c in sheet.columns if c.required)
+                       + ", ...) go in row 1, and one record per row from row 2")
+        return positions
     for index, header in enumerate(raw.headers):
         if is_blank(header):
             continue

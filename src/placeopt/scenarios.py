@@ -155,7 +155,7 @@ def apply_scenario(inputs: Inputs, name: str) -> Inputs:
     problems = Problems()
     changes = [c for c in check_scenario_rows(inputs, problems)
                if c.scenario.lower() == matched.lower()]
-    untrimmed = getattr(inputs, "untrimmed", None)
+    untrimmed = inputs.untrimmed
     if untrimmed and _moves_years(inputs, changes):
         # Demand and Budget were cut to the base planning years; start from every year
         # the workbook gives, and let validation cut them to this scenario's years.
@@ -194,6 +194,10 @@ def _apply(inputs: Inputs, change: Change, problems: Problems) -> None:
     mask = pd.Series(True, index=table.index)
     for column_name, values in change.filter:
         mask &= table[column_name].map(lambda cell, values=values: _matches(cell, values))
+    if change.filter and not mask.any():  # a typo in a filter must not pass unseen
+        problems.warn(inputs.source.cell("Scenarios", "filter", change.row),
+                      f"scenario {change.scenario}: the filter matches no row of "
+                      f"{change.sheet}, so this row changes nothing")
     if change.demand_year is not None:
         if not (table["year"] == change.demand_year).any():
             problems.warn(inputs.source.cell("Scenarios", "column", change.row),

@@ -206,10 +206,11 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _validation_for(column: Column) -> DataValidation | None:
+    # A <formula1> is stored as Excel stores it: without the leading '='.
     lists = {
-        "need": "=Needs!$A$2:$A$500",
-        "provision": "=Suitability!$A$2:$A$100",
-        "zone": "=Zones!$A$2:$A$20000",
+        "need": "Needs!$A$2:$A$500",
+        "provision": "Suitability!$A$2:$A$100",
+        "zone": "Zones!$A$2:$A$20000",
     }
     if column.kind is Kind.YESNO:
         return DataValidation(type="list", formula1='"yes,no"')

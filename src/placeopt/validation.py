@@ -107,17 +107,22 @@ def _check_codes(inputs: Inputs, problems: Problems, sheet: str, column: str,
     table = inputs.tables.get(sheet)
     if table is None or table.empty:
         return
-    result = []
-    for row, value in zip(table["_row"], table[column], strict=True):
-        if _blank(value):
-            # a blank required cell was reported when it was read (blank_ok: blank = all)
-            result.append(None)
-            continue
-        match = known.get(str(value).lower())
-        if match is None:
-            problems.error(_where(inputs, sheet, column, row), f"unknown {what} {value!r}; "
-                           f"expected one of {_listing(known.values())}")
-        result.append(match if match is not None else value)
+    values = table[column].astype(object)
+    blank = values.map(_blank).astype(bool)
+    # a blank required cell was reported when it was read (blank_ok: blank = all)
+    canonical = {}
+    for value in pd.unique(values[~blank]):  # each distinct code once: Demand is long
+        canonical[value] = known.get(str(value).lower())
+    unknown = [v for v, match in canonical.items() if match is None]
+    if unknown:
+        bad = values.isin(unknown) & ~blank
+        reported = set()
+        for row, value in zip(table.loc[bad, "_row"], values[bad], strict=True):
+            if row not in reported:
+                reported.add(row)
+                problems.error(_where(inputs, sheet, column, row), f"unknown {what} "
+                               f"{value!r}; expected one of {_listing(known.values())}")
+    result = [None if b else canonical.get(v) or v for v, b in zip(values, blank, strict=True)]
     table[column] = pd.Series(result, index=table.index, dtype=object)
 
 
@@ -339,6 +344,10 @@ def check_demand_years(inputs: Inputs, problems: Problems) -> None:
                        f"no demand for {', '.join(map(str, sorted(nowhere)))} in any row; "
                        "every planning year is needed")
     key = ["zone_id", "need", "phase", "provision"]
+    present = demand[[*key, "year"]].drop_duplicates()
+    counts = present.groupby(key, sort=False, dropna=False).size()
+    if (counts >= len(years) - len(nowhere)).all():
+        return  # the usual case, found without visiting every group
     for values, group in demand.groupby(key, sort=False, dropna=False):
         missing = years - nowhere - set(group["year"])
         if missing:

@@ -7,6 +7,8 @@ and not a zip bomb; openpyxl itself parses XML through defusedxml when it is ins
 
 from __future__ import annotations
 
+import itertools
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +98,28 @@ def check_file(path: Path) -> None:
                           "refused as a possible zip bomb")
 
 
+# A formula element in a worksheet part: <f>, <f t="shared" .../>, or with a prefix (<x:f>).
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _parts_with_formulas(path: Path) -> set[str]:
+    """The worksheet parts that hold a formula; only those need a second reading."""
+    found = set()
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(info) as member:
+                tail = b""
+                while block := member.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + block):
+                        found.add(name)
+                        break
+                    tail = block[-16:]
+    return found
+
+
 def read_sheets(path: Path) -> dict[str, RawSheet]:
     """Every sheet of the workbook, keyed by its title, with cached values."""
     import openpyxl  # deferred: a slow import that --help does not need
@@ -103,21 +127,27 @@ def read_sheets(path: Path) -> dict[str, RawSheet]:
     check_file(path)
     books = []
     try:
-        for data_only in (True, False):  # cached values, then the formulas behind them
+        with_formulas = _parts_with_formulas(path)
+        # cached values, then (only if there are formulas) the formulas behind them
+        for data_only in (True, False)[: 2 if with_formulas else 1]:
             books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         for book in books:
             book.close()
         raise _refuse(path, f"could not be read as an .xlsx workbook ({type(exc).__name__}: "
                       f"{exc}); it may be damaged, truncated or protected") from None
-    values_book, formula_book = books
+    values_book = books[0]
+    formula_book = books[1] if len(books) > 1 else None
     try:
         sheets = {}
         for title in values_book.sheetnames:
             values_ws = values_book[title]
             if not hasattr(values_ws, "iter_rows"):  # a chartsheet holds no table
                 continue
-            formula_ws = formula_book[title]
+            part = str(getattr(values_ws, "_worksheet_path", "")).lstrip("/")
+            formula_ws = None
+            if formula_book is not None and (part in with_formulas or not part):
+                formula_ws = formula_book[title]
             sheets[title] = _read_sheet(title, values_ws, formula_ws)
         return sheets
     except InputError:
@@ -126,8 +156,8 @@ def read_sheets(path: Path) -> dict[str, RawSheet]:
         raise _refuse(path, f"could not be read ({type(exc).__name__}: {exc}); the workbook may "
                       "be damaged") from None
     finally:
-        values_book.close()
-        formula_book.close()
+        for book in books:
+            book.close()
 
 
 def _is_formula(value: Any) -> bool:
@@ -136,7 +166,7 @@ def _is_formula(value: Any) -> bool:
     return value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula")
 
 
-def _read_sheet(title: str, values_ws: Any, formula_ws: Any) -> RawSheet:
+def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None) -> RawSheet:
     headers: tuple[Any, ...] = ()
     rows: list[tuple[int, tuple[Any, ...]]] = []
     formulas: set[tuple[int, int]] = set()
@@ -146,7 +176,8 @@ def _read_sheet(title: str, values_ws: Any, formula_ws: Any) -> RawSheet:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
     value_rows = values_ws.iter_rows(values_only=True)
-    formula_rows = formula_ws.iter_rows(values_only=True)
+    formula_rows = (formula_ws.iter_rows(values_only=True) if formula_ws is not None
+                    else itertools.repeat(()))
     for number, (values, raw) in enumerate(zip(value_rows, formula_rows, strict=False), start=1):
         pending = False  # a formula with no cached value in this row
         for col, (value, formula) in enumerate(zip(values, raw, strict=False), start=1):
