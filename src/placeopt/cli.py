@@ -153,7 +153,7 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
     console.step(f"Writing results to {folder}...")
     write_results(results, folder)
     console.out(summary_table(results.summary))
-    console.out(f"Results: {folder}")
+    console.out(f"Results: {folder} (business case: report.xlsx, report.html)")
 
 
 @main.command()
@@ -185,6 +185,17 @@ def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
                    "out_of_area_saving"]]
     console.out(shown.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
     console.out(f"Frontier: {folder}")
+
+
+@main.command()
+@click.argument("result_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@guarded
+def report(result_dir: Path) -> None:
+    """(Re)write report.xlsx and report.html from a result folder's files."""
+    from .report import write_reports
+
+    write_reports(result_dir)
+    click.echo(f"Wrote {result_dir / 'report.xlsx'} and {result_dir / 'report.html'}")
 
 
 def summary_table(summary: dict[str, Any]) -> str:

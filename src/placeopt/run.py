@@ -24,6 +24,7 @@ from .checks import plain_checks
 from .compile import compile_instance
 from .model import formulate
 from .reader import read_workbook
+from .report import neutralise_table, write_reports
 from .results import Results, summarise
 from .scenarios import apply_scenario
 from .solve import SolverSettings, solve
@@ -123,17 +124,15 @@ def staged(folder: str | Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_results(results: Results, folder: str | Path, reports: bool = False) -> Path:
+def write_results(results: Results, folder: str | Path, reports: bool = True) -> Path:
     """Write every result file into `folder`, atomically (see `staged`)."""
     with staged(folder) as staging:
         with (staging / "summary.json").open("w", encoding="utf-8") as handle:
             json.dump(results.summary, handle, indent=2, default=_json_default)
         for name in Results.TABLES:
             table: pd.DataFrame = getattr(results, name)
-            table.to_csv(staging / f"{name}.csv", index=False)
+            neutralise_table(table).to_csv(staging / f"{name}.csv", index=False)
         if reports:
-            from .report import write_reports
-
             write_reports(staging)
     return Path(folder)
 

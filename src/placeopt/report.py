@@ -1,0 +1,739 @@
+"""The business-case reports (report.xlsx, report.html): views of a result folder.
+
+Everything here is read back from the files of the folder (summary.json and the CSVs), so
+`placeopt report DIR` can rebuild the reports of an old run, and every figure in them can
+be traced to a file. This module reads the folder and lays out the tables both reports
+share; `report_xlsx` and `report_html` (with `report_map`) draw them.
+
+Text from the planner's workbook (names, ids) may start with `=`, `+`, `-` or `@`: in the
+xlsx it is always stored as text (`report_xlsx.safe_cell_value`), in the HTML it is
+escaped, and `neutralise_formula` is the rule for CSV files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .problems import InputError, Problem
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = frozenset({"zone_id", "need", "phase", "provision", "provider_id",
+                          "provider_type", "in_area", "option_id", "name", "built", "reason",
+                          "case", "kind", "id", "type"})
+REQUIRED_TABLES = ("placements", "expansions", "capacity", "unmet", "costs")
+OPTIONAL_TABLES = ("baseline_placements", "locations")
+FULL = 0.999  # utilisation at or above this counts as full
+TYPE_NAMES = {"mainstream": "mainstream", "resourced": "resourced provision",
+              "special": "state special", "inmss": "INMSS",
+              "college": "college", "ap": "alternative provision"}
+TYPE_COLOURS = {"mainstream": "4E79A7", "resourced": "59A14F", "special": "F28E2B",
+                "inmss": "E15759", "college": "76B7B2", "ap": "B07AA1"}
+CASE_COLOURS = {"baseline": "8C8C8C", "plan": "1F77B4"}
+OUT_OF_AREA = " (out of area)"
+
+
+def neutralise_formula(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, made inert for a CSV file.
+
+    OWASP's advice for CSV injection: a cell starting with = + - @ (or a tab or carriage
+    return, which some programs skip before looking) gets a leading single quote, which
+    spreadsheet programs show as text. Anything else is returned unchanged. Apply it to
+    text cells only: a number such as -5 is not text and must stay a number.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def neutralise_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `table` with `neutralise_formula` applied to every text cell."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(
+                lambda v: neutralise_formula(v) if isinstance(v, str) else v)
+    return out
+
+
+# --- Reading a result folder ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultFolder:
+    """The files of one result folder (SPEC §4), as read back from disk."""
+
+    folder: Path
+    summary: dict[str, Any]
+    placements: pd.DataFrame
+    expansions: pd.DataFrame
+    capacity: pd.DataFrame
+    unmet: pd.DataFrame
+    costs: pd.DataFrame
+    baseline_placements: pd.DataFrame | None = None  # optional: baseline_placements.csv
+    locations: pd.DataFrame | None = None  # optional: locations.csv
+
+    @property
+    def years(self) -> list[int]:
+        return [int(y) for y in self.summary["years"]]
+
+    @property
+    def last_year(self) -> int:
+        return self.years[-1]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.summary.get("provenance", {}).get("options", {})
+
+    @property
+    def discount_rate(self) -> float:
+        return float(self.options.get("discount_rate", 0.0))
+
+    @property
+    def home_la(self) -> str:
+        return str(self.options.get("home_la") or "")
+
+    def provider_names(self) -> dict[str, str]:
+        """provider_id -> name, from locations.csv, else expansions.csv (new sites)."""
+        names = dict(zip(self.expansions["option_id"], self.expansions["name"], strict=True))
+        if self.locations is not None:
+            providers = self.locations[self.locations["kind"] == "provider"]
+            names.update(zip(providers["id"], providers["name"], strict=True))
+        return names
+
+
+def _missing(folder: Path, name: str) -> InputError:
+    return InputError([Problem("error", str(folder), f"{name} is missing: is this a placeopt "
+                               "result folder? (run placeopt run first)")])
+
+
+def read_table(folder: Path, name: str) -> pd.DataFrame | None:
+    """One CSV of the folder, ids kept as text ('007' stays '007'), None if absent."""
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        return None
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in table.columns:
+        if column not in TEXT_COLUMNS:
+            table[column] = pd.to_numeric(table[column].replace("", np.nan))
+    return table
+
+
+def read_folder(folder: str | Path) -> ResultFolder:
+    """Read summary.json and the CSVs of a result folder; InputError if any is missing."""
+    folder = Path(folder)
+    if not (folder / "summary.json").exists():
+        raise _missing(folder, "summary.json")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    tables: dict[str, pd.DataFrame | None] = {}
+    for name in REQUIRED_TABLES:
+        tables[name] = read_table(folder, name)
+        if tables[name] is None:
+            raise _missing(folder, f"{name}.csv")
+    for name in OPTIONAL_TABLES:
+        tables[name] = read_table(folder, name)
+    return ResultFolder(folder, summary, **tables)
+
+
+def write_reports(folder: str | Path) -> None:
+    """Write report.xlsx and report.html into a result folder, from its files alone.
+
+    Both are written under temporary names first and renamed only when both are done, so
+    rebuilding the reports of an old run never leaves one new and one old, or half a file.
+    """
+    from .report_html import write_html
+    from .report_xlsx import write_xlsx
+
+    data = read_folder(folder)
+    done: list[tuple[Path, Path]] = []
+    try:
+        for name, write in (("report.xlsx", write_xlsx), ("report.html", write_html)):
+            target = data.folder / name
+            partial = target.with_name(f".{name}.partial")
+            done.append((partial, target))
+            write(data, partial)
+    except BaseException:
+        for partial, _ in done:
+            partial.unlink(missing_ok=True)
+        raise
+    for partial, target in done:
+        os.replace(partial, target)
+
+
+# --- Numbers in words and cells ---------------------------------------------------------
+
+
+def money_words(value: float) -> str:
+    """£ for prose: £1.2m, £52,685, -£65,883."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 999_500:
+        return f"{sign}£{value / 1e6:,.1f}m"
+    return f"{sign}£{value:,.0f}"
+
+
+@dataclass(frozen=True)
+class MoneyUnit:
+    """The unit of a money axis: £m, £k or £, chosen by the largest value on it."""
+
+    from_value: float  # the unit serves axes whose largest value is at least this
+    divisor: float
+    suffix: str
+    excel: str
+
+    def text(self, value: float, decimals: int = 0) -> str:
+        value = round(value / self.divisor, decimals) + 0.0  # + 0.0: no '-0'
+        return ("-" if value < 0 else "") + f"£{abs(value):,.{decimals}f}{self.suffix}"
+
+
+MONEY_UNITS = (MoneyUnit(1e6, 1e6, "m", '"£"#,##0.0,,"m"'),
+               MoneyUnit(1e4, 1e3, "k", '"£"#,##0,"k"'),
+               MoneyUnit(0.0, 1.0, "", '"£"#,##0'))
+
+
+def money_unit(largest: float) -> MoneyUnit:
+    """£m from £1m, £k from £10,000, else pounds."""
+    return next(u for u in MONEY_UNITS if abs(largest) >= u.from_value)
+
+
+def _number(fmt: str) -> Callable[[Any], str]:
+    return lambda v: fmt.format(v)
+
+
+def _money_cell(value: float) -> str:
+    return ("-" if value < 0 else "") + f"£{abs(value):,.0f}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a number is shown: an Excel number format and the same format for HTML."""
+
+    excel: str
+    text: Callable[[Any], str]
+
+
+KINDS: dict[str, Kind] = {
+    "money": Kind('"£"#,##0;-"£"#,##0', _money_cell),
+    "pupils": Kind("#,##0.0", _number("{:,.1f}")),
+    "places": Kind("#,##0", _number("{:,.0f}")),
+    "percent": Kind("0.0%", _number("{:.1%}")),
+    "year": Kind("0", lambda v: str(int(v))),
+    "factor": Kind("0.0000", _number("{:.4f}")),
+    "minutes": Kind("#,##0.0", _number("{:,.1f}")),
+    "text": Kind("@", str),
+}
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def show(value: Any, kind: str) -> str:
+    """A value as the HTML report shows it; blank for a missing one."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    return KINDS[kind].text(value)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the reports: a frame, the kind of its numbers, and where they come from.
+
+    A cell's kind is `kinds[column]` if given, else `row_kinds[row]` if given (tables with
+    years as columns mix money and pupils row by row), else `default`.
+    """
+
+    title: str
+    frame: pd.DataFrame
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    row_kinds: tuple[str, ...] = ()
+    default: str = "money"
+    source: str = ""
+
+    def kind(self, row: int, column: Any) -> str:
+        if column in self.kinds:
+            return self.kinds[column]
+        return self.row_kinds[row] if self.row_kinds else self.default
+
+    @property
+    def year_columns(self) -> list[int]:
+        return [c for c in self.frame.columns if isinstance(c, int)]
+
+
+# --- The tables both reports show -------------------------------------------------------
+
+
+def _total(values: list[float]) -> float:
+    return float(np.sum(values))
+
+
+def _revenue(case: dict[str, list[float]]) -> list[float]:
+    return list(np.add(case["placement_cost"], case["transport_cost"]))
+
+
+def headline(data: ResultFolder) -> Table:
+    """Plan against baseline: the figures a business case leads with."""
+    plan, base = data.summary["plan"], data.summary["baseline"]
+    last, i = data.last_year, -1
+    rows = [
+        (f"Out-of-area pupils in {last}", "pupils", base["out_of_area_pupils"][i],
+         plan["out_of_area_pupils"][i], f"out_of_area_pupils, {last}"),
+        (f"INMSS pupils in {last}", "pupils", base["inmss_pupils"][i],
+         plan["inmss_pupils"][i], f"inmss_pupils, {last}"),
+        (f"Out-of-area cost in {last}", "money", base["out_of_area_cost"][i],
+         plan["out_of_area_cost"][i], f"out_of_area_cost, {last}"),
+        ("Out-of-area cost, all years", "money", _total(base["out_of_area_cost"]),
+         _total(plan["out_of_area_cost"]), "out_of_area_cost, sum"),
+        ("INMSS cost, all years", "money", _total(base["inmss_cost"]),
+         _total(plan["inmss_cost"]), "inmss_cost, sum"),
+        ("Placement and transport cost, all years", "money", _total(_revenue(base)),
+         _total(_revenue(plan)), "placement_cost + transport_cost, sum"),
+        ("Capital, all years", "money", _total(base["capital_cost"]),
+         _total(plan["capital_cost"]), "capital_cost, sum"),
+        ("Total cost, all years (cash, undiscounted)", "money", _total(base["total_cost"]),
+         _total(plan["total_cost"]), "total_cost, sum"),
+        (f"New places open by {last}", "pupils", base["new_places"][i],
+         plan["new_places"][i], f"new_places, {last}"),
+        ("Unmet need, pupil-years", "pupils", _total(base["unmet_pupils"]),
+         _total(plan["unmet_pupils"]), "unmet_pupils, sum"),
+    ]
+    frame = pd.DataFrame(
+        [(label, b, p, p - b, "summary.json baseline/plan: " + src)
+         for label, _, b, p, src in rows],
+        columns=["Measure", "Baseline", "Plan", "Plan - baseline", "Source"])
+    return Table("Plan against baseline", frame, {"Measure": "text", "Source": "text"},
+                 tuple(kind for _, kind, *_ in rows))
+
+
+def key_figures(data: ResultFolder) -> Table:
+    """The value of the plan over the baseline: NPV, payback, capital, savings per place."""
+    saved, last = data.summary["savings"], data.last_year
+    rate = data.discount_rate
+    payback = saved["payback_year"]
+    per_place = saved["savings_per_new_place"]
+    rows = [
+        (f"Net present value over the baseline (discounted at {rate:.1%} a year)", "money",
+         saved["npv"], "savings.npv"),
+        ("Payback year", "year", payback if payback is not None else "not within the plan",
+         "savings.payback_year"),
+        ("Capital spent beyond the baseline", "money", saved["capital_cost_total"],
+         "savings.capital_cost_total"),
+        (f"Revenue saving in {last}", "money", saved["revenue_savings"][-1],
+         f"savings.revenue_savings, {last}"),
+        (f"Revenue saving in {last} per new place beyond the baseline", "money",
+         per_place if per_place is not None else "no new places", "savings.savings_per_new_place"),
+        ("Revenue saving, all years (undiscounted)", "money", _total(saved["revenue_savings"]),
+         "savings.revenue_savings, sum"),
+    ]
+    frame = pd.DataFrame([(label, value, "summary.json " + src)
+                          for label, _, value, src in rows],
+                         columns=["Measure", "Value", "Source"])
+    return Table("The value of the plan", frame, {"Measure": "text", "Source": "text"},
+                 tuple(kind for _, kind, *_ in rows))
+
+
+def _year_table(title: str, data: ResultFolder,
+                rows: list[tuple[str, str, list[float], float | None]], source: str) -> Table:
+    """Rows of (label, kind, values by year, all-years figure) with years as columns."""
+    frame = pd.DataFrame([[label, *values, total] for label, _, values, total in rows],
+                         columns=["Measure", *data.years, "All years"])
+    return Table(title, frame, {"Measure": "text"}, tuple(kind for _, kind, *_ in rows),
+                 source=source)
+
+
+def discount_factors(data: ResultFolder) -> list[float]:
+    """Green Book: delta_k = (1 + r)^-k, k = 0 in the first year."""
+    rate = data.discount_rate
+    return [(1 + rate) ** -k for k in range(len(data.years))]
+
+
+def cost_by_year(data: ResultFolder) -> Table:
+    """Costs, savings and the discounted net saving by year, plan against baseline."""
+    plan, base, saved = data.summary["plan"], data.summary["baseline"], data.summary["savings"]
+    extra = list(np.subtract(plan["capital_cost"], base["capital_cost"]))
+    net = list(np.subtract(saved["revenue_savings"], extra))
+    delta = discount_factors(data)
+    discounted = list(np.multiply(delta, net))
+    rows: list[tuple[str, str, list[float], float | None]] = []
+    for label, key in (("total cost", "total_cost"),
+                       ("placement and transport cost", None),
+                       ("capital", "capital_cost"),
+                       ("out-of-area cost", "out_of_area_cost"),
+                       ("INMSS cost", "inmss_cost")):
+        for case_name, case in (("Baseline", base), ("Plan", plan)):
+            values = case[key] if key else _revenue(case)
+            rows.append((f"{case_name}: {label}", "money", list(values), _total(values)))
+    rows += [
+        ("Revenue saving (baseline - plan)", "money", saved["revenue_savings"],
+         _total(saved["revenue_savings"])),
+        ("Out-of-area saving", "money", saved["out_of_area_savings"],
+         _total(saved["out_of_area_savings"])),
+        ("Extra capital (plan - baseline)", "money", extra, _total(extra)),
+        ("Net saving (revenue saving - extra capital)", "money", net, _total(net)),
+        ("Discount factor", "factor", delta, None),
+        ("Discounted net saving", "money", discounted, _total(discounted)),
+        ("Cumulative discounted net saving", "money",
+         saved["cumulative_discounted_net_saving"], None),
+    ]
+    return _year_table("Cost and saving by year", data, rows,
+                       "summary.json (plan, baseline, savings); the discount factor is "
+                       "(1 + discount_rate) ^ -(year - first year); all-years discounted "
+                       "net saving = savings.npv")
+
+
+def pupils_by_year(data: ResultFolder) -> Table:
+    plan, base = data.summary["plan"], data.summary["baseline"]
+    rows: list[tuple[str, str, list[float], float | None]] = []
+    for label, key in (("pupils placed", "pupils_placed"),
+                       ("out-of-area pupils", "out_of_area_pupils"),
+                       ("INMSS pupils", "inmss_pupils"), ("new places open", "new_places"),
+                       ("unmet pupils", "unmet_pupils")):
+        for case_name, case in (("Baseline", base), ("Plan", plan)):
+            rows.append((f"{case_name}: {label}", "pupils", case[key], None))
+    return _year_table("Pupils and places by year", data, rows, "summary.json (plan, baseline)")
+
+
+def type_label(provider_type: str, in_area: str) -> str:
+    name = TYPE_NAMES.get(provider_type, provider_type)
+    return name if in_area == "yes" else name + OUT_OF_AREA
+
+
+def type_colour(provider_type: str, in_area: str = "yes") -> str:
+    """The colour of a provider type in every chart and map; darker when out of area."""
+    colour = TYPE_COLOURS.get(provider_type, "9C9C9C")
+    if in_area == "yes":
+        return colour
+    return "".join(f"{int(int(colour[i:i + 2], 16) * 0.6):02X}" for i in (0, 2, 4))
+
+
+def type_order(provider_type: str, in_area: str) -> tuple[int, bool, str]:
+    order = list(TYPE_NAMES)
+    rank = order.index(provider_type) if provider_type in order else len(order)
+    return rank, in_area == "no", provider_type
+
+
+def cost_by_type(data: ResultFolder, case: str) -> Table:
+    """Placement plus transport cost of one case, by provider type and area, years as columns."""
+    costs = data.costs.assign(cost=data.costs["placement_cost"] + data.costs["transport_cost"])
+    groups = sorted({(t, a) for t, a in zip(costs["provider_type"], costs["in_area"],
+                                            strict=True)}, key=lambda g: type_order(*g))
+    costs = costs[costs["case"] == case]
+    grid = costs.pivot_table(index=["provider_type", "in_area"], columns="year", values="cost",
+                             aggfunc="sum")
+    grid = grid.reindex(index=pd.MultiIndex.from_tuples(groups), columns=data.years,
+                        fill_value=0.0).fillna(0.0)
+    frame = pd.DataFrame({"Provider type": [type_label(*g) for g in groups]})
+    for year in data.years:
+        frame[int(year)] = grid[year].to_numpy()
+    frame["All years"] = frame[data.years].sum(axis=1)
+    return Table(f"{case.capitalize()}: placement and transport cost by provider type", frame,
+                 {"Provider type": "text"},
+                 source=f"costs.csv, case {case}: placement_cost + transport_cost")
+
+
+def capital_programme(data: ResultFolder) -> Table:
+    """The options, built first in opening order, with capital per place and the marginal
+    value of one more place at the option's provider in the last year."""
+    options = data.expansions.copy()
+    last = data.capacity[data.capacity["year"] == data.last_year]
+    marginal = dict(zip(last["provider_id"], last["marginal_value"], strict=True))
+    options["per_place"] = options["capital_cost"] / options["places"].where(options["places"] > 0)
+    options["marginal"] = options["provider_id"].map(marginal)
+    options = options.sort_values(["built", "open_year", "option_id"],
+                                  ascending=[False, True, True], na_position="last")
+    value_column = f"Value of one more place here in {data.last_year} (£ a year)"
+    frame = pd.DataFrame({
+        "Option": options["option_id"], "Name": options["name"],
+        "Provider": options["provider_id"], "Built": options["built"],
+        "Opens": options["open_year"], "Places": options["places"],
+        "Capital cost": options["capital_cost"], "Capital per place": options["per_place"],
+        value_column: options["marginal"],
+    })
+    built = options[options["built"] == "yes"]
+    if len(built):
+        places, capital = built["places"].sum(), built["capital_cost"].sum()
+        total = {"Option": "Total built", "Places": places, "Capital cost": capital,
+                 "Capital per place": capital / places if places else None}
+        frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    kinds = {"Option": "text", "Name": "text", "Provider": "text", "Built": "text",
+             "Opens": "year", "Places": "places"}
+    return Table("Capital programme", frame, kinds,
+                 source="expansions.csv (capital_cost includes optimism bias); the value of "
+                        f"one more place: capacity.csv marginal_value, {data.last_year}")
+
+
+def capital_note(data: ResultFolder) -> str:
+    saved = data.summary["savings"]
+    per_place = saved["savings_per_new_place"]
+    whole = (f"Taken as a whole, the programme saves {money_words(saved['revenue_savings'][-1])} "
+             f"of revenue in {data.last_year}")
+    whole += (f", {money_words(per_place)} for each new place beyond the baseline."
+              if per_place is not None else ".")
+    return (
+        "The revenue saving is not split between options. The options work together: a "
+        "new place in one school frees a place in another, which takes a pupil who would "
+        "otherwise travel out of area, so the saving of one option depends on which others "
+        "are built, and any split would be arbitrary. " + whole + " The last column is "
+        "sound but narrower: what one more place at that provider would save a year, with "
+        "the programme as it is, valid for a small change only.")
+
+
+def next_place(data: ResultFolder) -> Table:
+    """Providers ranked by what one more place would save in the last year."""
+    capacity = data.capacity[data.capacity["capacity"].notna()]
+    grouped = capacity.groupby("provider_id", sort=False)
+    last = capacity[capacity["year"] == data.last_year].set_index("provider_id")
+    frame = _named(data, list(dict.fromkeys(capacity["provider_id"])))
+    frame[f"Saving from one more place in {data.last_year} (£ a year)"] = (
+        frame["Provider"].map(last["marginal_value"]))
+    frame["Saving from one more place every year, all years (£)"] = (
+        frame["Provider"].map(grouped["marginal_value"].sum()))
+    frame["Years full"] = frame["Provider"].map(
+        grouped["utilisation"].apply(lambda u: int((u >= FULL).sum())))
+    frame[f"Utilisation in {data.last_year}"] = frame["Provider"].map(last["utilisation"])
+    frame = frame.sort_values(list(frame.columns[3:5]), ascending=False, kind="stable")
+    frame.insert(0, "Rank", range(1, len(frame) + 1))
+    return Table("Where would the next place save most?", frame.reset_index(drop=True),
+                 {"Rank": "places", "Provider": "text", "Name": "text", "Type": "text",
+                  "Years full": "places", f"Utilisation in {data.last_year}": "percent"},
+                 source="capacity.csv: marginal_value (the saving in that year's money from "
+                        "one more place that year), utilisation")
+
+
+def _provider_types(data: ResultFolder) -> dict[str, str]:
+    types = {}
+    for table in (data.baseline_placements, data.placements):
+        if table is not None:
+            types.update(zip(table["provider_id"], table["provider_type"], strict=True))
+    if data.locations is not None:
+        providers = data.locations[data.locations["kind"] == "provider"]
+        types.update(zip(providers["id"], providers["type"], strict=True))
+    return types
+
+
+def capacity_grid(data: ResultFolder, column: str, kind: str, title: str) -> Table:
+    """One capacity.csv column as providers by years (providers with a capacity limit)."""
+    capacity = data.capacity[data.capacity["capacity"].notna()]
+    providers = list(dict.fromkeys(capacity["provider_id"]))
+    grid = capacity.pivot(index="provider_id", columns="year", values=column)
+    grid = grid.reindex(index=providers, columns=data.years)
+    frame = _named(data, providers)
+    for year in data.years:
+        frame[int(year)] = grid[year].to_numpy()
+    return Table(title, frame, {"Provider": "text", "Name": "text", "Type": "text"},
+                 default=kind, source=f"capacity.csv: {column}")
+
+
+def _named(data: ResultFolder, providers: list[str]) -> pd.DataFrame:
+    """Provider, Name, Type columns for a list of provider ids."""
+    names, types = data.provider_names(), _provider_types(data)
+    return pd.DataFrame({"Provider": providers,
+                         "Name": [names.get(p, "") for p in providers],
+                         "Type": [types.get(p, "") for p in providers]})
+
+
+def unmet_by_year(data: ResultFolder) -> Table:
+    plan, base = data.summary["plan"], data.summary["baseline"]
+    return _year_table("Unmet need by year (pupils)", data, [
+        ("Baseline", "pupils", base["unmet_pupils"], _total(base["unmet_pupils"])),
+        ("Plan", "pupils", plan["unmet_pupils"], _total(plan["unmet_pupils"])),
+    ], "summary.json unmet_pupils")
+
+
+def unmet_detail(data: ResultFolder) -> Table:
+    return Table("Unmet need in the plan, by group and year", data.unmet,
+                 {c: "text" for c in data.unmet.columns if c in TEXT_COLUMNS} | {"year": "year"},
+                 default="pupils", source="unmet.csv")
+
+
+PLACEMENT_KINDS = {"year": "year", "pupils": "pupils", "minutes": "minutes",
+                   "distance_km": "pupils", "placement_cost": "money", "transport_cost": "money"}
+
+
+def placements(data: ResultFolder) -> Table:
+    kinds = {c: PLACEMENT_KINDS.get(c, "text") for c in data.placements.columns}
+    return Table("Placements in the plan", data.placements, kinds,
+                 source="placements.csv (the plan; one row per zone group, provider and year)")
+
+
+def parameters(data: ResultFolder) -> Table:
+    frame = pd.DataFrame([(name, _plain(value)) for name, value in data.options.items()],
+                         columns=["Parameter", "Value"])
+    return Table("Parameters in force", frame, {"Parameter": "text", "Value": "text"},
+                 source="summary.json provenance.options (after the scenario was applied)")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def provenance(data: ResultFolder) -> Table:
+    s = data.summary
+    prov, solve = s.get("provenance", {}), s.get("solve", {})
+    gap = s.get("mip_gap")
+    rows = [
+        ("Workbook", s.get("workbook", "")),
+        ("Workbook SHA-256", prov.get("workbook_sha256", "")),
+        ("Scenario", s.get("scenario", "")),
+        ("Solver status", s.get("status", "")),
+        ("Optimality gap of the plan", "" if gap is None else f"{gap:.2%}"),
+        ("placeopt version", s.get("placeopt_version", "")),
+        ("Solver", f"{solve.get('solver', '')} {solve.get('solver_version', '')}".strip()),
+        ("Run started", prov.get("started_at", "")),
+        ("Run finished", prov.get("finished_at", "")),
+    ]
+    return Table("Provenance", pd.DataFrame(rows, columns=["Item", "Value"]),
+                 {"Item": "text", "Value": "text"}, source="summary.json")
+
+
+# --- The story in words -----------------------------------------------------------------
+
+
+def status_sentence(data: ResultFolder) -> str:
+    s = data.summary
+    gap = s.get("mip_gap") or 0.0
+    if s.get("status") == "optimal":
+        return (f"The solver proved this plan optimal: no plan is cheaper by more than "
+                f"{gap:.2%} (the tolerance set).")
+    return (f"Caution: the solver stopped with status '{s.get('status')}'. This is the best "
+            f"plan it found; a better one may exist, by up to {gap:.1%} of its cost.")
+
+
+def story(data: ResultFolder) -> list[str]:
+    """The business case in a few plain sentences (the solver's status apart)."""
+    plan, base, saved = data.summary["plan"], data.summary["baseline"], data.summary["savings"]
+    last, n_years = data.last_year, len(data.years)
+    built = data.expansions[data.expansions["built"] == "yes"]
+    rate = data.discount_rate
+    lines = [
+        f"By {last} the plan places {plan['out_of_area_pupils'][-1]:,.0f} pupils out of area, "
+        f"against {base['out_of_area_pupils'][-1]:,.0f} in the baseline (only the committed "
+        f"options built), and {plan['inmss_pupils'][-1]:,.0f} in independent or non-maintained "
+        f"special schools against {base['inmss_pupils'][-1]:,.0f}.",
+        f"It builds {len(built)} of {len(data.expansions)} options, "
+        f"{plan['new_places'][-1]:,.0f} new places in all "
+        f"({base['new_places'][-1]:,.0f} of them committed and in the baseline too), for "
+        f"{money_words(_total(plan['capital_cost']))} of capital: "
+        f"{money_words(saved['capital_cost_total'])} more than the baseline.",
+        f"Out-of-area costs over the {n_years} years fall from "
+        f"{money_words(_total(base['out_of_area_cost']))} to "
+        f"{money_words(_total(plan['out_of_area_cost']))}; in {last} alone the plan saves "
+        f"{money_words(saved['revenue_savings'][-1])} of placement and transport cost.",
+    ]
+    npv = saved["npv"]
+    payback = saved["payback_year"]
+    worth = (f"the plan is worth {money_words(npv)} more than the baseline" if npv >= 0
+             else f"the plan costs {money_words(-npv)} more than it saves")
+    lines.append(f"Discounted at {rate:.1%} a year (HM Treasury Green Book), {worth} over "
+                 f"{n_years} years (net present value), and "
+                 + (f"it pays back in {payback}." if payback is not None
+                    else "it does not pay back within the plan period."))
+    unmet = _total(plan["unmet_pupils"])
+    lines.append("Every pupil has a place in every year." if unmet < 0.0005 else
+                 f"{unmet:,.1f} pupil-years of need are unmet in the plan "
+                 f"({_total(base['unmet_pupils']):,.1f} in the baseline): see Unmet need.")
+    return lines
+
+
+def method(data: ResultFolder) -> list[tuple[str, str]]:
+    """How the figures were made, in plain words: (heading, paragraph)."""
+    o = data.options
+    rate = data.discount_rate
+    bias = float(o.get("optimism_bias", 0.0))
+    treatment = o.get("capital_treatment", "upfront")
+    limits = ", ".join(f"{phase.replace('_', ' ')} {o[f'max_travel_minutes_{phase}']:g}"
+                       for phase in ("early_years", "primary", "secondary", "post16", "post19")
+                       if f"max_travel_minutes_{phase}" in o)
+    return [
+        ("What the model does",
+         "For every year of the plan, the model decides where each group of children and "
+         "young people with an EHC plan (by home area, need, phase and the level of "
+         "provision they need) is placed, and which of the proposed new places to build "
+         "and when. It chooses the combination with the lowest total cost over the plan: "
+         "placement fees, home-to-school transport and the capital of what it builds, with a "
+         "very large charge for any pupil left without a place, so that nobody goes unplaced "
+         "while a place exists. It is a mixed-integer programme solved with the HiGHS solver."),
+        ("Which placements are allowed",
+         "A pupil may only be placed where the type of setting suits the provision they "
+         "need, the setting takes their need and phase, and the one-way journey is within "
+         f"the limit for their phase (minutes: {limits}) unless the setting is residential. "
+         "Pupils already in a placement stay there until they finish their phase"
+         + (", unless the plan moves them (allow_moves)." if o.get("allow_moves") else ".")),
+        ("The baseline",
+         "The baseline is the 'do minimum' case: the same pupils and the same rules, with "
+         "only the options marked as required (committed) built. Every saving in these "
+         "reports is the baseline's cost minus the plan's, so it shows what the proposed "
+         "programme adds over what would happen anyway."),
+        ("Costs",
+         "Placement costs are the annual cost per place given in the workbook. Transport "
+         f"costs £{o.get('transport_base_cost', 0):,.0f} a pupil a year plus "
+         f"£{o.get('transport_cost_per_km', 0):,.2f} per km of the journey each way, on "
+         f"{o.get('school_days', '')} school days a year (fewer trips for residential "
+         f"places); road distance is the straight-line distance times "
+         f"{o.get('road_circuity', '')}. Capital costs include an optimism bias of {bias:.0%} "
+         "(the Green Book's allowance for the tendency of projects to cost more than first "
+         "estimated). Costs are in the workbook's prices, without inflation."),
+        ("Discounting and net present value",
+         f"Following the HM Treasury Green Book, a pound in a later year counts for less: "
+         f"year k after the first is weighted by 1 / (1 + {rate:.3g})^k, a real discount rate "
+         f"of {rate:.1%}. The net present value is the sum over the years of the discounted "
+         "revenue saving minus the discounted extra capital. In these reports capital is "
+         "counted in full in the year the option opens (a cash view); when choosing the "
+         f"plan the model used the '{treatment}' treatment of capital"
+         + (f" (an equal annual charge over {o.get('asset_life_years', '')} years)."
+            if treatment == "annuity" else " (in full in the opening year).")),
+        ("Payback year",
+         "The first year from which the cumulative discounted net saving stays at or above "
+         "zero for the rest of the plan. There is none if it is still negative in the last "
+         "year, or if the plan spends no more capital than the baseline."),
+        ("The value of one more place",
+         "With the chosen programme fixed, the model also reports what one more place at a "
+         "setting would save in a year, in that year's money (the 'marginal value'). It is "
+         "zero where there is room to spare, and highest where a full setting forces pupils "
+         "into dearer or more distant places. It holds for one extra place, not for a large "
+         "expansion, which changes the picture it is measured on."),
+        ("What the figures leave out",
+         "Demand is the forecast in the workbook, taken as certain; the results are only as "
+         "good as the forecast and the unit costs. The model places pupils where it is "
+         "cheapest within the rules: it does not weigh parental preference, tribunal "
+         "decisions or the quality of provision, against which the plan must still be "
+         "checked. Pupil numbers are averages and need not be whole numbers."),
+    ]
+
+
+# --- Figures (matplotlib, for the HTML page) --------------------------------------------
+
+
+def plot_text(text: str) -> str:
+    """Workbook text for a matplotlib label: '$' would start mathtext, so it is escaped."""
+    return str(text).replace("$", r"\$")
+
+
+def figure_svg(figure: Any, name: str) -> str:
+    """A matplotlib figure as an inline <svg> element for an HTML page: text kept as text,
+    ids salted with `name` so that figures on one page cannot clash, and without the XML
+    prologue, the RDF metadata and the namespace declarations (an HTML parser supplies the
+    namespaces), so the page holds no address of any kind."""
+    import io
+
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text[text.index("<svg"):], flags=re.S)
+    return re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", text, count=2)

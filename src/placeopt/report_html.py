@@ -1,0 +1,294 @@
+"""report.html: the business case as one self-contained page.
+
+Plots are matplotlib SVG inlined in the page, styles are in the page, and there is no
+script, font, image or link to fetch: it opens offline and can be mailed as one file.
+Every piece of text from the result folder passes through `html.escape`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from . import report as rp
+
+TOP_PROVIDERS = 10
+UNMET_ROWS = 30
+
+CSS = """
+body { font-family: "Segoe UI", Arial, Helvetica, sans-serif; color: #1a1a1a;
+       margin: 0; background: #f4f6f8; line-height: 1.45; }
+main { max-width: 1180px; margin: 0 auto; background: white; padding: 24px 40px 48px; }
+h1 { color: #1F4E79; margin-bottom: 0; }
+h2 { color: #1F4E79; border-bottom: 2px solid #1F4E79; padding-bottom: 4px; margin-top: 40px; }
+h3 { color: #1F4E79; margin: 22px 0 6px; font-size: 1.02em; }
+.subtitle { color: #595959; margin-top: 4px; }
+.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 14px; margin: 18px 0; }
+.card { background: #EAF1F8; border-left: 5px solid #1F4E79; padding: 10px 14px; }
+.card .value { font-size: 1.7em; font-weight: 600; color: #1F4E79; }
+.card .label { font-size: 0.88em; color: #333; }
+.caution { background: #FFF4CE; border-left: 5px solid #C9A100; padding: 8px 14px; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.86em; margin: 4px 0; }
+th { background: #1F4E79; color: white; text-align: left; padding: 4px 8px;
+     vertical-align: bottom; }
+th span { display: inline-block; max-width: 11em; }
+td { padding: 3px 8px; border-bottom: 1px solid #E1E5EA; }
+th.n { text-align: right; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.source, .note { color: #595959; font-size: 0.82em; font-style: italic; margin-top: 2px; }
+figure { margin: 12px 0 20px; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { color: #444; font-size: 0.88em; }
+details summary { cursor: pointer; color: #1F4E79; margin: 10px 0; }
+@media print { body { background: white; } main { padding: 0; } }
+"""
+
+
+def write_html(data: rp.ResultFolder, path: Path) -> None:
+    path.write_text(page(data), encoding="utf-8")
+
+
+def page(data: rp.ResultFolder) -> str:
+    title = "SEND place planning: the business case"
+    subtitle = " | ".join(p for p in (data.home_la, f"scenario {data.summary.get('scenario')}",
+                                      f"workbook {data.summary.get('workbook')}",
+                                      f"{data.years[0]} to {data.last_year}") if p)
+    body = "\n".join(section(data) for section in (
+        summary_section, costs_section, capital_section, capacity_section, unmet_section,
+        map_section, method_section, provenance_section))
+    return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(' | '.join(p for p in (title, data.home_la) if p))}</title>\n"
+            f"<style>{CSS}</style>\n"
+            f"</head>\n<body>\n<main>\n<h1>{escape(title)}</h1>\n"
+            f'<p class="subtitle">{escape(subtitle)}</p>\n{body}\n</main>\n</body>\n</html>\n')
+
+
+def html_table(table: rp.Table, limit: int | None = None) -> str:
+    frame = table.frame if limit is None else table.frame.head(limit)
+    numeric = {c: table.kind(0, c) != "text" for c in frame.columns} if len(frame) else {}
+    head = "".join(f'<th{_n(numeric.get(c, False))}><span>{escape(str(c))}</span></th>'
+                   for c in frame.columns)
+    rows = []
+    for i, values in enumerate(frame.itertuples(index=False)):
+        cells = "".join(
+            f"<td{_n(table.kind(i, c) != 'text' and not isinstance(v, str))}>"
+            f"{escape(rp.show(v, table.kind(i, c)))}</td>"
+            for c, v in zip(frame.columns, values, strict=True))
+        rows.append(f"<tr>{cells}</tr>")
+    more = (f'<p class="note">The first {limit} of {len(table.frame)} rows; all of them are in '
+            "report.xlsx.</p>" if limit is not None and len(table.frame) > limit else "")
+    source = f'<p class="source">Source: {escape(table.source)}</p>' if table.source else ""
+    return (f"<h3>{escape(table.title)}</h3>\n<div class=\"scroll\"><table><thead><tr>{head}"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}{source}")
+
+
+def _n(numeric: bool) -> str:
+    return ' class="n"' if numeric else ""
+
+
+def _paragraphs(lines: list[str]) -> str:
+    return "\n".join(f"<p>{escape(line)}</p>" for line in lines)
+
+
+def _figure(svg: str, caption: str) -> str:
+    return f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>"
+
+
+# --- Sections ---------------------------------------------------------------------------
+
+
+def summary_section(data: rp.ResultFolder) -> str:
+    s = data.summary
+    plan, base, saved = s["plan"], s["baseline"], s["savings"]
+    payback = saved["payback_year"]
+    rate = data.discount_rate
+    cards = [
+        (rp.money_words(saved["npv"]),
+         f"net present value over the baseline ({len(data.years)} years, {rate:.1%})"),
+        (str(payback) if payback is not None else "none", "payback year"),
+        (f"{base['out_of_area_pupils'][-1]:,.0f} → {plan['out_of_area_pupils'][-1]:,.0f}",
+         f"pupils out of area in {data.last_year}, baseline → plan"),
+        (rp.money_words(saved["capital_cost_total"]), "capital beyond the baseline"),
+    ]
+    cards_html = "".join(f'<div class="card"><div class="value">{escape(v)}</div>'
+                         f'<div class="label">{escape(label)}</div></div>'
+                         for v, label in cards)
+    status = rp.status_sentence(data)
+    caution = f'<p class="caution">{escape(status)}</p>' if s.get("status") != "optimal" else ""
+    lines = rp.story(data) + ([status] if not caution else [])
+    return (f'<h2>In short</h2>\n{caution}<div class="cards">{cards_html}</div>\n'
+            f"{_paragraphs(lines)}\n{html_table(rp.headline(data))}\n"
+            f"{html_table(rp.key_figures(data))}")
+
+
+def costs_section(data: rp.ResultFolder) -> str:
+    by_type = "".join(html_table(rp.cost_by_type(data, case)) for case in ("baseline", "plan"))
+    return (
+        "<h2>Costs by year</h2>\n"
+        + _figure(rp.figure_svg(plot_out_of_area(data), "out_of_area"),
+                  "Out-of-area placements: cost (placements and transport) and pupils, by "
+                  "year, in the baseline and the plan.")
+        + _figure(rp.figure_svg(plot_cost_by_type(data), "by_type"),
+                  "Placement and transport cost by provider type, baseline and plan, on the "
+                  "same scale.")
+        + _figure(rp.figure_svg(plot_cumulative(data), "cumulative"),
+                  "Net saving of the plan over the baseline each year (revenue saving minus "
+                  "extra capital), discounted, and its running total: the plan pays back "
+                  "when the running total climbs above zero for good.")
+        + html_table(rp.cost_by_year(data)) + html_table(rp.pupils_by_year(data))
+        + f"<details><summary>Cost by provider type, by year</summary>{by_type}</details>")
+
+
+def capital_section(data: rp.ResultFolder) -> str:
+    if data.expansions.empty:
+        return "<h2>Capital programme</h2>\n<p>The workbook proposes no options.</p>"
+    return (f"<h2>Capital programme</h2>\n{html_table(rp.capital_programme(data))}\n"
+            f"<p>{escape(rp.capital_note(data))}</p>")
+
+
+def capacity_section(data: rp.ResultFolder) -> str:
+    return ("<h2>Capacity</h2>\n<p>What one more place would save each year, where settings "
+            "are full. The full ranking, and utilisation by provider and year, are in "
+            "report.xlsx (Capacity).</p>\n"
+            + html_table(rp.next_place(data), limit=TOP_PROVIDERS))
+
+
+def unmet_section(data: rp.ResultFolder) -> str:
+    parts = ["<h2>Unmet need</h2>", html_table(rp.unmet_by_year(data))]
+    if data.unmet.empty:
+        parts.append("<p>No pupil is left without a place in any year of the plan.</p>")
+    else:
+        parts.append(html_table(rp.unmet_detail(data), limit=UNMET_ROWS))
+    return "\n".join(parts)
+
+
+def map_section(data: rp.ResultFolder) -> str:
+    heading = "<h2>Where pupils travel out of area</h2>\n"
+    if data.locations is None:
+        return heading + ("<p>No map: this result folder has no locations.csv (the "
+                          "coordinates of zones and providers). Run the scenario again with "
+                          "a newer placeopt to get one.</p>")
+    from .report_map import TOP_FLOWS, draw_map
+
+    missing = ("" if data.baseline_placements is not None else
+               " The baseline's flows are not shown: this result folder has no "
+               "baseline_placements.csv.")
+    caption = (f"Home zones (circles, sized by their pupils in {data.last_year}), providers "
+               "by type (squares: out of area), the options the plan builds (stars), and up "
+               f"to {TOP_FLOWS} of the largest flows of pupils from a zone to an out-of-area "
+               f"provider in {data.last_year} (line width: pupils). Drawn from coordinates, "
+               "north up, without a background map; distant providers with no large flow "
+               "fall outside the frame." + missing)
+    return heading + _figure(rp.figure_svg(draw_map(data), "map"), caption)
+
+
+def method_section(data: rp.ResultFolder) -> str:
+    parts = ["<h2>Method and assumptions</h2>"]
+    for heading, text in rp.method(data):
+        parts.append(f"<h3>{escape(heading)}</h3>\n<p>{escape(text)}</p>")
+    return "\n".join(parts)
+
+
+def provenance_section(data: rp.ResultFolder) -> str:
+    warnings = data.summary.get("provenance", {}).get("warnings", [])
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings) or "<li>None.</li>"
+    return ("<h2>Provenance and parameters</h2>\n" + html_table(rp.provenance(data))
+            + f"<h3>Warnings from the workbook checks</h3><ul>{items}</ul>"
+            + f"<details><summary>Parameters in force</summary>{html_table(rp.parameters(data))}"
+            "</details>")
+
+
+# --- Plots ------------------------------------------------------------------------------
+
+
+def _money_axis(ax: Axes, label: str) -> None:
+    """£m, £k or £ ticks, by the largest value the axis shows."""
+    largest = max(abs(v) for v in ax.get_ylim())
+    unit = rp.money_unit(largest)
+    decimals = 1 if unit.suffix == "m" and largest < 1e7 else 0
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, decimals)))
+    ax.set_ylabel(label)
+
+
+def _style(ax: Axes, years: list[int]) -> None:
+    ax.set_xlabel("Year")
+    ax.set_xticks(years)
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8)
+    ax.grid(axis="y", color="#E1E5EA")
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def plot_out_of_area(data: rp.ResultFolder) -> Figure:
+    figure = Figure(figsize=(11, 3.6))
+    cost, pupils = figure.subplots(1, 2)
+    for case in ("baseline", "plan"):
+        values = data.summary[case]
+        style = {"color": "#" + rp.CASE_COLOURS[case], "marker": "o", "linewidth": 2.2,
+                 "label": case.capitalize()}
+        cost.plot(data.years, values["out_of_area_cost"], **style)
+        pupils.plot(data.years, values["out_of_area_pupils"], **style)
+    cost.set_title("Out-of-area cost", fontsize=11)
+    _money_axis(cost, "£ a year")
+    pupils.set_title("Out-of-area pupils", fontsize=11)
+    pupils.set_ylabel("Pupils")
+    for ax in (cost, pupils):
+        _style(ax, data.years)
+        ax.set_ylim(bottom=0)
+        ax.legend(frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def plot_cost_by_type(data: rp.ResultFolder) -> Figure:
+    figure = Figure(figsize=(11, 4.2))
+    axes = figure.subplots(1, 2, sharey=True)
+    groups = sorted({(t, a) for t, a in zip(data.costs["provider_type"], data.costs["in_area"],
+                                            strict=True)}, key=lambda g: rp.type_order(*g))
+    for ax, case in zip(axes, ("baseline", "plan"), strict=True):
+        table = rp.cost_by_type(data, case).frame.set_index("Provider type")
+        bottom = np.zeros(len(data.years))
+        for group in groups:
+            values = table.loc[rp.type_label(*group), data.years].to_numpy(float)
+            ax.bar(data.years, values, bottom=bottom, color="#" + rp.type_colour(*group),
+                   label=rp.type_label(*group), width=0.7)
+            bottom += values
+        ax.set_title(case.capitalize(), fontsize=11)
+        _style(ax, data.years)
+    _money_axis(axes[0], "£ a year (placements and transport)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.0, 0.5),
+                  frameon=False, fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def plot_cumulative(data: rp.ResultFolder) -> Figure:
+    table = rp.cost_by_year(data).frame.set_index("Measure")
+    yearly = table.loc["Discounted net saving", data.years].to_numpy(float)
+    running = table.loc["Cumulative discounted net saving", data.years].to_numpy(float)
+    figure = Figure(figsize=(11, 3.8))
+    ax = figure.subplots()
+    ax.bar(data.years, yearly, width=0.6, label="Discounted net saving in the year",
+           color=["#2CA02C" if v >= 0 else "#D62728" for v in yearly], alpha=0.75)
+    ax.plot(data.years, running, color="#1F4E79", marker="o", linewidth=2.2,
+            label="Running total (cumulative)")
+    ax.axhline(0, color="black", linewidth=0.8)
+    payback = data.summary["savings"]["payback_year"]
+    if payback is not None:
+        ax.axvline(payback - 0.5, color="#555555", linestyle="--", linewidth=1)
+        ax.annotate(f"pays back in {payback}", (payback - 0.5, ax.get_ylim()[1]),
+                    xytext=(4, -12), textcoords="offset points", fontsize=9, color="#333333")
+    _money_axis(ax, "£, discounted")
+    _style(ax, data.years)
+    ax.legend(frameon=False, loc="upper left")
+    figure.tight_layout()
+    return figure

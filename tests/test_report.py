@@ -1,0 +1,412 @@
+"""The business-case reports (report.xlsx, report.html), built from a result folder alone.
+
+One solve of the worked example serves every test; each test copies its result folder,
+changes what it needs (a name, a missing file, the solver status) and rebuilds the
+reports from the files. LibreOffice and Chromium render the reports for real (slow).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.chart import BarChart, LineChart
+
+from placeopt.problems import InputError
+from placeopt.report import (
+    ResultFolder,
+    cost_by_type,
+    money_unit,
+    money_words,
+    neutralise_formula,
+    neutralise_table,
+    read_folder,
+    write_reports,
+)
+from placeopt.report_html import page as html_page
+from placeopt.report_xlsx import safe_cell_value
+from placeopt.results import Results
+from placeopt.run import plan, write_results
+from placeopt.template import write_template
+
+SHEETS = ["Summary", "Costs by year", "Capital programme", "Capacity", "Unmet need",
+          "Placements", "Parameters", "Method"]
+HYPERLINK = '=HYPERLINK("http://x","y")'
+SUM = "@SUM(A1)"
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="session")
+def example_results(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    workbook = write_template(tmp_path_factory.mktemp("example") / "example.xlsx", example=True)
+    return plan(workbook)
+
+
+@pytest.fixture(scope="session")
+def example_folder(example_results: Results, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worked example's result folder, written by run.py with its reports."""
+    return write_results(example_results, tmp_path_factory.mktemp("results") / "base",
+                         reports=True)
+
+
+@pytest.fixture
+def folder(example_folder: Path, tmp_path: Path) -> Path:
+    """A copy of the result folder without its reports, for a test to change."""
+    copy = Path(shutil.copytree(example_folder, tmp_path / "base"))
+    for name in ("report.xlsx", "report.html"):
+        (copy / name).unlink()
+    return copy
+
+
+def edit_csv(folder: Path, name: str, change) -> None:
+    """Rewrite one CSV of the folder as `change(table)`, every cell read as text."""
+    path = folder / f"{name}.csv"
+    change(pd.read_csv(path, dtype=str, keep_default_na=False)).to_csv(path, index=False)
+
+
+def replace(column: str, old: str, new: str):
+    return lambda t: t.assign(**{column: t[column].replace(old, new)})
+
+
+def edit_summary(folder: Path, **changes: Any) -> None:
+    path = folder / "summary.json"
+    summary = json.loads(path.read_text())
+    summary.update(changes)
+    path.write_text(json.dumps(summary))
+
+
+def rows_of(ws) -> dict[str, tuple]:
+    """Each row's values keyed by its first cell (the label)."""
+    return {row[0]: row for row in ws.iter_rows(values_only=True) if isinstance(row[0], str)}
+
+
+def title_text(title) -> str:
+    return "".join(run.t for p in title.tx.rich.p for run in (p.r or []))
+
+
+# --- report.xlsx ------------------------------------------------------------------------
+
+
+def test_run_writes_both_reports(example_folder: Path) -> None:
+    assert (example_folder / "report.xlsx").stat().st_size > 10_000
+    assert (example_folder / "report.html").read_text(encoding="utf-8").startswith(
+        "<!DOCTYPE html>")
+
+
+def test_workbook_sheets_and_summary_trace_to_summary_json(example_folder: Path) -> None:
+    summary = json.loads((example_folder / "summary.json").read_text())
+    book = openpyxl.load_workbook(example_folder / "report.xlsx")
+    assert book.sheetnames == SHEETS
+    rows = rows_of(book["Summary"])
+    plan_, base = summary["plan"], summary["baseline"]
+    label, baseline, planned, difference, source = rows["Out-of-area cost, all years"]
+    assert baseline == pytest.approx(sum(base["out_of_area_cost"]))
+    assert planned == pytest.approx(sum(plan_["out_of_area_cost"]))
+    assert difference == pytest.approx(planned - baseline)
+    assert "out_of_area_cost" in source
+    assert rows["Out-of-area pupils in 2035"][1:3] == (
+        base["out_of_area_pupils"][-1], plan_["out_of_area_pupils"][-1])
+    npv = next(v for k, v in rows.items() if k.startswith("Net present value"))
+    assert npv[1] == pytest.approx(summary["savings"]["npv"])
+    assert rows["Payback year"][1] == summary["savings"]["payback_year"] == 2032
+    assert rows["Workbook SHA-256"][1] == summary["provenance"]["workbook_sha256"]
+    assert rows["Solver"][1].startswith("HiGHS")
+
+
+def test_costs_sheet_years_as_columns_and_four_charts(example_folder: Path) -> None:
+    summary = json.loads((example_folder / "summary.json").read_text())
+    ws = openpyxl.load_workbook(example_folder / "report.xlsx")["Costs by year"]
+    rows = rows_of(ws)
+    assert list(rows["Measure"][1:12]) == [*summary["years"], "All years"]
+    assert list(rows["Cumulative discounted net saving"][1:11]) == pytest.approx(
+        summary["savings"]["cumulative_discounted_net_saving"])
+    assert rows["Discounted net saving"][11] == pytest.approx(summary["savings"]["npv"], abs=1)
+    charts = ws._charts
+    assert [type(c) for c in charts] == [LineChart, BarChart, BarChart, BarChart]
+    titles = [title_text(c.title) for c in charts]
+    assert titles[0] == "Out-of-area cost, plan against baseline"
+    assert titles[1].endswith("pays back in 2032")
+    assert [c.grouping for c in charts[2:]] == ["stacked", "stacked"]
+    for chart in charts:
+        assert title_text(chart.x_axis.title) == "Year"
+        assert "£" in title_text(chart.y_axis.title)
+    assert len(charts[0].series) == 2
+
+
+def test_cost_by_type_adds_up_to_the_summary(example_folder: Path) -> None:
+    data = read_folder(example_folder)
+    for case in ("plan", "baseline"):
+        table = cost_by_type(data, case).frame
+        expected = [p + t for p, t in zip(data.summary[case]["placement_cost"],
+                                          data.summary[case]["transport_cost"], strict=True)]
+        assert list(table[data.years].sum()) == pytest.approx(expected, abs=0.01 * len(table))
+
+
+def test_formats_widths_panes_filters_and_page_setup(example_folder: Path) -> None:
+    book = openpyxl.load_workbook(example_folder / "report.xlsx")
+    summary = book["Summary"]
+    money = next(row for row in summary.iter_rows() if row[0].value == "Capital, all years")
+    assert money[1].number_format == '"£"#,##0;-"£"#,##0'
+    costs = book["Costs by year"]
+    assert costs.freeze_panes == "B3"
+    placements = book["Placements"]
+    header = next(row for row in placements.iter_rows() if row[0].value == "year")
+    assert placements.auto_filter.ref.startswith(f"A{header[0].row}:")
+    assert placements.freeze_panes == f"A{header[0].row + 1}"
+    assert placements.cell(header[0].row + 1, 1).number_format == "0"
+    capacity = book["Capacity"]
+    assert capacity.auto_filter.ref
+    utilisation = [c for row in capacity.iter_rows() for c in row
+                   if c.number_format == "0.0%" and c.value is not None]
+    assert utilisation and all(0 <= c.value <= 1 for c in utilisation)
+    assert len(capacity.conditional_formatting) >= 3  # data bars and two colour scales
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert max(d.width for d in ws.column_dimensions.values()) > 10, ws.title
+    method = rows_of(book["Method"])
+    assert "Discounting and net present value" in method
+    parameters = rows_of(book["Parameters"])
+    assert parameters["discount_rate"][1] == "0.035"
+
+
+def test_capital_programme_per_place_and_no_invented_split(example_folder: Path) -> None:
+    ws = openpyxl.load_workbook(example_folder / "report.xlsx")["Capital programme"]
+    rows = rows_of(ws)
+    name, _, provider, built, opens, places, capital, per_place, _ = rows["NEW-SCH"]
+    assert (built, opens, places) == ("yes", 2030, 140)
+    assert per_place == pytest.approx(capital / places)
+    expansions = pd.read_csv(example_folder / "expansions.csv")
+    total = rows["Total built"]
+    assert total[6] == pytest.approx(expansions.loc[expansions["built"] == "yes",
+                                                    "capital_cost"].sum())
+    note = next(v for v in rows if v.startswith("The revenue saving is not split"))
+    assert "arbitrary" in note
+
+
+# --- formula injection ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("North", "North"), ("", ""), ("a=b", "a=b"),
+])
+def test_neutralise_formula(text: str, expected: str) -> None:
+    assert neutralise_formula(text) == expected
+
+
+def test_neutralise_table_leaves_numbers_alone() -> None:
+    table = pd.DataFrame({"name": ["=1+1", "ok"], "pupils": [-2.0, 3.0]})
+    out = neutralise_table(table)
+    assert list(out["name"]) == ["'=1+1", "ok"]
+    assert list(out["pupils"]) == [-2.0, 3.0]
+    assert table.at[0, "name"] == "=1+1"  # a copy
+
+
+@pytest.mark.parametrize("value", [HYPERLINK, SUM, "+1", "-1", "#N/A", "=A1"])
+def test_safe_cell_value_stores_text_as_text(value: str) -> None:
+    cell = openpyxl.Workbook().active["A1"]
+    safe_cell_value(cell, value)
+    assert (cell.value, cell.data_type) == (value, "s")
+    assert cell.quotePrefix == value.startswith(("=", "+", "-", "@"))
+
+
+def test_safe_cell_value_numbers_blanks_and_control_characters() -> None:
+    cell = openpyxl.Workbook().active["A1"]
+    assert safe_cell_value(cell, 12.5).data_type == "n"
+    assert safe_cell_value(cell, float("nan")).value is None
+    assert safe_cell_value(cell, "a\x00b\x07c").value == "abc"
+
+
+def test_workbook_text_is_never_a_formula_in_the_reports(folder: Path) -> None:
+    """A zone, a provider and an option named like formulas stay text in report.xlsx; the
+    same names and a script tag are escaped in report.html."""
+    for name in ("placements", "baseline_placements"):
+        edit_csv(folder, name, replace("zone_id", "NB01", HYPERLINK))
+
+    def rename(t: pd.DataFrame) -> pd.DataFrame:
+        t.loc[t["id"] == "NB01", ["id", "name"]] = [HYPERLINK, HYPERLINK]
+        t.loc[t["id"] == "SP-BRK", "name"] = SUM
+        t.loc[t["id"] == "IN-FER", "name"] = SCRIPT
+        return t
+
+    edit_csv(folder, "locations", rename)
+    edit_csv(folder, "expansions", replace("name", "Northbridge Vale special free school",
+                                           "=1+1"))
+    write_reports(folder)
+    book = openpyxl.load_workbook(folder / "report.xlsx")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    for value, sheet in ((HYPERLINK, "Placements"), (SUM, "Capacity"),
+                         ("=1+1", "Capital programme")):
+        found = [c for c in book[sheet]._cells.values() if c.value == value]
+        assert found, (value, sheet)
+        assert all(c.data_type == "s" for c in found)
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert SCRIPT not in page and "<script" not in page
+    assert html.escape(SUM) in page and html.escape(SCRIPT) in page
+    assert "HYPERLINK" in page  # the zone's name on the map, as text
+    assert not external_references(page)
+
+
+# --- report.html ------------------------------------------------------------------------
+
+
+def external_references(page: str) -> list[str]:
+    """Anything a browser would fetch: src/href to a URL, script or link tags, CSS imports."""
+    patterns = [r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", r"<script\b", r"<link\b",
+                r"@import", r"url\(\s*['\"]?\s*(?:https?:)?//", r"<iframe\b", r"<img\b"]
+    return [p for p in patterns if re.search(p, page, flags=re.I)]
+
+
+def test_page_is_self_contained(example_folder: Path) -> None:
+    page = (example_folder / "report.html").read_text(encoding="utf-8")
+    assert external_references(page) == []
+    assert "http" not in page  # not even a namespace or a metadata link
+    assert page.count("<svg") == 4  # three plots and the map
+    assert "Where pupils travel out of area" in page and "No map" not in page
+    for heading in ("In short", "Costs by year", "Capital programme", "Capacity",
+                    "Unmet need", "Method and assumptions"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "£24.9m" in page  # the NPV in words
+
+
+def test_page_says_why_the_map_is_missing(folder: Path) -> None:
+    (folder / "baseline_placements.csv").unlink()
+    without_baseline = html_page(read_folder(folder))
+    assert without_baseline.count("<svg") == 4
+    assert "no baseline_placements.csv" in without_baseline
+    (folder / "locations.csv").unlink()
+    without_locations = html_page(read_folder(folder))
+    assert without_locations.count("<svg") == 3
+    assert "No map: this result folder has no locations.csv" in without_locations
+
+
+# --- edge cases of the result folder ----------------------------------------------------
+
+
+def test_a_folder_without_summary_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"summary.json is missing: is this a placeopt"):
+        write_reports(tmp_path)
+
+
+def test_a_folder_without_a_table_is_refused(folder: Path) -> None:
+    (folder / "capacity.csv").unlink()
+    with pytest.raises(InputError, match=r"capacity.csv is missing"):
+        write_reports(folder)
+
+
+def test_a_failed_rebuild_leaves_the_old_reports(folder: Path, monkeypatch) -> None:
+    write_reports(folder)
+    before = {n: (folder / n).read_bytes() for n in ("report.xlsx", "report.html")}
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("placeopt.report_html.write_html", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_reports(folder)
+    assert {n: (folder / n).read_bytes() for n in before} == before
+    assert not list(folder.glob(".*partial"))
+
+
+def test_time_limit_status_is_a_caution(folder: Path) -> None:
+    edit_summary(folder, status="time_limit", mip_gap=0.05)
+    write_reports(folder)
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert '<p class="caution">Caution: the solver stopped' in page
+    rows = rows_of(openpyxl.load_workbook(folder / "report.xlsx")["Summary"])
+    assert any(k.startswith("Caution") and "5.0%" in k for k in rows)
+
+
+def test_unmet_need_and_no_options(folder: Path) -> None:
+    unmet = pd.DataFrame([[2030, "NB01", "ASD", "primary", "special", 2.5, "capacity"]],
+                         columns=["year", "zone_id", "need", "phase", "provision", "pupils",
+                                  "reason"])
+    unmet.to_csv(folder / "unmet.csv", index=False)
+    edit_csv(folder, "expansions", lambda t: t.iloc[:0])
+    write_reports(folder)
+    book = openpyxl.load_workbook(folder / "report.xlsx")
+    ws = book["Unmet need"]
+    assert ws.auto_filter.ref
+    assert any(row[:2] == (2030, "NB01") and row[5] == 2.5
+               for row in ws.iter_rows(values_only=True))
+    assert "The workbook proposes no expansion or new-site options." in rows_of(
+        book["Capital programme"])
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Unmet need in the plan, by group and year" in page
+
+
+def test_ids_that_look_like_numbers_stay_text(folder: Path) -> None:
+    for name in ("placements", "baseline_placements"):
+        edit_csv(folder, name, replace("zone_id", "NB01", "007"))
+    data: ResultFolder = read_folder(folder)
+    assert "007" in set(data.placements["zone_id"])
+
+
+def test_money_words() -> None:
+    assert money_words(24_925_836.75) == "£24.9m"
+    assert money_words(52_684.52) == "£52,685"
+    assert money_words(-65_883.19) == "-£65,883"
+    assert money_words(999_600) == "£1.0m"
+
+
+@pytest.mark.parametrize(("largest", "value", "text", "excel"), [
+    (25e6, 12.34e6, "£12m", '"£"#,##0.0,,"m"'), (54_000, 54_000, "£54k", '"£"#,##0,"k"'),
+    (500, -250, "-£250", '"£"#,##0'), (0.0, -1e-12, "£0", '"£"#,##0'),
+])
+def test_money_axis_units(largest: float, value: float, text: str, excel: str) -> None:
+    unit = money_unit(largest)
+    assert (unit.text(value), unit.excel) == (text, excel)
+
+
+# --- rendered for real ------------------------------------------------------------------
+
+
+def _run(command: list[str], cwd: Path) -> None:
+    subprocess.run(command, check=True, timeout=180, capture_output=True, cwd=cwd)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+def test_workbook_converts_to_pdf(example_folder: Path, tmp_path: Path) -> None:
+    _run(["libreoffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+          "--convert-to", "pdf", "--outdir", str(tmp_path), str(example_folder / "report.xlsx")],
+         tmp_path)
+    pdf = tmp_path / "report.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        for phrase in ("SEND place planning: the business case", "Cumulative discounted net",
+                       "Where would the next place save most?", "What the model does"):
+            assert phrase in text
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                              check=True).stdout
+        width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+        assert width > height  # landscape
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")
+def test_page_renders_in_headless_chromium(example_folder: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    shot = tmp_path / "report.png"
+    _run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+          "--no-first-run", "--disable-background-networking", "--disable-component-update",
+          "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+          "--window-size=1280,2000", (example_folder / "report.html").as_uri()], tmp_path)
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1280, 2000)
+    colours = image.resize((320, 500)).getcolors(maxcolors=100_000)
+    assert colours is not None and len(colours) > 50  # text and plots, not a blank page
