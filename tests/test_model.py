@@ -813,3 +813,27 @@ def test_a_dearer_arc_that_spends_less_budget_is_kept(tmp_path: Path) -> None:
               budget=[{"year": 2026, "stream": "high_needs_block", "amount": 100_000}])
     assert objective(r) == pytest.approx(106_000, rel=REL)
     assert compile_instance(read_workbook(tmp_path / "t.xlsx")).dominated_arcs == 0
+
+
+def test_residential_k_keeps_the_cheapest_far_residential_schools(tmp_path: Path) -> None:
+    # Three residential schools beyond the 75-minute secondary limit (90 minutes each,
+    # capacity 5 so none dominates another): R1 £100,000, R2 £90,000, R3 £120,000
+    # (transport 0). With k = 1 only R2 is kept; the
+    # local special school SP (within reach, capacity 1) is never pruned. Demand 2:
+    # 1 at SP (£20,000) + 1 at R2 (£90,000) = 110,000, the same as with every arc.
+    from placeopt.compile import compile_instance
+    from placeopt.reader import read_workbook
+
+    far = {"minutes": 90}
+    providers = [special(capacity=1)] + [
+        {**inmss(pid, cost), "residential": "yes", "capacity": 5}
+        for pid, cost in (("R1", 100_000), ("R2", 90_000), ("R3", 120_000))]
+    path = tiny_workbook(tmp_path / "t.xlsx", providers=providers, demand=[demand(2)],
+                         travel={("Z1", p): far for p in ("R1", "R2", "R3")})
+    inputs = read_workbook(path)
+    kept = compile_instance(inputs, residential_k=1)
+    ids = kept.providers["provider_id"].to_numpy()[kept.arcs["provider"]]
+    assert sorted(ids) == ["R2", "SP"]
+    assert len(compile_instance(inputs).arcs) == 4
+    assert objective(plan(path, residential_k=1)) == pytest.approx(110_000, rel=REL)
+    assert objective(plan(path)) == pytest.approx(110_000, rel=REL)
