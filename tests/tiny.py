@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
+from conftest import write_workbook
 
 from placeopt.results import Results
 from placeopt.run import plan
@@ -125,15 +125,7 @@ def tiny_workbook(path: Path, *, params: Mapping[str, Any] | None = None,
     if budget:
         sheets["Budget"] = _table(budget, ["year", "stream", "amount"])
 
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        ws = book.create_sheet(title)
-        for r in rows:
-            ws.append(list(r))
-    path = Path(path)
-    book.save(path)
-    return path
+    return write_workbook(path, sheets)
 
 
 def solve(path: Path, **workbook: Any) -> Results:

@@ -134,12 +134,15 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--engine", type=click.Choice(["direct", "pyomo"]), default="direct",
               show_default=True, help="How the model reaches HiGHS: stacked sparse rows, or "
               "through a Pyomo model and Pyomo's standard-form compiler (slower).")
+@click.option("--residential-k", type=click.IntRange(min=1), default=None,
+              help="Keep only the K cheapest residential schools beyond each group's journey "
+              "limit (for national runs; off = exact).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Add the solver log.")
 @guarded
 def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
         gap: float | None, threads: int | None, write_model: Path | None, engine: str,
-        quiet: bool, verbose: bool) -> None:
+        residential_k: int | None, quiet: bool, verbose: bool) -> None:
     """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
     from .run import default_output, plan, write_results
 
@@ -148,7 +151,7 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
         raise click.BadParameter("the model file must end .mps", param_hint="--write-model")
     results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
                    verbose=verbose and not quiet, progress=console.step,
-                   write_model=write_model, engine=engine)
+                   write_model=write_model, engine=engine, residential_k=residential_k)
     folder = output or default_output(workbook, results.summary["scenario"])
     console.step(f"Writing results to {folder}...")
     write_results(results, folder)
