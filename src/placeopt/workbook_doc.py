@@ -37,6 +37,13 @@ def workbook_markdown() -> str:
         "in one-way minutes. Yes/no cells take yes/no, y/n, true/false, 1/0. Lists are",
         "separated by `;` (or `,`); `all` means every value.",
         "",
+        "The file is opened read-only and never changed. placeopt refuses, with a message",
+        "saying why: anything that is not an .xlsx (.xls, .csv, .ods, password-protected",
+        "files), a damaged or truncated file, a file over 100 MiB, one that unpacks to",
+        "more than 1 GiB, or any part of it compressed 500-fold or more (a zip bomb).",
+        "Formulas are never evaluated: the values Excel last calculated are used, and a",
+        "formula with no calculated value is an error naming its cell.",
+        "",
     ]
     header = ["| column | expected | unit | default | meaning |", "|---|---|---|---|---|"]
     for sheet in sorted(SHEETS, key=lambda s: s.fill_order):
