@@ -36,7 +36,7 @@ def commit() -> str:
 
 
 def run_size(size: str, engine: str, time_limit: float, gap: float,
-             residential_k: int | None) -> dict:
+             residential_k: int | None, highs: list[str]) -> dict:
     workbook = HERE / "out" / f"{size}.xlsx"
     workbook.parent.mkdir(exist_ok=True)
     if not workbook.exists():
@@ -47,11 +47,19 @@ def run_size(size: str, engine: str, time_limit: float, gap: float,
                "--engine", engine, "--time-limit", str(time_limit), "--gap", str(gap)]
     if residential_k is not None:
         command += ["--residential-k", str(residential_k)]
+    for option in highs:
+        command += ["--highs", option]
     started = time.perf_counter()
     done = subprocess.run(command, text=True, capture_output=True)
     wall = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"{size} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
+        peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+        return {"size": size, "failed": done.stderr.strip().splitlines()[0][:200],
+                "wall_seconds": round(wall, 1),
+                "peak_rss_mib_time_v": round(int(peak.group(1)) / 1024) if peak else None,
+                "residential_k": residential_k, "highs_options": highs,
+                "time_limit": time_limit, "commit": commit(),
+                "date": dt.date.today().isoformat()}
     record = json.loads(done.stdout.strip().splitlines()[-1])
     peak_kb = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     record.update({
@@ -75,9 +83,11 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=600)
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--residential-k", type=int, default=None)
+    parser.add_argument("--highs", action="append", default=[], metavar="OPTION=VALUE")
     args = parser.parse_args()
     for size in args.sizes:
-        record = run_size(size, args.engine, args.time_limit, args.gap, args.residential_k)
+        record = run_size(size, args.engine, args.time_limit, args.gap, args.residential_k,
+                          args.highs)
         with (HERE / "results.jsonl").open("a") as handle:
             handle.write(json.dumps(record) + "\n")
         print(json.dumps(record), flush=True)

@@ -31,6 +31,18 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _option(text: str) -> tuple[str, object]:
+    name, value = text.split("=", 1)
+    if value.lower() in ("true", "false"):
+        return name, value.lower() == "true"
+    for kind in (int, float):
+        try:
+            return name, kind(value)
+        except ValueError:
+            continue
+    return name, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workbook")
@@ -39,6 +51,8 @@ def main() -> None:
     parser.add_argument("--strong-linking", action="store_true")
     parser.add_argument("--engine", choices=("direct", "pyomo"), default="direct")
     parser.add_argument("--residential-k", type=int, default=None)
+    parser.add_argument("--highs", action="append", default=[], metavar="OPTION=VALUE",
+                        help="a HiGHS option, e.g. mip_heuristic_run_rins=false")
     args = parser.parse_args()
     seconds: dict[str, float] = {}
     peak_after: dict[str, int] = {}
@@ -53,7 +67,8 @@ def main() -> None:
     inputs = timed("read", lambda: apply_scenario(read_workbook(args.workbook), "base"))
     instance = timed("compile", compile_instance, inputs, residential_k=args.residential_k)
     formulation = timed("formulate", formulate, instance, strong_linking=args.strong_linking)
-    settings = SolverSettings(mip_gap=args.gap, time_limit=args.time_limit)
+    settings = SolverSettings(mip_gap=args.gap, time_limit=args.time_limit,
+                              highs_options=tuple(_option(o) for o in args.highs))
     solved = timed("solve", solve, instance, formulation, settings, engine=args.engine)
     del seconds["solve"]
     seconds["matrix_build"] = round(solved.build_seconds, 3)
@@ -72,6 +87,7 @@ def main() -> None:
         "arcs": len(instance.arcs),
         "dominated_arcs_left_out": instance.dominated_arcs,
         "residential_k": args.residential_k,
+        "highs_options": args.highs,
         "arc_years": formulation.layout.n_x,
         "columns": formulation.layout.n_columns,
         "rows": sum(len(r) for r in formulation.rows),

@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,6 +36,7 @@ class SolverSettings:
     time_limit: float = 600.0
     threads: int = 0
     verbose: bool = False  # the solver's own log on the terminal
+    highs_options: tuple[tuple[str, Any], ...] = ()  # any other HiGHS option, by name
 
 
 @dataclass
@@ -185,6 +187,9 @@ class HighsModel:
         self.highs.setOptionValue("time_limit", float(settings.time_limit))
         if settings.threads:
             self.highs.setOptionValue("threads", int(settings.threads))
+        for name, value in settings.highs_options:
+            if self.highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS refused option {name}={value!r}")
         self.highs.passModel(lp)
         self.handoff_seconds = time.perf_counter() - started
         self.version = f"{self.highs.versionMajor()}.{self.highs.versionMinor()}." \
