@@ -54,7 +54,12 @@ def run_size(size: str, engine: str, time_limit: float, gap: float,
     wall = time.perf_counter() - started
     if done.returncode != 0:
         peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-        return {"size": size, "failed": done.stderr.strip().splitlines()[0][:200],
+        progress = [line for line in done.stderr.splitlines()
+                    if line and not line.startswith(("\t", "Command"))]
+        reason = next((line for line in done.stderr.splitlines() if "terminated" in line),
+                      f"exit {done.returncode}")
+        return {"size": size, "failed": reason,
+                "progress": progress[-40:],
                 "wall_seconds": round(wall, 1),
                 "peak_rss_mib_time_v": round(int(peak.group(1)) / 1024) if peak else None,
                 "residential_k": residential_k, "highs_options": highs,

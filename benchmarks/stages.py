@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -62,6 +63,8 @@ def main() -> None:
         out = fn(*a, **k)
         seconds[name] = round(time.perf_counter() - started, 3)
         peak_after[name] = round(peak_mib())
+        print(f"{name}: {seconds[name]} s, peak {peak_after[name]} MiB", file=sys.stderr,
+              flush=True)
         return out
 
     inputs = timed("read", lambda: apply_scenario(read_workbook(args.workbook), "base"))
@@ -69,7 +72,8 @@ def main() -> None:
     formulation = timed("formulate", formulate, instance, strong_linking=args.strong_linking)
     settings = SolverSettings(mip_gap=args.gap, time_limit=args.time_limit,
                               highs_options=tuple(_option(o) for o in args.highs))
-    solved = timed("solve", solve, instance, formulation, settings, engine=args.engine)
+    solved = timed("solve", solve, instance, formulation, settings, engine=args.engine,
+                   progress=lambda line: print(line, file=sys.stderr, flush=True))
     del seconds["solve"]
     seconds["matrix_build"] = round(solved.build_seconds, 3)
     seconds["handoff"] = round(solved.handoff_seconds, 3)
