@@ -1,0 +1,88 @@
+"""Cut the public source files down to what the Trafford workbook needs.
+
+Run once, from the repository root, with the folder that holds the downloaded public
+files (the layout of the DfE, ONS and Trafford Data Lab downloads described in
+inputs/README.md):
+
+    python inputs/extract_inputs.py SOURCE_DIR
+
+It writes the small files in inputs/data/ that `inputs/build_trafford.py` reads. Values
+are copied as text, never re-typed, so the committed files hold exactly the published
+figures. Nothing else in the project reads SOURCE_DIR: the build and the tests use only
+inputs/data/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+TRAFFORD_OLD_CODE = "358"  # DfE (old) LA code; new code E08000009
+
+
+def _filter_csv(source: Path, target: Path, keep: Callable[[dict[str, str]], bool]) -> int:
+    """Copy the header and the rows that `keep` accepts; values stay as published text."""
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or [])
+        rows = [row for row in reader if keep(row)]
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
+def _trafford_or_england_total(row: dict[str, str]) -> bool:
+    """Trafford's rows, and England's 'All EHC plans' rows (for national shares)."""
+    if row["old_la_code"] == TRAFFORD_OLD_CODE:
+        return True
+    return row["geographic_level"] == "National" and row["breakdown_topic"] == "All EHC plans"
+
+
+def extract(source: Path) -> dict[str, int]:
+    sen2 = source / "dfe_ehcp_sen2_2025"
+    trafford = source / "trafford_example"
+    ons = source / "ons_geography"
+    DATA.mkdir(parents=True, exist_ok=True)
+    counts = {
+        "sen2_caseload_trafford.csv": _filter_csv(
+            sen2 / "caseload.csv", DATA / "sen2_caseload_trafford.csv",
+            _trafford_or_england_total),
+        "sen2_needs_all_plans_trafford.csv": _filter_csv(
+            sen2 / "sen_needs_all_plans.csv", DATA / "sen2_needs_all_plans_trafford.csv",
+            _trafford_or_england_total),
+        "sen2_residential_trafford.csv": _filter_csv(
+            sen2 / "residential_settings.csv", DATA / "sen2_residential_trafford.csv",
+            lambda row: row["old_la_code"] == TRAFFORD_OLD_CODE),
+        "trafford_mid2024_population_msoa_syoa.csv": _filter_csv(
+            trafford / "trafford_mid2024_population_msoa_syoa.csv",
+            DATA / "trafford_mid2024_population_msoa_syoa.csv",
+            lambda row: row["sex"] == "Persons"),
+        "msoa_dec2011_pwc_trafford.csv": _filter_csv(
+            ons / "MSOA_Dec2011_Population_Weighted_Centroids_EW_wgs84.csv",
+            DATA / "msoa_dec2011_pwc_trafford.csv",
+            lambda row: row["msoa11nm"].startswith("Trafford ")),
+    }
+    gias = "trafford_schools_and_colleges_gias_20240926.csv"
+    shutil.copyfile(trafford / gias, DATA / gias)  # already Trafford only: copied whole
+    counts[gias] = sum(1 for _ in (DATA / gias).open(encoding="utf-8")) - 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path, help="folder with the downloaded public files")
+    args = parser.parse_args()
+    for name, rows in extract(args.source).items():
+        print(f"{name}: {rows} rows")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""models/trafford.xlsx: valid, rebuilt identically from inputs/, and true to SEN2.
+
+The workbook is built by inputs/build_trafford.py from the public files in inputs/data/
+(docs/trafford.md). These tests read only the repository: never the original downloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pytest
+
+from placeopt.checks import validate_all
+from placeopt.inputs import Inputs
+from placeopt.reader import read_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "trafford.xlsx"
+SCRIPT = ROOT / "inputs" / "build_trafford.py"
+DATA = ROOT / "inputs" / "data"
+
+RESOURCED_COLUMNS = (
+    "mainstream_la_maintained_resourced_provision", "mainstream_la_maintained_senunit",
+    "mainstream_academy_resourced_provision", "mainstream_academy_senunit",
+    "mainstream_free_school_resourced_provision", "mainstream_free_school_senunit",
+)
+
+
+@pytest.fixture(scope="module")
+def committed() -> Inputs:
+    return read_workbook(MODEL)  # raises InputError, listing them, if there are errors
+
+
+def _build_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_trafford", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sen2_january_2025() -> dict[str, float]:
+    """Trafford's 'All EHC plans' row of SEN2 caseload.csv for 2024/25 (inputs/data)."""
+    with (DATA / "sen2_caseload_trafford.csv").open(encoding="utf-8", newline="") as handle:
+        row = next(r for r in csv.DictReader(handle)
+                   if r["old_la_code"] == "358" and r["time_period"] == "202425"
+                   and r["breakdown_topic"] == "All EHC plans")
+    return {k: float(v) for k, v in row.items() if v.replace(".", "").isdigit()}
+
+
+def _residential_january_2025() -> float:
+    with (DATA / "sen2_residential_trafford.csv").open(encoding="utf-8", newline="") as handle:
+        return sum(float(r["Res_tot"]) for r in csv.DictReader(handle)
+                   if r["time_period"] == "202425" and r["breakdown_topic"] ==
+                   "Type of placement" and r["breakdown"] in ("Special - independent",
+                                                              "Special - non-maintained"))
+
+
+def test_workbook_validates_cleanly() -> None:
+    warnings, notes = validate_all(MODEL)  # every scenario; raises on any error
+    assert warnings == [], [f"{w.where}: {w.message}" for w in warnings]
+    assert "28 zones" in notes[0]
+
+
+def test_rebuilding_gives_identical_tables(committed: Inputs, tmp_path: Path) -> None:
+    rebuilt = read_workbook(_build_script().build(tmp_path / "trafford.xlsx"))
+    assert rebuilt.params == committed.params
+    assert sorted(rebuilt.tables) == sorted(committed.tables)
+    for name, table in committed.tables.items():
+        pd.testing.assert_frame_equal(rebuilt.tables[name], table, check_exact=True,
+                                      obj=name)
+
+
+def test_current_placements_are_the_sen2_counts(committed: Inputs) -> None:
+    sen2 = _sen2_january_2025()
+    # The figures the docs quote, as published (SEN2 2025, Trafford, January 2025).
+    assert (sen2["special_la_maintained"], sen2["special_academy_free"],
+            sen2["special_independent"], sen2["special_non_maintained"]) == (328, 493, 59, 82)
+    current = committed.tables["CurrentPlacements"].merge(
+        committed.tables["Providers"][["provider_id", "type", "residential"]],
+        on="provider_id", validate="many_to_one")
+    by_type = current.groupby("type")["pupils"].sum()
+    assert set(by_type.index) == {"special", "inmss", "resourced"}
+    assert by_type["special"] == pytest.approx(
+        sen2["special_la_maintained"] + sen2["special_academy_free"], abs=1e-6)
+    assert by_type["inmss"] == pytest.approx(
+        sen2["special_independent"] + sen2["special_non_maintained"], abs=1e-6)
+    assert by_type["resourced"] == pytest.approx(
+        sum(sen2[c] for c in RESOURCED_COLUMNS), abs=1e-6)
+    assert current.loc[current["residential"].astype(bool), "pupils"].sum() == pytest.approx(
+        _residential_january_2025(), abs=1e-6)
+
+
+def test_first_year_demand_is_the_current_placements(committed: Inputs) -> None:
+    """2025/26 demand is the January 2025 count; demand then grows at one rate."""
+    sen2 = _sen2_january_2025()
+    demand = committed.tables["Demand"]
+    first = committed.params["first_year"]
+    by_level = demand[demand["year"] == first].groupby("provision")["pupils"].sum()
+    assert by_level["special"] == pytest.approx(sen2["special_total"], abs=1e-6)
+    assert by_level["resourced"] == pytest.approx(
+        sum(sen2[c] for c in RESOURCED_COLUMNS), abs=1e-6)
+    current = committed.tables["CurrentPlacements"]
+    key = ["zone_id", "need", "phase", "provision"]
+    placed = current.groupby(key)["pupils"].sum()
+    wanted = demand[demand["year"] == first].set_index(key)["pupils"]
+    assert placed.reindex(wanted.index, fill_value=0).to_numpy() == pytest.approx(
+        wanted.to_numpy(), abs=1e-6)
+    totals = demand.groupby("year")["pupils"].sum()
+    growth = (totals.iloc[-1] / totals.iloc[0]) ** (1 / (len(totals) - 1)) - 1
+    assert 0.05 < growth < 0.08  # Trafford's 2019-2025 specialist trend, ~6.7% a year
