@@ -7,6 +7,7 @@ which owns the formats, widths and page setup. Every text cell goes through
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -150,7 +151,7 @@ class Sheet:
                 kind = table.kind(i, column)
                 cell = self.put(self.row + 1 + i, columns[column], value, kind)
                 if kind in ("text", "year"):
-                    cell.alignment = Alignment(**_horizontal(kind, columns[column] == first))
+                    cell.alignment = _alignment(kind, columns[column] == first)
                 self._fit(columns[column], rp.show(value, kind))
         self.ws.row_dimensions[self.row].height = 15 * self._header_lines(placed)
         self.row = placed.last_row + 1
@@ -205,6 +206,12 @@ class Sheet:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         ws.oddFooter.center.text = "&A, page &P of &N"
+
+
+@functools.cache
+def _alignment(kind: str, first: bool) -> Alignment:
+    """One shared Alignment per kind: openpyxl then hashes one style, not one per cell."""
+    return Alignment(**_horizontal(kind, first))
 
 
 def _horizontal(kind: str, first: bool) -> dict[str, Any]:
