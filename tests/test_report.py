@@ -410,3 +410,19 @@ def test_page_renders_in_headless_chromium(example_folder: Path, tmp_path: Path)
     assert image.size == (1280, 2000)
     colours = image.resize((320, 500)).getcolors(maxcolors=100_000)
     assert colours is not None and len(colours) > 50  # text and plots, not a blank page
+
+
+def test_placements_sheet_is_capped_and_says_so(monkeypatch, example_folder: Path) -> None:
+    """Beyond the cap, the sheet keeps the largest placements of the first and last years
+    and its source line says the CSV holds them all."""
+    from placeopt import report as rp
+
+    data = rp.read_folder(example_folder)
+    monkeypatch.setattr(rp, "MAX_PLACEMENT_ROWS", 10)
+    table = rp.placements(data)
+    assert len(table.frame) == 10
+    years = set(table.frame["year"])
+    assert years <= {data.placements["year"].min(), data.placements["year"].max()}
+    ends = data.placements[data.placements["year"].isin(years)]
+    assert table.frame["pupils"].min() >= ends["pupils"].nlargest(10).min()
+    assert "the CSV holds them all" in table.source
