@@ -426,3 +426,21 @@ def test_placements_sheet_is_capped_and_says_so(monkeypatch, example_folder: Pat
     ends = data.placements[data.placements["year"].isin(years)]
     assert table.frame["pupils"].min() >= ends["pupils"].nlargest(10).min()
     assert "the CSV holds them all" in table.source
+
+
+def test_reports_say_when_the_gap_is_unknown(example_folder: Path, tmp_path: Path) -> None:
+    """A run stopped by its time limit before HiGHS had a bound has mip_gap null."""
+    import json
+    import shutil
+
+    from placeopt import report as rp
+
+    folder = tmp_path / "stopped"
+    shutil.copytree(example_folder, folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(status="time_limit", mip_gap=None)
+    (folder / "summary.json").write_text(json.dumps(summary))
+    rp.write_reports(folder)
+    page = (folder / "report.html").read_text()
+    assert "status &#x27;time_limit&#x27;" in page or "status 'time_limit'" in page
+    assert "unknown (the solver had no bound yet)" in page

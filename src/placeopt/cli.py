@@ -226,7 +226,8 @@ def summary_table(summary: dict[str, Any]) -> str:
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"Scenario {summary['scenario']}: {summary['status']} "
-             f"(gap {100 * summary['mip_gap']:.2f}%)",
+             + ("(gap unknown)" if summary["mip_gap"] is None
+                else f"(gap {100 * summary['mip_gap']:.2f}%)"),
              f"{'':{width}}  {'baseline':>14}  {'plan':>14}"]
     lines += [f"{label:{width}}  {b:>14}  {p:>14}" for label, b, p in rows]
     payback = saved["payback_year"] if saved["payback_year"] is not None else "none"

@@ -616,12 +616,14 @@ def provenance(data: ResultFolder) -> Table:
 
 def status_sentence(data: ResultFolder) -> str:
     s = data.summary
-    gap = s.get("mip_gap") or 0.0
+    gap = s.get("mip_gap")
     if s.get("status") == "optimal":
         return (f"The solver proved this plan optimal: no plan is cheaper by more than "
-                f"{gap:.2%} (the tolerance set).")
+                f"{gap or 0.0:.2%} (the tolerance set).")
+    bound = ("how much better one could be is unknown (the solver had no bound yet)"
+             if gap is None else f"one may be better by up to {gap:.1%} of its cost")
     return (f"Caution: the solver stopped with status '{s.get('status')}'. This is the best "
-            f"plan it found; a better one may exist, by up to {gap:.1%} of its cost.")
+            f"plan it found; {bound}.")
 
 
 def story(data: ResultFolder) -> list[str]:

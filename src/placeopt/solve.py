@@ -45,7 +45,7 @@ class CaseSolution:
 
     status: str  # optimal | time_limit
     objective: float
-    mip_gap: float
+    mip_gap: float | None  # None: stopped before the solver had a bound
     values: np.ndarray
     seconds: float
 
@@ -244,11 +244,13 @@ class HighsModel:
                              f"{self.highs.modelStatusToString(status)}")
         values = np.zeros(self.formulation.layout.n_columns)
         values[self.column_of] = np.asarray(self.highs.getSolution().col_value)
-        gap = float(info.mip_gap) if self.integer.any() else 0.0
+        gap: float | None = float(info.mip_gap) if self.integer.any() else 0.0
         if not np.isfinite(gap):
-            gap = 0.0
+            # No bound yet (stopped early): the gap is unknown, never reported as 0.
+            gap = 0.0 if state == "optimal" else None
+        shown = "unknown" if gap is None else f"{100 * gap:.2f}%"
         self.progress(f"  {label}: {state}, objective £{info.objective_function_value:,.0f}, "
-                      f"gap {100 * gap:.2f}%, {seconds:.1f}s")
+                      f"gap {shown}, {seconds:.1f}s")
         return CaseSolution(state, float(info.objective_function_value), gap, values, seconds)
 
     def add_row(self, flat: np.ndarray, coefficients: np.ndarray, upper: float) -> int:
