@@ -572,3 +572,12 @@ def test_a_header_that_is_not_an_academic_year_is_an_unknown_column(tmp_path: Pa
     add_column(sheets, "Demand", "2026/28", [1, 1, 1])
     inputs = read_workbook(write_workbook(tmp_path / "a.xlsx", sheets))
     assert_warning(inputs.warnings, "Demand!H1", "unknown column '2026/28' ignored")
+
+
+def test_sheet_titles_with_spaces_are_quoted_in_cell_references(tmp_path) -> None:
+    """`Current Placements` matches CurrentPlacements; its cells are named as Excel does."""
+    from placeopt.problems import sheet_ref
+
+    assert sheet_ref("Demand") == "Demand"
+    assert sheet_ref("Current Placements") == "'Current Placements'"
+    assert sheet_ref("Mike's notes") == "'Mike''s notes'"

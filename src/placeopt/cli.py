@@ -64,6 +64,10 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
                 traceback.print_exc()
             click.secho(f"Solver: {exc}", fg="red", err=True)
             sys.exit(EXIT_SOLVE)
+        except KeyboardInterrupt:
+            # Result folders are staged, so an interrupted run leaves none half-written.
+            click.secho("Interrupted: nothing was written.", fg="yellow", err=True)
+            sys.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug of ours: say so plainly, keep the detail for --debug

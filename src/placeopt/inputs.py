@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .problems import Problem
+from .problems import Problem, sheet_ref
 from .schema import DEFAULT_NEEDS, DEFAULT_SUITABILITY
 
 
@@ -24,7 +24,7 @@ class Source:
 
     def cell(self, sheet: str, column: str | None, row: int | None) -> str:
         """'Providers!F12', or 'Providers row 12' when the column is not in the file."""
-        title = self.titles.get(sheet, sheet)
+        title = sheet_ref(self.titles.get(sheet, sheet))
         letter = self.letters.get(sheet, {}).get(column or "")
         if row is None:
             return f"{title}!{letter}1" if letter else title

@@ -6,7 +6,15 @@ expected, so a planner can fix the workbook without reading code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+
+def sheet_ref(title: str) -> str:
+    """A sheet title as Excel writes it in a cell reference: quoted unless plain."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", title):
+        return title
+    return "'" + title.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from .cells import CellError, default_of, is_blank, parse_cell, show, year_header
 from .inputs import Inputs, Source
-from .problems import Problems
+from .problems import Problems, sheet_ref
 from .schema import (
     PARAMETER_BY_NAME,
     PARAMETERS,
@@ -132,7 +132,7 @@ def _read_parameters(raw: RawSheet | None,
     sheet = SHEET_BY_NAME["Parameters"]
     positions = _map_headers(raw, sheet, problems)
     if "value" not in positions and "parameter" in positions:
-        problems.error(f"{raw.title}!1:1", "missing column 'value' (the value of each "
+        problems.error(f"{raw.ref}!1:1", "missing column 'value' (the value of each "
                        "parameter, next to its name)")
     if "parameter" not in positions or "value" not in positions:
         return params, {"first_year"}
@@ -145,7 +145,7 @@ def _read_parameters(raw: RawSheet | None,
         if is_blank(name_cell):
             continue
         name = normalise_header(name_cell)
-        where = f"{raw.title}!{name_letter}{row}"
+        where = f"{raw.ref}!{name_letter}{row}"
         column = PARAMETER_BY_NAME.get(name)
         if column is None:
             problems.error(where, f"unknown parameter {show(name_cell)}; expected one of "
@@ -157,7 +157,7 @@ def _read_parameters(raw: RawSheet | None,
         seen[name] = row
         before = len(problems.errors)
         params[name] = _read_value(column, _at(values, value_col),
-                                   f"{raw.title}!{value_letter}{row}",
+                                   f"{raw.ref}!{value_letter}{row}",
                                    (row, value_col + 1) in raw.formula_cells, problems)
         if len(problems.errors) > before:
             bad.add(name)
@@ -180,14 +180,14 @@ def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
     known = {c.name for c in sheet.columns}
     positions: dict[str, int] = {}
     if all(is_blank(h) for h in raw.headers) and raw.rows:
-        problems.error(f"{raw.title}!1:1", "row 1 is empty: the headers ("
+        problems.error(f"{raw.ref}!1:1", "row 1 is empty: the headers ("
                        + ", ".join(c.name for c in sheet.columns if c.required)
                        + ", ...) go in row 1, and one record per row from row 2")
         return positions
     for index, header in enumerate(raw.headers):
         if is_blank(header):
             continue
-        where = f"{raw.title}!{get_column_letter(index + 1)}1"
+        where = f"{raw.ref}!{get_column_letter(index + 1)}1"
         year = year_header(header) if years is not None else None
         if year is not None:
             if year in years:
@@ -204,7 +204,7 @@ def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
             positions[name] = index
     for column in sheet.columns:
         if column.required and column.name not in positions:
-            problems.error(f"{raw.title}!1:1", f"missing column '{column.name}' "
+            problems.error(f"{raw.ref}!1:1", f"missing column '{column.name}' "
                            f"({column.help})")
     return positions
 
@@ -221,7 +221,7 @@ def _read_table(raw: RawSheet, sheet: Sheet, source: Source, problems: Problems)
             if index is None:
                 record[column.name] = default_of(column)
                 continue
-            where = f"{raw.title}!{get_column_letter(index + 1)}{row}"
+            where = f"{raw.ref}!{get_column_letter(index + 1)}{row}"
             record[column.name] = _read_value(column, _at(values, index), where,
                                               (row, index + 1) in raw.formula_cells, problems)
         record["_given"] = frozenset(  # typed in, even if wrongly or as a formula
@@ -267,7 +267,7 @@ def _demand_to_long(table: pd.DataFrame | None, params: dict[str, Any], source: 
     if table is None:
         return empty, empty.copy()
     year_letters: dict[int, str] = table.attrs.get("year_letters", {})
-    title = source.titles.get("Demand", "Demand")
+    title = sheet_ref(source.titles.get("Demand", "Demand"))
     if table.attrs.get("long_form"):
         if year_letters:
             problems.error(f"{title}!1:1", "Demand has both year columns and year/pupils "

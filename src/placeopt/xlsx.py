@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .problems import InputError, Problem
+from .problems import InputError, Problem, sheet_ref
 
 MAX_FILE_BYTES = 100 * 2**20  # 100 MiB on disk
 MAX_UNPACKED_BYTES = 1 * 2**30  # 1 GiB once unzipped
@@ -31,6 +31,11 @@ class RawSheet:
     headers: tuple[Any, ...]
     rows: tuple[tuple[int, tuple[Any, ...]], ...]  # (Excel row number, values)
     formula_cells: frozenset[tuple[int, int]]  # (row, column) formulas with no cached value
+
+    @property
+    def ref(self) -> str:
+        """The title as it stands before '!' in a cell reference."""
+        return sheet_ref(self.title)
 
 
 def _refuse(path: Path, message: str) -> InputError:
