@@ -444,3 +444,11 @@ def test_reports_say_when_the_gap_is_unknown(example_folder: Path, tmp_path: Pat
     page = (folder / "report.html").read_text()
     assert "status &#x27;time_limit&#x27;" in page or "status 'time_limit'" in page
     assert "unknown (the solver had no bound yet)" in page
+
+
+def test_report_reads_every_table_a_run_writes() -> None:
+    """The reader's table lists and the writer's cannot drift apart."""
+    from placeopt import report as rp
+    from placeopt.results import Results
+
+    assert set(rp.REQUIRED_TABLES) | set(rp.OPTIONAL_TABLES) == set(Results.TABLES)

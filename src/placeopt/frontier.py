@@ -22,7 +22,7 @@ import pandas as pd
 from .compile import Instance, compile_instance
 from .model import Formulation, formulate
 from .reader import read_workbook
-from .results import _case_arrays, savings, view
+from .results import case_arrays, savings, view
 from .scenarios import apply_scenario
 from .solve import CaseSolution, HighsModel, Progress, SolverSettings, solve_cases
 
@@ -70,12 +70,12 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
 
 def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
            found: list[Point], capex: np.ndarray, b: np.ndarray) -> pd.DataFrame:
-    base = _case_arrays(instance, view(instance, formulation, baseline))
+    base = case_arrays(instance, view(instance, formulation, baseline))
     option_ids = instance.options["option_id"].to_numpy()
     layout = formulation.layout
     evaluated = []
     for point in found:
-        arrays = _case_arrays(instance, view(instance, formulation, point.solution))
+        arrays = case_arrays(instance, view(instance, formulation, point.solution))
         saved = savings(instance, arrays, base)
         opened = np.round(point.solution.values[b]) > 0.5
         evaluated.append({

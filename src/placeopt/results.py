@@ -76,7 +76,7 @@ def view(instance: Instance, formulation: Formulation, solution: CaseSolution) -
     return CaseView(flows, unmet, opened, places[:, None] * share)
 
 
-def _case_arrays(instance: Instance, case: CaseView) -> dict[str, np.ndarray]:
+def case_arrays(instance: Instance, case: CaseView) -> dict[str, np.ndarray]:
     """The per-year arrays of one case (SPEC §4, plan and baseline objects)."""
     arcs, providers = instance.arcs, instance.providers
     n_years = instance.n_years
@@ -301,8 +301,8 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
               provenance: dict[str, Any]) -> Results:
     plan_view = view(instance, formulation, solved.plan)
     base_view = view(instance, formulation, solved.baseline)
-    plan = _case_arrays(instance, plan_view)
-    baseline = _case_arrays(instance, base_view)
+    plan = case_arrays(instance, plan_view)
+    baseline = case_arrays(instance, base_view)
     saved = savings(instance, plan, baseline)
 
     def case_json(arrays: dict[str, np.ndarray]) -> dict[str, list[float]]:
