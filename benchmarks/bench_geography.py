@@ -1,4 +1,4 @@
-"""Benchmark placeopt.geography: dense journey matrices and BNG conversion.
+"""Benchmark placeopt.model.journeys: dense journey matrices and BNG conversion.
 
 Run from the repository root (the package need not be installed)::
 
@@ -37,7 +37,8 @@ def _peak_rss_mb() -> float:
 
 
 def _run_case(name: str) -> None:
-    from placeopt.geography import TravelParameters, bng_to_wgs84, journeys
+    from placeopt.model.journeys import TravelParameters, journeys
+    from placeopt.workbook.coordinates import bng_to_wgs84
 
     rng = np.random.default_rng(SEED)
     a, b = CASES[name]

@@ -19,13 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from placeopt.compile import compile_instance
-from placeopt.model import formulate
-from placeopt.reader import read_workbook
-from placeopt.results import summarise
+from placeopt.model.formulation import formulate
+from placeopt.model.instance import compile_instance
+from placeopt.model.results import summarise
+from placeopt.model.solve import SolverSettings, solve
 from placeopt.run import write_results
-from placeopt.scenarios import apply_scenario
-from placeopt.solve import SolverSettings, solve
+from placeopt.workbook.reader import read_workbook
+from placeopt.workbook.scenarios import apply_scenario
 
 
 def peak_mib() -> float:

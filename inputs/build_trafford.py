@@ -42,9 +42,9 @@ from openpyxl.styles import Font
 from scipy import sparse
 from scipy.optimize import linprog
 
-from placeopt.geography import geodesic_km
-from placeopt.schema import PARAMETER_BY_NAME
-from placeopt.template import write_workbook
+from placeopt.model.journeys import geodesic_km
+from placeopt.workbook.schema import PARAMETER_BY_NAME
+from placeopt.workbook.template import write_workbook
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"

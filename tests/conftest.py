@@ -151,7 +151,7 @@ def add_cached_values(path: Path, values: dict[tuple[str, str], Any]) -> Path:
 
 def problems_of(path: Path) -> list[Problem]:
     """Every problem (errors and warnings) reading `path` raises; [] if it reads cleanly."""
-    from placeopt.reader import read_workbook
+    from placeopt.workbook.reader import read_workbook
 
     try:
         inputs = read_workbook(path)

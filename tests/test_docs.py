@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from placeopt.schema import PARAMETERS, SHEETS
-from placeopt.workbook_doc import workbook_markdown
+from placeopt.workbook.docs import workbook_markdown
+from placeopt.workbook.schema import PARAMETERS, SHEETS
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "workbook.md"
 
 
 def test_docs_workbook_page_is_current() -> None:
     assert PAGE.read_text(encoding="utf-8") == workbook_markdown(), (
-        "docs/workbook.md is stale: run python -m placeopt.workbook_doc > docs/workbook.md")
+        "docs/workbook.md is stale: run python -m placeopt.workbook.docs > docs/workbook.md")
 
 
 def test_page_names_every_sheet_column_and_parameter() -> None:

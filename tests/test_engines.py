@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from placeopt.cli import main
 from placeopt.run import plan
-from placeopt.template import write_template
+from placeopt.workbook.template import write_template
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +56,10 @@ def test_write_model_must_be_mps(example: Path, tmp_path: Path) -> None:
 def test_time_limit_returns_the_best_plan_found_with_its_gap(example: Path) -> None:
     """A plan stopped by the time limit keeps its incumbent (here the baseline's plan, the
     warm start), reports status time_limit and the gap achieved."""
-    from placeopt.compile import compile_instance
-    from placeopt.model import formulate
-    from placeopt.reader import read_workbook
-    from placeopt.solve import HighsModel, SolverSettings, optional_columns
+    from placeopt.model.formulation import formulate
+    from placeopt.model.instance import compile_instance
+    from placeopt.model.solve import HighsModel, SolverSettings, optional_columns
+    from placeopt.workbook.reader import read_workbook
 
     instance = compile_instance(read_workbook(example))
     formulation = formulate(instance)

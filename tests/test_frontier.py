@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from placeopt.cli import main
 from placeopt.frontier import frontier
 from placeopt.run import plan
-from placeopt.template import write_template
+from placeopt.workbook.template import write_template
 
 
 @pytest.fixture(scope="module")

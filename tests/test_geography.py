@@ -1,4 +1,4 @@
-"""Tests for placeopt.geography: coordinates, geodesics, journeys and travel-matrix overrides."""
+"""Tests for coordinates and journeys: BNG, geodesics, journeys, travel-matrix overrides."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from placeopt.geography import (
+from placeopt.model.journeys import (
     Journeys,
     TravelParameters,
-    bng_to_wgs84,
     geodesic_km,
     journeys,
     pair_journeys,
 )
+from placeopt.workbook.coordinates import bng_to_wgs84
 
 # --- BNG -> WGS84 ----------------------------------------------------------------------
 

@@ -779,8 +779,8 @@ def test_dominated_arcs_are_left_out_and_the_optimum_is_unchanged(tmp_path: Path
     # IN (unlimited, £50,000 + £3,000) dominates IN2 (unlimited, £60,000 + £3,000) and
     # IN3 (capacity 5, £55,000 + £0): neither is ever needed. SP (£20,000, cap 2) is
     # cheaper, so it stays. Demand 3: 2 at SP + 1 at IN = 40,000 + 53,000 = 93,000.
-    from placeopt.compile import compile_instance
-    from placeopt.reader import read_workbook
+    from placeopt.model.instance import compile_instance
+    from placeopt.workbook.reader import read_workbook
 
     providers = [special(capacity=2), inmss(),
                  {**inmss(), "provider_id": "IN2", "annual_cost_per_place": 60_000},
@@ -802,8 +802,8 @@ def test_a_dearer_arc_that_spends_less_budget_is_kept(tmp_path: Path) -> None:
     # IN2 costs £45,000 plus £20,000 transport: dearer in all (65,000 > 53,000) but
     # cheaper for the budget, so it is not dominated. Demand 2: 2 x 50,000 fits exactly;
     # the optimum is 2 at IN = 106,000.
-    from placeopt.compile import compile_instance
-    from placeopt.reader import read_workbook
+    from placeopt.model.instance import compile_instance
+    from placeopt.workbook.reader import read_workbook
 
     providers = [inmss(), {**inmss(), "provider_id": "IN2", "annual_cost_per_place": 45_000}]
     travel = {("Z1", "IN"): {"annual_transport_cost": 3_000},
@@ -821,8 +821,8 @@ def test_residential_k_keeps_the_cheapest_far_residential_schools(tmp_path: Path
     # (transport 0). With k = 1 only R2 is kept; the
     # local special school SP (within reach, capacity 1) is never pruned. Demand 2:
     # 1 at SP (£20,000) + 1 at R2 (£90,000) = 110,000, the same as with every arc.
-    from placeopt.compile import compile_instance
-    from placeopt.reader import read_workbook
+    from placeopt.model.instance import compile_instance
+    from placeopt.workbook.reader import read_workbook
 
     far = {"minutes": 90}
     providers = [special(capacity=1)] + [

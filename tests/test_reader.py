@@ -27,13 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from placeopt import cells
-from placeopt.cells import ALL, CellError
 from placeopt.problems import InputError
-from placeopt.reader import read_workbook
-from placeopt.scenarios import apply_scenario, scenario_names
-from placeopt.schema import PARAMETERS, PHASES, SHEET_BY_NAME, Column, Kind
-from placeopt.template import write_template
+from placeopt.workbook import cells
+from placeopt.workbook.cells import ALL, CellError
+from placeopt.workbook.reader import read_workbook
+from placeopt.workbook.scenarios import apply_scenario, scenario_names
+from placeopt.workbook.schema import PARAMETERS, PHASES, SHEET_BY_NAME, Column, Kind
+from placeopt.workbook.template import write_template
 
 # An Ordnance Survey test point (OSTN15 developer pack, "LOND"): ETRS89 ~ WGS84 within 1 m.
 LOND_EN = (530624.963, 178388.461)

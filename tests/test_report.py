@@ -20,22 +20,15 @@ import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, LineChart
 
+from placeopt.model.results import Results
 from placeopt.problems import InputError
-from placeopt.report import (
-    ResultFolder,
-    cost_by_type,
-    money_unit,
-    money_words,
-    neutralise_formula,
-    neutralise_table,
-    read_folder,
-    write_reports,
-)
-from placeopt.report_html import page as html_page
-from placeopt.report_xlsx import safe_cell_value
-from placeopt.results import Results
+from placeopt.report import ResultFolder, read_folder, write_reports
+from placeopt.report.content import cost_by_type, money_unit, money_words
+from placeopt.report.excel import safe_cell_value
+from placeopt.report.folder import neutralise_formula, neutralise_table
+from placeopt.report.html import page as html_page
 from placeopt.run import plan, write_results
-from placeopt.template import write_template
+from placeopt.workbook.template import write_template
 
 SHEETS = ["Summary", "Costs by year", "Capital programme", "Capacity", "Unmet need",
           "Placements", "Parameters", "Method"]
@@ -311,7 +304,7 @@ def test_a_failed_rebuild_leaves_the_old_reports(folder: Path, monkeypatch) -> N
     def broken(*_args: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("placeopt.report_html.write_html", broken)
+    monkeypatch.setattr("placeopt.report.write_html", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         write_reports(folder)
     assert {n: (folder / n).read_bytes() for n in before} == before
@@ -415,9 +408,9 @@ def test_page_renders_in_headless_chromium(example_folder: Path, tmp_path: Path)
 def test_placements_sheet_is_capped_and_says_so(monkeypatch, example_folder: Path) -> None:
     """Beyond the cap, the sheet keeps the largest placements of the first and last years
     and its source line says the CSV holds them all."""
-    from placeopt import report as rp
+    from placeopt.report import content as rp
 
-    data = rp.read_folder(example_folder)
+    data = read_folder(example_folder)
     monkeypatch.setattr(rp, "MAX_PLACEMENT_ROWS", 10)
     table = rp.placements(data)
     assert len(table.frame) == 10
@@ -433,14 +426,13 @@ def test_reports_say_when_the_gap_is_unknown(example_folder: Path, tmp_path: Pat
     import json
     import shutil
 
-    from placeopt import report as rp
 
     folder = tmp_path / "stopped"
     shutil.copytree(example_folder, folder)
     summary = json.loads((folder / "summary.json").read_text())
     summary.update(status="time_limit", mip_gap=None)
     (folder / "summary.json").write_text(json.dumps(summary))
-    rp.write_reports(folder)
+    write_reports(folder)
     page = (folder / "report.html").read_text()
     assert "status &#x27;time_limit&#x27;" in page or "status 'time_limit'" in page
     assert "unknown (the solver had no bound yet)" in page
@@ -448,7 +440,8 @@ def test_reports_say_when_the_gap_is_unknown(example_folder: Path, tmp_path: Pat
 
 def test_report_reads_every_table_a_run_writes() -> None:
     """The reader's table lists and the writer's cannot drift apart."""
-    from placeopt import report as rp
-    from placeopt.results import Results
+    from placeopt.model.results import Results
+    from placeopt.report import folder as folder_module
 
-    assert set(rp.REQUIRED_TABLES) | set(rp.OPTIONAL_TABLES) == set(Results.TABLES)
+    written = set(folder_module.REQUIRED_TABLES) | set(folder_module.OPTIONAL_TABLES)
+    assert written == set(Results.TABLES)

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from tiny import built, solve, tiny_workbook
 
 from placeopt.cli import main
-from placeopt.reader import read_workbook
-from placeopt.results import Results
+from placeopt.model.results import Results
 from placeopt.run import plan, write_results
-from placeopt.template import write_template
+from placeopt.workbook.reader import read_workbook
+from placeopt.workbook.template import write_template
 
 REL = 1e-6
 GROUP = ["zone_id", "need", "phase", "provision"]

@@ -19,8 +19,8 @@ from conftest import (
 )
 
 from placeopt.problems import InputError
-from placeopt.reader import read_workbook
-from placeopt.scenarios import apply_scenario, scenario_names
+from placeopt.workbook.reader import read_workbook
+from placeopt.workbook.scenarios import apply_scenario, scenario_names
 
 HEADER = ["scenario", "sheet", "column", "filter", "operation", "value", "note"]
 

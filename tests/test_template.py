@@ -12,16 +12,16 @@ import openpyxl
 import pytest
 from conftest import problems_of, run_cli, valid_sheets, write_workbook
 
-from placeopt.cells import ALL
-from placeopt.reader import read_workbook
-from placeopt.schema import (
+from placeopt.workbook.cells import ALL
+from placeopt.workbook.reader import read_workbook
+from placeopt.workbook.schema import (
     DEFAULT_NEEDS,
     DEFAULT_SUITABILITY,
     PARAMETERS,
     SHEETS,
     Kind,
 )
-from placeopt.template import default_first_year, write_template
+from placeopt.workbook.template import default_first_year, write_template
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +210,7 @@ def test_default_first_year() -> None:
 
 
 def test_worked_example_validates_cleanly(tmp_path: Path) -> None:
-    pytest.importorskip("placeopt.example")
+    pytest.importorskip("placeopt.workbook.example")
     path = tmp_path / "example.xlsx"
     result = run_cli("template", path, "--example")
     if result.exit_code != 0 and "Internal error" in result.output:

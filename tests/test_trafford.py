@@ -15,9 +15,9 @@ from types import ModuleType
 import pandas as pd
 import pytest
 
-from placeopt.checks import validate_all
-from placeopt.inputs import Inputs
-from placeopt.reader import read_workbook
+from placeopt.case import check_workbook
+from placeopt.workbook.inputs import Inputs
+from placeopt.workbook.reader import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "trafford.xlsx"
@@ -63,7 +63,7 @@ def _residential_january_2025() -> float:
 
 
 def test_workbook_validates_cleanly() -> None:
-    warnings, notes = validate_all(MODEL)  # every scenario; raises on any error
+    warnings, notes = check_workbook(MODEL)  # every scenario; raises on any error
     assert warnings == [], [f"{w.where}: {w.message}" for w in warnings]
     assert "28 zones" in notes[0]
 

@@ -21,7 +21,7 @@ from conftest import (
     write_workbook,
 )
 
-from placeopt.reader import read_workbook
+from placeopt.workbook.reader import read_workbook
 
 
 def _problems(tmp_path: Path, sheets: dict[str, list[list[Any]]]):

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import assert_cli_error, assert_error, problems_of, run_cli, write_workbook
 
-from placeopt import xlsx
 from placeopt.problems import InputError
-from placeopt.reader import read_workbook
+from placeopt.workbook import xlsx
+from placeopt.workbook.reader import read_workbook
 
 
 def _refused(path: Path, fragment: str) -> None:

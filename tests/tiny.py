@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from conftest import write_workbook
 
-from placeopt.results import Results
+from placeopt.model.results import Results
 from placeopt.run import plan
 
 FIRST_YEAR = 2026

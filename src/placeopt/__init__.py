@@ -1,11 +1,10 @@
-"""placeopt: optimisation of SEND school place planning in England."""
+"""placeopt: optimisation of SEND school place planning in England.
 
-from importlib.metadata import PackageNotFoundError, version
+Three wings: `workbook` (the planner's file), `model` (the optimisation) and `report`
+(the business-case views); `case`, `run`, `frontier` and `cli` are the entry points.
+"""
 
-try:
-    __version__ = version("placeopt")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+source"
+from .version import __version__
 
 __all__ = ["__version__", "plan"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .problems import InputError, Problem, SolveError
+from .version import __version__
 
 EXIT_INPUT, EXIT_SOLVE = 1, 3
 
@@ -95,7 +95,7 @@ def main(debug: bool) -> None:
 @guarded
 def template(path: Path, example: bool, force: bool) -> None:
     """Write the blank planning template (or the worked example) to PATH."""
-    from .template import write_template
+    from .workbook.template import write_template
 
     if path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the template is an Excel workbook: give a path ending .xlsx",
@@ -113,9 +113,9 @@ def template(path: Path, example: bool, force: bool) -> None:
 @guarded
 def validate(workbook: Path, quiet: bool) -> None:
     """Read and check WORKBOOK; print every error and warning. Writes nothing."""
-    from .checks import validate_all
+    from .case import check_workbook
 
-    warnings, notes = validate_all(workbook)
+    warnings, notes = check_workbook(workbook)
     if not quiet:
         print_problems(warnings)
         for line in notes:
@@ -180,7 +180,7 @@ def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
     """The capital programme curve: the plan under a rising capital budget."""
     from .frontier import frontier as solve_frontier
     from .frontier import write_frontier
-    from .run import staged
+    from .report import staged
 
     console = Console(quiet)
     table = solve_frontier(workbook, scenario, points, progress=console.step,

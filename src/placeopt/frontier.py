@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .compile import Instance, compile_instance
-from .model import Formulation, formulate
-from .reader import read_workbook
-from .results import case_arrays, savings, view
-from .scenarios import apply_scenario
-from .solve import CaseSolution, HighsModel, Progress, SolverSettings, solve_cases
+from .case import Overrides, build_case
+from .model.formulation import Formulation, formulate
+from .model.instance import Instance
+from .model.results import case_arrays, savings, view
+from .model.solve import CaseSolution, HighsModel, Progress, solve_cases
 
 
 @dataclass(frozen=True)
@@ -38,16 +37,10 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
              mip_gap: float | None = None) -> pd.DataFrame:
     """One row per capital budget: capital spent, options built, places, NPV, savings."""
     say = progress or (lambda _msg: None)
-    inputs = apply_scenario(read_workbook(workbook), scenario)
-    if time_limit is not None:
-        inputs.params["time_limit_seconds"] = time_limit
-    if mip_gap is not None:
-        inputs.params["mip_gap"] = mip_gap
-    instance = compile_instance(inputs)
+    case = build_case(workbook, scenario, progress=say,
+                      overrides=Overrides(time_limit=time_limit, mip_gap=mip_gap))
+    instance, settings = case.instance, case.settings
     formulation = formulate(instance)
-    settings = SolverSettings(mip_gap=float(inputs.params["mip_gap"]),
-                              time_limit=float(inputs.params["time_limit_seconds"]),
-                              threads=int(inputs.params["threads"]))
     model = HighsModel(formulation, settings)
     baseline, plan = solve_cases(model, instance)
     layout = formulation.layout

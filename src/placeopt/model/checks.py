@@ -1,4 +1,4 @@
-"""`placeopt validate`, and the plain-language checks every command runs before a model.
+"""The plain-language checks every command runs before a model is built.
 
 The checks carry the numbers a planner needs to see the problem: which demand cannot be
 met by any capacity in reach even with every option built, which groups have no
@@ -7,42 +7,11 @@ suitable provider at all, what a hard budget or required project cannot pay for.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from .compile import GROUP_KEY, Instance, compile_instance
-from .inputs import Inputs
-from .problems import Problem
-from .reader import read_workbook
-from .scenarios import apply_scenario, scenario_names
-
-
-def validate_all(path: str | Path) -> tuple[list[Problem], list[str]]:
-    """Every warning of every scenario (errors raise InputError), and a description."""
-    base = read_workbook(path)
-    warnings: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
-    for name in scenario_names(base):
-        inputs = apply_scenario(base, name)
-        instance = compile_instance(inputs)
-        label = "" if name == "base" else f"[scenario {name}] "
-        for problem in inputs.warnings + plain_checks(inputs, instance):
-            key = (problem.where, problem.message)
-            if key not in seen:
-                seen.add(key)
-                warnings.append(Problem(problem.level, problem.where,
-                                        label + problem.message
-                                        if problem not in base.warnings else problem.message))
-    tables = base.tables
-    options = tables.get("Expansions")
-    notes = [
-        f"{len(tables['Zones'])} zones, {len(tables['Providers'])} providers, "
-        f"{0 if options is None else len(options)} options, "
-        f"{tables['Demand'].groupby(GROUP_KEY).ngroups} demand groups over "
-        f"{base.years[0]}-{base.years[-1]}; scenarios: " + ", ".join(scenario_names(base)),
-    ]
-    return warnings, notes
+from ..problems import Problem
+from ..workbook.inputs import Inputs
+from .instance import GROUP_KEY, Instance
 
 
 def plain_checks(inputs: Inputs, instance: Instance) -> list[Problem]:
@@ -99,7 +68,7 @@ def _capacity_in_reach(inputs: Inputs, instance: Instance) -> list[Problem]:
 def _hard_budget(instance: Instance) -> list[Problem]:
     if instance.params["budget_limit"] != "hard":
         return []
-    from .model import budget_coefficients
+    from .formulation import budget_coefficients
 
     locked = budget_coefficients(instance) @ instance.lock
     problems = []

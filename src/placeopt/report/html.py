@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from . import report as rp
+from . import content as rp
 
 TOP_PROVIDERS = 10
 UNMET_ROWS = 30
@@ -175,7 +175,7 @@ def map_section(data: rp.ResultFolder) -> str:
         return heading + ("<p>No map: this result folder has no locations.csv (the "
                           "coordinates of zones and providers). Run the scenario again with "
                           "a newer placeopt to get one.</p>")
-    from .report_map import TOP_FLOWS, draw_map
+    from .map import TOP_FLOWS, draw_map
 
     missing = ("" if data.baseline_placements is not None else
                " The baseline's flows are not shown: this result folder has no "

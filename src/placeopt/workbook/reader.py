@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from ..problems import Problems, sheet_ref
 from .cells import CellError, default_of, is_blank, parse_cell, show, year_header
 from .inputs import Inputs, Source
-from .problems import Problems, sheet_ref
 from .schema import (
     PARAMETER_BY_NAME,
     PARAMETERS,

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import ALL
-from .geography import Journeys, TravelParameters, journeys
-from .inputs import Inputs
-from .problems import Problems
-from .schema import PHASE_LENGTH, PHASES
+from ..problems import Problems
+from ..workbook.cells import ALL
+from ..workbook.inputs import Inputs
+from ..workbook.schema import PHASE_LENGTH, PHASES
+from .journeys import Journeys, TravelParameters, journeys
 
 GROUP_KEY = ["zone_id", "need", "phase", "provision"]
 NO_ARC = "no suitable provider in reach"

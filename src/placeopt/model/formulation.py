@@ -18,7 +18,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from .compile import Instance, arc_unit_cost, budget_unit_cost
+from .instance import Instance, arc_unit_cost, budget_unit_cost
 
 INF = float("inf")
 

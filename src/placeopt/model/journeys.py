@@ -8,7 +8,6 @@ A travel matrix supplied by the local authority may override any of these per pa
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,6 @@ import pyproj
 __all__ = [
     "Journeys",
     "TravelParameters",
-    "bng_to_wgs84",
     "geodesic_km",
     "journeys",
     "pair_journeys",
@@ -34,41 +32,6 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 _BLOCK_PAIRS = 1 << 20
 
 _OVERRIDE_VALUE_COLUMNS = ("minutes", "distance_km", "annual_transport_cost")
-
-
-@functools.cache
-def _bng_transformer() -> pyproj.Transformer:
-    # Built once: constructing a Transformer queries proj.db and costs milliseconds.
-    # PROJ picks the best operation it has: the OSTN15 grid when installed, otherwise the
-    # 7-parameter Helmert "OSGB36 to WGS 84 (6)" (~2 m), ample for journey distances.
-    return pyproj.Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
-def bng_to_wgs84(easting: ArrayLike, northing: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Convert British National Grid (EPSG:27700) metres to WGS84 degrees.
-
-    Parameters
-    ----------
-    easting, northing : array_like
-        Metres; broadcast against each other. NaN marks a missing location.
-
-    Returns
-    -------
-    latitude, longitude : numpy.ndarray
-        Degrees, in the broadcast shape; NaN where the input is NaN or not convertible.
-    """
-    e, n = np.broadcast_arrays(
-        np.asarray(easting, dtype=np.float64), np.asarray(northing, dtype=np.float64)
-    )
-    shape = e.shape
-    lon, lat = _bng_transformer().transform(e.ravel(), n.ravel())
-    lat = np.asarray(lat, dtype=np.float64).reshape(shape)
-    lon = np.asarray(lon, dtype=np.float64).reshape(shape)
-    # PROJ signals failure (including a NaN in either coordinate) with inf, not NaN.
-    bad = ~(np.isfinite(lat) & np.isfinite(lon))
-    lat[bad] = np.nan
-    lon[bad] = np.nan
-    return lat, lon
 
 
 def geodesic_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> np.ndarray:

@@ -1,37 +1,23 @@
-"""The business-case reports (report.xlsx, report.html): views of a result folder.
+"""What both business-case reports say: their tables, sentences and number formats.
 
-Everything here is read back from the files of the folder (summary.json and the CSVs), so
-`placeopt report DIR` can rebuild the reports of an old run, and every figure in them can
-be traced to a file. This module reads the folder and lays out the tables both reports
-share; `report_xlsx` and `report_html` (with `report_map`) draw them.
-
-Text from the planner's workbook (names, ids) may start with `=`, `+`, `-` or `@`: in the
-xlsx it is always stored as text (`report_xlsx.safe_cell_value`), in the HTML it is
-escaped, and `neutralise_formula` is the rule for CSV files.
+Everything here is computed from a result folder as read back from disk (`folder`), so
+`placeopt report DIR` can rebuild the reports of an old run and every figure in them can
+be traced to a file. `excel` and `html` (with `map`) lay these out.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .problems import InputError, Problem
+from .folder import TEXT_COLUMNS, ResultFolder
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_COLUMNS = frozenset({"zone_id", "need", "phase", "provision", "provider_id",
-                          "provider_type", "in_area", "option_id", "name", "built", "reason",
-                          "case", "kind", "id", "type"})
-REQUIRED_TABLES = ("placements", "expansions", "capacity", "unmet", "costs")
-OPTIONAL_TABLES = ("baseline_placements", "locations")
 FULL = 0.999  # utilisation at or above this counts as full
 TYPE_NAMES = {"mainstream": "mainstream", "resourced": "resourced provision",
               "special": "state special", "inmss": "INMSS",
@@ -40,131 +26,6 @@ TYPE_COLOURS = {"mainstream": "4E79A7", "resourced": "59A14F", "special": "F28E2
                 "inmss": "E15759", "college": "76B7B2", "ap": "B07AA1"}
 CASE_COLOURS = {"baseline": "8C8C8C", "plan": "1F77B4"}
 OUT_OF_AREA = " (out of area)"
-
-
-def neutralise_formula(text: str) -> str:
-    """Text that a spreadsheet would run as a formula, made inert for a CSV file.
-
-    OWASP's advice for CSV injection: a cell starting with = + - @ (or a tab or carriage
-    return, which some programs skip before looking) gets a leading single quote, which
-    spreadsheet programs show as text. Anything else is returned unchanged. Apply it to
-    text cells only: a number such as -5 is not text and must stay a number.
-    """
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def neutralise_table(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `table` with `neutralise_formula` applied to every text cell."""
-    out = table.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
-            out[column] = out[column].map(
-                lambda v: neutralise_formula(v) if isinstance(v, str) else v)
-    return out
-
-
-# --- Reading a result folder ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResultFolder:
-    """The files of one result folder (SPEC §4), as read back from disk."""
-
-    folder: Path
-    summary: dict[str, Any]
-    placements: pd.DataFrame
-    expansions: pd.DataFrame
-    capacity: pd.DataFrame
-    unmet: pd.DataFrame
-    costs: pd.DataFrame
-    baseline_placements: pd.DataFrame | None = None  # optional: baseline_placements.csv
-    locations: pd.DataFrame | None = None  # optional: locations.csv
-
-    @property
-    def years(self) -> list[int]:
-        return [int(y) for y in self.summary["years"]]
-
-    @property
-    def last_year(self) -> int:
-        return self.years[-1]
-
-    @property
-    def options(self) -> dict[str, Any]:
-        return self.summary.get("provenance", {}).get("options", {})
-
-    @property
-    def discount_rate(self) -> float:
-        return float(self.options.get("discount_rate", 0.0))
-
-    @property
-    def home_la(self) -> str:
-        return str(self.options.get("home_la") or "")
-
-    def provider_names(self) -> dict[str, str]:
-        """provider_id -> name, from locations.csv, else expansions.csv (new sites)."""
-        names = dict(zip(self.expansions["option_id"], self.expansions["name"], strict=True))
-        if self.locations is not None:
-            providers = self.locations[self.locations["kind"] == "provider"]
-            names.update(zip(providers["id"], providers["name"], strict=True))
-        return names
-
-
-def _missing(folder: Path, name: str) -> InputError:
-    return InputError([Problem("error", str(folder), f"{name} is missing: is this a placeopt "
-                               "result folder? (run placeopt run first)")])
-
-
-def read_table(folder: Path, name: str) -> pd.DataFrame | None:
-    """One CSV of the folder, ids kept as text ('007' stays '007'), None if absent."""
-    path = folder / f"{name}.csv"
-    if not path.exists():
-        return None
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for column in table.columns:
-        if column not in TEXT_COLUMNS:
-            table[column] = pd.to_numeric(table[column].replace("", np.nan))
-    return table
-
-
-def read_folder(folder: str | Path) -> ResultFolder:
-    """Read summary.json and the CSVs of a result folder; InputError if any is missing."""
-    folder = Path(folder)
-    if not (folder / "summary.json").exists():
-        raise _missing(folder, "summary.json")
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    tables: dict[str, pd.DataFrame | None] = {}
-    for name in REQUIRED_TABLES:
-        tables[name] = read_table(folder, name)
-        if tables[name] is None:
-            raise _missing(folder, f"{name}.csv")
-    for name in OPTIONAL_TABLES:
-        tables[name] = read_table(folder, name)
-    return ResultFolder(folder, summary, **tables)
-
-
-def write_reports(folder: str | Path) -> None:
-    """Write report.xlsx and report.html into a result folder, from its files alone.
-
-    Both are written under temporary names first and renamed only when both are done, so
-    rebuilding the reports of an old run never leaves one new and one old, or half a file.
-    """
-    from .report_html import write_html
-    from .report_xlsx import write_xlsx
-
-    data = read_folder(folder)
-    done: list[tuple[Path, Path]] = []
-    try:
-        for name, write in (("report.xlsx", write_xlsx), ("report.html", write_html)):
-            target = data.folder / name
-            partial = target.with_name(f".{name}.partial")
-            done.append((partial, target))
-            write(data, partial)
-    except BaseException:
-        for partial, _ in done:
-            partial.unlink(missing_ok=True)
-        raise
-    for partial, target in done:
-        os.replace(partial, target)
 
 
 # --- Numbers in words and cells ---------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compile import GROUP_KEY, NO_ARC, Instance
-from .model import Formulation, budget_coefficients
+from .formulation import Formulation, budget_coefficients
+from .instance import GROUP_KEY, NO_ARC, Instance
 from .solve import CaseSolution, Solved
 
 TINY = 0.0005  # pupils below this are rounding noise (outputs keep three decimals)

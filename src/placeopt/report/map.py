@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import report as rp
+from . import content as rp
 
 TOP_FLOWS = 15  # flows drawn per case
 MIN_FLOW = 0.5  # pupils; smaller flows are noise on a map

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..problems import Problems
 from .cells import ALL, match_choice
-from .geography import bng_to_wgs84
+from .coordinates import bng_to_wgs84
 from .inputs import Inputs
-from .problems import Problems
+from .scenario_rows import check_scenario_rows
 from .schema import NEW_SITE_COLUMNS, NEW_SITE_REQUIRED, PHASES, PROVIDER_TYPES, SHEET_BY_NAME
 
 Check = Callable[[Inputs, Problems], None]
@@ -388,8 +389,6 @@ def check_budget(inputs: Inputs, problems: Problems) -> None:
 
 def check_scenarios(inputs: Inputs, problems: Problems) -> None:
     """Each scenario row names a sheet and a column that exist; filters parse."""
-    from .scenarios import check_scenario_rows  # scenarios imports validation
-
     check_scenario_rows(inputs, problems)
 
 

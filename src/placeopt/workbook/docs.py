@@ -1,6 +1,6 @@
 """The workbook reference page (docs/workbook.md), written from the schema.
 
-Regenerate with:  python -m placeopt.workbook_doc > docs/workbook.md
+Regenerate with:  python -m placeopt.workbook.docs > docs/workbook.md
 A test checks the page in the repository is what this writes.
 """
 
@@ -30,8 +30,9 @@ def workbook_markdown() -> str:
     lines = [
         "# The planning workbook, sheet by sheet",
         "",
-        "Written by `python -m placeopt.workbook_doc` from the schema that the template",
-        "writer and the reader also use (`src/placeopt/schema.py`); do not edit by hand.",
+        "Written by `python -m placeopt.workbook.docs` from the schema that the template",
+        "writer and the reader also use (`src/placeopt/workbook/schema.py`); do not edit",
+        "by hand.",
         "Headers are matched ignoring case and surrounding spaces, with spaces and",
         "underscores alike. Money is in pounds at constant prices, distances in km, times",
         "in one-way minutes. Yes/no cells take yes/no, y/n, true/false, 1/0. Lists are",

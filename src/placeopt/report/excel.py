@@ -25,7 +25,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import report as rp
+from . import content as rp
+from .folder import FORMULA_STARTS
 
 BLUE = "1F4E79"
 TITLE_FONT = Font(size=16, bold=True, color=BLUE)
@@ -52,7 +53,7 @@ def safe_cell_value(cell: Cell, value: Any) -> Cell:
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.value = value
         cell.data_type = "s"
-        if value.startswith(rp.FORMULA_STARTS):
+        if value.startswith(FORMULA_STARTS):
             cell.quotePrefix = True
     else:
         cell.value = value

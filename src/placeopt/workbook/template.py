@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import __version__
+from ..version import __version__
 from .cells import ALL
 from .schema import (
     DEFAULT_NEEDS,

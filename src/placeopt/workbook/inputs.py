@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .problems import Problem, sheet_ref
+from ..problems import Problem, sheet_ref
 from .schema import DEFAULT_NEEDS, DEFAULT_SUITABILITY
 
 

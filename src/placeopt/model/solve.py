@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .compile import Instance
-from .model import Formulation, to_pyomo
-from .problems import SolveError
+from ..problems import SolveError
+from .formulation import Formulation, to_pyomo
+from .instance import Instance
 
 Progress = Callable[[str], None]
 

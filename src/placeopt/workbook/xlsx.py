@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .problems import InputError, Problem, sheet_ref
+from ..problems import InputError, Problem, sheet_ref
 
 MAX_FILE_BYTES = 100 * 2**20  # 100 MiB on disk
 MAX_UNPACKED_BYTES = 1 * 2**30  # 1 GiB once unzipped

@@ -1,0 +1,116 @@
+"""A case: the workbook read, a scenario applied, the command's overrides applied, and
+the result compiled into an instance with its solver settings and warnings.
+
+Every command starts from one (`run`, `frontier`, `validate`, and later `batch`), so the
+sequence read -> scenario -> overrides -> compile -> checks is written once, here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model.checks import plain_checks
+from .model.instance import GROUP_KEY, Instance, compile_instance
+from .model.solve import SolverSettings
+from .problems import Problem
+from .workbook.inputs import Inputs
+from .workbook.reader import read_workbook
+from .workbook.scenarios import apply_scenario, scenario_names
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a command's options change in the workbook's Parameters, and how it compiles."""
+
+    time_limit: float | None = None  # time_limit_seconds
+    mip_gap: float | None = None  # mip_gap
+    threads: int | None = None  # threads
+    residential_k: int | None = None  # keep the k cheapest far residential arcs (off: exact)
+
+    def parameters(self) -> dict[str, Any]:
+        given = {"time_limit_seconds": self.time_limit, "mip_gap": self.mip_gap,
+                 "threads": self.threads}
+        return {name: value for name, value in given.items() if value is not None}
+
+
+@dataclass
+class Case:
+    """One scenario of one workbook, ready to formulate and solve."""
+
+    workbook: Path
+    inputs: Inputs  # the scenario applied, overrides in `inputs.params`
+    instance: Instance
+    settings: SolverSettings
+    overrides: Overrides = field(default_factory=Overrides)
+    read_seconds: float = 0.0
+    compile_seconds: float = 0.0
+
+    @property
+    def scenario(self) -> str:
+        return self.inputs.scenario
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Every warning: the workbook's, the scenario's and the plain-language checks'."""
+        return self.inputs.warnings
+
+
+def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
+               overrides: Overrides | None = None, verbose: bool = False,
+               progress: Progress | None = None) -> Case:
+    """Read (unless given inputs already read), apply the scenario and the overrides,
+    compile, and run the plain-language checks. Raises InputError for a wrong workbook."""
+    say = progress or (lambda _msg: None)
+    overrides = overrides or Overrides()
+    clock = time.perf_counter()
+    if isinstance(workbook, Inputs):
+        base, path = workbook, workbook.source.path
+    else:
+        say(f"Reading {workbook}...")
+        base, path = read_workbook(workbook), Path(workbook)
+    inputs = apply_scenario(base, scenario)
+    inputs.params.update(overrides.parameters())
+    read_seconds = time.perf_counter() - clock
+    say(f"Compiling scenario '{inputs.scenario}'...")
+    clock = time.perf_counter()
+    instance = compile_instance(inputs, residential_k=overrides.residential_k)
+    inputs.warnings.extend(plain_checks(inputs, instance))
+    settings = SolverSettings(mip_gap=float(inputs.params["mip_gap"]),
+                              time_limit=float(inputs.params["time_limit_seconds"]),
+                              threads=int(inputs.params["threads"]), verbose=verbose)
+    return Case(workbook=path, inputs=inputs, instance=instance, settings=settings,
+                overrides=overrides, read_seconds=read_seconds,
+                compile_seconds=time.perf_counter() - clock)
+
+
+def check_workbook(path: str | Path) -> tuple[list[Problem], list[str]]:
+    """`placeopt validate`: every warning of every scenario (errors raise InputError),
+    and a line describing the workbook."""
+    base = read_workbook(path)
+    warnings: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for name in scenario_names(base):
+        case = build_case(base, name)
+        label = "" if name == "base" else f"[scenario {name}] "
+        for problem in case.warnings:
+            key = (problem.where, problem.message)
+            if key not in seen:
+                seen.add(key)
+                warnings.append(Problem(problem.level, problem.where,
+                                        label + problem.message
+                                        if problem not in base.warnings else problem.message))
+    tables = base.tables
+    options = tables.get("Expansions")
+    notes = [
+        f"{len(tables['Zones'])} zones, {len(tables['Providers'])} providers, "
+        f"{0 if options is None else len(options)} options, "
+        f"{tables['Demand'].groupby(GROUP_KEY).ngroups} demand groups over "
+        f"{base.years[0]}-{base.years[-1]}; scenarios: " + ", ".join(scenario_names(base)),
+    ]
+    return warnings, notes
