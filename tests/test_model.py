@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from tiny import built, capacity_of, placed, pupils_at, solve, tiny_workbook, unmet
 
-from placeopt.problems import SolveError
+from placeopt.problems import InputError
 from placeopt.run import plan
 
 REL = 1e-6
@@ -416,15 +416,24 @@ def test_capital_budget_carries_forward(tmp_path: Path) -> None:
     assert r.summary["plan"]["overspend"] == [0.0, 0.0, 0.0]
 
 
-def test_capital_budget_binds_only_up_to_the_last_capital_year(tmp_path: Path) -> None:
-    """SPEC §2 (7): the capital constraint holds for years up to the last with capital
-    rows; a year after it has no capital limit."""
-    # Capital £50 in 2026 only; OPT costs £100: not in 2026, but 2027 is unlimited.
-    # Objective = 50,000 (IN, 2026) + 100 + 20,000 (SP, 2027) = 70,100.
+def test_capital_limit_holds_in_every_year_of_the_horizon(tmp_path: Path) -> None:
+    """SPEC §2 (7): the capital limit holds in every year, not only up to the last year
+    with capital rows (a year without rows adds nothing to the pot)."""
+    # Capital £50 in 2026 only; OPT costs £100: never affordable. IN both years:
+    # objective = 2 x 50,000 = 100,000.
     r = solve(tmp_path / "t.xlsx", params={"horizon_years": 2},
               providers=[special(capacity=0), inmss()], demand=[demand(1)],
               expansions=[option("OPT", 1, 100)],
               budget=[{"year": 2026, "stream": "capital", "amount": 50}])
+    assert objective(r) == pytest.approx(100_000, rel=REL)
+    assert built(r) == {}
+    # £50 more in 2027 carries the 2026 money forward: OPT opens in 2027.
+    # Objective = 50,000 (IN, 2026) + 100 + 20,000 (SP, 2027) = 70,100.
+    r = solve(tmp_path / "t2.xlsx", params={"horizon_years": 2},
+              providers=[special(capacity=0), inmss()], demand=[demand(1)],
+              expansions=[option("OPT", 1, 100)],
+              budget=[{"year": 2026, "stream": "capital", "amount": 50},
+                      {"year": 2027, "stream": "capital", "amount": 50}])
     assert objective(r) == pytest.approx(70_100, rel=REL)
     assert built(r) == {"OPT": 2027}
 
@@ -433,8 +442,9 @@ def test_annuity_against_upfront(tmp_path: Path) -> None:
     # r = 25%: delta = 1, 0.8, 0.64 (sum 2.44). Required OPT (1 place at SP, capital
     # 36,000) opens in 2026 (earliest = latest). Placements: 20,000 x 2.44 = 48,800.
     # upfront: K = 36,000                              -> objective 84,800
-    # annuity, L = 2: A = 36,000 x 0.25 / (1 - 1.25^-2) = 36,000 x 0.25 / 0.36 = 25,000;
-    #   K = A x (1 + 0.8 + 0.64) = 61,000              -> objective 109,800
+    # annuity, L = 2: A = 36,000 x 0.25 / (1 - 1.25^-2) = 36,000 x 0.25 / 0.36 = 25,000,
+    #   paid in 2026 and 2027 only (the asset's life ends before 2028):
+    #   K = A x (1 + 0.8) = 45,000                     -> objective 93,800
     def run(name: str, treatment: str):
         return solve(tmp_path / name,
                      params={"horizon_years": 3, "discount_rate": 0.25,
@@ -445,8 +455,8 @@ def test_annuity_against_upfront(tmp_path: Path) -> None:
 
     upfront, annuity = run("u.xlsx", "upfront"), run("a.xlsx", "annuity")
     assert objective(upfront) == pytest.approx(84_800, rel=REL)
-    assert objective(annuity) == pytest.approx(109_800, rel=REL)
-    assert objective(annuity) - objective(upfront) == pytest.approx(25_000, rel=REL)
+    assert objective(annuity) == pytest.approx(93_800, rel=REL)
+    assert objective(annuity) - objective(upfront) == pytest.approx(9_000, rel=REL)
     # The summary is a cash view whatever the treatment: capital in the opening year.
     assert annuity.summary["plan"]["capital_cost"] == [36_000, 0, 0]
     assert annuity.summary["plan"]["total_cost"] == [56_000, 20_000, 20_000]
@@ -771,7 +781,9 @@ def test_required_option_beyond_capital_budget_is_infeasible(tmp_path: Path) -> 
                          demand=[demand(1)],
                          expansions=[option("OPT", 1, 100, required="yes")],
                          budget=[{"year": 2026, "stream": "capital", "amount": 50}])
-    with pytest.raises(SolveError, match="infeasible"):
+    # Found before any model is built: a pre-solve check, with the numbers.
+    with pytest.raises(InputError, match=r"required options OPT must open by 2026 and cost "
+                       r"£100 .* up to 2026 \(£50\)"):
         plan(path)
 
 

@@ -332,18 +332,38 @@ def test_cli_run_exits_0(example, tmp_path: Path) -> None:
     assert (out / "summary.json").exists() and (out / "placements.csv").exists()
 
 
-def test_cli_run_infeasible_exits_3(tmp_path: Path) -> None:
+def _required_beyond_capital(path: Path) -> Path:
     # A required option whose capital (100) exceeds the capital budget (50): infeasible.
-    path = tiny_workbook(tmp_path / "t.xlsx",
+    return tiny_workbook(path,
                          providers=[{"provider_id": "SP", "type": "special", "capacity": 1,
                                      "annual_cost_per_place": 20_000}],
                          demand=[demand(1)],
                          expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 1,
                                       "capital_cost": 100, "required": "yes"}],
                          budget=[{"year": 2026, "stream": "capital", "amount": 50}])
+
+
+def test_cli_run_infeasible_found_before_the_solve_exits_1(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out)])
+    result = CliRunner().invoke(main, ["run", str(_required_beyond_capital(
+        tmp_path / "t.xlsx")), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "required options OPT must open by 2026" in result.output
+    assert not out.exists()
+
+
+def test_cli_run_infeasible_exits_3_and_explains_why(tmp_path: Path, monkeypatch) -> None:
+    """Should a pre-solve check ever miss an infeasible model, the solver's verdict is
+    explained from HiGHS's IIS and written to summary.json all the same."""
+    monkeypatch.setattr("placeopt.model.checks.CHECKS", ())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(_required_beyond_capital(
+        tmp_path / "t.xlsx")), "-o", str(out)])
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
     assert "infeasible" in result.output
-    assert not out.exists()  # no half-written result folder
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "infeasible"
+    assert "the capital budget (2026)" in summary["explanation"]
+    assert "OPT" in summary["explanation"]
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]

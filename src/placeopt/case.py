@@ -16,7 +16,7 @@ from typing import Any
 from .model.checks import plain_checks
 from .model.instance import GROUP_KEY, Instance, compile_instance
 from .model.solve import SolverSettings
-from .problems import Problem
+from .problems import InputError, Problem
 from .workbook.inputs import Inputs
 from .workbook.reader import read_workbook
 from .workbook.scenarios import apply_scenario, scenario_names
@@ -80,7 +80,10 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
     say(f"Compiling scenario '{inputs.scenario}'...")
     clock = time.perf_counter()
     instance = compile_instance(inputs, residential_k=overrides.residential_k)
-    inputs.warnings.extend(plain_checks(inputs, instance))
+    found = plain_checks(inputs, instance)
+    if any(problem.level == "error" for problem in found):
+        raise InputError(inputs.warnings + found)
+    inputs.warnings.extend(found)
     settings = SolverSettings(mip_gap=float(inputs.params["mip_gap"]),
                               time_limit=float(inputs.params["time_limit_seconds"]),
                               threads=int(inputs.params["threads"]), verbose=verbose)

@@ -141,24 +141,33 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--residential-k", type=click.IntRange(min=1), default=None,
               help="Keep only the K cheapest residential schools beyond each group's journey "
               "limit (for national runs; off = exact).")
+@click.option("--no-reports", is_flag=True, help="Write summary.json and the CSVs only "
+              "(placeopt report DIR writes report.xlsx and report.html later).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Add the solver log.")
 @guarded
 def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
         gap: float | None, threads: int | None, write_model: Path | None, engine: str,
-        residential_k: int | None, quiet: bool, verbose: bool) -> None:
+        residential_k: int | None, no_reports: bool, quiet: bool, verbose: bool) -> None:
     """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
-    from .run import default_output, plan, write_results
+    from .run import default_output, plan, write_results, write_summary_only
 
     console = Console(quiet, verbose)
     if write_model is not None and write_model.suffix.lower() != ".mps":
         raise click.BadParameter("the model file must end .mps", param_hint="--write-model")
-    results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
-                   verbose=verbose and not quiet, progress=console.step,
-                   write_model=write_model, engine=engine, residential_k=residential_k)
+    try:
+        results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
+                       verbose=verbose and not quiet, progress=console.step,
+                       write_model=write_model, engine=engine, residential_k=residential_k)
+    except SolveError as exc:
+        if exc.summary is not None:  # no plan, but the planner gets the why in a folder
+            folder = output or default_output(workbook, exc.summary["scenario"])
+            write_summary_only(exc.summary, folder)
+            console.step(f"Wrote {folder / 'summary.json'} (status {exc.status})")
+        raise
     folder = output or default_output(workbook, results.summary["scenario"])
     console.step(f"Writing results to {folder}...")
-    write_results(results, folder)
+    write_results(results, folder, reports=not no_reports)
     console.out(summary_table(results.summary))
     console.out(f"Results: {folder} (business case: report.xlsx, report.html)")
 

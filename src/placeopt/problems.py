@@ -66,4 +66,19 @@ class InputError(Exception):
 
 
 class SolveError(Exception):
-    """The model is infeasible or the solver failed (exit code 3)."""
+    """The model is infeasible or the solver failed (exit code 3).
+
+    `status` is "infeasible" or "error" (SPEC §4); `explanation` says why in words.
+    `summary` is filled in by the run with what is known (status, explanation,
+    provenance), so the command line can still write a result folder holding it.
+    """
+
+    def __init__(self, message: str, status: str = "error", explanation: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.explanation = explanation or message
+        self.summary: dict | None = None
+
+
+class Interrupted(KeyboardInterrupt):
+    """The planner pressed Ctrl-C during a solve that had found no plan yet."""

@@ -14,8 +14,10 @@ import numpy as np
 
 from .case import Case, Overrides, Progress, build_case
 from .model.formulation import formulate
+from .model.instance import Instance
 from .model.results import Results, summarise
 from .model.solve import solve
+from .problems import SolveError
 from .report import staged, write_files, write_reports
 from .version import __version__
 
@@ -53,8 +55,6 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
     say(f"  {len(instance.groups):,} demand groups, {len(instance.providers):,} providers, "
         f"{len(instance.arcs):,} arcs, {len(instance.options):,} options, "
         f"{instance.n_years} years")
-    solved = solve(instance, formulation, case.settings, progress=say,
-                   write_model=str(write_model) if write_model else None, engine=engine)
     provenance = {
         "placeopt_version": __version__,
         "workbook": str(case.workbook.name),
@@ -71,11 +71,36 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in case.warnings],
     }
+    try:
+        solved = solve(instance, formulation, case.settings, progress=say,
+                       write_model=str(write_model) if write_model else None, engine=engine)
+    except SolveError as exc:
+        exc.summary = failure_summary(exc, instance, provenance)
+        raise
     say("Summarising...")
     results = summarise(instance, formulation, solved, provenance)
-    results.summary["provenance"]["finished_at"] = dt.datetime.now(dt.UTC).isoformat(
-        timespec="seconds")
+    results.summary["provenance"]["finished_at"] = _now()
     return results
+
+
+def failure_summary(error: SolveError, instance: Instance,
+                    provenance: dict[str, Any]) -> dict[str, Any]:
+    """summary.json of a run whose model is infeasible or whose solve failed (SPEC §4)."""
+    return {
+        "placeopt_version": provenance["placeopt_version"],
+        "workbook": provenance["workbook"],
+        "scenario": provenance["scenario"],
+        "status": error.status,
+        "explanation": error.explanation,
+        "years": [int(y) for y in instance.years],
+        "provenance": {**{k: v for k, v in provenance.items()
+                          if k not in ("placeopt_version", "workbook", "scenario")},
+                       "finished_at": _now()},
+    }
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +114,13 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 def default_output(workbook: str | Path, scenario: str) -> Path:
     return Path("results") / Path(workbook).stem / scenario
+
+
+def write_summary_only(summary: dict[str, Any], folder: str | Path) -> Path:
+    """A result folder holding only summary.json: a run with no plan to report."""
+    with staged(folder) as staging:
+        write_files(staging, summary, {})
+    return Path(folder)
 
 
 def write_results(results: Results, folder: str | Path, reports: bool = True) -> Path:

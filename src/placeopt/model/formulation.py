@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .instance import Instance, arc_unit_cost, budget_unit_cost
@@ -103,6 +104,21 @@ class Formulation:
     def block(self, name: str) -> Rows:
         return next(r for r in self.rows if r.name == name)
 
+    @property
+    def row_offsets(self) -> np.ndarray:
+        """Where each block starts when the blocks are stacked (and one past the end)."""
+        return np.cumsum([0] + [len(r) for r in self.rows])
+
+    def stacked(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Every row as one CSR matrix over the columns, with its lower and upper bounds."""
+        n = self.layout.n_columns
+        if not self.rows:
+            return sp.csr_matrix((0, n)), np.zeros(0), np.zeros(0)
+        matrix = sp.vstack([sp.csr_matrix((r.values, r.indices, r.indptr), shape=(len(r), n))
+                            for r in self.rows], format="csr")
+        return (matrix, np.concatenate([r.lower for r in self.rows]),
+                np.concatenate([r.upper for r in self.rows]))
+
 
 def formulate(instance: Instance, strong_linking: bool = False) -> Formulation:
     """Compute the variables and every constraint family of SPEC §2 as sparse rows."""
@@ -151,8 +167,10 @@ def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
     cost = np.zeros(n)
     x = slice(0, layout.n_x)
     cost[x] = delta[layout.x_year] * arc_cost[layout.x_arc]
-    if not params["allow_moves"]:
-        lower[x] = instance.lock[layout.x_arc, layout.x_year]
+    lower[x] = instance.lock[layout.x_arc, layout.x_year]
+    # A placement the rules would not make now keeps its arc for its own pupils only.
+    forced = np.flatnonzero(instance.forced[layout.x_arc])  # x columns come first
+    upper[forced] = instance.current[layout.x_arc[forced], layout.x_year[forced]]
     integer[x] = bool(params["integer_placements"])
     u = slice(layout.u_start, layout.b_start)
     cost[u] = delta[layout.u_year] * float(params["unmet_penalty"])
@@ -211,7 +229,8 @@ def _opened_share(instance: Instance, layout: Layout) -> tuple[np.ndarray, np.nd
 
 def capacity_rows(instance: Instance, layout: Layout) -> Rows:
     """capacity[s,t]: sum_g x[g,s,t] - sum_{e at s} places(e) sum_{tau<=t} ramp(e,t,tau)
-    b[e,tau] <= cap(s), for providers with finite capacity (new sites have cap 0)."""
+    b[e,tau] <= cap(s) + over_roll(s,t), for providers with finite capacity (new sites
+    have cap 0); over_roll = current pupils who must stay beyond cap (see instance)."""
     n_years = instance.n_years
     capacity = instance.providers["capacity"].to_numpy(float)
     provider_of_arc = instance.arcs["provider"].to_numpy()
@@ -230,12 +249,14 @@ def capacity_rows(instance: Instance, layout: Layout) -> Rows:
     vals = np.concatenate([np.ones(keep_x.sum()), -places * shares[keep_b]])
     provider, year = distinct // n_years, distinct % n_years
     labels = pd.DataFrame({"provider": provider, "year": year})
+    upper = capacity[provider] + instance.over_roll[provider, year]
     return _rows("capacity", capacity_rows.__doc__, inverse, cols, vals,
-                 np.full(len(distinct), -INF), capacity[provider], labels)
+                 np.full(len(distinct), -INF), upper, labels)
 
 
 def limit_rows(instance: Instance, layout: Layout) -> Rows | None:
-    """limit[l,t]: sum over the limit's arcs of x[a,t] <= places(l) (CapacityLimits)."""
+    """limit[l,t]: sum over the limit's arcs of x[a,t] <= places(l) + over_roll(l,t)
+    (CapacityLimits; over_roll as for capacity)."""
     if instance.limits.empty:
         return None
     n_years = instance.n_years
@@ -256,7 +277,8 @@ def limit_rows(instance: Instance, layout: Layout) -> Rows | None:
     cols_all, keys_all = np.concatenate(cols), np.concatenate(keys)
     inverse, distinct = _cells(keys_all)
     limit, year = distinct // n_years, distinct % n_years
-    places = instance.limits["places"].to_numpy(float)[limit]
+    places = instance.limits["places"].to_numpy(float)[limit] + np.array(
+        [instance.limits["over_roll"].iat[i][k] for i, k in zip(limit, year, strict=True)])
     labels = pd.DataFrame({"limit": limit, "year": year})
     return _rows("limit", limit_rows.__doc__, inverse, cols_all, np.ones(len(cols_all)),
                  np.full(len(distinct), -INF), places, labels)
@@ -318,22 +340,21 @@ def revenue_budget_rows(instance: Instance, layout: Layout) -> Rows | None:
 
 
 def capital_rows(instance: Instance, layout: Layout) -> Rows | None:
-    """capital[t]: sum_{tau<=t} sum_e capex(e) b[e,tau] <= sum_{tau<=t} C[tau], for years up
-    to the last with capital rows (unspent capital carries forward)."""
-    last = instance.last_capital_year
-    if last < 0 or not layout.n_b:
+    """capital[t]: sum_{tau<=t} sum_e capex(e) b[e,tau] <= sum_{tau<=t} C[tau], for every
+    year of the horizon once the workbook has capital rows (unspent capital carries
+    forward; a year without rows adds nothing)."""
+    if instance.last_capital_year < 0 or not layout.n_b:
         return None
     capex = instance.options["capex"].to_numpy(float)[layout.b_option]
-    rows, cols, vals = [], [], []
-    for t in range(last + 1):
-        opened = np.flatnonzero(layout.b_year <= t)
-        rows.append(np.full(len(opened), t))
-        cols.append(layout.b_start + opened)
-        vals.append(capex[opened])
-    available = np.cumsum(instance.capital_budget)[: last + 1]
-    return _rows("capital", capital_rows.__doc__, np.concatenate(rows), np.concatenate(cols),
-                 np.concatenate(vals), np.full(last + 1, -INF), available,
-                 pd.DataFrame({"year": np.arange(last + 1)}))
+    n_years = instance.n_years
+    # b[e,tau] enters the rows of every year t >= tau.
+    rows = np.concatenate([np.arange(k, n_years) for k in layout.b_year])
+    repeats = n_years - layout.b_year
+    cols = np.repeat(layout.b_start + np.arange(layout.n_b), repeats)
+    vals = np.repeat(capex, repeats)
+    available = np.cumsum(instance.capital_budget)
+    return _rows("capital", capital_rows.__doc__, rows, cols, vals, np.full(n_years, -INF),
+                 available, pd.DataFrame({"year": np.arange(n_years)}))
 
 
 def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:

@@ -38,10 +38,13 @@ class Instance:
     providers: pd.DataFrame  # provider_id, name, type, in_area, residential, cost, capacity,
     #                          new_site, la, urn, latitude, longitude
     arcs: pd.DataFrame  # group, provider, minutes, distance_km, placement_cost, transport_cost
-    lock: np.ndarray  # (A, T) pupils who must stay on each arc (zeros when allow_moves)
+    current: np.ndarray  # (A, T) current placements still in place on each arc (run-off)
+    forced: np.ndarray  # (A,) arcs kept only for current pupils the rules would not place now
     options: pd.DataFrame  # option_id, name, provider, places, capex, earliest, latest, ramp,
     #                        group, required, enabled, new_site
-    limits: pd.DataFrame  # provider, need, phase, places, arcs (array of arc indices)
+    limits: pd.DataFrame  # provider, need, phase, places, arcs (array of arc indices),
+    #                       over_roll ((T,) places held by current pupils above `places`)
+    over_roll: np.ndarray  # (S, T) places held by current pupils above a provider's capacity
     revenue_budget: np.ndarray  # (T,) pounds, NaN where the year has no revenue limit
     capital_budget: np.ndarray  # (T,) capital money arriving each year
     last_capital_year: int  # year index of the last capital row, -1 if none
@@ -51,6 +54,12 @@ class Instance:
     def n_years(self) -> int:
         return len(self.years)
 
+    @property
+    def lock(self) -> np.ndarray:
+        """(A, T) pupils who must stay on each arc: the current placements, unless
+        `allow_moves` (then nobody must stay, and the array is zero)."""
+        return np.zeros_like(self.current) if self.params["allow_moves"] else self.current
+
     def capex_charge(self) -> np.ndarray:
         """K(e, k): the objective's capital charge of opening option e in year k (SPEC §2)."""
         capex = self.options["capex"].to_numpy(float)
@@ -58,9 +67,12 @@ class Instance:
             return capex[:, None] * self.discount[None, :]
         rate, life = float(self.params["discount_rate"]), int(self.params["asset_life_years"])
         annuity = capex / life if rate == 0 else capex * rate / (1 - (1 + rate) ** -life)
-        # Opening in year k pays the annuity in years k..T-1 within the horizon.
-        tail = np.cumsum(self.discount[::-1])[::-1]
-        return annuity[:, None] * tail[None, :]
+        # Opening in year k pays the annuity in years k..k+L-1 that fall in the horizon:
+        # tail[k] - tail[k+L] sums delta over them (tail[j] = sum of delta from j on).
+        tail = np.concatenate([np.cumsum(self.discount[::-1])[::-1], [0.0]])
+        k = np.arange(self.n_years)
+        paid = tail[k] - tail[np.minimum(k + life, self.n_years)]
+        return annuity[:, None] * paid[None, :]
 
 
 def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instance:
@@ -81,18 +93,21 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instan
     arcs = _arcs(inputs, groups, providers, matrix, problems)
     if residential_k is not None:
         arcs = _cheapest_residential(inputs.params, groups, providers, arcs, residential_k)
-    arcs, lock = _current_placements(inputs, groups, providers, arcs, demand, matrix,
-                                     problems)
+    arcs, current, forced = _current_placements(inputs, groups, providers, arcs, demand,
+                                                matrix, problems)
     revenue, capital, last_capital = _budgets(inputs, years)
     problems.raise_if_errors()
-    arcs, lock, pruned = _prune_dominated(inputs, providers, arcs, lock, revenue)
-    limits = _limits(inputs, groups, providers, arcs)
+    arcs, current, forced, pruned = _prune_dominated(inputs, providers, arcs, current, forced,
+                                                     revenue)
+    held = np.zeros_like(current) if params["allow_moves"] else current
+    limits = _limits(inputs, groups, providers, arcs, held)
+    over_roll = _over_roll(providers, arcs, held)
     inputs.warnings.extend(p for p in problems.warnings if p not in inputs.warnings)
     zones = inputs.tables["Zones"][["zone_id", "name", "latitude", "longitude"]]
     return Instance(params=dict(params), years=years, discount=discount, zones=zones,
-                    groups=groups,
-                    demand=demand, providers=providers, arcs=arcs, lock=lock, options=options,
-                    limits=limits, revenue_budget=revenue, capital_budget=capital,
+                    groups=groups, demand=demand, providers=providers, arcs=arcs,
+                    current=current, forced=forced, options=options, limits=limits,
+                    over_roll=over_roll, revenue_budget=revenue, capital_budget=capital,
                     last_capital_year=last_capital, dominated_arcs=pruned)
 
 
@@ -279,12 +294,13 @@ def _report_missing_journeys(inputs: Inputs, zones: pd.DataFrame, providers: pd.
 
 def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
                         arcs: pd.DataFrame, demand: np.ndarray, matrix: Journeys,
-                        problems: Problems) -> tuple[pd.DataFrame, np.ndarray]:
-    """Locked pupils per arc and year, with their run-off (SPEC §1, CurrentPlacements)."""
+                        problems: Problems) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Current pupils per arc and year, with their run-off (SPEC §1, CurrentPlacements),
+    and which arcs exist only for them (a placement the rules would not make now)."""
     n_years = demand.shape[1]
     table = inputs.tables.get("CurrentPlacements")
     if table is None or table.empty:
-        return arcs, np.zeros((len(arcs), n_years))
+        return arcs, np.zeros((len(arcs), n_years)), np.zeros(len(arcs), dtype=bool)
     group_index = {tuple(k): i for i, k in enumerate(groups[GROUP_KEY].itertuples(
         index=False, name=None))}
     provider_index = {p: i for i, p in enumerate(providers["provider_id"])}
@@ -307,6 +323,8 @@ def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.Data
             extra_arcs.append(_forced_arc(inputs, g, s, groups, providers, matrix, record,
                                           problems))
         entries.append((a, float(record["pupils"]) * stay))
+    forced = np.zeros(len(arcs) + len(extra_arcs), dtype=bool)
+    forced[len(arcs):] = True
     if extra_arcs:
         arcs = pd.concat([arcs, pd.DataFrame(extra_arcs)], ignore_index=True)
     lock = np.zeros((len(arcs), n_years))
@@ -318,9 +336,7 @@ def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.Data
         # integer x >= 2.4 would force 3 to stay, and make the model infeasible when the
         # group's demand is below 3.
         np.floor(lock + 1e-9, out=lock)
-    if inputs.params["allow_moves"]:
-        lock[:] = 0.0
-    return arcs, lock
+    return arcs, lock, forced
 
 
 def _forced_arc(inputs: Inputs, g: int, s: int, groups: pd.DataFrame, providers: pd.DataFrame,
@@ -339,7 +355,8 @@ def _forced_arc(inputs: Inputs, g: int, s: int, groups: pd.DataFrame, providers:
     problems.warn(where, f"current placement of {record['pupils']:g} pupil(s) from "
                   f"{record['zone_id']} at {providers.at[s, 'provider_id']} is not one the "
                   "model would choose now (unsuitable or beyond the journey limit); they "
-                  "stay there while their placement lasts")
+                  "may stay there while their placement lasts, and nobody else is placed "
+                  "there from that zone")
     return {"group": g, "provider": s, "minutes": matrix.minutes[z, s],
             "distance_km": matrix.distance_km[z, s],
             "transport_cost": matrix.transport_cost[z, s],
@@ -394,16 +411,16 @@ def budget_unit_cost(params: dict[str, Any], arcs: pd.DataFrame) -> np.ndarray:
 
 
 def _prune_dominated(inputs: Inputs, providers: pd.DataFrame, arcs: pd.DataFrame,
-                     lock: np.ndarray, revenue: np.ndarray
-                     ) -> tuple[pd.DataFrame, np.ndarray, int]:
+                     current: np.ndarray, forced: np.ndarray, revenue: np.ndarray
+                     ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int]:
     """Leave out arcs that an optimal plan never needs.
 
     If a group can go to a provider with no capacity limit at all (blank capacity, no
     CapacityLimits row) at unit cost c* and budget cost b*, then any other arc of the
     group that costs >= c* and draws >= b* from the budget is dominated: moving its
     pupils to that provider never costs more, never spends more budget, and only frees
-    capacity. Locked arcs are kept. The optimum, and so every result, is unchanged;
-    the model shrinks (mostly arcs to dearer independent schools).
+    capacity. Arcs holding current pupils are kept. The optimum, and so every result,
+    is unchanged; the model shrinks (mostly arcs to dearer independent schools).
     """
     limited = set(inputs.tables["CapacityLimits"]["provider_id"]) \
         if "CapacityLimits" in inputs.tables else set()
@@ -412,7 +429,7 @@ def _prune_dominated(inputs: Inputs, providers: pd.DataFrame, arcs: pd.DataFrame
     provider = arcs["provider"].to_numpy()
     candidate = open_ended[provider]
     if not candidate.any():
-        return arcs, lock, 0
+        return arcs, current, forced, 0
     cost = arc_unit_cost(inputs.params, arcs)
     budget_binds = inputs.params["budget_limit"] != "off" and not np.isnan(revenue).all()
     budget = budget_unit_cost(inputs.params, arcs) if budget_binds else np.zeros(len(arcs))
@@ -425,15 +442,18 @@ def _prune_dominated(inputs: Inputs, providers: pd.DataFrame, arcs: pd.DataFrame
     group = frame["group"].to_numpy()
     dominated = (cost >= best_cost[group]) & (budget >= best_budget[group])
     dominated[best.index.to_numpy()] = False
-    dominated &= lock.sum(axis=1) == 0
+    dominated &= current.sum(axis=1) == 0
     keep = ~dominated
-    return arcs[keep].reset_index(drop=True), lock[keep], int(dominated.sum())
+    return (arcs[keep].reset_index(drop=True), current[keep], forced[keep],
+            int(dominated.sum()))
 
 
 def _limits(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
-            arcs: pd.DataFrame) -> pd.DataFrame:
+            arcs: pd.DataFrame, held: np.ndarray) -> pd.DataFrame:
+    """CapacityLimits rows over arcs; current pupils above a limit hold their places
+    (`over_roll`, as for a provider's capacity: see `_over_roll`)."""
     table = inputs.tables.get("CapacityLimits")
-    columns = ["provider", "need", "phase", "places", "arcs"]
+    columns = ["provider", "need", "phase", "places", "arcs", "over_roll", "_row"]
     if table is None or table.empty:
         return pd.DataFrame(columns=columns)
     provider_index = {p: i for i, p in enumerate(providers["provider_id"])}
@@ -447,9 +467,29 @@ def _limits(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
             mask &= arc_need == record["need"]
         if record["phase"] is not None:
             mask &= arc_phase == record["phase"]
+        members = np.flatnonzero(mask)
+        places = float(record["places"])
         rows.append({"provider": s, "need": record["need"], "phase": record["phase"],
-                     "places": float(record["places"]), "arcs": np.flatnonzero(mask)})
+                     "places": places, "arcs": members,
+                     "over_roll": np.maximum(0.0, held[members].sum(axis=0) - places),
+                     "_row": record["_row"]})
     return pd.DataFrame(rows, columns=columns)
+
+
+def _over_roll(providers: pd.DataFrame, arcs: pd.DataFrame, held: np.ndarray) -> np.ndarray:
+    """(S, T) places held by current pupils above a provider's capacity.
+
+    Many special schools run over their number. Pupils who must stay cannot be moved, so
+    a school whose current roll exceeds its places is full at that roll until they leave:
+    in year t its capacity is cap + max(0, L_t - cap), L_t its current pupils still there.
+    New places from an option add to the published capacity. Without this the model
+    would be infeasible on data the planner cannot change.
+    """
+    n_providers, n_years = len(providers), held.shape[1]
+    current = np.zeros((n_providers, n_years))
+    np.add.at(current, arcs["provider"].to_numpy(int), held)
+    capacity = providers["capacity"].to_numpy(float)[:, None]
+    return np.where(np.isfinite(capacity), np.maximum(0.0, current - capacity), 0.0)
 
 
 def _budgets(inputs: Inputs, years: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

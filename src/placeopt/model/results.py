@@ -309,17 +309,19 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
         return {name: _round(arrays[name], 3 if "pupils" in name or "places" in name else 2)
                 for name in CASE_FIELDS}
 
-    status = solved.plan.status if solved.baseline.status == "optimal" else \
-        solved.baseline.status
     summary = {
         "placeopt_version": provenance["placeopt_version"],
         "workbook": provenance["workbook"],
         "scenario": provenance["scenario"],
-        "status": status,
+        "status": overall_status(solved),
         "mip_gap": solved.plan.mip_gap,
         "objective": round(solved.plan.objective, 2),
+        "objective_bound": _rounded(solved.plan.bound),
+        "gap_pounds": _rounded(solved.plan.gap_pounds),
+        "explanation": explanation(solved),
         "baseline_objective": round(solved.baseline.objective, 2),
         "baseline_mip_gap": solved.baseline.mip_gap,
+        "baseline_gap_pounds": _rounded(solved.baseline.gap_pounds),
         "years": [int(y) for y in instance.years],
         "plan": case_json(plan),
         "baseline": case_json(baseline),
@@ -344,6 +346,8 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
             "solver": solved.solver,
             "solver_version": solved.solver_version,
             "timings": {k: round(v, 3) for k, v in solved.timings.items()},
+            "marginal_values": solved.duals_status,
+            "check": check_summary(solved.checks),
         },
         "provenance": {k: v for k, v in provenance.items()
                        if k not in ("placeopt_version", "workbook", "scenario",
@@ -359,6 +363,45 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
         baseline_placements=placements_table(instance, base_view),
         locations=locations_table(instance),
     )
+
+
+STATUS_ORDER = ("optimal", "time_limit", "interrupted")  # a run is as good as its worst
+
+
+def overall_status(solved: Solved) -> str:
+    return max((solved.baseline.status, solved.plan.status), key=STATUS_ORDER.index)
+
+
+def explanation(solved: Solved) -> str | None:
+    """Why the status is not "optimal", in words (SPEC §4); None when it is."""
+    status = overall_status(solved)
+    if status == "optimal":
+        return None
+    gap = solved.plan.gap_pounds
+    gap_words = "the gap is unknown" if gap is None else (
+        f"a better plan could save at most £{gap:,.0f} (discounted)")
+    if status == "interrupted":
+        return f"stopped by the user (Ctrl-C) before the solver proved the plan best; {gap_words}"
+    return f"stopped at the time limit before the solver proved the plan best; {gap_words}"
+
+
+def check_summary(checks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The independent checks of every solve (verify), summed up for summary.json."""
+    plan = checks.get("plan", {})
+    resolves = [f"{name}: solved {' then '.join(c['attempts'][1:])}"
+                for name, c in checks.items() if len(c.get("attempts", [])) > 1]
+    return {
+        "passed": all(c["passed"] for c in checks.values()),
+        "objective_recomputed": plan.get("objective_recomputed"),
+        "largest_violation": max((c["largest_violation"] for c in checks.values()),
+                                 default=0.0),
+        "resolves": resolves,
+        "solves": checks,
+    }
+
+
+def _rounded(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(float(value), digits)
 
 
 def locations_table(instance: Instance) -> pd.DataFrame:

@@ -9,12 +9,20 @@ solves by changing column bounds only:
 1. the baseline: every option that is not required is held shut;
 2. the plan: options free, starting from the baseline's solution (always feasible);
 3. the plan's LP: builds fixed, integrality dropped, for the capacity duals.
+
+Every solution is checked against the model as built before it is used (`verify`); one
+that fails is solved again another way (without the start solution, then without
+presolve), and reported as an error if it still fails. An infeasible model is explained
+(`diagnose`). Ctrl-C during a solve stops HiGHS within moments through its interrupt
+callbacks: the best plan found so far is kept, with status "interrupted".
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +31,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..problems import SolveError
+from ..problems import Interrupted, SolveError
+from .diagnose import describe_violation, explain_infeasible
 from .formulation import Formulation, to_pyomo
 from .instance import Instance
+from .verify import Bounds, SolutionCheck, check_solution
 
 Progress = Callable[[str], None]
 
@@ -43,18 +53,26 @@ class SolverSettings:
 class CaseSolution:
     """One solve: the values of every column, and how the solve went."""
 
-    status: str  # optimal | time_limit
+    status: str  # optimal | time_limit | interrupted
     objective: float
     mip_gap: float | None  # None: stopped before the solver had a bound
     values: np.ndarray
     seconds: float
+    bound: float | None = None  # the solver's proven lower bound on the objective
+    check: SolutionCheck | None = None  # the independent check (verify)
+
+    @property
+    def gap_pounds(self) -> float | None:
+        """Objective minus bound: the most a better plan could still save."""
+        return None if self.bound is None else max(0.0, self.objective - self.bound)
 
 
 @dataclass
 class Solved:
     baseline: CaseSolution
     plan: CaseSolution
-    capacity_duals: np.ndarray  # row duals of the plan's LP, one per capacity row
+    capacity_duals: np.ndarray  # row duals of the plan's LP, one per capacity row (NaN: none)
+    duals_status: str  # "optimal", or why the marginal values are unknown
     build_seconds: float
     handoff_seconds: float
     solve_seconds: float
@@ -65,6 +83,7 @@ class Solved:
     engine: str = "direct"
     solver_version: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # per solve, as_dict
 
 
 @contextlib.contextmanager
@@ -103,20 +122,17 @@ class MatrixForm:
 def direct_matrix(formulation: Formulation) -> MatrixForm:
     """Stack the formulation's row blocks straight into one CSC matrix."""
     started = time.perf_counter()
-    blocks, columns = formulation.rows, formulation.columns
-    n = formulation.layout.n_columns
-    matrix = sp.vstack([sp.csr_matrix((b.values, b.indices, b.indptr), shape=(len(b), n))
-                        for b in blocks], format="csc") if blocks else sp.csc_matrix((0, n))
-    offsets = np.cumsum([0] + [len(b) for b in blocks])
-    capacity = next((np.arange(offsets[i], offsets[i + 1]) for i, b in enumerate(blocks)
-                     if b.name == "capacity"), np.zeros(0, dtype=np.int64))
+    columns = formulation.columns
+    matrix, row_lower, row_upper = formulation.stacked()
+    offsets = formulation.row_offsets
+    capacity = next((np.arange(offsets[i], offsets[i + 1])
+                     for i, b in enumerate(formulation.rows) if b.name == "capacity"),
+                    np.zeros(0, dtype=np.int64))
     return MatrixForm(
         cost=columns.cost, offset=0.0, col_lower=columns.lower, col_upper=columns.upper,
-        integer=columns.integer, matrix=matrix,
-        row_lower=np.concatenate([b.lower for b in blocks]) if blocks else np.zeros(0),
-        row_upper=np.concatenate([b.upper for b in blocks]) if blocks else np.zeros(0),
-        column_of=np.arange(n), capacity_rows=capacity,
-        build_seconds=time.perf_counter() - started)
+        integer=columns.integer, matrix=matrix.tocsc(), row_lower=row_lower,
+        row_upper=row_upper, column_of=np.arange(formulation.layout.n_columns),
+        capacity_rows=capacity, build_seconds=time.perf_counter() - started)
 
 
 def pyomo_matrix(formulation: Formulation) -> MatrixForm:
@@ -155,20 +171,30 @@ ENGINES = {"direct": direct_matrix, "pyomo": pyomo_matrix}
 
 
 class HighsModel:
-    """One HiGHS model of a formulation, re-solved with changed bounds."""
+    """One HiGHS model of a formulation, re-solved with changed bounds.
+
+    It keeps, in the formulation's own columns, the bounds and rows in force, so that
+    every solution can be checked against the model as it was solved.
+    """
 
     def __init__(self, formulation: Formulation, settings: SolverSettings,
-                 progress: Progress | None = None, engine: str = "direct"):
+                 progress: Progress | None = None, engine: str = "direct",
+                 instance: Instance | None = None):
         import highspy
 
         self.formulation = formulation
+        self.instance = instance  # to name rows and columns in checks and explanations
         self.progress = progress or (lambda _msg: None)
         form = ENGINES[engine](formulation)
         self.build_seconds = form.build_seconds
         started = time.perf_counter()
         self.column_of, self.capacity_rows = form.column_of, form.capacity_rows
-        self.integer = form.integer
         self.n_cols, self.n_rows = form.matrix.shape[1], form.matrix.shape[0]
+        columns = formulation.columns
+        self._matrix, self._row_lower, self._row_upper = formulation.stacked()
+        self._col_lower, self._col_upper = columns.lower.copy(), columns.upper.copy()
+        self._integer = columns.integer.copy()
+        self._extra: list[tuple[np.ndarray, np.ndarray, float]] = []  # cols, values, upper
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
         lp.col_cost_, lp.offset_ = form.cost, form.offset
@@ -190,17 +216,44 @@ class HighsModel:
         for name, value in settings.highs_options:
             if self.highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
                 raise ValueError(f"HiGHS refused option {name}={value!r}")
-        self.highs.passModel(lp)
+        if self.n_cols:
+            self.highs.passModel(lp)
         self.handoff_seconds = time.perf_counter() - started
         self.version = f"{self.highs.versionMajor()}.{self.highs.versionMinor()}." \
                        f"{self.highs.versionPatch()}"
         self.highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
+        self._stop = False
+        for event in (self.highs.cbMipInterrupt, self.highs.cbSimplexInterrupt,
+                      self.highs.cbIpmInterrupt):
+            event.subscribe(self._on_interrupt_check)
 
     def _on_incumbent(self, event) -> None:
         data = event.data_out
         gap = f"{100 * data.mip_gap:.2f}%" if np.isfinite(data.mip_gap) else "not yet known"
         self.progress(f"  incumbent £{data.objective_function_value:,.0f}, gap {gap}, "
                       f"{data.running_time:.1f}s")
+
+    def _on_interrupt_check(self, event) -> None:
+        if self._stop:
+            event.interrupt()
+
+    @contextlib.contextmanager
+    def _interruptible(self):
+        """While HiGHS runs, Ctrl-C asks it to stop (at its next interrupt check) instead of
+        waiting for it: Python runs the signal handler when HiGHS next calls back."""
+        self._stop = False
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach only the main thread; nothing to install here
+            return
+
+        def stop(_signum, _frame) -> None:
+            self._stop = True
+
+        previous = signal.signal(signal.SIGINT, stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def columns(self, flat: np.ndarray) -> np.ndarray:
         """Highs column indices of the given flat (model) columns; -1 where dropped."""
@@ -209,6 +262,9 @@ class HighsModel:
         return lookup[flat]
 
     def set_bounds(self, flat: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        flat = np.asarray(flat, dtype=np.int64)
+        self._col_lower[flat] = lower
+        self._col_upper[flat] = upper
         cols = self.columns(flat)
         keep = cols >= 0
         if keep.any():
@@ -216,42 +272,114 @@ class HighsModel:
                                         np.asarray(lower, float)[keep],
                                         np.asarray(upper, float)[keep])
 
+    def bounds(self) -> Bounds:
+        """The model as it stands: what the next solution is checked against."""
+        matrix, lower, upper = self._matrix, self._row_lower, self._row_upper
+        if self._extra:
+            n = self.formulation.layout.n_columns
+            extra = sp.csr_matrix((np.concatenate([v for _, v, _ in self._extra]),
+                                   (np.repeat(np.arange(len(self._extra)),
+                                              [len(c) for c, _, _ in self._extra]),
+                                    np.concatenate([c for c, _, _ in self._extra]))),
+                                  shape=(len(self._extra), n))
+            matrix = sp.vstack([matrix, extra], format="csr")
+            lower = np.concatenate([lower, np.full(len(self._extra), -np.inf)])
+            upper = np.concatenate([upper, [u for _, _, u in self._extra]])
+        return Bounds(matrix, lower, upper, self._col_lower, self._col_upper, self._integer,
+                      self.formulation.columns.cost)
+
     def run(self, label: str, start: np.ndarray | None = None) -> CaseSolution:
+        """Solve, check the answer against the model, and solve again another way if it
+        fails: without the start solution, then without presolve."""
+        ways = ([("with the start solution", start)] if start is not None else []) + [
+            ("without a start solution" if start is not None else "as given", None),
+            ("with presolve off", None)]
+        attempts: list[str] = []
+        failures: list[str] = []
+        for way, given in ways:
+            attempts.append(way)
+            solution = self._solve_once(label, given, presolve=way != "with presolve off")
+            check = check_solution(self.bounds(), solution.values, solution.objective,
+                                   tuple(attempts))
+            solution.check = check
+            if check.passed:
+                return solution
+            if solution.status == "interrupted":  # the planner asked to stop: don't go on
+                raise Interrupted(f"interrupted during the {label}; the plan found so far "
+                                  f"failed the check ({check.reason})")
+            failures.append(f"{way}: {check.reason}")
+            self.progress(f"  the {label} from HiGHS {way} failed the check against the "
+                          f"model ({check.reason}); solving again")
+            self.highs.clearSolver()
+        raise SolveError(f"the {label} from HiGHS failed the check against the model every "
+                         "way it was solved", status="error",
+                         explanation=f"every answer HiGHS gave for the {label} failed the "
+                         "independent check against the model: " + "; ".join(failures))
+
+    def _solve_once(self, label: str, start: np.ndarray | None, presolve: bool
+                    ) -> CaseSolution:
         import highspy
 
+        if not self.n_cols:  # nothing to decide (e.g. no demand at all)
+            return CaseSolution("optimal", 0.0, 0.0, np.zeros(0), 0.0, bound=0.0)
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start[self.column_of])
             solution.value_valid = True
             self.highs.setSolution(solution)
+        if not presolve:
+            self.highs.setOptionValue("presolve", "off")
         started = time.perf_counter()
         self.progress(f"Solving the {label}...")
-        self.highs.run()
+        try:
+            with self._interruptible():
+                self.highs.run()
+        finally:
+            if not presolve:
+                self.highs.setOptionValue("presolve", "choose")
         seconds = time.perf_counter() - started
         status = self.highs.getModelStatus()
         info = self.highs.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        stopped = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt,
+                   highspy.HighsModelStatus.kIterationLimit,
+                   highspy.HighsModelStatus.kSolutionLimit)
         if status == highspy.HighsModelStatus.kOptimal:
             state = "optimal"
-        elif status in (highspy.HighsModelStatus.kTimeLimit,
-                        highspy.HighsModelStatus.kInterrupt) and has_solution:
-            state = "time_limit"
+        elif status == highspy.HighsModelStatus.kModelEmpty:
+            state, has_solution = "optimal", True
+        elif status in stopped and has_solution:
+            state = "interrupted" if self._stop else "time_limit"
+        elif self._stop:
+            raise Interrupted(f"interrupted during the {label}, before any plan was found")
         elif status in (highspy.HighsModelStatus.kInfeasible,
                         highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            raise SolveError(f"the {label} is infeasible")
+            explanation = (explain_infeasible(self.instance, self.formulation, self.bounds())
+                           if self.instance is not None else "")
+            raise SolveError(f"the {label} is infeasible" + (f": {explanation}"
+                                                             if explanation else ""),
+                             status="infeasible", explanation=explanation)
         else:
             raise SolveError(f"HiGHS stopped on the {label} without a plan: "
-                             f"{self.highs.modelStatusToString(status)}")
+                             f"{self.highs.modelStatusToString(status)}", status="error")
         values = np.zeros(self.formulation.layout.n_columns)
-        values[self.column_of] = np.asarray(self.highs.getSolution().col_value)
-        gap: float | None = float(info.mip_gap) if self.integer.any() else 0.0
-        if not np.isfinite(gap):
+        if status != highspy.HighsModelStatus.kModelEmpty:
+            values[self.column_of] = np.asarray(self.highs.getSolution().col_value)
+        objective = float(info.objective_function_value)
+        if self._integer.any():
+            bound = float(info.mip_dual_bound)
+            gap: float | None = float(info.mip_gap)
+        else:  # a linear programme solved to optimality is its own bound
+            bound, gap = (objective, 0.0) if state == "optimal" else (-np.inf, np.inf)
+        if not np.isfinite(bound):
+            bound = None
+        if gap is None or not np.isfinite(gap):
             # No bound yet (stopped early): the gap is unknown, never reported as 0.
             gap = 0.0 if state == "optimal" else None
         shown = "unknown" if gap is None else f"{100 * gap:.2f}%"
-        self.progress(f"  {label}: {state}, objective £{info.objective_function_value:,.0f}, "
-                      f"gap {shown}, {seconds:.1f}s")
-        return CaseSolution(state, float(info.objective_function_value), gap, values, seconds)
+        self.progress(f"  {label}: {state}, objective £{objective:,.0f}, gap {shown}, "
+                      f"{seconds:.1f}s")
+        return CaseSolution(state, objective, gap, values, seconds, bound=bound)
 
     def add_row(self, flat: np.ndarray, coefficients: np.ndarray, upper: float) -> int:
         """Add the row sum(coefficients * x[flat]) <= upper; returns its index."""
@@ -259,32 +387,50 @@ class HighsModel:
         keep = cols >= 0
         self.highs.addRow(-np.inf, float(upper), int(keep.sum()), cols[keep].astype(np.int32),
                           np.asarray(coefficients, float)[keep])
+        self._extra.append((np.asarray(flat, dtype=np.int64),
+                            np.asarray(coefficients, float), float(upper)))
         self.n_rows += 1
         return self.n_rows - 1
 
     def set_row_upper(self, row: int, upper: float) -> None:
         self.highs.changeRowBounds(int(row), -np.inf, float(upper))
+        extra = row - (self.n_rows - len(self._extra))
+        cols, values, _ = self._extra[extra]
+        self._extra[extra] = (cols, values, float(upper))
 
-    def capacity_duals(self, plan: CaseSolution) -> np.ndarray:
-        """Row duals of the capacity rows of the LP with the plan's builds fixed."""
+    def describe(self, violation) -> str:
+        if self.instance is None:
+            return f"{violation.kind} {violation.index}"
+        return describe_violation(self.instance, self.formulation, violation)
+
+    def capacity_duals(self, plan: CaseSolution) -> tuple[np.ndarray, str, CaseSolution | None]:
+        """Row duals of the capacity rows of the LP with the plan's builds fixed, the status
+        of that LP in words ("optimal" or why the duals are unknown), and its solution."""
         import highspy
 
         layout = self.formulation.layout
+        rows = self.capacity_rows
         b = np.arange(layout.b_start, layout.o_start)
         built = np.round(plan.values[b])
         self.set_bounds(b, built, built)
-        if self.integer.any():
+        if self._integer.any():
             self.highs.changeColsIntegrality(
                 self.n_cols, np.arange(self.n_cols, dtype=np.int32),
                 [highspy.HighsVarType.kContinuous] * self.n_cols)
-        self.highs.run()
-        rows = self.capacity_rows
+            self._integer[:] = False
+        unknown = np.full(len(rows), np.nan)
+        try:
+            lp = self.run("marginal-value LP")
+        except SolveError as exc:
+            return unknown, f"not computed: {exc}", None
+        if lp.status != "optimal":
+            return unknown, f"not computed: the LP stopped ({lp.status})", lp
         duals = np.zeros(len(rows))
-        if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal and len(rows):
+        if len(rows):
             row_dual = np.asarray(self.highs.getSolution().row_dual)
             ok = rows >= 0
             duals[ok] = row_dual[rows[ok]]
-        return duals
+        return duals, "optimal", lp
 
 
 def optional_columns(instance: Instance, layout) -> np.ndarray:
@@ -308,25 +454,34 @@ def solve_cases(model: HighsModel, instance: Instance) -> tuple[CaseSolution, Ca
 def solve(instance: Instance, formulation: Formulation, settings: SolverSettings,
           progress: Progress | None = None, write_model: str | None = None,
           engine: str = "direct") -> Solved:
-    """Baseline, plan and marginal values, on one HiGHS model."""
+    """Baseline, plan and marginal values, on one HiGHS model, each answer checked."""
     say = progress or (lambda _msg: None)
     say(f"Building the model: {formulation.layout.n_columns:,} variables, "
         f"{sum(len(r) for r in formulation.rows):,} constraints...")
-    model = HighsModel(formulation, settings, progress, engine)
+    model = HighsModel(formulation, settings, progress, engine, instance=instance)
     if write_model:
         model.highs.writeModel(str(write_model))
         say(f"Wrote the model to {write_model}")
     baseline, plan = solve_cases(model, instance)
     b = np.arange(formulation.layout.b_start, formulation.layout.o_start)
     started = time.perf_counter()
-    duals = model.capacity_duals(plan)
+    if plan.status == "interrupted":
+        duals = np.full(len(model.capacity_rows), np.nan)
+        duals_status, lp = "not computed: the plan was interrupted", None
+    else:
+        duals, duals_status, lp = model.capacity_duals(plan)
     dual_seconds = time.perf_counter() - started
+    checks = {"baseline": baseline.check, "plan": plan.check}
+    if lp is not None:
+        checks["marginal_values"] = lp.check
     return Solved(
-        baseline=baseline, plan=plan, capacity_duals=duals,
+        baseline=baseline, plan=plan, capacity_duals=duals, duals_status=duals_status,
         build_seconds=model.build_seconds, handoff_seconds=model.handoff_seconds,
         solve_seconds=baseline.seconds + plan.seconds + dual_seconds,
         variables=model.n_cols, constraints=model.n_rows,
         binaries=int((model.columns(b) >= 0).sum()),
         solver_version=model.version, engine=engine,
         timings={"baseline": baseline.seconds, "plan": plan.seconds, "duals": dual_seconds},
+        checks={name: check.as_dict(model.describe) for name, check in checks.items()
+                if check is not None},
     )

@@ -1,0 +1,153 @@
+"""Saying in the planner's words what a row or column of the model is, and why a model
+is infeasible.
+
+Infeasibility is explained with HiGHS's irreducible infeasible subset (IIS): a smallest
+set of rows and bounds that cannot hold together. Each is named by its constraint family
+and what it is about (provider, option, year), so the planner sees which inputs clash.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from .formulation import Formulation
+from .instance import GROUP_KEY, Instance
+from .verify import Bounds, Violation
+
+FAMILIES = {
+    "demand": "demand (each pupil placed or counted unmet)",
+    "capacity": "provider capacity",
+    "limit": "CapacityLimits rows",
+    "open_once": "each option opens at most once (a required option exactly once)",
+    "option_group": "at most one option of a group",
+    "revenue_budget": "the hard revenue budget",
+    "capital": "the capital budget",
+    "new_site_link": "new sites used only once open",
+    "extra": "a limit added by the command (e.g. the frontier's capital budget)",
+}
+BOUNDS = {
+    "x_lower": "current placements that must stay",
+    "x_upper": "placements kept only for their current pupils",
+    "u": "unmet pupils",
+    "b_lower": "required options",
+    "b_upper": "options shut (baseline, or outside their opening years)",
+    "o": "overspend",
+}
+
+
+def _year(instance: Instance, k: int) -> int:
+    return int(instance.years[int(k)])
+
+
+def describe_row(instance: Instance, formulation: Formulation, row: int) -> tuple[str, str]:
+    """(family, what it is about) of a row of the stacked formulation."""
+    offsets = formulation.row_offsets
+    if row >= offsets[-1]:
+        return "extra", f"row {row - offsets[-1] + 1} added by the command"
+    block = int(np.searchsorted(offsets, row, side="right") - 1)
+    rows = formulation.rows[block]
+    label = rows.labels.iloc[row - offsets[block]]
+    name = rows.name
+    if name == "demand":
+        group = instance.groups.iloc[int(label["group"])]
+        what = "/".join(str(group[c]) for c in GROUP_KEY) + f" in {_year(instance, label['year'])}"
+    elif name == "capacity":
+        what = (f"{instance.providers.at[int(label['provider']), 'provider_id']} in "
+                f"{_year(instance, label['year'])}")
+    elif name == "limit":
+        limit = instance.limits.iloc[int(label["limit"])]
+        scope = "/".join(str(v) for v in (limit["need"], limit["phase"]) if v) or "all"
+        what = (f"{instance.providers.at[int(limit['provider']), 'provider_id']} ({scope}) in "
+                f"{_year(instance, label['year'])}")
+    elif name == "open_once":
+        what = str(instance.options.at[int(label["option"]), "option_id"])
+    elif name == "option_group":
+        what = f"group {label['group']}"
+    elif name in ("revenue_budget", "capital"):
+        what = str(_year(instance, label["year"]))
+    else:
+        what = f"row {row - offsets[block] + 1}"
+    return name, what
+
+
+def describe_column(instance: Instance, formulation: Formulation, column: int) -> tuple[str, str]:
+    """(kind, what it is about) of a column: x, u, b or o."""
+    layout = formulation.layout
+    if column < layout.u_start:
+        arc = instance.arcs.iloc[int(layout.x_arc[column])]
+        group = instance.groups.iloc[int(arc["group"])]
+        return "x", ("/".join(str(group[c]) for c in GROUP_KEY) + " at "
+                     f"{instance.providers.at[int(arc['provider']), 'provider_id']} in "
+                     f"{_year(instance, layout.x_year[column])}")
+    if column < layout.b_start:
+        i = column - layout.u_start
+        group = instance.groups.iloc[int(layout.u_group[i])]
+        return "u", ("/".join(str(group[c]) for c in GROUP_KEY)
+                     + f" in {_year(instance, layout.u_year[i])}")
+    if column < layout.o_start:
+        i = column - layout.b_start
+        return "b", (f"{instance.options.at[int(layout.b_option[i]), 'option_id']} opening in "
+                     f"{_year(instance, layout.b_year[i])}")
+    return "o", str(_year(instance, layout.o_year[column - layout.o_start]))
+
+
+def describe_violation(instance: Instance, formulation: Formulation,
+                       violation: Violation) -> str:
+    if violation.kind == "row":
+        family, what = describe_row(instance, formulation, violation.index)
+        return f"{FAMILIES.get(family, family)}: {what} (off by {violation.amount:.6g})"
+    kind, what = describe_column(instance, formulation, violation.index)
+    noun = "not a whole number" if violation.kind == "integrality" else "outside its bounds"
+    return f"{kind} {what}: {noun} (by {violation.amount:.6g})"
+
+
+def explain_infeasible(instance: Instance, formulation: Formulation, bounds: Bounds) -> str:
+    """Which constraint families conflict, from HiGHS's IIS of the model as solved."""
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", 60.0)
+    # From the LP's own infeasibility, then reduced to an irreducible set (the default
+    # "light" strategy finds only rows whose own bounds clash).
+    highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
+                         | int(highspy.IisStrategy.kIisStrategyIrreducible))
+    matrix = bounds.matrix.tocsc()
+    n_rows, n_cols = matrix.shape
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.col_cost_ = bounds.cost
+    lp.col_lower_, lp.col_upper_ = bounds.col_lower, bounds.col_upper
+    lp.row_lower_, lp.row_upper_ = bounds.row_lower, bounds.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    highs.passModel(lp)
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+        return ("the linear relaxation is feasible, so the conflict is among whole-number "
+                "decisions: required options, option groups and the capital budget")
+    status, iis = highs.getIis()
+    if status != highspy.HighsStatus.kOk or not iis.valid_:
+        return "HiGHS could not isolate the conflicting constraints"
+    found: dict[str, list[str]] = defaultdict(list)
+    for row in iis.row_index_:
+        family, what = describe_row(instance, formulation, int(row))
+        found[FAMILIES.get(family, family)].append(what)
+    for column, bound in zip(iis.col_index_, iis.col_bound_, strict=True):
+        kind, what = describe_column(instance, formulation, int(column))
+        if kind in ("x", "b"):
+            side = "lower" if bound == int(highspy.IisBoundStatus.kIisBoundStatusLower) else \
+                "upper"
+            key = f"{kind}_{side}"
+        else:
+            key = kind
+        found[BOUNDS.get(key, key)].append(what)
+    parts = []
+    for family, items in found.items():
+        shown = ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
+        parts.append(f"{family} ({shown})")
+    return "these cannot all hold: " + "; ".join(parts)
