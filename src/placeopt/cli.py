@@ -19,6 +19,7 @@ from .problems import InputError, Problem, SolveError
 from .version import __version__
 
 EXIT_INPUT, EXIT_SOLVE = 1, 3
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
 
 class Console:
@@ -67,7 +68,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             # Result folders are staged, so an interrupted run leaves none half-written.
             click.secho("Interrupted: nothing was written.", fg="yellow", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug of ours: say so plainly, keep the detail for --debug
@@ -166,10 +167,18 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
             console.step(f"Wrote {folder / 'summary.json'} (status {exc.status})")
         raise
     folder = output or default_output(workbook, results.summary["scenario"])
+    interrupted = results.summary["status"] == "interrupted"
     console.step(f"Writing results to {folder}...")
-    write_results(results, folder, reports=not no_reports)
+    # After Ctrl-C the planner wants out: the tables now, the reports on request.
+    write_results(results, folder, reports=not (no_reports or interrupted))
     console.out(summary_table(results.summary))
-    console.out(f"Results: {folder} (business case: report.xlsx, report.html)")
+    if interrupted:
+        click.secho(f"Interrupted: the best plan found so far is in {folder} (status "
+                    f"interrupted); `placeopt report {folder}` writes its reports.",
+                    fg="yellow", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    console.out(f"Results: {folder}" + ("" if no_reports else
+                                          " (business case: report.xlsx, report.html)"))
 
 
 @main.command()

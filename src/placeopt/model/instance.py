@@ -427,7 +427,8 @@ def _prune_dominated(inputs: Inputs, providers: pd.DataFrame, arcs: pd.DataFrame
     open_ended = (np.isinf(providers["capacity"].to_numpy(float))
                   & ~providers["provider_id"].isin(limited).to_numpy())
     provider = arcs["provider"].to_numpy()
-    candidate = open_ended[provider]
+    # An arc kept only for current pupils (x <= L) is bounded, so it dominates nothing.
+    candidate = open_ended[provider] & ~forced
     if not candidate.any():
         return arcs, current, forced, 0
     cost = arc_unit_cost(inputs.params, arcs)

@@ -237,23 +237,49 @@ class HighsModel:
         if self._stop:
             event.interrupt()
 
-    @contextlib.contextmanager
-    def _interruptible(self):
-        """While HiGHS runs, Ctrl-C asks it to stop (at its next interrupt check) instead of
-        waiting for it: Python runs the signal handler when HiGHS next calls back."""
+    def _run_interruptibly(self) -> None:
+        """Run HiGHS so that Ctrl-C stops it within moments.
+
+        HiGHS runs in a worker thread while this thread waits in short steps, so Python
+        handles SIGINT at once; the flag it sets is read by HiGHS's interrupt callbacks,
+        which stop the solve where it stands and keep the best plan found. (HiGHS has no
+        interrupt check inside presolve: there Ctrl-C waits for presolve to end.) A second
+        Ctrl-C abandons the solve. Where SIGINT is ignored (a background job) it stays so.
+        """
         self._stop = False
-        if threading.current_thread() is not threading.main_thread():
-            yield  # signals reach only the main thread; nothing to install here
-            return
+        failure: list[BaseException] = []
 
-        def stop(_signum, _frame) -> None:
+        def solve() -> None:
+            try:
+                self.highs.run()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                failure.append(exc)
+
+        def stop(_signum: int = 0, _frame: object = None) -> None:
+            if self._stop:  # the second Ctrl-C: abandon the solve (the thread dies with us)
+                raise Interrupted("abandoned during the solve")
             self._stop = True
+            self.progress("Stopping at the solver's next check (Ctrl-C again to abandon)...")
 
-        previous = signal.signal(signal.SIGINT, stop)
+        previous = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
+            previous = signal.signal(signal.SIGINT, stop)
+        worker = threading.Thread(target=solve, name="highs", daemon=True)
         try:
-            yield
+            worker.start()
+            while worker.is_alive():
+                try:
+                    worker.join(timeout=0.1)
+                except Interrupted:
+                    raise
+                except KeyboardInterrupt:  # a handler other than ours raised it
+                    stop()
         finally:
-            signal.signal(signal.SIGINT, previous)
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        if failure:
+            raise failure[0]
 
     def columns(self, flat: np.ndarray) -> np.ndarray:
         """Highs column indices of the given flat (model) columns; -1 where dropped."""
@@ -332,8 +358,7 @@ class HighsModel:
         started = time.perf_counter()
         self.progress(f"Solving the {label}...")
         try:
-            with self._interruptible():
-                self.highs.run()
+            self._run_interruptibly()
         finally:
             if not presolve:
                 self.highs.setOptionValue("presolve", "choose")

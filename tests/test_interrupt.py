@@ -1,0 +1,61 @@
+"""Ctrl-C during a solve: HiGHS stops within seconds (its interrupt callbacks), the best
+plan found so far is kept with status "interrupted", no traceback. (During HiGHS's
+presolve there is no interrupt check: Ctrl-C takes effect when presolve ends.)
+
+A real `placeopt run` in a subprocess on a local-authority-sized synthetic workbook
+(benchmarks/synthetic.py) asked to prove optimality exactly (gap 0), so the plan's solve
+is still running when SIGINT arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synthetic import SIZES, generate  # noqa: E402
+
+
+def _wait_for(process: subprocess.Popen, log: Path, text: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text in log.read_text() or process.poll() is not None:
+            return
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(tmp_path: Path) -> None:
+    workbook = generate(SIZES["la"], tmp_path / "la.xlsx")
+    out, log = tmp_path / "out", tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "placeopt.cli", "run", str(workbook), "-o", str(out),
+             "--gap", "0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
+        # HiGHS checks for interrupts in its search, not in presolve: wait until the
+        # plan's search has started (its first incumbent is the baseline's plan).
+        _wait_for(process, log, "Solving the plan...\n  incumbent", 180)
+        assert process.poll() is None, log.read_text()
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _wait_for(process, log, "plan: interrupted", 30)
+        stopped = time.monotonic() - sent
+        stdout, _ = process.communicate(timeout=120)
+    err = log.read_text()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err + stdout
+    assert "plan: interrupted" in err
+    assert stopped < 10, f"HiGHS took {stopped:.1f}s to stop:\n{err[-1500:]}"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert "Ctrl-C" in summary["explanation"]
+    assert summary["solve"]["check"]["passed"] is True
+    assert (out / "placements.csv").exists() and not (out / "report.xlsx").exists()
