@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ class RawSheet:
     headers: tuple[Any, ...]
     rows: tuple[tuple[int, tuple[Any, ...]], ...]  # (Excel row number, values)
     formula_cells: frozenset[tuple[int, int]]  # (row, column) formulas with no cached value
+    header_merges: tuple[str, ...] = ()  # merged ranges that take in a header cell
+    hidden_rows: frozenset[int] = frozenset()  # rows Excel hides (they are read all the same)
+    hidden_columns: frozenset[int] = frozenset()  # 1-based
 
     @property
     def ref(self) -> str:
@@ -68,16 +72,18 @@ def check_file(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == _OLE_SIGNATURE:
-        raise _refuse(path, "this is an old-style .xls file or a password-protected workbook; "
-                      "open it in Excel and save it as an unprotected .xlsx")
+        if _is_encrypted(path):
+            raise _refuse(path, "the workbook is password-protected (encrypted), so it cannot "
+                          "be read; open it in Excel, remove the password, and save it as an "
+                          "unprotected .xlsx")
+        raise _refuse(path, "this is an old-style Excel 97-2003 file (.xls); open it in Excel "
+                      "and save it as an unprotected .xlsx (Excel Workbook)")
     if not zipfile.is_zipfile(path):
         if head.startswith(b"PK"):
             raise _refuse(path, "the workbook is damaged or truncated (an incomplete zip "
                           "archive); save it again from Excel, or copy it again")
-        kind = ("a CSV or text file" if path.suffix.lower() in {".csv", ".txt", ".tsv"}
-                else "not an Excel workbook")
-        raise _refuse(path, f"{kind}: expected an Excel workbook (.xlsx); open it in Excel and "
-                      "save it as .xlsx")
+        raise _refuse(path, f"{_text_kind(path)}: expected an Excel workbook (.xlsx); open it "
+                      "in Excel and save it as .xlsx")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -103,36 +109,143 @@ def check_file(path: Path) -> None:
                           "refused as a possible zip bomb")
 
 
+# The name of the stream that holds an encrypted workbook, as the OLE directory spells it.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+def _is_encrypted(path: Path) -> bool:
+    """An OLE file holding an encrypted .xlsx (rather than an .xls workbook)."""
+    tail = b""
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            if _ENCRYPTED_STREAM in tail + block:
+                return True
+            tail = block[-len(_ENCRYPTED_STREAM):]
+    return False
+
+
+def _text_kind(path: Path) -> str:
+    """What a file that is not a zip seems to be, for the message that refuses it."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    try:
+        text = head.decode("utf-8-sig").lstrip()
+    except UnicodeDecodeError:
+        return "not an Excel workbook"
+    if "\x00" in text:
+        return "not an Excel workbook"
+    if text.startswith("<"):
+        return ("an HTML or XML file (a web page, or an 'XML Spreadsheet 2003'), not an Excel "
+                "workbook")
+    return "a CSV or text file, not an Excel workbook"
+
+
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 # A formula element in a worksheet part: <f>, <f t="shared" .../>, or with a prefix (<x:f>).
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_FORMULA_TAG = re.compile(rb"<" + _PREFIX + rb"f[\s>/]")
+_MERGE_TAG = re.compile(rb"<" + _PREFIX
+                        + rb'mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_HIDDEN_ROW = re.compile(rb"<" + _PREFIX + rb'row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_HIDDEN_COL = re.compile(rb"<" + _PREFIX + rb'col\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ATTRIBUTE = {name: re.compile(rb"\b" + name.encode() + rb'="(\d+)"')
+              for name in ("r", "min", "max")}
 
 
-def _parts_with_formulas(path: Path) -> set[str]:
-    """The worksheet parts that hold a formula; only those need a second reading."""
-    found = set()
+@dataclass(frozen=True)
+class PartFacts:
+    """What a worksheet part holds beyond its values, found by scanning its XML once."""
+
+    formulas: bool = False
+    header_merges: tuple[str, ...] = ()  # merged ranges that take in a cell of row 1
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()  # 1-based
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def _facts(chunks: Any) -> PartFacts:
+    formulas = False
+    merges: list[str] = []
+    rows: set[int] = set()
+    columns: set[int] = set()
+    for chunk in chunks:
+        formulas = formulas or _FORMULA_TAG.search(chunk) is not None
+        for match in _MERGE_TAG.finditer(chunk):
+            left, top, right, bottom = (g.decode() if g else None for g in match.groups())
+            if top == "1":
+                merges.append(f"{left}{top}:{right or left}{bottom or top}")
+        for match in _HIDDEN_ROW.finditer(chunk):
+            number = _ATTRIBUTE["r"].search(match.group(0))
+            if number:
+                rows.add(int(number.group(1)))
+        for match in _HIDDEN_COL.finditer(chunk):
+            low, high = _ATTRIBUTE["min"].search(match.group(0)), _ATTRIBUTE["max"].search(
+                match.group(0))
+            if low and high:  # Excel declares hidden columns one run at a time
+                columns.update(range(int(low.group(1)),
+                                     min(int(high.group(1)), _MAX_COLUMN) + 1))
+    return PartFacts(formulas, tuple(merges), frozenset(rows), frozenset(columns))
+
+
+_MAX_COLUMN = 16384  # XFD, Excel's last column
+
+
+def _xml_chunks(member: Any) -> Any:
+    """A part's XML in blocks that each end before a '<', so that no tag is split."""
+    rest = b""
+    while block := member.read(1 << 20):
+        data = rest + block
+        cut = data.rfind(b"<")
+        if cut <= 0 and len(data) < 1 << 24:
+            rest = data
+            continue
+        if cut <= 0:  # one long text with no tag in it: nothing to split
+            yield data
+            rest = b""
+            continue
+        yield data[:cut]
+        rest = data[cut:]
+    if rest:
+        yield rest
+
+
+def _scan_worksheets(path: Path) -> dict[str, PartFacts]:
+    """Facts about each worksheet part (by its name in the zip), in one pass over it."""
+    found = {}
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             name = info.filename
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            with archive.open(info) as member:
-                tail = b""
-                while block := member.read(1 << 20):
-                    if _FORMULA_TAG.search(tail + block):
-                        found.add(name)
-                        break
-                    tail = block[-16:]
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(info) as member:
+                    found[name] = _facts(_xml_chunks(member))
     return found
 
 
-def read_sheets(path: Path) -> dict[str, RawSheet]:
-    """Every sheet of the workbook, keyed by its title, with cached values."""
+@dataclass(frozen=True)
+class Book:
+    """The titles of every sheet in the workbook, and the sheets that were read."""
+
+    titles: tuple[str, ...]
+    sheets: dict[str, RawSheet]
+
+
+def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True) -> Book:
+    """The sheets whose title is `wanted`, keyed by title, with cached values.
+
+    Other sheets are not read at all: a planner's notes sheet may be as large as it likes.
+    """
     import openpyxl  # deferred: a slow import that --help does not need
 
     check_file(path)
     books = []
     try:
-        with_formulas = _parts_with_formulas(path)
+        facts = _scan_worksheets(path)
+        with_formulas = {part for part, fact in facts.items() if fact.formulas}
         # cached values, then (only if there are formulas) the formulas behind them
         for data_only in (True, False)[: 2 if with_formulas else 1]:
             books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
@@ -147,14 +260,15 @@ def read_sheets(path: Path) -> dict[str, RawSheet]:
         sheets = {}
         for title in values_book.sheetnames:
             values_ws = values_book[title]
-            if not hasattr(values_ws, "iter_rows"):  # a chartsheet holds no table
-                continue
+            if not hasattr(values_ws, "iter_rows") or not wanted(title):
+                continue  # a chartsheet holds no table; a notes sheet is not ours
             part = str(getattr(values_ws, "_worksheet_path", "")).lstrip("/")
             formula_ws = None
             if formula_book is not None and (part in with_formulas or not part):
                 formula_ws = formula_book[title]
-            sheets[title] = _read_sheet(title, values_ws, formula_ws)
-        return sheets
+            sheets[title] = _read_sheet(title, values_ws, formula_ws,
+                                        facts.get(part, PartFacts()))
+        return Book(tuple(values_book.sheetnames), sheets)
     except InputError:
         raise
     except Exception as exc:
@@ -171,7 +285,8 @@ def _is_formula(value: Any) -> bool:
     return value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula")
 
 
-def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None) -> RawSheet:
+def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None,
+                facts: PartFacts) -> RawSheet:
     headers: tuple[Any, ...] = ()
     rows: list[tuple[int, tuple[Any, ...]]] = []
     formulas: set[tuple[int, int]] = set()
@@ -194,4 +309,5 @@ def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None) -> RawSheet:
         elif pending or any(v is not None and not (isinstance(v, str) and not v.strip())
                             for v in values):
             rows.append((number, tuple(values)))
-    return RawSheet(title, headers, tuple(rows), frozenset(formulas))
+    return RawSheet(title, headers, tuple(rows), frozenset(formulas), facts.header_merges,
+                    facts.hidden_rows, facts.hidden_columns)
