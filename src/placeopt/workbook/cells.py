@@ -119,6 +119,8 @@ def _read_written(text: str, unit: str) -> tuple[float, bool]:
             raise CellError("not a percentage")
         return number / 100, True
     if suffix and suffix not in UNIT_WORDS.get(unit, ()):
+        if _is_money(unit):
+            raise CellError("in whole pounds, e.g. 1200000 for £1.2m")
         raise CellError(f"in {unit}" if unit else "without a unit")
     return number, True
 

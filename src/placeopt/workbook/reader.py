@@ -259,8 +259,10 @@ def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
             continue
         name = normalise_header(header)
         if name not in known:
-            problems.warn(where, f"unknown column {show(header)} ignored; known columns: "
-                          + ", ".join(sorted(known)))
+            near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            problems.warn(where, f"unknown column {show(header)} ignored"
+                          + (f" (is it '{near[0]}'?)" if near else "")
+                          + "; known columns: " + ", ".join(sorted(known)))
         elif name in positions:
             problems.error(where, f"column {name} appears twice")
         else:
@@ -330,9 +332,10 @@ def _warn_headerless_values(raw: RawSheet, problems: Problems) -> None:
 
 def _warn_hidden(raw: RawSheet, problems: Problems) -> None:
     """Hidden rows and columns are read all the same: a planner may expect otherwise."""
-    rows = sorted(row for row, _ in raw.rows if row in raw.hidden_rows)
     if 1 in raw.hidden_rows:
-        rows.insert(0, 1)
+        problems.warn(f"{raw.ref}!1:1", "the header row is hidden in Excel (it is read all "
+                      "the same)")
+    rows = sorted(row for row, _ in raw.rows if row in raw.hidden_rows)
     if rows:
         shown = ", ".join(map(str, rows[:10])) + (f", ... ({len(rows)} in all)"
                                                    if len(rows) > 10 else "")
@@ -362,8 +365,12 @@ def _read_table(raw: RawSheet, sheet: Sheet, source: Source, problems: Problems,
     if sheet.required and not raw.rows:
         problems.error(raw.ref, f"no rows under the headers; expected at least one "
                        f"{sheet.record}, one per row from row 2")
+    read = sorted({*positions.values(), *(years or {}).values()})
     records = []
     for row, values in raw.rows:
+        if not any(not is_blank(_at(values, i)) or (row, i + 1) in raw.formula_cells
+                   for i in read):
+            continue  # values only under unknown or missing headers, warned about above
         record: dict[Any, Any] = {"_row": row}
         for column in sheet.columns:
             index = positions.get(column.name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,16 +215,38 @@ def _xml_chunks(member: Any) -> Any:
         yield rest
 
 
-def _scan_worksheets(path: Path) -> dict[str, PartFacts]:
-    """Facts about each worksheet part (by its name in the zip), in one pass over it."""
-    found = {}
+# Excel never declares a document type or entities; an XML bomb ("billion laughs") must.
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)\b")
+
+
+def _damaged(path: Path, name: str, exc: Exception) -> InputError:
+    return _refuse(path, f"the workbook is damaged: part {name} cannot be unpacked ({exc}); "
+                   "save it again from Excel, or copy it again")
+
+
+def _check_parts(path: Path) -> None:
+    """Refuse a part that declares XML entities, before any XML parser sees it."""
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
-            name = info.filename
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            try:
                 with archive.open(info) as member:
-                    found[name] = _facts(_xml_chunks(member))
-    return found
+                    head = member.read(1 << 16)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise _damaged(path, info.filename, exc) from None
+            if _DOCTYPE.search(head):
+                raise _refuse(path, f"part {info.filename} declares XML entities (<!DOCTYPE>), "
+                              "which Excel never writes; refused as a possible XML bomb")
+
+
+def _scan_part(path: Path, name: str) -> PartFacts:
+    """Facts about one worksheet part, in one pass over its XML."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(name) as member:
+            return _facts(_xml_chunks(member))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _damaged(path, name, exc) from None
 
 
 @dataclass(frozen=True)
@@ -237,46 +260,54 @@ class Book:
 def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True) -> Book:
     """The sheets whose title is `wanted`, keyed by title, with cached values.
 
-    Other sheets are not read at all: a planner's notes sheet may be as large as it likes.
+    Other sheets are not read at all: a planner's notes sheet may be as large as it likes
+    (as long as it declares its size, as Excel does: openpyxl measures a sheet without a
+    <dimension> by reading it whole).
     """
     import openpyxl  # deferred: a slow import that --help does not need
 
     check_file(path)
+    _check_parts(path)
     books = []
-    try:
-        facts = _scan_worksheets(path)
-        with_formulas = {part for part, fact in facts.items() if fact.formulas}
-        # cached values, then (only if there are formulas) the formulas behind them
-        for data_only in (True, False)[: 2 if with_formulas else 1]:
+
+    def load(data_only: bool) -> Any:
+        try:
             books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        for book in books:
-            book.close()
-        raise _refuse(path, f"could not be read as an .xlsx workbook ({type(exc).__name__}: "
-                      f"{exc}); it may be damaged, truncated or protected") from None
-    values_book = books[0]
-    formula_book = books[1] if len(books) > 1 else None
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise _refuse(path, f"could not be read as an .xlsx workbook ("
+                          f"{type(exc).__name__}: {_first_line(exc)}); it may be damaged, "
+                          "truncated or protected") from None
+        return books[-1]
+
     try:
-        sheets = {}
+        values_book = load(data_only=True)
+        chosen = {}  # title -> (worksheet, its part in the zip)
         for title in values_book.sheetnames:
-            values_ws = values_book[title]
-            if not hasattr(values_ws, "iter_rows") or not wanted(title):
-                continue  # a chartsheet holds no table; a notes sheet is not ours
-            part = str(getattr(values_ws, "_worksheet_path", "")).lstrip("/")
-            formula_ws = None
-            if formula_book is not None and (part in with_formulas or not part):
-                formula_ws = formula_book[title]
-            sheets[title] = _read_sheet(title, values_ws, formula_ws,
-                                        facts.get(part, PartFacts()))
+            worksheet = values_book[title]
+            if hasattr(worksheet, "iter_rows") and wanted(title):  # not a chartsheet
+                chosen[title] = (worksheet, str(getattr(worksheet, "_worksheet_path",
+                                                        "")).lstrip("/"))
+        facts = {part: _scan_part(path, part) if part else PartFacts(formulas=True)
+                 for _, part in chosen.values()}
+        # the formulas behind the cached values, only if a sheet we read has any
+        formula_book = load(data_only=False) if any(f.formulas for f in facts.values()) else None
+        sheets = {}
+        for title, (worksheet, part) in chosen.items():
+            formula_ws = formula_book[title] if formula_book and facts[part].formulas else None
+            sheets[title] = _read_sheet(title, worksheet, formula_ws, facts[part])
         return Book(tuple(values_book.sheetnames), sheets)
     except InputError:
         raise
     except Exception as exc:
-        raise _refuse(path, f"could not be read ({type(exc).__name__}: {exc}); the workbook may "
-                      "be damaged") from None
+        raise _refuse(path, f"could not be read ({type(exc).__name__}: {_first_line(exc)}); the "
+                      "workbook may be damaged") from None
     finally:
         for book in books:
             book.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
 
 
 def _is_formula(value: Any) -> bool:
@@ -299,6 +330,8 @@ def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None,
     formula_rows = (formula_ws.iter_rows(values_only=True) if formula_ws is not None
                     else itertools.repeat(()))
     for number, (values, raw) in enumerate(zip(value_rows, formula_rows, strict=False), start=1):
+        if not values and not raw:
+            continue  # an empty row between rows that hold something (fast: there may be 1M)
         pending = False  # a formula with no cached value in this row
         for col, (value, formula) in enumerate(zip(values, raw, strict=False), start=1):
             if value is None and _is_formula(formula):
