@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +19,12 @@ from conftest import (
     errors,
     problems_of,
     set_column,
-    valid_sheets,
     write_workbook,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from placeopt.problems import InputError
 from placeopt.workbook import cells
 from placeopt.workbook.cells import ALL, CellError
 from placeopt.workbook.reader import read_workbook
-from placeopt.workbook.scenarios import apply_scenario, scenario_names
 from placeopt.workbook.schema import PARAMETERS, PHASES, SHEET_BY_NAME, Column, Kind
 from placeopt.workbook.template import write_template
 
@@ -508,75 +501,6 @@ def test_parse_cell_bounds_and_kinds() -> None:
     assert cells.parse_cell(text, 100023.0) == "100023"
     with pytest.raises(CellError, match="not a date"):
         cells.parse_cell(text, dt.datetime(2026, 9, 1))
-
-
-# --- arbitrary cells --------------------------------------------------------------------
-
-
-_text = st.text(max_size=40).map(lambda s: ILLEGAL_CHARACTERS_RE.sub("", s))
-_cell_values = st.one_of(
-    st.none(),
-    _text,
-    st.sampled_from(["yes", "no", "all", "ASD;SEMH", "Z1", "P1", "OPT1", "primary", "special",
-                     "2026", "-1", "1e308", "nan", "inf", "#N/A", "#DIV/0!", "  ", "£", "%",
-                     "ASD;;", ";", "all;ASD", "=HYPERLINK(\"http://example.com\",\"x\")",
-                     "=1/0", "=A1", "=SUM(", "'=1", "base", "Demand", "*", "scale", "set",
-                     "zone_id=Z1", "need=", "=", "year", "pupils", "capacity"]),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.integers(min_value=-10**20, max_value=10**20),
-    st.booleans(),
-    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 1, 1)),
-    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)),
-    st.text(alphabet="abcXYZ;, =", min_size=300, max_size=3000),
-)
-
-
-def _workbook_with_scenarios() -> dict[str, list[list[Any]]]:
-    sheets = valid_sheets()
-    sheets["Scenarios"] = [
-        ["scenario", "sheet", "column", "filter", "operation", "value", "note"],
-        ["growth", "Demand", "*", None, "scale", 1.1, None],
-        ["growth", "Expansions", "enabled", "option_id=OPT1", "set", "no", None],
-        ["cap", "Providers", "capacity", "type=special", "add", 5, None],
-        ["cap", "Parameters", "discount_rate", None, "set", 0.05, None],
-    ]
-    sheets["CurrentPlacements"] = [
-        ["zone_id", "need", "phase", "provision", "provider_id", "pupils", "years_remaining"],
-        ["Z1", "ASD", "primary", "special", "P1", 4, 2],
-    ]
-    sheets["Budget"] = [["year", "stream", "amount"], [2026, "hnb", 1e6], [2026, "capital", 1]]
-    sheets["Needs"] = [["need", "name"], *[[code, code] for code in ("ASD", "SEMH", "SLD")]]
-    sheets["Suitability"] = [["provision", "types"], ["special", "special;inmss"]]
-    sheets["TravelMatrix"] = [["zone_id", "provider_id", "minutes"], ["Z1", "NEW1", 10]]
-    sheets["CapacityLimits"] = [["provider_id", "need", "phase", "places"], ["P1", "ASD", None, 9]]
-    return sheets
-
-
-_SHEETS = _workbook_with_scenarios()
-_edits = st.lists(
-    st.tuples(st.sampled_from(sorted(_SHEETS)), st.integers(1, 6), st.integers(1, 13),
-              _cell_values),
-    min_size=1, max_size=5)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(edits=_edits)
-def test_arbitrary_cells_give_success_or_input_error(edits) -> None:
-    """Whatever a planner types wherever, reading ends in inputs or a list of problems."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_workbook(Path(folder) / "fuzz.xlsx", _SHEETS)
-        book = openpyxl.load_workbook(path)
-        for sheet, row, column, value in edits:
-            book[sheet].cell(row=row, column=column, value=value)
-        book.save(path)
-        try:
-            inputs = read_workbook(path)
-            for name in scenario_names(inputs):
-                apply_scenario(inputs, name)
-        except InputError as exc:
-            assert exc.errors, "an InputError lists at least one error"
-            for problem in exc.problems:
-                assert problem.where and problem.message
 
 
 @pytest.mark.parametrize("style", ["{y}/{n:02d}", "{y}-{n:02d}", "{y}/{y1}", " {y} "])
