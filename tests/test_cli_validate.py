@@ -85,35 +85,39 @@ CASES: list[tuple[str, Callable[[Sheets], None], str, str]] = [
     ("missing required value", _set("Providers", "type", 3, None), "Providers!C3",
      "type is missing; expected one of mainstream, resourced"),
     ("wrong type: text in a number cell", _set("Providers", "capacity", 2, "forty"),
-     "Providers!I2", "'forty' is not a valid capacity; expected a number"),
+     "Providers!I2", "'forty' in capacity is not valid; expected a number >= 0"),
     ("wrong type: date in a number cell", _set("Providers", "capacity", 2, dt.date(2026, 1, 5)),
-     "Providers!I2", "expected a number, not a date"),
+     "Providers!I2", "2026-01-05 in capacity is not valid; expected a number >= 0, not a date "
+     "or time (check the cell's format)"),
     ("wrong type: TRUE in a number cell", _set("Demand", 2027, 3, True), "Demand!F3",
-     "expected a number, not TRUE/FALSE"),
+     "TRUE in pupils for 2027 is not valid; expected a number >= 0, not TRUE/FALSE"),
     ("wrong type: fraction in a whole-number cell", lambda s: _param(s, "horizon_years", 2.5),
-     "Parameters!B3", "2.5 is not a valid horizon_years; expected a whole number"),
+     "Parameters!B3", "2.5 for parameter horizon_years is not valid; expected a whole number"),
     ("wrong type: not yes/no", _set("Providers", "residential", 4, "sometimes"),
-     "Providers!K4", "'sometimes' is not a valid residential; expected yes or no"),
+     "Providers!K4", "'sometimes' in residential is not valid; expected yes or no"),
     ("wrong type: unknown provider type", _set("Providers", "type", 2, "hospital"),
-     "Providers!C2", "'hospital' is not a valid type; expected one of mainstream"),
+     "Providers!C2", "'hospital' in type is not valid; expected one of mainstream"),
     ("negative number", _set("Providers", "annual_cost_per_place", 3, -5), "Providers!J3",
-     "-5 is not a valid annual_cost_per_place; expected a number >= 0"),
+     "-5 in annual_cost_per_place is not valid; expected a number >= 0"),
     ("negative pupils", _set("Demand", 2028, 2, -1), "Demand!G2",
-     "-1 is not a valid pupils; expected a number >= 0"),
+     "-1 in pupils for 2028 is not valid; expected a number >= 0"),
     ("non-numeric pupils", _set("Demand", 2026, 4, "n/a"), "Demand!E4",
-     "'n/a' is not a valid pupils; expected a number"),
+     "'n/a' in pupils for 2026 is not valid; expected a number >= 0"),
     ("blank pupils", _set("Demand", 2026, 4, None), "Demand!E4",
      "pupils for 2026 are missing"),
     ("out of range: horizon_years 50", lambda s: _param(s, "horizon_years", 50),
-     "Parameters!B3", "50 is not a valid horizon_years; expected a whole number >= 1 and <= 40"),
+     "Parameters!B3",
+     "50 for parameter horizon_years is not valid; expected a whole number >= 1 and <= 40"),
     ("out of range: discount_rate 2", lambda s: _param(s, "discount_rate", 2),
-     "Parameters!B5", "2 is not a valid discount_rate; expected a number >= 0 and <= 1"),
+     "Parameters!B5", "2 for parameter discount_rate is not valid; expected a number >= 0 and "
+     "<= 1"),
     ("out of range: latitude", _set("Zones", "latitude", 2, 123), "Zones!C2",
-     "123 is not a valid latitude; expected a number >= -90 and <= 90"),
+     "123 in latitude is not valid; expected a number >= -90 and <= 90"),
     ("out of range: places 0", _set("Expansions", "places", 2, 0), "Expansions!D2",
-     "0 is not a valid places; expected a number > 0"),
+     "0 in places is not valid; expected a number > 0"),
     ("unknown choice parameter", lambda s: _param(s, "budget_limit", "strict"),
-     "Parameters!B5", "'strict' is not a valid budget_limit; expected one of soft, hard, off"),
+     "Parameters!B5",
+     "'strict' for parameter budget_limit is not valid; expected one of soft, hard, off"),
     ("unknown zone", _set("Demand", "zone_id", 3, "Z9"), "Demand!A3", "unknown zone 'Z9'"),
     ("unknown provider", _set("Expansions", "provider_id", 2, "P9"), "Expansions!C2",
      "unknown provider 'P9'"),
@@ -121,7 +125,7 @@ CASES: list[tuple[str, Callable[[Sheets], None], str, str]] = [
     ("unknown need in a list", _set("Providers", "needs", 2, "ASD; FOO"), "Providers!G2",
      "unknown need 'FOO'"),
     ("unknown phase", _set("Demand", "phase", 2, "tertiary"), "Demand!C2",
-     "'tertiary' is not a valid phase; expected one of early_years, primary, secondary"),
+     "'tertiary' in phase is not valid; expected one of early_years, primary, secondary"),
     ("unknown phase in a list", _set("Providers", "phases", 3, "primary;college"),
      "Providers!H3", "unknown phase 'college'"),
     ("unknown provision", _set("Demand", "provision", 2, "hospital"), "Demand!D2",
@@ -183,9 +187,9 @@ def test_every_error_is_listed_at_once(tmp_path: Path, sheets) -> None:
     set_column(sheets, "Demand", "zone_id", 3, "Z9")
     _param(sheets, "discount_rate", 2)
     result = run_cli("validate", write_workbook(tmp_path / "bad.xlsx", sheets))
-    assert_cli_error(result, "Providers!I2", "'forty' is not a valid capacity")
+    assert_cli_error(result, "Providers!I2", "'forty' in capacity is not valid")
     assert_cli_error(result, "Demand!A3", "unknown zone 'Z9'")
-    assert_cli_error(result, "Parameters!B5", "not a valid discount_rate")
+    assert_cli_error(result, "Parameters!B5", "for parameter discount_rate is not valid")
     assert "3 errors: the workbook was not accepted." in result.output
 
 
@@ -231,9 +235,13 @@ def test_quiet_prints_no_warnings(tmp_path: Path, sheets) -> None:
     assert "WARNING" not in result.output
 
 
-def test_missing_file_exits_1(tmp_path: Path) -> None:
-    result = run_cli("validate", tmp_path / "nowhere.xlsx")
-    assert_cli_error(result, "nowhere.xlsx", "file not found")
+@pytest.mark.parametrize("command", ["validate", "run", "frontier"])
+def test_a_missing_workbook_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    """A path that does not exist is a wrong argument (exit 2), not a wrong workbook."""
+    result = run_cli(command, tmp_path / "nowhere.xlsx")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "'WORKBOOK'" in result.output and "nowhere.xlsx' does not exist" in result.output
 
 
 def test_validate_never_modifies_the_input(tmp_path: Path, sheets) -> None:

@@ -178,15 +178,18 @@ BAD_ROWS = [
     ("filter on Parameters", ["s", "Parameters", "discount_rate", "x=1", "set", 0.1],
      "Scenarios!D2", "Parameters rows take no filter"),
     ("value that does not fit", ["s", "Providers", "capacity", None, "set", "lots"],
-     "Scenarios!F2", "'lots' does not fit capacity; expected a number"),
+     "Scenarios!F2", "'lots' in value is not valid for set capacity; expected a number >= 0"),
     ("value out of range", ["s", "Parameters", "discount_rate", None, "set", 3],
-     "Scenarios!F2", "'3' does not fit discount_rate; expected a number >= 0 and <= 1"),
+     "Scenarios!F2", "'3' in value is not valid for set discount_rate; expected a number >= 0 "
+     "and <= 1"),
     ("scale of a text column", ["s", "Providers", "name", None, "scale", 2], "Scenarios!E2",
      "scale needs a numeric column; name is text"),
     ("unknown operation", ["s", "Providers", "capacity", None, "multiply", 2], "Scenarios!E2",
-     "'multiply' is not a valid operation; expected one of set, scale, add"),
+     "'multiply' in operation is not valid; expected one of set, scale, add"),
     ("a scenario named base", ["Base", "Providers", "capacity", None, "scale", 2],
      "Scenarios!A2", "'base' is the inputs unchanged"),
+    ("scale by a word", ["s", "Providers", "capacity", None, "scale", "double"],
+     "Scenarios!F2", "'double' in value is not valid for scale capacity; expected a number"),
     ("missing value", ["s", "Providers", "capacity", None, "scale", None], "Scenarios!F2",
      "value is missing"),
     ("missing sheet name", ["s", None, "capacity", None, "scale", 2], "Scenarios!B2",
@@ -233,3 +236,12 @@ def test_academic_year_column_in_a_scenario(tmp_path: Path, sheets) -> None:
     changed = apply_scenario(base, "x")
     assert _pupils(changed, "Z1", YEARS[0]) == 0
     assert _pupils(changed, "Z1", YEARS[1]) == _pupils(base, "Z1", YEARS[1])
+
+
+def test_a_factor_written_as_a_percentage(tmp_path: Path, sheets) -> None:
+    """'110%' scales by 1.1: written with a symbol, but it cannot be misread."""
+    path = _with_scenarios(tmp_path, sheets, [["up", "Demand", "*", None, "scale", "110%",
+                                               None]])
+    base = read_workbook(path)
+    up = apply_scenario(base, "up")
+    assert _pupils(up, "Z1", YEARS[0]) == pytest.approx(1.1 * _pupils(base, "Z1", YEARS[0]))

@@ -181,13 +181,42 @@ def test_needs_and_suitability_prefilled(book) -> None:
     assert levels["special"] == "special;inmss"
 
 
-def test_the_blank_template_validates(template_path: Path) -> None:
+def test_the_blank_template_is_not_a_plan(template_path: Path) -> None:
+    """Unfilled, the template reads cleanly but has no zones, demand or providers: each
+    required table without rows is one error naming its sheet, and nothing else."""
     result = run_cli("validate", template_path)
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.output.splitlines() if line.startswith("ERROR")] == [
+        "ERROR Zones: no rows under the headers; expected at least one zone, one per row "
+        "from row 2",
+        "ERROR Demand: no rows under the headers; expected at least one row of demand, one "
+        "per row from row 2",
+        "ERROR Providers: no rows under the headers; expected at least one provider, one per "
+        "row from row 2",
+    ]
+    assert "WARNING" not in result.output
+
+
+def test_the_template_filled_with_one_of_each_validates(tmp_path: Path,
+                                                        template_path: Path) -> None:
+    book = openpyxl.load_workbook(template_path)
+    year = default_first_year()
+    book["Zones"].append(["Z1", "North", 53.4, -2.3])
+    book["Providers"].append(["P1", "Oak", "special", "yes", 53.41, -2.31, None, None,
+                              "all", "all", 24000, "no", None, 40])
+    demand = book["Demand"]
+    headers = [c.value for c in demand[1]]
+    row = ["Z1", "ASD", "primary", "special"] + [None] * (len(headers) - 4)
+    for index, header in enumerate(headers):
+        if str(header).isdigit():
+            row[index] = 5
+    demand.append(row)
+    path = tmp_path / "filled.xlsx"
+    book.save(path)
+    result = run_cli("validate", path)
     assert result.exit_code == 0, result.output
-    assert "no errors, 0 warnings" in result.output
-    inputs = read_workbook(template_path)
-    assert inputs.params["first_year"] == default_first_year()
-    assert inputs.params["horizon_years"] == 10
+    inputs = read_workbook(path)
+    assert inputs.params["first_year"] == year and inputs.params["horizon_years"] == 10
 
 
 def test_template_command(tmp_path: Path) -> None:

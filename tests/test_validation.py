@@ -15,6 +15,7 @@ from conftest import (
     add_column,
     assert_error,
     assert_warning,
+    drop_column,
     errors,
     problems_of,
     set_column,
@@ -80,14 +81,14 @@ def test_a_wrong_capacity_does_not_also_warn_unlimited(tmp_path: Path, sheets) -
     set_column(sheets, "Providers", "capacity", 2, "forty")  # P1, expanded by OPT1
     problems = _problems(tmp_path, sheets)
     assert [str(p) for p in problems] == [
-        "ERROR Providers!I2: 'forty' is not a valid capacity; expected a number"]
+        "ERROR Providers!I2: 'forty' in capacity is not valid; expected a number >= 0"]
 
 
 def test_a_wrong_horizon_does_not_report_every_year_missing(tmp_path: Path, sheets) -> None:
     _param(sheets, "horizon_years", 50)
     problems = _problems(tmp_path, sheets)
     assert len(problems) == 1
-    assert_error(problems, "Parameters!B3", "50 is not a valid horizon_years")
+    assert_error(problems, "Parameters!B3", "50 for parameter horizon_years is not valid")
 
 
 def test_a_missing_year_column_is_reported_once(tmp_path: Path, sheets) -> None:
@@ -341,7 +342,9 @@ def test_budget_streams_and_years(tmp_path: Path, sheets) -> None:
     budget = inputs.tables["Budget"]
     assert sorted(budget["stream"]) == ["capital", "health", "high needs block"]
     assert set(budget["year"]) == {2026, 2027}
-    assert inputs.warnings == []
+    assert [str(w) for w in inputs.warnings] == [
+        "WARNING Budget!A5: Budget row 5 is for 2040, outside the planning years 2026-2028: "
+        "ignored"]
 
 
 def test_duplicate_budget_rows(tmp_path: Path, sheets) -> None:
@@ -380,6 +383,84 @@ def test_headers_not_in_row_1(tmp_path: Path, sheets) -> None:
     width = len(sheets["Providers"][0])
     sheets["Providers"].insert(0, [None] * width)  # a title row left blank, headers in row 2
     problems = _problems(tmp_path, sheets)
-    assert_error(problems, "Providers!1:1", "row 1 is empty: the headers (provider_id, type, "
-                 "annual_cost_per_place, ...) go in row 1")
-    assert not [p for p in errors(problems) if "missing column" in p.message]
+    assert [str(p) for p in problems] == [
+        "ERROR Providers!1:1: row 1 is empty and the headers are in row 2, not row 1: delete "
+        "the row above them so that the headers are in row 1, with records from row 2"]
+
+
+# --- a missing sheet or column, and what follows from it --------------------------------
+
+
+def test_a_renamed_sheet_is_one_error_with_a_suggestion(tmp_path: Path, sheets) -> None:
+    """Zones -> Zone: the planner sees the real error, not every Demand row's zone."""
+    sheets["Zone"] = sheets.pop("Zones")
+    sheets["CurrentPlacements"] = [
+        ["zone_id", "need", "phase", "provision", "provider_id", "pupils"],
+        ["Z1", "ASD", "primary", "special", "P1", 4]]
+    sheets["TravelMatrix"] = [["zone_id", "provider_id", "minutes"], ["Z1", "P1", 10]]
+    assert [str(p) for p in _problems(tmp_path, sheets)] == [
+        "ERROR workbook: missing sheet 'Zones': sheet 'Zone' looks like it; rename it 'Zones'"]
+
+
+def test_a_missing_providers_sheet_hides_the_provider_references(tmp_path: Path,
+                                                                 sheets) -> None:
+    sheets["Schools"] = sheets.pop("Providers")  # not like 'Providers': no suggestion
+    sheets["CapacityLimits"] = [["provider_id", "places"], ["P1", 5]]
+    assert [str(p) for p in _problems(tmp_path, sheets)] == [
+        "ERROR workbook: missing sheet 'Providers': Every school, unit or college where pupils "
+        "can be placed, in and out of area."]
+
+
+def test_a_near_miss_for_an_optional_sheet_warns(tmp_path: Path, sheets) -> None:
+    """An 'Expansion' sheet is not read: said, because every option would be lost."""
+    sheets["Expansion"] = sheets.pop("Expansions")
+    sheets["My notes"] = [["anything"]]
+    problems = _problems(tmp_path, sheets)
+    assert [str(p) for p in problems] == [
+        "WARNING Expansion: sheet 'Expansion' is not read: it looks like 'Expansions'; rename "
+        "it 'Expansions' if it holds that table"]
+
+
+def test_a_missing_key_column_is_one_error(tmp_path: Path, sheets) -> None:
+    sheets["Zones"][0][0] = "zone"  # the header of zone_id mistyped
+    problems = _problems(tmp_path, sheets)
+    assert [str(p) for p in errors(problems)] == [
+        "ERROR Zones!1:1: missing column 'zone_id' (Unique zone code)"]
+
+
+def test_a_needs_sheet_without_its_code_column_is_one_error(tmp_path: Path, sheets) -> None:
+    sheets["Needs"] = [["code", "name"], ["ASD", "Autism"], ["SEMH", "SEMH"]]
+    problems = _problems(tmp_path, sheets)
+    assert [str(p) for p in errors(problems)] == [
+        "ERROR Needs!1:1: missing column 'need' (Need code, e.g. ASD)"]
+
+
+@pytest.mark.parametrize(("column", "meaning"), [
+    ("capacity", "every provider has unlimited places (a blank capacity means unlimited)"),
+    ("needs", "every provider is taken to meet every need"),
+    ("phases", "every provider is taken to take every phase"),
+])
+def test_a_deleted_column_that_loosens_the_plan_warns(tmp_path: Path, sheets, column: str,
+                                                      meaning: str) -> None:
+    drop_column(sheets, "Providers", column)
+    problems = _problems(tmp_path, sheets)
+    assert [str(p) for p in problems] == [
+        f"WARNING Providers!1:1: no column '{column}', so {meaning}; add the column if that "
+        "is not what you mean"]
+
+
+def test_deleted_columns_with_a_harmless_default_do_not_warn(tmp_path: Path, sheets) -> None:
+    for column in ("in_area", "residential", "name"):
+        drop_column(sheets, "Providers", column)
+    drop_column(sheets, "Demand", "provision")
+    drop_column(sheets, "Expansions", "earliest_year")
+    assert _problems(tmp_path, sheets) == []
+
+
+def test_budget_rows_outside_the_plan_are_named(tmp_path: Path, sheets) -> None:
+    sheets["Budget"] = [["year", "stream", "amount"], [2020, "health", 1],
+                        [2026, "health", 1], [2041, "capital", 1], [2041, "health", 2]]
+    problems = _problems(tmp_path, sheets)
+    assert [str(p) for p in problems] == [
+        "WARNING Budget!A2: Budget rows 2, 4, 5 are for 2020, 2041, outside the planning years "
+        "2026-2028: ignored"]

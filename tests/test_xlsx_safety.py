@@ -28,13 +28,15 @@ def _refused(path: Path, fragment: str) -> None:
 def test_csv_given_by_mistake(tmp_path: Path) -> None:
     path = tmp_path / "zones.csv"
     path.write_text("zone_id,name\nZ1,North\n")
-    _refused(path, "a CSV or text file: expected an Excel workbook (.xlsx)")
+    _refused(path, "a CSV or text file, not an Excel workbook: expected an Excel workbook "
+             "(.xlsx)")
 
 
 def test_csv_renamed_to_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "zones.xlsx"
     path.write_text("zone_id,name\nZ1,North\n")
-    _refused(path, "not an Excel workbook: expected an Excel workbook (.xlsx)")
+    _refused(path, "a CSV or text file, not an Excel workbook: expected an Excel workbook "
+             "(.xlsx)")
 
 
 def test_random_bytes(tmp_path: Path) -> None:
@@ -46,14 +48,17 @@ def test_random_bytes(tmp_path: Path) -> None:
 def test_old_xls_file(tmp_path: Path) -> None:
     path = tmp_path / "old.xls"
     path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00junk" * 200)
-    _refused(path, "old-style .xls file or a password-protected workbook")
+    _refused(path, "this is an old-style Excel 97-2003 file (.xls); open it in Excel and "
+             "save it as an unprotected .xlsx")
 
 
 def test_password_protected_workbook(tmp_path: Path) -> None:
     # Excel encrypts a protected .xlsx inside an OLE compound file: same signature.
     path = tmp_path / "protected.xlsx"
-    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"EncryptionInfo" + b"\x00" * 4000)
-    _refused(path, "open it in Excel and save it as an unprotected .xlsx")
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 500
+                     + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 4000)
+    _refused(path, "the workbook is password-protected (encrypted), so it cannot be read; "
+             "open it in Excel, remove the password, and save it as an unprotected .xlsx")
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -84,7 +89,7 @@ def test_corrupted_part_inside_the_zip(tmp_path: Path, valid_path: Path) -> None
     for i in range(start + 5, start + min(info.compress_size, 200) - 5):
         raw[i] ^= 0x5A
     path.write_bytes(bytes(raw))
-    _refused(path, "it may be damaged")
+    _refused(path, "the workbook is damaged: part xl/worksheets/sheet1.xml cannot be unpacked")
 
 
 def test_a_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
@@ -140,13 +145,20 @@ def test_xml_entity_bomb_is_refused(tmp_path: Path, valid_path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
-    _refused(path, "could not be read as an .xlsx workbook")
+    _refused(path, "part xl/workbook.xml declares XML entities (<!DOCTYPE>), which Excel never "
+             "writes; refused as a possible XML bomb")
 
 
 def test_a_folder_is_refused(tmp_path: Path) -> None:
+    """A folder given for a workbook is a wrong argument: a usage error on the command
+    line (exit 2); the Python API says the same as an InputError."""
     folder = tmp_path / "book.xlsx"
     folder.mkdir()
-    _refused(folder, "is a folder, not a workbook")
+    result = run_cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert "is a directory" in result.output and "Traceback" not in result.output
+    with pytest.raises(InputError, match="is a folder, not a workbook"):
+        read_workbook(folder)
 
 
 # --- what is read -----------------------------------------------------------------------

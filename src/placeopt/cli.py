@@ -1,7 +1,8 @@
 """The `placeopt` command line (SPEC §3).
 
-Exit codes: 0 success; 1 input errors; 2 usage errors (click's own); 3 infeasible model or
-solver failure. No traceback for input, usage or solver problems unless --debug.
+Exit codes: 0 success; 1 input errors; 2 usage errors (click's own, a workbook path that
+does not exist, an unknown --scenario); 3 infeasible model or solver failure; 4 an
+internal error (a bug). No traceback for input, usage or solver problems unless --debug.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from typing import Any
 
 import click
 
-from .problems import InputError, Problem, SolveError
+from .problems import InputError, Problem, SolveError, UnknownScenario
 from .version import __version__
 
-EXIT_INPUT, EXIT_SOLVE = 1, 3
+EXIT_INPUT, EXIT_SOLVE, EXIT_INTERNAL = 1, 3, 4
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+
+# A workbook argument: a path that does not exist (or is a folder) is a usage error,
+# exit 2; a file that exists but is not a good workbook is an input error, exit 1.
+WORKBOOK = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 class Console:
@@ -52,6 +57,9 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         debug = ctx.find_root().params.get("debug", False)
         try:
             return command(*args, **kwargs)
+        except UnknownScenario as exc:
+            raise click.BadParameter(f"no scenario named {exc.name!r}; the workbook has "
+                                     + ", ".join(exc.known), param_hint="--scenario") from None
         except InputError as exc:
             if debug:
                 traceback.print_exc()
@@ -74,11 +82,19 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug of ours: say so plainly, keep the detail for --debug
             if debug:
                 raise
-            click.secho(f"Internal error ({type(exc).__name__}: {exc}). Run again with --debug "
-                        "for the traceback and report it.", fg="red", err=True)
-            sys.exit(EXIT_SOLVE)
+            click.secho(internal_error_message(exc), fg="red", err=True)
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def internal_error_message(exc: Exception) -> str:
+    """What a planner sees when placeopt itself fails: whose fault, and how to report it."""
+    return (f"Internal error in placeopt {__version__} ({type(exc).__name__}: {exc}).\n"
+            "This is a bug in placeopt, not a problem with your workbook. Please report it "
+            "to the placeopt maintainers with the command you ran, the output of the same "
+            "command run with --debug (placeopt --debug ...; it shows the traceback) and, "
+            "if you can share it, the workbook.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,7 +125,7 @@ def template(path: Path, example: bool, force: bool) -> None:
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
+@click.argument("workbook", type=WORKBOOK)
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @guarded
 def validate(workbook: Path, quiet: bool) -> None:
@@ -126,7 +142,7 @@ def validate(workbook: Path, quiet: bool) -> None:
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
+@click.argument("workbook", type=WORKBOOK)
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
               help="Result folder (default results/<workbook name>/<scenario>).")
 @click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")
@@ -182,7 +198,7 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
+@click.argument("workbook", type=WORKBOOK)
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
               help="Folder (default results/<workbook name>/frontier-<scenario>).")
 @click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")

@@ -65,6 +65,17 @@ class InputError(Exception):
         return [p for p in self.problems if p.level == "error"]
 
 
+class UnknownScenario(InputError):
+    """`--scenario` names no scenario of the workbook: a wrong argument, not a wrong
+    workbook, so the command line says so as a usage error (exit 2). It is an
+    InputError for the Python API, whose callers already handle those."""
+
+    def __init__(self, name: str, known: list[str]):
+        self.name, self.known = name, list(known)
+        super().__init__([Problem("error", "Scenarios", f"no scenario named {name!r}; the "
+                                  "workbook has " + ", ".join(self.known))])
+
+
 class SolveError(Exception):
     """The model is infeasible or the solver failed (exit code 3).
 

@@ -45,6 +45,14 @@ def workbook_markdown() -> str:
         "Formulas are never evaluated: the values Excel last calculated are used, and a",
         "formula with no calculated value is an error naming its cell.",
         "",
+        "A number typed as text is read when it cannot be misread: `£12,000` in a money",
+        "column, `3.5%` in a fraction column, `45 mins` in a minutes column, thousands",
+        "grouped by commas; each such cell is named in a warning. Anything else (`1,5`,",
+        "`£5` for places, a date where a number belongs, `TBC`) is an error naming the",
+        "cell. Hidden rows and columns are read like any other (with a warning), values in",
+        "a column without a header are not (with a warning), and merged header cells or",
+        "headers below row 1 are an error.",
+        "",
     ]
     header = ["| column | expected | unit | default | meaning |", "|---|---|---|---|---|"]
     for sheet in sorted(SHEETS, key=lambda s: s.fill_order):
@@ -59,6 +67,10 @@ def workbook_markdown() -> str:
             continue
         lines += header + [_row(c) for c in sheet.columns] + [""]
         lines += list(sheet.notes) + ([""] if sheet.notes else [])
+        if sheet.required:
+            lines += [f"The sheet needs at least one {sheet.record}.", ""]
+        lines += [f"Without a `{c.name}` column, {c.if_absent}; a warning says so." + "\n"
+                  for c in sheet.columns if c.if_absent]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -22,6 +22,10 @@ class Source:
     titles: dict[str, str] = field(default_factory=dict)  # sheet name -> title in the file
     letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> column -> letter
 
+    def has_column(self, sheet: str, column: str) -> bool:
+        """Was the sheet read, with this column among its headers?"""
+        return column in self.letters.get(sheet, {})
+
     def cell(self, sheet: str, column: str | None, row: int | None) -> str:
         """'Providers!F12', or 'Providers row 12' when the column is not in the file."""
         title = sheet_ref(self.titles.get(sheet, sheet))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..problems import Problems
-from .cells import CellError, is_blank, parse_cell, to_number, year_header
+from .cells import CellError, is_blank, parse_cell, show, to_number, year_header
 from .inputs import Inputs
 from .schema import PARAMETER_BY_NAME, SHEET_BY_NAME, Kind, normalise_header
 
@@ -100,10 +100,14 @@ def _understand(inputs: Inputs, record: dict[str, Any], problems: Problems) -> C
             fail("operation", f"{operation} needs a numeric column; {column.name} is "
                  f"{column.kind.value}")
             return None
-        else:
-            value = to_number(record["value"])
+        else:  # a factor may be written as a percentage; an addition is in the column's unit
+            value = to_number(record["value"], "fraction" if operation == "scale" else column.unit)
     except CellError as exc:
-        fail("value", f"{record['value']!r} does not fit {column.name}; expected {exc}")
+        detail = str(exc)
+        expected = detail if operation == "set" else "a number" + (f", {detail}" if detail
+                                                                   else "")
+        fail("value", f"{show(record['value'])} in value is not valid for {operation} "
+             f"{column.name}; expected {expected}")
         return None
     filters = _parse_filter(record["filter"], sheet.name, fail)
     if filters is None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..problems import Problems
+from ..problems import Problems, UnknownScenario
 from .cells import ALL, CellError, parse_cell, show
 from .inputs import Inputs
 from .scenario_rows import BASE, Change, check_scenario_rows, scenario_names
@@ -24,10 +24,7 @@ def apply_scenario(inputs: Inputs, name: str) -> Inputs:
     names = scenario_names(inputs)
     matched = next((n for n in names if n.lower() == name.lower()), None)
     if matched is None:
-        problems = Problems()
-        problems.error("Scenarios", f"no scenario named {name!r}; the workbook has "
-                       + ", ".join(names))
-        problems.raise_if_errors()
+        raise UnknownScenario(name, names)
     result = inputs.copy()
     result.scenario = matched
     if matched == BASE:

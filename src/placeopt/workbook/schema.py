@@ -80,6 +80,9 @@ class Column:
     # "provider_type", "provision", "zone", "provider", "sheet".
     refers_to: str | None = None
     width: int = 14
+    # For an optional column whose absence loosens the plan (no limit, every need): what a
+    # sheet without the column means, said in a warning so it is never silent.
+    if_absent: str = ""
 
     def describe_expected(self) -> str:
         """What a valid value looks like, in words, for error messages."""
@@ -118,6 +121,7 @@ class Sheet:
     key: tuple[str, ...] = ()  # columns whose combination must be unique
     fill_order: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    record: str = "record"  # what one row holds, in messages: "a zone", "a provider"
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -156,9 +160,11 @@ def _provider_like_columns(new_site: bool) -> tuple[Column, ...]:
                "out-of-area placement", default=True, width=9),
         *_location_columns("provider" if required else "new site"),
         Column("needs", Kind.LIST, "Needs it can meet, separated by ';', or all",
-               default="all", refers_to="need", width=16),
+               default="all", refers_to="need", width=16,
+               if_absent="" if new_site else "every provider is taken to meet every need"),
         Column("phases", Kind.LIST, "Phases it takes, separated by ';', or all",
-               default="all", refers_to="phase", width=22),
+               default="all", refers_to="phase", width=22,
+               if_absent="" if new_site else "every provider is taken to take every phase"),
         Column("annual_cost_per_place", Kind.NUMBER, "Cost of one pupil for one year: place "
                "funding plus top-up, or the independent school's fee", "£/pupil/year",
                minimum=0, required=required, width=14),
@@ -261,7 +267,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("name", Kind.TEXT, "Zone name", width=24),
             *_location_columns("zone's centre (population-weighted if you can)"),
         ),
-        required=True, key=("zone_id",), fill_order=3,
+        required=True, record="zone", key=("zone_id",), fill_order=3,
     ),
     Sheet(
         "Demand",
@@ -282,7 +288,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("pupils", Kind.NUMBER, "Long form only: pupils needing a place", "pupils",
                    minimum=0),
         ),
-        required=True, key=("zone_id", "need", "phase", "provision"), fill_order=4,
+        required=True, record="row of demand", key=("zone_id", "need", "phase", "provision"),
+        fill_order=4,
         notes=("Year columns (2026, 2027, ...) hold pupils, a number >= 0.",),
     ),
     Sheet(
@@ -303,11 +310,13 @@ SHEETS: tuple[Sheet, ...] = (
             Column("name", Kind.TEXT, "Provider name", width=30),
             *_provider_like_columns(new_site=False),
             Column("capacity", Kind.NUMBER, "Total places, all needs and phases together; "
-                   "blank = unlimited", "places", minimum=0, width=10),
+                   "blank = unlimited", "places", minimum=0, width=10,
+                   if_absent="every provider has unlimited places (a blank capacity means "
+                   "unlimited)"),
             Column("la", Kind.TEXT, "Local authority (information only)", width=12),
             Column("urn", Kind.TEXT, "Unique reference number (information only)", width=10),
         ),
-        required=True, key=("provider_id",), fill_order=6,
+        required=True, record="provider", key=("provider_id",), fill_order=6,
     ),
     Sheet(
         "CapacityLimits",

@@ -98,15 +98,28 @@ def check_needs_and_levels(inputs: Inputs, problems: Problems) -> None:
     table["provision"] = table["provision"].str.lower()
 
 
-def _canonical_needs(inputs: Inputs) -> dict[str, str]:
+# Known codes by their lower case, or None when the sheet that defines them (or its key
+# column) is missing: the missing sheet is the error then, not every code that names it.
+Known = dict[str, str] | None
+
+
+def _defined_by(inputs: Inputs, sheet: str, column: str) -> bool:
+    """Can the codes of an optional defining sheet be known? Not if the sheet is in the
+    file but could not be read, or lacks its key column."""
+    return sheet not in inputs.source.titles or inputs.source.has_column(sheet, column)
+
+
+def _canonical_needs(inputs: Inputs) -> Known:
+    if not _defined_by(inputs, "Needs", "need"):
+        return None
     return {code.lower(): code for code in inputs.needs if isinstance(code, str)}
 
 
 def _check_codes(inputs: Inputs, problems: Problems, sheet: str, column: str,
-                 known: dict[str, str], what: str, blank_ok: bool = False) -> None:
+                 known: Known, what: str, blank_ok: bool = False) -> None:
     """Replace each code by its canonical spelling; report the unknown ones."""
     table = inputs.tables.get(sheet)
-    if table is None or table.empty:
+    if table is None or table.empty or known is None:
         return
     values = table[column].astype(object)
     blank = values.map(_blank).astype(bool)
@@ -128,9 +141,9 @@ def _check_codes(inputs: Inputs, problems: Problems, sheet: str, column: str,
 
 
 def _check_lists(inputs: Inputs, problems: Problems, sheet: str, column: str,
-                 known: dict[str, str], what: str) -> None:
+                 known: Known, what: str) -> None:
     table = inputs.tables.get(sheet)
-    if table is None or table.empty:
+    if table is None or table.empty or known is None:
         return
     result = []
     for row, items in zip(table["_row"], table[column], strict=True):
@@ -159,14 +172,21 @@ def check_references(inputs: Inputs, problems: Problems) -> None:
     """Zones, needs, provision levels and providers named anywhere must exist."""
     needs = _canonical_needs(inputs)
     phases = {p.lower(): p for p in PHASES}
-    levels = {level.lower(): level for level in inputs.suitability if isinstance(level, str)}
+    levels = None
+    if _defined_by(inputs, "Suitability", "provision"):
+        levels = {level.lower(): level for level in inputs.suitability
+                  if isinstance(level, str)}
     zones = _ids(inputs, "Zones", "zone_id")
     providers = _ids(inputs, "Providers", "provider_id")
-    new_sites = {}
+    sites = providers
     options = inputs.tables.get("Expansions")
-    if options is not None and not options.empty:
-        is_new = options["provider_id"].isna()
-        new_sites = {str(i).lower(): i for i in options.loc[is_new, "option_id"].dropna()}
+    if options is not None and not options.empty and providers is not None:
+        if _defined_by(inputs, "Expansions", "option_id"):
+            is_new = options["provider_id"].isna()
+            sites = providers | {str(i).lower(): i
+                                 for i in options.loc[is_new, "option_id"].dropna()}
+        else:
+            sites = None
     for sheet in ("Demand", "CurrentPlacements"):
         _check_codes(inputs, problems, sheet, "zone_id", zones, "zone")
         _check_codes(inputs, problems, sheet, "need", needs, "need")
@@ -177,17 +197,18 @@ def check_references(inputs: Inputs, problems: Problems) -> None:
     _check_codes(inputs, problems, "Expansions", "provider_id", providers, "provider",
                  blank_ok=True)
     _check_codes(inputs, problems, "TravelMatrix", "zone_id", zones, "zone")
-    _check_codes(inputs, problems, "TravelMatrix", "provider_id", providers | new_sites,
+    _check_codes(inputs, problems, "TravelMatrix", "provider_id", sites,
                  "provider or new-site option")
     for sheet in ("Providers", "Expansions"):
         _check_lists(inputs, problems, sheet, "needs", needs, "need")
         _check_lists(inputs, problems, sheet, "phases", phases, "phase")
 
 
-def _ids(inputs: Inputs, sheet: str, column: str) -> dict[str, str]:
+def _ids(inputs: Inputs, sheet: str, column: str) -> Known:
+    """The ids a required sheet defines; None if the sheet or its id column is missing."""
     table = inputs.tables.get(sheet)
-    if table is None:
-        return {}
+    if table is None or not inputs.source.has_column(sheet, column):
+        return None
     return {str(i).lower(): i for i in table[column].dropna()}
 
 
@@ -222,7 +243,7 @@ def check_ids(inputs: Inputs, problems: Problems) -> None:
     """Option ids must not clash with provider ids (a new site becomes a provider)."""
     options = inputs.tables.get("Expansions")
     providers = _ids(inputs, "Providers", "provider_id")
-    if options is None or options.empty:
+    if options is None or options.empty or providers is None:
         return
     for row, option_id in zip(options["_row"], options["option_id"], strict=True):
         if not _blank(option_id) and str(option_id).lower() in providers:
@@ -242,7 +263,9 @@ def check_options(inputs: Inputs, problems: Problems) -> None:
     last = first + int(inputs.params["horizon_years"]) - 1
     unlimited: set[str] = set()  # providers whose capacity is blank, not wrongly typed
     table = inputs.tables.get("Providers")
-    if table is not None and not table.empty:
+    # without a capacity column every provider is unlimited, and one warning said so
+    if table is not None and not table.empty and inputs.source.has_column("Providers",
+                                                                            "capacity"):
         for pid, capacity, given in zip(table["provider_id"], table["capacity"],
                                         table["_given"] if "_given" in table.columns
                                         else [frozenset()] * len(table), strict=True):
@@ -366,9 +389,12 @@ def check_current_placements(inputs: Inputs, problems: Problems) -> None:
     if current is None or current.empty or demand is None:
         return
     key = ["zone_id", "need", "phase", "provision"]
+    zone_ids, need_codes = _ids(inputs, "Zones", "zone_id"), _canonical_needs(inputs)
+    if zone_ids is None or need_codes is None or not inputs.source.has_column("Demand", "need"):
+        return  # a missing sheet or column was reported; every group would be "missing"
     groups = set(demand[key].itertuples(index=False, name=None))
-    zones = set(_ids(inputs, "Zones", "zone_id").values())
-    needs, levels = set(inputs.needs), set(inputs.suitability)
+    zones, needs, levels = set(zone_ids.values()), set(need_codes.values()), set(
+        inputs.suitability)
     for record in current.to_dict("records"):
         group = tuple(record[k] for k in key)
         known = (group[0] in zones and group[1] in needs and group[3] in levels)
@@ -379,12 +405,26 @@ def check_current_placements(inputs: Inputs, problems: Problems) -> None:
 
 
 def check_budget(inputs: Inputs, problems: Problems) -> None:
-    """Budget years outside the horizon are ignored (SPEC §1)."""
+    """Budget years outside the horizon are ignored (SPEC §1), and the planner told which."""
     budget = inputs.tables.get("Budget")
     if budget is None or budget.empty or not isinstance(inputs.params.get("first_year"), int):
         return
     budget["stream"] = budget["stream"].str.strip().str.lower()
-    inputs.tables["Budget"] = budget.loc[budget["year"].isin(inputs.years)].reset_index(drop=True)
+    years = inputs.years
+    outside = budget["year"].notna() & ~budget["year"].isin(years)
+    if outside.any():
+        rows = budget.loc[outside, "_row"].astype(int).tolist()
+        shown = sorted({int(y) for y in budget.loc[outside, "year"]})
+        problems.warn(_where(inputs, "Budget", "year", rows[0]),
+                      f"Budget {_plural(len(rows), 'row')} {_listing(map(str, rows), 10)} "
+                      f"{'is' if len(rows) == 1 else 'are'} for "
+                      f"{_listing(map(str, shown), 10)}, outside the planning years "
+                      f"{years[0]}-{years[-1]}: ignored")
+    inputs.tables["Budget"] = budget.loc[budget["year"].isin(years)].reset_index(drop=True)
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
 
 
 def check_scenarios(inputs: Inputs, problems: Problems) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import re
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,9 @@ class RawSheet:
     headers: tuple[Any, ...]
     rows: tuple[tuple[int, tuple[Any, ...]], ...]  # (Excel row number, values)
     formula_cells: frozenset[tuple[int, int]]  # (row, column) formulas with no cached value
+    header_merges: tuple[str, ...] = ()  # merged ranges that take in a header cell
+    hidden_rows: frozenset[int] = frozenset()  # rows Excel hides (they are read all the same)
+    hidden_columns: frozenset[int] = frozenset()  # 1-based
 
     @property
     def ref(self) -> str:
@@ -68,16 +73,18 @@ def check_file(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == _OLE_SIGNATURE:
-        raise _refuse(path, "this is an old-style .xls file or a password-protected workbook; "
-                      "open it in Excel and save it as an unprotected .xlsx")
+        if _is_encrypted(path):
+            raise _refuse(path, "the workbook is password-protected (encrypted), so it cannot "
+                          "be read; open it in Excel, remove the password, and save it as an "
+                          "unprotected .xlsx")
+        raise _refuse(path, "this is an old-style Excel 97-2003 file (.xls); open it in Excel "
+                      "and save it as an unprotected .xlsx (Excel Workbook)")
     if not zipfile.is_zipfile(path):
         if head.startswith(b"PK"):
             raise _refuse(path, "the workbook is damaged or truncated (an incomplete zip "
                           "archive); save it again from Excel, or copy it again")
-        kind = ("a CSV or text file" if path.suffix.lower() in {".csv", ".txt", ".tsv"}
-                else "not an Excel workbook")
-        raise _refuse(path, f"{kind}: expected an Excel workbook (.xlsx); open it in Excel and "
-                      "save it as .xlsx")
+        raise _refuse(path, f"{_text_kind(path)}: expected an Excel workbook (.xlsx); open it "
+                      "in Excel and save it as .xlsx")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -103,66 +110,204 @@ def check_file(path: Path) -> None:
                           "refused as a possible zip bomb")
 
 
+# The name of the stream that holds an encrypted workbook, as the OLE directory spells it.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+def _is_encrypted(path: Path) -> bool:
+    """An OLE file holding an encrypted .xlsx (rather than an .xls workbook)."""
+    tail = b""
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            if _ENCRYPTED_STREAM in tail + block:
+                return True
+            tail = block[-len(_ENCRYPTED_STREAM):]
+    return False
+
+
+def _text_kind(path: Path) -> str:
+    """What a file that is not a zip seems to be, for the message that refuses it."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    try:
+        text = head.decode("utf-8-sig").lstrip()
+    except UnicodeDecodeError:
+        return "not an Excel workbook"
+    if "\x00" in text:
+        return "not an Excel workbook"
+    if text.startswith("<"):
+        return ("an HTML or XML file (a web page, or an 'XML Spreadsheet 2003'), not an Excel "
+                "workbook")
+    return "a CSV or text file, not an Excel workbook"
+
+
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 # A formula element in a worksheet part: <f>, <f t="shared" .../>, or with a prefix (<x:f>).
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_FORMULA_TAG = re.compile(rb"<" + _PREFIX + rb"f[\s>/]")
+_MERGE_TAG = re.compile(rb"<" + _PREFIX
+                        + rb'mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_HIDDEN_ROW = re.compile(rb"<" + _PREFIX + rb'row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_HIDDEN_COL = re.compile(rb"<" + _PREFIX + rb'col\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ATTRIBUTE = {name: re.compile(rb"\b" + name.encode() + rb'="(\d+)"')
+              for name in ("r", "min", "max")}
 
 
-def _parts_with_formulas(path: Path) -> set[str]:
-    """The worksheet parts that hold a formula; only those need a second reading."""
-    found = set()
+@dataclass(frozen=True)
+class PartFacts:
+    """What a worksheet part holds beyond its values, found by scanning its XML once."""
+
+    formulas: bool = False
+    header_merges: tuple[str, ...] = ()  # merged ranges that take in a cell of row 1
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()  # 1-based
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def _facts(chunks: Any) -> PartFacts:
+    formulas = False
+    merges: list[str] = []
+    rows: set[int] = set()
+    columns: set[int] = set()
+    for chunk in chunks:
+        formulas = formulas or _FORMULA_TAG.search(chunk) is not None
+        for match in _MERGE_TAG.finditer(chunk):
+            left, top, right, bottom = (g.decode() if g else None for g in match.groups())
+            if top == "1":
+                merges.append(f"{left}{top}:{right or left}{bottom or top}")
+        for match in _HIDDEN_ROW.finditer(chunk):
+            number = _ATTRIBUTE["r"].search(match.group(0))
+            if number:
+                rows.add(int(number.group(1)))
+        for match in _HIDDEN_COL.finditer(chunk):
+            low, high = _ATTRIBUTE["min"].search(match.group(0)), _ATTRIBUTE["max"].search(
+                match.group(0))
+            if low and high:  # Excel declares hidden columns one run at a time
+                columns.update(range(int(low.group(1)),
+                                     min(int(high.group(1)), _MAX_COLUMN) + 1))
+    return PartFacts(formulas, tuple(merges), frozenset(rows), frozenset(columns))
+
+
+_MAX_COLUMN = 16384  # XFD, Excel's last column
+
+
+def _xml_chunks(member: Any) -> Any:
+    """A part's XML in blocks that each end before a '<', so that no tag is split."""
+    rest = b""
+    while block := member.read(1 << 20):
+        data = rest + block
+        cut = data.rfind(b"<")
+        if cut <= 0 and len(data) < 1 << 24:
+            rest = data
+            continue
+        if cut <= 0:  # one long text with no tag in it: nothing to split
+            yield data
+            rest = b""
+            continue
+        yield data[:cut]
+        rest = data[cut:]
+    if rest:
+        yield rest
+
+
+# Excel never declares a document type or entities; an XML bomb ("billion laughs") must.
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)\b")
+
+
+def _damaged(path: Path, name: str, exc: Exception) -> InputError:
+    return _refuse(path, f"the workbook is damaged: part {name} cannot be unpacked ({exc}); "
+                   "save it again from Excel, or copy it again")
+
+
+def _check_parts(path: Path) -> None:
+    """Refuse a part that declares XML entities, before any XML parser sees it."""
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
-            name = info.filename
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            if not info.filename.endswith((".xml", ".rels")):
                 continue
-            with archive.open(info) as member:
-                tail = b""
-                while block := member.read(1 << 20):
-                    if _FORMULA_TAG.search(tail + block):
-                        found.add(name)
-                        break
-                    tail = block[-16:]
-    return found
+            try:
+                with archive.open(info) as member:
+                    head = member.read(1 << 16)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise _damaged(path, info.filename, exc) from None
+            if _DOCTYPE.search(head):
+                raise _refuse(path, f"part {info.filename} declares XML entities (<!DOCTYPE>), "
+                              "which Excel never writes; refused as a possible XML bomb")
 
 
-def read_sheets(path: Path) -> dict[str, RawSheet]:
-    """Every sheet of the workbook, keyed by its title, with cached values."""
+def _scan_part(path: Path, name: str) -> PartFacts:
+    """Facts about one worksheet part, in one pass over its XML."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(name) as member:
+            return _facts(_xml_chunks(member))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _damaged(path, name, exc) from None
+
+
+@dataclass(frozen=True)
+class Book:
+    """The titles of every sheet in the workbook, and the sheets that were read."""
+
+    titles: tuple[str, ...]
+    sheets: dict[str, RawSheet]
+
+
+def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True) -> Book:
+    """The sheets whose title is `wanted`, keyed by title, with cached values.
+
+    Other sheets are not read at all: a planner's notes sheet may be as large as it likes
+    (as long as it declares its size, as Excel does: openpyxl measures a sheet without a
+    <dimension> by reading it whole).
+    """
     import openpyxl  # deferred: a slow import that --help does not need
 
     check_file(path)
+    _check_parts(path)
     books = []
-    try:
-        with_formulas = _parts_with_formulas(path)
-        # cached values, then (only if there are formulas) the formulas behind them
-        for data_only in (True, False)[: 2 if with_formulas else 1]:
+
+    def load(data_only: bool) -> Any:
+        try:
             books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        for book in books:
-            book.close()
-        raise _refuse(path, f"could not be read as an .xlsx workbook ({type(exc).__name__}: "
-                      f"{exc}); it may be damaged, truncated or protected") from None
-    values_book = books[0]
-    formula_book = books[1] if len(books) > 1 else None
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise _refuse(path, f"could not be read as an .xlsx workbook ("
+                          f"{type(exc).__name__}: {_first_line(exc)}); it may be damaged, "
+                          "truncated or protected") from None
+        return books[-1]
+
     try:
-        sheets = {}
+        values_book = load(data_only=True)
+        chosen = {}  # title -> (worksheet, its part in the zip)
         for title in values_book.sheetnames:
-            values_ws = values_book[title]
-            if not hasattr(values_ws, "iter_rows"):  # a chartsheet holds no table
-                continue
-            part = str(getattr(values_ws, "_worksheet_path", "")).lstrip("/")
-            formula_ws = None
-            if formula_book is not None and (part in with_formulas or not part):
-                formula_ws = formula_book[title]
-            sheets[title] = _read_sheet(title, values_ws, formula_ws)
-        return sheets
+            worksheet = values_book[title]
+            if hasattr(worksheet, "iter_rows") and wanted(title):  # not a chartsheet
+                chosen[title] = (worksheet, str(getattr(worksheet, "_worksheet_path",
+                                                        "")).lstrip("/"))
+        facts = {part: _scan_part(path, part) if part else PartFacts(formulas=True)
+                 for _, part in chosen.values()}
+        # the formulas behind the cached values, only if a sheet we read has any
+        formula_book = load(data_only=False) if any(f.formulas for f in facts.values()) else None
+        sheets = {}
+        for title, (worksheet, part) in chosen.items():
+            formula_ws = formula_book[title] if formula_book and facts[part].formulas else None
+            sheets[title] = _read_sheet(title, worksheet, formula_ws, facts[part])
+        return Book(tuple(values_book.sheetnames), sheets)
     except InputError:
         raise
     except Exception as exc:
-        raise _refuse(path, f"could not be read ({type(exc).__name__}: {exc}); the workbook may "
-                      "be damaged") from None
+        raise _refuse(path, f"could not be read ({type(exc).__name__}: {_first_line(exc)}); the "
+                      "workbook may be damaged") from None
     finally:
         for book in books:
             book.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
 
 
 def _is_formula(value: Any) -> bool:
@@ -171,7 +316,8 @@ def _is_formula(value: Any) -> bool:
     return value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula")
 
 
-def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None) -> RawSheet:
+def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None,
+                facts: PartFacts) -> RawSheet:
     headers: tuple[Any, ...] = ()
     rows: list[tuple[int, tuple[Any, ...]]] = []
     formulas: set[tuple[int, int]] = set()
@@ -184,6 +330,8 @@ def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None) -> RawSheet:
     formula_rows = (formula_ws.iter_rows(values_only=True) if formula_ws is not None
                     else itertools.repeat(()))
     for number, (values, raw) in enumerate(zip(value_rows, formula_rows, strict=False), start=1):
+        if not values and not raw:
+            continue  # an empty row between rows that hold something (fast: there may be 1M)
         pending = False  # a formula with no cached value in this row
         for col, (value, formula) in enumerate(zip(values, raw, strict=False), start=1):
             if value is None and _is_formula(formula):
@@ -194,4 +342,5 @@ def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None) -> RawSheet:
         elif pending or any(v is not None and not (isinstance(v, str) and not v.strip())
                             for v in values):
             rows.append((number, tuple(values)))
-    return RawSheet(title, headers, tuple(rows), frozenset(formulas))
+    return RawSheet(title, headers, tuple(rows), frozenset(formulas), facts.header_merges,
+                    facts.hidden_rows, facts.hidden_columns)
