@@ -99,11 +99,9 @@ def capacity_in_reach(inputs: Inputs, instance: Instance) -> list[Problem]:
 
 def unreachable_providers(inputs: Inputs, instance: Instance) -> list[Problem]:
     """A provider (or new site) that no demand group can use: its places go unused."""
-    used = np.zeros(len(instance.providers), dtype=bool)
-    used[instance.arcs["provider"].to_numpy()] = True
     providers = instance.providers
     problems = []
-    for s in np.flatnonzero(~used):
+    for s in np.flatnonzero(~instance.reached):
         pid = providers.at[s, "provider_id"]
         if providers.at[s, "new_site"]:
             where = _cell(inputs, "Expansions", "option_id", "option_id", pid)
@@ -126,8 +124,7 @@ def options_never_open(inputs: Inputs, instance: Instance) -> list[Problem]:
     if options.empty:
         return []
     first, last = int(instance.years[0]), int(instance.years[-1])
-    reached = np.zeros(len(instance.providers), dtype=bool)
-    reached[instance.arcs["provider"].to_numpy()] = True
+    reached = instance.reached
     problems = []
     for e in np.flatnonzero(options["enabled"].to_numpy(bool)):
         option = options.iloc[e]

@@ -45,6 +45,7 @@ class Instance:
     limits: pd.DataFrame  # provider, need, phase, places, arcs (array of arc indices),
     #                       over_roll ((T,) places held by current pupils above `places`)
     over_roll: np.ndarray  # (S, T) places held by current pupils above a provider's capacity
+    reached: np.ndarray  # (S,) does any group have an allowed arc to it (before pruning)?
     revenue_budget: np.ndarray  # (T,) pounds, NaN where the year has no revenue limit
     capital_budget: np.ndarray  # (T,) capital money arriving each year
     last_capital_year: int  # year index of the last capital row, -1 if none
@@ -97,6 +98,8 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instan
                                                 matrix, problems)
     revenue, capital, last_capital = _budgets(inputs, years)
     problems.raise_if_errors()
+    reached = np.zeros(len(providers), dtype=bool)
+    reached[arcs["provider"].to_numpy(int)] = True
     arcs, current, forced, pruned = _prune_dominated(inputs, providers, arcs, current, forced,
                                                      revenue)
     held = np.zeros_like(current) if params["allow_moves"] else current
@@ -107,8 +110,9 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instan
     return Instance(params=dict(params), years=years, discount=discount, zones=zones,
                     groups=groups, demand=demand, providers=providers, arcs=arcs,
                     current=current, forced=forced, options=options, limits=limits,
-                    over_roll=over_roll, revenue_budget=revenue, capital_budget=capital,
-                    last_capital_year=last_capital, dominated_arcs=pruned)
+                    over_roll=over_roll, reached=reached, revenue_budget=revenue,
+                    capital_budget=capital, last_capital_year=last_capital,
+                    dominated_arcs=pruned)
 
 
 def _groups_and_demand(inputs: Inputs, years: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
