@@ -225,3 +225,60 @@ def test_the_registry_runs_every_check_in_order() -> None:
                      "options_never_open", "current_pupils_above_capacity",
                      "hard_budget_below_current", "capital_below_required"]
     assert np.all([callable(c) for c in checks.CHECKS])
+
+
+# --- the same answer every time --------------------------------------------------------
+
+
+def test_runs_are_deterministic(tmp_path: Path) -> None:
+    """Same workbook, same settings: byte-identical CSVs, and the same summary but for
+    clock times. It holds because the model is built in a fixed row and column order and
+    HiGHS's search is deterministic for a given model and thread count; it need not hold
+    for a run stopped by its time limit (where it stops depends on the clock)."""
+    from conftest import run_cli
+
+    root = Path(__file__).resolve().parents[1]
+    folders = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        result = run_cli("run", root / "models" / "northbridge.xlsx", "-o", out, "--quiet",
+                         "--no-reports")
+        assert result.exit_code == 0, result.output
+        folders.append(out)
+    csvs = sorted(p.name for p in folders[0].glob("*.csv"))
+    assert csvs and csvs == sorted(p.name for p in folders[1].glob("*.csv"))
+    for name in csvs:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+
+    def stable(folder: Path) -> dict:
+        import json
+
+        summary = json.loads((folder / "summary.json").read_text())
+        for key in ("started_at", "finished_at", "read_seconds"):
+            summary["provenance"].pop(key)
+        for key in ("build_seconds", "handoff_seconds", "solve_seconds", "timings"):
+            summary["solve"].pop(key)
+        return summary
+
+    assert stable(folders[0]) == stable(folders[1])
+
+
+def test_marginal_values_lp_failing_is_said_not_zeroed(tmp_path: Path) -> None:
+    """If the LP for marginal values fails, they are unknown (blank), with the reason,
+    never a column of zeros that reads as "no value"."""
+    from placeopt.model.formulation import formulate
+    from placeopt.model.solve import HighsModel, solve_cases
+
+    case = build_case(tiny_workbook(
+        tmp_path / "t.xlsx", providers=[provider("SP", "special", 20_000, capacity=4),
+                                        provider("IN", "inmss", 50_000)],
+        demand=[demand(5)]))
+    model = HighsModel(formulate(case.instance), case.settings, instance=case.instance)
+    _, plan_solution = solve_cases(model, case.instance)
+    # Break the LP behind the model's back: nobody may be placed or counted unmet.
+    everything = np.arange(model.n_cols, dtype=np.int32)
+    model.highs.changeColsBounds(model.n_cols, everything, np.zeros(model.n_cols),
+                                 np.zeros(model.n_cols))
+    duals, status, _ = model.capacity_duals(plan_solution)
+    assert status.startswith("not computed"), status
+    assert np.isnan(duals).all()
