@@ -197,9 +197,14 @@ def _workbook(spec: BatchSpec) -> Inputs:
         if inputs.source.sha256 != spec.sha256:
             raise InputError([Problem("error", str(spec.workbook), "the workbook changed "
                                       "while the batch ran; run the batch again")])
-        _WORKBOOKS.clear()
-        _WORKBOOKS[spec.sha256] = inputs
+        _remember(inputs)
     return _WORKBOOKS[spec.sha256]
+
+
+def _remember(inputs: Inputs) -> None:
+    """Keep one workbook per process: a long-lived worker may serve several batches."""
+    _WORKBOOKS.clear()
+    _WORKBOOKS[inputs.source.sha256] = inputs
 
 
 class _Reporter:
@@ -255,11 +260,12 @@ def solve_task(spec: BatchSpec, task: Task, index: int, notify: Notify | None = 
                        time.perf_counter() - started)
     except InputError as exc:
         reason = "; ".join(str(p) for p in exc.errors) or str(exc)
-        return failure(index, task, "error", reason, time.perf_counter() - started)
+        return failure(index, task, "error", say.prefix + reason, time.perf_counter() - started)
     except SolveError as exc:
         status = getattr(exc, "status", None) or (
             "infeasible" if "infeasible" in str(exc) else "error")
-        return failure(index, task, status, str(exc), time.perf_counter() - started)
+        return failure(index, task, status, say.prefix + str(exc),
+                       time.perf_counter() - started)
     except Exception as exc:  # a bug: record it, let the other tasks go on
         return failure(index, task, "error", f"internal error ({type(exc).__name__}: {exc})",
                        time.perf_counter() - started, bug=True, detail=traceback.format_exc())
@@ -563,7 +569,9 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     tell = listener or (lambda _kind, _payload: None)
     workbook = Path(workbook)
     inputs = read_workbook(workbook)
-    folder = Path(output) if output is not None else Path("results") / workbook.stem / "batch"
+    # Absolute: a Dask worker may not share this process's working directory.
+    folder = (Path(output) if output is not None
+              else Path("results") / workbook.stem / "batch").resolve()
     if spread is not None:
         model = dataclasses.replace(model or DemandModel(), spread=spread)
     if samples:
@@ -586,7 +594,7 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     if scheduler is not None:
         stream = _dask(spec, work, scheduler)
     elif jobs == 1 or len(work) <= 1:
-        _WORKBOOKS.setdefault(spec.sha256, inputs)  # this process has read it already
+        _remember(inputs)  # this process has read it already
         stream = _in_process(spec, work)
     else:
         stream = _local_processes(spec, work, jobs)

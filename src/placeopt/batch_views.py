@@ -124,12 +124,19 @@ def _about(result: BatchResult, workbook: Path, spec: BatchSpec, samples: int, s
     return rows
 
 
-def summary_table(result: BatchResult) -> rp.Table:
+# The page shows these; batch_summary.csv and .xlsx have every column.
+PAGE_COLUMNS = ("label", "status", "npv", "capital", "out_of_area_pupils_final_year",
+                "unmet_pupil_years", "payback_year", "regret", "optimum_npv", "options_built")
+
+
+def summary_table(result: BatchResult, only: tuple[str, ...] | None = None) -> rp.Table:
     columns = [c for c in HEADINGS if c in result.table.columns
+               and (only is None or c in only)
                and (c not in ("gap_pounds", "additional_pupils_placed")
                     or result.table[c].notna().any())]
     frame = result.table[columns].copy()
-    frame["reused"] = np.where(frame["reused"].astype(bool), "yes", "no")
+    if "reused" in frame:
+        frame["reused"] = np.where(frame["reused"].astype(bool), "yes", "no")
     frame = frame.rename(columns={c: HEADINGS[c][0] for c in columns})
     return rp.Table("Scenarios", frame, kinds={HEADINGS[c][0]: HEADINGS[c][1]
                                                for c in columns},
@@ -225,6 +232,8 @@ def _summary_charts(placed: Placed, result: BatchResult) -> list:
         charts = [scatter]
     for chart in charts:
         chart.x_axis.delete = chart.y_axis.delete = False
+        if isinstance(chart, BarChart):  # rows top to bottom as in the table, labels clear
+            chart.x_axis.scaling.orientation, chart.x_axis.tickLblPos = "maxMin", "low"
     return charts
 
 
@@ -243,6 +252,7 @@ def _options_chart(placed: Placed, result: BatchResult) -> BarChart:
                                    max_row=placed.header_row + rows))
     chart.y_axis.number_format = "0%"
     chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    chart.x_axis.scaling.orientation = "maxMin"
     chart.x_axis.delete = chart.y_axis.delete = False
     chart.legend = None
     return chart
@@ -271,9 +281,8 @@ def page(result: BatchResult, about: list[tuple[str, str]]) -> str:
         if table["sample"].notna().any():
             parts.append("<h2>Across the demand samples</h2>")
             parts.append(_figure(_sample_plot(result), "samples",
-                                 "Each box spans the middle 80% of the samples (P10 to P90), "
-                                 "the line inside is the median (P50), dots are single "
-                                 "samples."))
+                                 "Each band spans P10 to P90 of the samples, the tick is the "
+                                 "median (P50), and each dot is one sample."))
             parts.append(html_table(percentile_table(result)))
             if not result.options.empty:
                 parts.append(_figure(_options_plot(result), "options",
@@ -287,7 +296,9 @@ def page(result: BatchResult, about: list[tuple[str, str]]) -> str:
                                  "capital it spends, and the pupils placed out of area in the "
                                  "final year."))
     parts.append("<h2>Every row</h2>")
-    parts.append(html_table(summary_table(result)))
+    parts.append(html_table(summary_table(result, PAGE_COLUMNS)))
+    parts.append('<p class="note">batch_summary.xlsx and batch_summary.csv have every column: '
+                 "costs, gaps, additional pupils placed, timings.</p>")
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in about)
     parts.append(f"<h2>About this batch</h2><table><tbody>{rows}</tbody></table>")
     return ('<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
@@ -303,8 +314,10 @@ def _figure(figure: Figure, name: str, caption: str) -> str:
 
 
 def _money_axis(axis: Any, values: np.ndarray) -> None:
-    unit = rp.money_unit(float(np.nanmax(np.abs(values))) if len(values) else 0.0)
-    axis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, 1)))
+    largest = float(np.nanmax(np.abs(values))) if len(values) else 0.0
+    unit = rp.money_unit(largest)
+    decimals = 1 if unit.suffix == "m" and largest < 1e7 else 0
+    axis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, decimals)))
 
 
 PANELS = (("npv", "NPV over the baseline", True), ("capital", "Capital, all years", True),
@@ -344,12 +357,14 @@ def _sample_plot(result: BatchResult) -> Figure:
     for ax, (column, title, money) in zip(axes, measures, strict=True):
         groups = [table.loc[table["scenario"] == s, column].astype(float).dropna().to_numpy()
                   for s in scenarios]
-        ax.boxplot(groups, positions=positions, vert=False, whis=(PERCENTILES[0],
-                                                                   PERCENTILES[-1]),
-                   showfliers=False, widths=0.5)
         for y, values in zip(positions, groups, strict=True):
-            jitter = np.random.default_rng(0).uniform(-0.12, 0.12, len(values))
-            ax.scatter(values, y + jitter, s=6, color="#1F77B4", alpha=0.5)
+            if not len(values):
+                continue
+            low, middle, high = np.percentile(values, PERCENTILES)
+            ax.hlines(y, low, high, color="#1F4E79", linewidth=7, alpha=0.35)
+            ax.plot([middle], [y], marker="|", markersize=16, color="#1F4E79")
+            jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(values))
+            ax.scatter(values, y + jitter, s=6, color="#1F77B4", alpha=0.6)
         ax.set_title(title, fontsize=10)
         if money:
             _money_axis(ax.xaxis, np.concatenate(groups) if groups else np.zeros(0))

@@ -318,8 +318,9 @@ class BatchProgress:
         head = "reused" if row["reused"] else ("done  " if row["solved"] else "FAILED")
         if not row["solved"]:
             return f"{head} {row['label']}: {row['status']}: {row['reason']}"
-        money = " ".join(f"{name} £{row[key] / 1e6:,.2f}m" for name, key in (
-            ("NPV", "npv"), ("capital", "capital")) if row.get(key) is not None)
+        money = ", ".join(f"{name} {'-' if row[key] < 0 else ''}£{abs(row[key]) / 1e6:,.2f}m"
+                          for name, key in (("NPV", "npv"), ("capital", "capital"))
+                          if row.get(key) is not None)
         timing = "" if row["seconds"] is None else f" ({row['seconds']:.1f} s)"
         return f"{head} {row['label']}: {row['status']}, {money}{timing}"
 

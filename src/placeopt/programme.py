@@ -82,11 +82,19 @@ class Programme:
              problems: Problems) -> None:
         built = self.built
         listed = {option for option, _ in self.builds}
+        if self.workbook_sha256 and self.workbook_sha256 != inputs.source.sha256:
+            problems.warn(where, "the programme comes from a run of another workbook (or "
+                          "another version of it); its options are matched by option_id")
         for option in table["option_id"]:
             if option not in listed:
                 problems.warn(where, f"option {option} is not in the programme; it is not "
                               "built")
-        required = table["required"].astype(bool) & table["enabled"].astype(bool)
+        enabled = table["enabled"].astype(bool)
+        off = sorted(set(built) & set(table.loc[~enabled, "option_id"]))
+        if off:
+            problems.error(where, f"scenario {inputs.scenario} switches off option(s) "
+                           f"{', '.join(off)}, which the programme builds")
+        required = table["required"].astype(bool) & enabled
         dropped = sorted(set(table.loc[required, "option_id"]) - set(built))
         if dropped:
             problems.error(where, f"scenario {inputs.scenario} requires option(s) "
