@@ -405,7 +405,8 @@ def check_folders(tasks: list[Task]) -> None:
 
 # --- Running the tasks: here, in worker processes, or on a Dask cluster -----------------
 
-Event = tuple[str, Any]  # ("progress", event dict) or ("done", Outcome)
+# ("progress", event dict), ("done", Outcome), or ("tick", None) while nothing happens
+Event = tuple[str, Any]
 
 
 def _in_process(spec: BatchSpec, work: list[tuple[int, Task]]) -> Iterator[Event]:
@@ -443,12 +444,22 @@ class _Slot:
         self.tasks.send(item)
 
 
+def _process_context():
+    """Fresh worker processes, never forks of this one (which may hold solver threads).
+    Where it exists, a fork server that has imported placeopt once starts them quickly
+    (importing placeopt takes seconds); elsewhere each worker is spawned and imports it."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 def _local_processes(spec: BatchSpec, work: list[tuple[int, Task]], jobs: int
                      ) -> Iterator[Event]:
-    """`jobs` worker processes (spawned: the same on every platform). Each is given one
-    task at a time, so when one dies (e.g. out of memory) its task is known, recorded as
-    failed, and the process replaced."""
-    context = multiprocessing.get_context("spawn")
+    """`jobs` worker processes, each given one task at a time: when one dies (e.g. out of
+    memory) its task is known, recorded as failed, and the process replaced."""
+    context = _process_context()
     events = context.Queue()
     waiting = list(reversed(work))
     slots = [_Slot(context, spec, events) for _ in range(min(jobs, len(work)))]
@@ -474,6 +485,7 @@ def _local_processes(spec: BatchSpec, work: list[tuple[int, Task]], jobs: int
                     if waiting:
                         slots[i] = _Slot(context, spec, events)
                         slots[i].give(waiting.pop())
+                yield "tick", None
                 continue
             if kind == "done":
                 remaining -= 1
@@ -527,6 +539,7 @@ def _dask(spec: BatchSpec, work: list[tuple[int, Task]], address: str) -> Iterat
         pending = dict(futures)
         while pending:
             time.sleep(0.25)
+            yield "tick", None
             while not events.empty():
                 yield "progress", events.get()
             for future in [f for f in pending if f.done()]:
@@ -547,7 +560,8 @@ def _dask(spec: BatchSpec, work: list[tuple[int, Task]], address: str) -> Iterat
 
 # --- The batch --------------------------------------------------------------------------
 
-Listener = Callable[[str, Any], None]  # ("start", tasks) | ("progress", event) | ("done", Outcome)
+# ("start", tasks), ("progress", event), ("done", Outcome), ("tick", None)
+Listener = Callable[[str, Any], None]
 
 
 def run_batch(workbook: str | Path, output: str | Path | None = None,

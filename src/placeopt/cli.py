@@ -309,8 +309,10 @@ class BatchProgress:
             self.done += 1
             self.failed += not row["solved"]
             self.clear()
-            click.secho(self.finished(row), err=True,
-                        fg=None if row["solved"] else "red")
+            if row["solved"]:
+                click.echo(self.finished(row), err=True)
+            else:
+                click.secho(self.finished(row), err=True, fg="red")
         self.draw()
 
     @staticmethod
