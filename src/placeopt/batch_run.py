@@ -17,6 +17,7 @@ cluster with a shared disk): they read the workbook and write the folders by pat
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -33,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from .batch_views import BatchTables, write_batch_files
 from .case import Overrides, build_case
 from .model.journeys import JourneyCache, reusing
 from .problems import InputError, Problem, SolveError
@@ -40,6 +42,7 @@ from .programme import Programme, read_programme, rebase, regret
 from .report.folder import read_table
 from .run import solve_case, write_results
 from .uncertainty import DemandModel, DemandSample, option_frequencies, percentiles
+from .version import __version__
 from .workbook.inputs import Inputs
 from .workbook.reader import read_workbook
 from .workbook.scenario_rows import scenario_names
@@ -578,8 +581,6 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     a folder to write is not a result folder, SchedulerError if Dask cannot be used. A
     task that fails does not raise: its row says why (see BatchResult.exit_code).
     """
-    from .batch_views import write_batch_files
-
     tell = listener or (lambda _kind, _payload: None)
     workbook = Path(workbook)
     inputs = read_workbook(workbook)
@@ -628,8 +629,9 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
         stream.close()
     ordered = [outcomes[i] for i in range(len(tasks))]
     result = summarise_batch(folder, ordered, interrupted)
-    write_batch_files(result, workbook=workbook, spec=spec, samples=samples, seed=seed,
-                      model=model, programme=programme)
+    about = describe_batch(result, workbook, spec, samples, seed, model, programme)
+    write_batch_files(folder, BatchTables(result.table, result.percentiles, result.options,
+                                          about, interrupted))
     if interrupted:
         raise KeyboardInterrupt
     return result
@@ -655,3 +657,32 @@ def summarise_batch(folder: Path, outcomes: list[Outcome], interrupted: bool = F
     builds = {o.row["label"]: o.builds for o in outcomes}
     return BatchResult(folder, table, percentiles(table), option_frequencies(table, builds),
                        outcomes, interrupted)
+
+
+def describe_batch(result: BatchResult, workbook: Path, spec: BatchSpec, samples: int,
+                   seed: int, model: DemandModel | None, programme: Programme | None
+                   ) -> list[tuple[str, str]]:
+    """The facts of a batch, as (label, value) rows for the About parts of its files."""
+    table = result.table
+    failed = table.loc[~table["solved"].astype(bool), "label"].tolist()
+    rows = [("Workbook", str(workbook)), ("Workbook SHA-256", spec.sha256),
+            ("Scenarios", ", ".join(dict.fromkeys(table["scenario"]))),
+            ("Solved", f"{int(table['solved'].sum())} of {len(table)}"
+             + (f"; not solved: {', '.join(failed)}" if failed else "")),
+            ("Reused from an earlier run", str(int(table["reused"].sum())))]
+    given = {k: v for k, v in dataclasses.asdict(spec.overrides).items() if v is not None}
+    if given:
+        rows.append(("Solver settings given", ", ".join(f"{k} {v}" for k, v in given.items())))
+    if samples and model is not None:
+        rows += [("Demand samples", f"{samples} per scenario, seed {seed}"),
+                 ("Spread of annual growth (whole authority)", f"{model.spread:g}"),
+                 ("Persistence (year to year)", f"{model.persistence:g}"),
+                 ("Spread by phase", ", ".join(f"{p} {v:g}" for p, v in
+                                               model.phase_spread.items()))]
+    if programme is not None:
+        built = sorted(programme.built.items(), key=lambda item: (item[1], item[0]))
+        rows.append(("Fixed programme", f"{programme.source} (scenario {programme.scenario}): "
+                     + (", ".join(f"{o} {y}" for o, y in built) or "builds nothing")))
+    rows += [("placeopt", __version__),
+             ("Written", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))]
+    return rows

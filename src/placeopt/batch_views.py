@@ -1,20 +1,20 @@
 """The batch's own files: batch_summary.csv and .xlsx, batch.html, and with samples
 batch_samples.csv (P10/P50/P90) and batch_options.csv (how often each option is built).
 
-They are views of the `BatchResult` table, in the house style of the reports (the
-`report` wing's tables, sheets and page styles). Each file is written under a temporary
-name and renamed when complete.
+They are views of the batch's tables (`BatchTables`), in the house style of the reports
+(the `report` wing's tables, sheets and page styles). Each file is written under a
+temporary name and renamed when complete.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,16 +23,11 @@ from matplotlib.ticker import FuncFormatter
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
-from .programme import Programme
 from .report import content as rp
 from .report.excel import Placed, Sheet
 from .report.folder import neutralise_table
 from .report.html import CSS, html_table
-from .uncertainty import PERCENTILES, DemandModel
-from .version import __version__
-
-if TYPE_CHECKING:
-    from .batch_run import BatchResult, BatchSpec
+from .uncertainty import PERCENTILES
 
 MAX_BARS = 30  # more rows than this are plotted as points, not bars
 HEADINGS = {  # batch_summary.csv column -> heading in the xlsx and HTML views, kind
@@ -76,52 +71,30 @@ def _replacing(path: Path) -> Iterator[Path]:
         partial.unlink(missing_ok=True)
 
 
-def write_batch_files(result: BatchResult, *, workbook: Path, spec: BatchSpec, samples: int,
-                      seed: int, model: DemandModel | None, programme: Programme | None
-                      ) -> None:
-    folder = result.folder
+@dataclass(frozen=True)
+class BatchTables:
+    """What the batch's files show: a row per task, with samples the percentiles and
+    option frequencies, and the facts of the batch (label, value) for its About part."""
+
+    table: pd.DataFrame
+    percentiles: pd.DataFrame
+    options: pd.DataFrame
+    about: list[tuple[str, str]]
+    interrupted: bool = False
+
+
+def write_batch_files(folder: Path, tables: BatchTables) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    about = _about(result, workbook, spec, samples, seed, model, programme)
-    tables = {"batch_summary.csv": result.table}
-    if samples:
-        tables |= {"batch_samples.csv": result.percentiles, "batch_options.csv": result.options}
-    for name, table in tables.items():
+    csvs = {"batch_summary.csv": tables.table}
+    if not tables.percentiles.empty or tables.table["sample"].notna().any():
+        csvs |= {"batch_samples.csv": tables.percentiles, "batch_options.csv": tables.options}
+    for name, table in csvs.items():
         with _replacing(folder / name) as partial:
             neutralise_table(table).to_csv(partial, index=False)
     with _replacing(folder / "batch_summary.xlsx") as partial:
-        write_xlsx(result, about, partial)
+        write_xlsx(tables, partial)
     with _replacing(folder / "batch.html") as partial:
-        partial.write_text(page(result, about), encoding="utf-8")
-
-
-def _about(result: BatchResult, workbook: Path, spec: BatchSpec, samples: int, seed: int,
-           model: DemandModel | None, programme: Programme | None) -> list[tuple[str, str]]:
-    table = result.table
-    failed = table.loc[~table["solved"].astype(bool), "label"].tolist()
-    rows = [("Workbook", str(workbook)), ("Workbook SHA-256", spec.sha256),
-            ("Scenarios", ", ".join(dict.fromkeys(table["scenario"]))),
-            ("Solved", f"{int(table['solved'].sum())} of {len(table)}"
-             + (f"; not solved: {', '.join(failed)}" if failed else "")),
-            ("Reused from an earlier run", str(int(table["reused"].sum())))]
-    overrides = {k: v for k, v in vars(spec.overrides).items() if v is not None}
-    if overrides:
-        rows.append(("Solver settings given", ", ".join(f"{k} {v}" for k, v in
-                                                        overrides.items())))
-    if samples and model is not None:
-        rows += [("Demand samples", f"{samples} per scenario, seed {seed}"),
-                 ("Spread of annual growth (whole authority)", f"{model.spread:g}"),
-                 ("Persistence (year to year)", f"{model.persistence:g}"),
-                 ("Spread by phase", ", ".join(f"{p} {v:g}" for p, v in
-                                               model.phase_spread.items()))]
-    if programme is not None:
-        rows.append(("Fixed programme", f"{programme.source} (scenario "
-                     f"{programme.scenario}): " + (", ".join(
-                         f"{o} {y}" for o, y in sorted(programme.built.items(),
-                                                       key=lambda item: item[1]))
-                         or "builds nothing")))
-    rows += [("placeopt", __version__),
-             ("Written", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))]
-    return rows
+        partial.write_text(page(tables), encoding="utf-8")
 
 
 # The page shows these; batch_summary.csv and .xlsx have every column.
@@ -129,12 +102,12 @@ PAGE_COLUMNS = ("label", "status", "npv", "capital", "out_of_area_pupils_final_y
                 "unmet_pupil_years", "payback_year", "regret", "optimum_npv", "options_built")
 
 
-def summary_table(result: BatchResult, only: tuple[str, ...] | None = None) -> rp.Table:
-    columns = [c for c in HEADINGS if c in result.table.columns
+def summary_table(tables: BatchTables, only: tuple[str, ...] | None = None) -> rp.Table:
+    columns = [c for c in HEADINGS if c in tables.table.columns
                and (only is None or c in only)
                and (c not in ("gap_pounds", "additional_pupils_placed")
-                    or result.table[c].notna().any())]
-    frame = result.table[columns].copy()
+                    or tables.table[c].notna().any())]
+    frame = tables.table[columns].copy()
     if "reused" in frame:
         frame["reused"] = np.where(frame["reused"].astype(bool), "yes", "no")
     frame = frame.rename(columns={c: HEADINGS[c][0] for c in columns})
@@ -143,8 +116,8 @@ def summary_table(result: BatchResult, only: tuple[str, ...] | None = None) -> r
                     source="batch_summary.csv; each row's folder holds its full results")
 
 
-def percentile_table(result: BatchResult) -> rp.Table:
-    frame = result.percentiles.rename(columns={"scenario": "Scenario", "measure": "Measure",
+def percentile_table(tables: BatchTables) -> rp.Table:
+    frame = tables.percentiles.rename(columns={"scenario": "Scenario", "measure": "Measure",
                                                "mean": "Mean", "samples": "Samples solved",
                                                "failed": "Samples failed"})
     kinds = {"Scenario": "text", "Measure": "text", "Samples solved": "places",
@@ -155,8 +128,8 @@ def percentile_table(result: BatchResult) -> rp.Table:
                     source="batch_samples.csv")
 
 
-def options_table(result: BatchResult) -> rp.Table:
-    frame = result.options.rename(columns={
+def options_table(tables: BatchTables) -> rp.Table:
+    frame = tables.options.rename(columns={
         "scenario": "Scenario", "option_id": "Option", "samples": "Samples solved",
         "built_share": "Built in", "median_open_year": "Median opening year"})
     frame = frame.rename(columns={c: f"Opens in {c.removeprefix('opens_')}"
@@ -170,24 +143,24 @@ def options_table(result: BatchResult) -> rp.Table:
 # --- batch_summary.xlsx -----------------------------------------------------------------
 
 
-def write_xlsx(result: BatchResult, about: list[tuple[str, str]], path: Path) -> None:
+def write_xlsx(tables: BatchTables, path: Path) -> None:
     book = Workbook()
     book.remove(book.active)
     sheet = Sheet(book.create_sheet("Scenarios"), 8)
-    sheet.title("Scenario batch", about[0][1])
-    placed = sheet.table(summary_table(result))
-    sheet.charts(_summary_charts(placed, result))
+    sheet.title("Scenario batch", tables.about[0][1])
+    placed = sheet.table(summary_table(tables))
+    sheet.charts(_summary_charts(placed, tables))
     sheet.finish(freeze=f"B{placed.first_row}")
-    if not result.percentiles.empty:
+    if not tables.percentiles.empty:
         sheet = Sheet(book.create_sheet("Samples"), 8)
         sheet.title("Demand samples", "What the futures drawn around each scenario say")
-        sheet.table(percentile_table(result))
-        placed = sheet.table(options_table(result))
-        sheet.charts([_options_chart(placed, result)])
+        sheet.table(percentile_table(tables))
+        placed = sheet.table(options_table(tables))
+        sheet.charts([_options_chart(placed, tables)])
         sheet.finish(freeze=None)
     sheet = Sheet(book.create_sheet("About"), 4)
     sheet.title("About this batch", "docs/batch.md explains every column")
-    sheet.pairs(about)
+    sheet.pairs(tables.about)
     sheet.finish(landscape=False, freeze=None)
     book.save(path)
 
@@ -196,11 +169,11 @@ def _column(placed: Placed, name: str) -> int:
     return placed.columns[HEADINGS[name][0]]
 
 
-def _summary_charts(placed: Placed, result: BatchResult) -> list:
+def _summary_charts(placed: Placed, tables: BatchTables) -> list:
     ws, first, last = placed.ws, placed.first_row, placed.last_row
-    if not {"npv", "capital", "out_of_area_pupils_final_year"} <= set(result.table.columns):
+    if not {"npv", "capital", "out_of_area_pupils_final_year"} <= set(tables.table.columns):
         return []  # nothing was solved
-    if len(result.table) <= MAX_BARS:
+    if len(tables.table) <= MAX_BARS:
         money = BarChart()
         money.type, money.title = "bar", "NPV over the baseline and capital, by scenario"
         for name in ("npv", "capital"):
@@ -237,11 +210,11 @@ def _summary_charts(placed: Placed, result: BatchResult) -> list:
     return charts
 
 
-def _options_chart(placed: Placed, result: BatchResult) -> BarChart:
+def _options_chart(placed: Placed, tables: BatchTables) -> BarChart:
     """Share of samples building each option (the rows of the first scenario shown)."""
     ws = placed.ws
-    first_scenario = result.options["scenario"].iloc[0]
-    rows = int((result.options["scenario"] == first_scenario).sum())
+    first_scenario = tables.options["scenario"].iloc[0]
+    rows = int((tables.options["scenario"] == first_scenario).sum())
     chart = BarChart()
     chart.type = "bar"
     chart.title = f"Share of samples that build each option ({first_scenario})"
@@ -261,13 +234,13 @@ def _options_chart(placed: Placed, result: BatchResult) -> BarChart:
 # --- batch.html -------------------------------------------------------------------------
 
 
-def page(result: BatchResult, about: list[tuple[str, str]]) -> str:
-    table = result.table
+def page(tables: BatchTables) -> str:
+    table = tables.table
     failed = table[~table["solved"].astype(bool)]
-    parts = [f"<h1>Scenario batch</h1>\n<p class=\"subtitle\">{escape(about[0][1])}</p>"]
+    parts = [f"<h1>Scenario batch</h1>\n<p class=\"subtitle\">{escape(tables.about[0][1])}</p>"]
     solved = int(table["solved"].sum())
     lines = [f"{solved} of {len(table)} solved."]
-    if result.interrupted:
+    if tables.interrupted:
         lines.append("The batch was interrupted: rows marked interrupted were not solved; run "
                      "it again to finish them.")
     parts.append("".join(f"<p>{escape(line)}</p>" for line in lines))
@@ -280,15 +253,15 @@ def page(result: BatchResult, about: list[tuple[str, str]]) -> str:
     if not solved_rows.empty:
         if table["sample"].notna().any():
             parts.append("<h2>Across the demand samples</h2>")
-            parts.append(_figure(_sample_plot(result), "samples",
+            parts.append(_figure(_sample_plot(tables), "samples",
                                  "Each band spans P10 to P90 of the samples, the tick is the "
                                  "median (P50), and each dot is one sample."))
-            parts.append(html_table(percentile_table(result)))
-            if not result.options.empty:
-                parts.append(_figure(_options_plot(result), "options",
+            parts.append(html_table(percentile_table(tables)))
+            if not tables.options.empty:
+                parts.append(_figure(_options_plot(tables), "options",
                                      "Share of the solved samples in which each option is "
                                      "built."))
-                parts.append(html_table(options_table(result)))
+                parts.append(html_table(options_table(tables)))
         else:
             parts.append("<h2>The scenarios side by side</h2>")
             parts.append(_figure(_bars_plot(solved_rows), "scenarios",
@@ -296,14 +269,15 @@ def page(result: BatchResult, about: list[tuple[str, str]]) -> str:
                                  "capital it spends, and the pupils placed out of area in the "
                                  "final year."))
     parts.append("<h2>Every row</h2>")
-    parts.append(html_table(summary_table(result, PAGE_COLUMNS)))
+    parts.append(html_table(summary_table(tables, PAGE_COLUMNS)))
     parts.append('<p class="note">batch_summary.xlsx and batch_summary.csv have every column: '
                  "costs, gaps, additional pupils placed, timings.</p>")
-    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in about)
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>"
+                   for k, v in tables.about)
     parts.append(f"<h2>About this batch</h2><table><tbody>{rows}</tbody></table>")
     return ('<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>Scenario batch: {escape(Path(about[0][1]).name)}</title>\n"
+            f"<title>Scenario batch: {escape(Path(tables.about[0][1]).name)}</title>\n"
             f"<style>{CSS}</style>\n</head>\n<body>\n<main>\n" + "\n".join(parts)
             + "\n</main>\n</body>\n</html>\n")
 
@@ -345,8 +319,8 @@ def _bars_plot(rows: pd.DataFrame) -> Figure:
     return figure
 
 
-def _sample_plot(result: BatchResult) -> Figure:
-    table = result.table[result.table["sample"].notna() & result.table["solved"].astype(bool)]
+def _sample_plot(tables: BatchTables) -> Figure:
+    table = tables.table[tables.table["sample"].notna() & tables.table["solved"].astype(bool)]
     scenarios = list(dict.fromkeys(table["scenario"]))
     measures = [*PANELS, ("unmet_pupil_years", "Unmet pupil-years", False)]
     if "regret" in table and table["regret"].notna().any():
@@ -374,8 +348,8 @@ def _sample_plot(result: BatchResult) -> Figure:
     return figure
 
 
-def _options_plot(result: BatchResult) -> Figure:
-    options = result.options
+def _options_plot(tables: BatchTables) -> Figure:
+    options = tables.options
     shares = options.pivot_table(index="option_id", columns="scenario", values="built_share",
                                  sort=False).fillna(0.0)
     figure = Figure(figsize=(9, 1.0 + 0.3 * len(shares) * max(1, len(shares.columns)) ** 0.5))
