@@ -412,13 +412,11 @@ def check_folders(tasks: list[Task]) -> None:
 Event = tuple[str, Any]
 
 
-def _in_process(spec: BatchSpec, work: list[tuple[int, Task]]) -> Iterator[Event]:
-    events: queue.SimpleQueue = queue.SimpleQueue()
+def _in_process(spec: BatchSpec, work: list[tuple[int, Task]], notify: Notify
+                ) -> Iterator[Event]:
+    """One task after another in this process; progress goes straight to `notify`."""
     for index, task in work:
-        done = solve_task(spec, task, index, events.put)
-        while not events.empty():
-            yield "progress", events.get()
-        yield "done", done
+        yield "done", solve_task(spec, task, index, notify)
 
 
 def _worker_loop(spec: BatchSpec, tasks, events) -> None:
@@ -610,7 +608,7 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
         stream = _dask(spec, work, scheduler)
     elif jobs == 1 or len(work) <= 1:
         _remember(inputs)  # this process has read it already
-        stream = _in_process(spec, work)
+        stream = _in_process(spec, work, lambda event: tell("progress", event))
     else:
         stream = _local_processes(spec, work, jobs)
     interrupted = False
