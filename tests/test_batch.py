@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +87,22 @@ def test_local_processes_and_dask_cluster_agree_failures_included(workbook: Path
         expansions = [pd.read_csv(tmp_path / where / label / "expansions.csv")
                       for where in ("local", "dask")]
         pd.testing.assert_frame_equal(*expansions)
+
+
+def test_a_worker_that_dies_fails_its_task_alone(workbook: Path, tmp_path: Path) -> None:
+    killed: list[int] = []
+
+    def kill_the_first_worker(kind: str, payload) -> None:
+        if kind == "progress" and not killed:
+            killed.append(payload["pid"])
+            os.kill(payload["pid"], signal.SIGKILL)
+
+    result = run_batch(workbook, tmp_path, "base,grow,no_option", jobs=2, reports=False,
+                       listener=kill_the_first_worker)
+    rows = result.table.set_index("label")
+    stopped = rows[rows["reason"].str.contains("worker process stopped", na=False)]
+    assert len(stopped) == 1 and stopped["status"].tolist() == ["error"]
+    assert rows["solved"].sum() == 2 and result.exit_code == EXIT_FAILED
 
 
 def test_cli_batch_writes_summaries_exits_3_and_resumes(workbook: Path, tmp_path: Path) -> None:

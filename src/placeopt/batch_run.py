@@ -242,7 +242,8 @@ class _Reporter:
         if self.notify is None or (not force and now - self.sent < 0.5):
             return
         self.sent = now
-        self.notify({"label": self.label, "stage": self.prefix + stage, "gap": self.gap})
+        self.notify({"label": self.label, "stage": self.prefix + stage, "gap": self.gap,
+                     "pid": os.getpid()})
 
 
 def solve_task(spec: BatchSpec, task: Task, index: int, notify: Notify | None = None

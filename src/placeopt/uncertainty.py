@@ -104,11 +104,11 @@ class DemandSample:
 
     def __call__(self, inputs: Inputs) -> None:
         demand = inputs.tables["Demand"]
-        years = inputs.years
-        k = (demand["year"].to_numpy(int) - years[0])
+        k = np.maximum(demand["year"].to_numpy(int) - inputs.years[0], 0)
+        n_years = max(len(inputs.years), int(k.max(initial=0)) + 1)
         factor = np.ones(len(demand))
         for (need, phase), rows in demand.groupby(["need", "phase"], sort=False).indices.items():
-            factor[rows] = self.multipliers(need, phase, len(years))[k[rows]]
+            factor[rows] = self.multipliers(need, phase, n_years)[k[rows]]
         demand["pupils"] = (demand["pupils"].to_numpy(float) * factor).round(3)
 
     def describe(self) -> dict[str, Any]:
