@@ -219,8 +219,8 @@ def report(result_dir: Path) -> None:
               help="Demand futures to draw around each scenario (docs/batch.md).")
 @click.option("--seed", type=int, help="Seed of the demand futures [default: 0].")
 @click.option("--spread", type=click.FloatRange(min=0),
-              help="Spread of annual demand growth (log, whole authority) [default: 0.060, "
-              "from SEN2].")
+              help="Spread of annual demand growth (log, whole authority) [default: from "
+              "SEN2, docs/batch.md].")
 @click.option("--fix-programme", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Evaluate the build decisions of this result folder under each scenario, "
               "with its regret against the scenario's own optimum.")
