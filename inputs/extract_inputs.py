@@ -26,12 +26,14 @@ DATA = HERE / "data"
 TRAFFORD_OLD_CODE = "358"  # DfE (old) LA code; new code E08000009
 
 
-def _filter_csv(source: Path, target: Path, keep: Callable[[dict[str, str]], bool]) -> int:
-    """Copy the header and the rows that `keep` accepts; values stay as published text."""
+def _filter_csv(source: Path, target: Path, keep: Callable[[dict[str, str]], bool],
+                columns: tuple[str, ...] | None = None) -> int:
+    """Copy the header and the rows that `keep` accepts (only `columns`, if given); values
+    stay as published text."""
     with source.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
-        rows = [row for row in reader if keep(row)]
+        fields = list(columns or reader.fieldnames or [])
+        rows = [{f: row[f] for f in fields} for row in reader if keep(row)]
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
@@ -46,6 +48,18 @@ def _trafford_or_england_total(row: dict[str, str]) -> bool:
     return row["geographic_level"] == "National" and row["breakdown_topic"] == "All EHC plans"
 
 
+GROWTH_TOPICS = ("All EHC plans", "Child or young persons age")
+GROWTH_COLUMNS = ("time_period", "geographic_level", "old_la_code", "la_name",
+                  "breakdown_topic", "breakdown", "ehcplans")
+
+
+def _growth_rows(row: dict[str, str]) -> bool:
+    """Every LA's and England's plan counts, in all and by age: the demand spread of
+    `placeopt batch --samples` is derived from them (inputs/sen2_growth_spread.py)."""
+    return (row["geographic_level"] in ("National", "Local authority")
+            and row["breakdown_topic"] in GROWTH_TOPICS)
+
+
 def extract(source: Path) -> dict[str, int]:
     sen2 = source / "dfe_ehcp_sen2_2025"
     trafford = source / "trafford_example"
@@ -58,6 +72,9 @@ def extract(source: Path) -> dict[str, int]:
         "sen2_needs_all_plans_trafford.csv": _filter_csv(
             sen2 / "sen_needs_all_plans.csv", DATA / "sen2_needs_all_plans_trafford.csv",
             _trafford_or_england_total),
+        "sen2_caseload_growth.csv": _filter_csv(
+            sen2 / "caseload.csv", DATA / "sen2_caseload_growth.csv", _growth_rows,
+            GROWTH_COLUMNS),
         "sen2_residential_trafford.csv": _filter_csv(
             sen2 / "residential_settings.csv", DATA / "sen2_residential_trafford.csv",
             lambda row: row["old_la_code"] == TRAFFORD_OLD_CODE),

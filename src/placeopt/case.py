@@ -63,8 +63,10 @@ class Case:
 
 def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
                overrides: Overrides | None = None, verbose: bool = False,
-               progress: Progress | None = None) -> Case:
-    """Read (unless given inputs already read), apply the scenario and the overrides,
+               progress: Progress | None = None,
+               adjust: Callable[[Inputs], None] | None = None) -> Case:
+    """Read (unless given inputs already read), apply the scenario, `adjust` (what a batch
+    changes on top of a scenario: a sampled demand, a fixed programme) and the overrides,
     compile, and run the plain-language checks. Raises InputError for a wrong workbook."""
     say = progress or (lambda _msg: None)
     overrides = overrides or Overrides()
@@ -75,6 +77,8 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
         say(f"Reading {workbook}...")
         base, path = read_workbook(workbook), Path(workbook)
     inputs = apply_scenario(base, scenario)
+    if adjust is not None:
+        adjust(inputs)
     inputs.params.update(overrides.parameters())
     read_seconds = time.perf_counter() - clock
     say(f"Compiling scenario '{inputs.scenario}'...")

@@ -239,6 +239,159 @@ def report(result_dir: Path) -> None:
     click.echo(f"Wrote {result_dir / 'report.xlsx'} and {result_dir / 'report.html'}")
 
 
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Batch folder (default results/<workbook name>/batch).")
+@click.option("--scenarios", default="all", show_default=True,
+              help="Scenarios to solve: names separated by commas, or all.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: the "
+              "cores].")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on this Dask scheduler "
+              "(e.g. tcp://host:8786) instead of local processes; needs placeopt[dask].")
+@click.option("--samples", type=click.IntRange(min=0), default=0,
+              help="Demand futures to draw around each scenario (docs/batch.md).")
+@click.option("--seed", type=int, help="Seed of the demand futures [default: 0].")
+@click.option("--spread", type=click.FloatRange(min=0),
+              help="Spread of annual demand growth (log, whole authority) [default: from "
+              "SEN2, docs/batch.md].")
+@click.option("--fix-programme", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Evaluate the build decisions of this result folder under each scenario, "
+              "with its regret against the scenario's own optimum.")
+@click.option("--force", is_flag=True, help="Solve again even where a folder is complete.")
+@click.option("--no-reports", is_flag=True, help="Leave out report.xlsx and report.html "
+              "(demand samples never have them).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Solver time limit per solve, seconds.")
+@click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap.")
+@click.option("--threads", type=click.IntRange(min=0), help="Solver threads per solve.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+@guarded
+def batch(workbook: Path, output: Path | None, scenarios: str, jobs: int | None,
+          scheduler: str | None, samples: int, seed: int | None, spread: float | None,
+          fix_programme: Path | None, force: bool, no_reports: bool, time_limit: float | None,
+          gap: float | None, threads: int | None, quiet: bool) -> None:
+    """Solve several scenarios of WORKBOOK (or demand futures around them), one result
+    folder each, plus batch_summary.csv/.xlsx and batch.html. Exit 3 if any failed."""
+    from .batch_run import FolderError, SchedulerError, run_batch
+    from .case import Overrides
+
+    if jobs is not None and scheduler is not None:
+        raise click.UsageError("--jobs is for local runs: on a Dask cluster its workers set "
+                               "how many scenarios run at once")
+    if not samples and (seed is not None or spread is not None):
+        raise click.UsageError("--seed and --spread shape the demand samples: give --samples")
+    progress = BatchProgress(quiet)
+    try:
+        result = run_batch(workbook, output, scenarios, jobs=jobs, scheduler=scheduler,
+                           samples=samples, seed=seed or 0, spread=spread,
+                           fix_programme=fix_programme, force=force, reports=not no_reports,
+                           overrides=Overrides(time_limit=time_limit, mip_gap=gap,
+                                               threads=threads), listener=progress)
+    except FolderError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except SchedulerError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scheduler") from exc
+    except KeyboardInterrupt:
+        progress.clear()
+        click.secho("Interrupted: the finished scenarios' folders are written and "
+                    "batch_summary.csv lists the rest as interrupted; run the same command "
+                    "again to resume.", fg="yellow", err=True)
+        sys.exit(130)
+    progress.clear()
+    if click.get_current_context().find_root().params.get("debug"):
+        for found in result.outcomes:
+            if found.detail:
+                click.echo(found.detail, err=True)
+    if not quiet:
+        click.echo(batch_table(result))
+        named = ", ".join(p.name for p in sorted(result.folder.glob("batch*.*")))
+        click.echo(f"Batch: {result.folder} ({named})")
+    if result.exit_code:
+        failed = int((~result.table["solved"]).sum())
+        click.secho(f"{failed} of {len(result.table)} not solved (see batch_summary.csv)."
+                    + (" Some failed on an internal error: run again with --debug and report "
+                       "it." if result.exit_code == 4 else ""), fg="red", err=True)
+        sys.exit(result.exit_code)
+
+
+class BatchProgress:
+    """The batch on the terminal (stderr): one line per finished task and, on a terminal,
+    a live line with the counts and each running task's stage and gap."""
+
+    def __init__(self, quiet: bool):
+        import shutil
+        import time
+
+        self.quiet, self.live = quiet, sys.stderr.isatty()
+        self.clock, self.started = time.monotonic, time.monotonic()
+        self.width = shutil.get_terminal_size().columns - 1
+        self.total = self.done = self.failed = 0
+        self.running: dict[str, str] = {}
+
+    def __call__(self, kind: str, payload: Any) -> None:
+        if self.quiet:
+            return
+        if kind == "start":
+            self.total = len(payload)
+        elif kind == "progress":
+            gap = "" if payload["gap"] is None else f" gap {payload['gap']:.2f}%"
+            self.running[payload["label"]] = payload["stage"] + gap
+        elif kind == "done":
+            row = payload.row
+            self.running.pop(row["label"], None)
+            self.done += 1
+            self.failed += not row["solved"]
+            self.clear()
+            if row["solved"]:
+                click.echo(self.finished(row), err=True)
+            else:
+                click.secho(self.finished(row), err=True, fg="red")
+        self.draw()
+
+    @staticmethod
+    def finished(row: dict[str, Any]) -> str:
+        head = "reused" if row["reused"] else ("done  " if row["solved"] else "FAILED")
+        if not row["solved"]:
+            return f"{head} {row['label']}: {row['status']}: {row['reason']}"
+        money = ", ".join(f"{name} {'-' if row[key] < 0 else ''}£{abs(row[key]) / 1e6:,.2f}m"
+                          for name, key in (("NPV", "npv"), ("capital", "capital"))
+                          if row.get(key) is not None)
+        timing = "" if row["seconds"] is None else f" ({row['seconds']:.1f} s)"
+        return f"{head} {row['label']}: {row['status']}, {money}{timing}"
+
+    def draw(self) -> None:
+        if not self.live or self.quiet or not self.total:
+            return
+        filled = int(20 * self.done / self.total)
+        minutes, seconds = divmod(int(self.clock() - self.started), 60)
+        line = (f"[{'#' * filled}{'.' * (20 - filled)}] {self.done}/{self.total} done, "
+                f"{self.failed} failed, {len(self.running)} running {minutes}:{seconds:02d}")
+        line += "".join(f" | {label}: {state}" for label, state in self.running.items())
+        click.echo("\r\x1b[2K" + line[: self.width], nl=False, err=True)
+
+    def clear(self) -> None:
+        if self.live and not self.quiet:
+            click.echo("\r\x1b[2K", nl=False, err=True)
+
+
+def batch_table(result: Any) -> str:
+    """The batch for the terminal: the percentiles with samples, else a row per scenario."""
+    if not result.percentiles.empty:
+        shown = result.percentiles.drop(columns=["mean"])
+        return shown.to_string(index=False, float_format=lambda x: f"{x:,.1f}")
+    columns = {"label": "scenario", "status": "status", "npv": "NPV £m", "capital": "capital £m",
+               "out_of_area_pupils_final_year": "out of area (final year)",
+               "unmet_pupil_years": "unmet pupil-years", "regret": "regret £m",
+               "options_built": "options built"}
+    table = result.table[[c for c in columns if c in result.table.columns]].copy()
+    for column in ("npv", "capital", "regret"):
+        if column in table:
+            table[column] = table[column] / 1e6
+    return table.rename(columns=columns).to_string(
+        index=False, na_rep="-", float_format=lambda x: f"{x:,.2f}")
+
+
 def summary_table(summary: dict[str, Any]) -> str:
     """Plan against baseline, in the planner's words, for the terminal."""
     plan, base, saved = summary["plan"], summary["baseline"], summary["savings"]

@@ -8,6 +8,12 @@ A travel matrix supplied by the local authority may override any of these per pa
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,11 +22,13 @@ import pandas as pd
 import pyproj
 
 __all__ = [
+    "JourneyCache",
     "Journeys",
     "TravelParameters",
     "geodesic_km",
     "journeys",
     "pair_journeys",
+    "reusing",
 ]
 
 ArrayLike = npt.ArrayLike
@@ -246,7 +254,8 @@ def journeys(
     -------
     Journeys
         Arrays of shape (n_zones, n_providers); NaN where a quantity is neither
-        given nor computable (a location is missing).
+        given nor computable (a location is missing). Within `reusing(cache)` they may
+        be the cache's (read-only) arrays for the same inputs.
     """
     zlat = _as_float_1d(zone_lat, "zone_lat")
     zlon = _as_float_1d(zone_lon, "zone_lon")
@@ -256,9 +265,19 @@ def journeys(
         raise ValueError("zone_lat and zone_lon must have the same length")
     if plat.shape != plon.shape:
         raise ValueError("provider_lat and provider_lon must have the same length")
-    n_zones, n_providers = zlat.shape[0], plat.shape[0]
-    res = _as_bool_1d(residential, n_providers, "residential")
+    res = _as_bool_1d(residential, plat.shape[0], "residential")
+    cache = _ACTIVE_CACHE.get()
+    if cache is None:
+        return _dense_journeys(zlat, zlon, plat, plon, res, params, overrides)
+    key = _journeys_key(zlat, zlon, plat, plon, res, params, overrides)
+    return cache.get(key, lambda: _dense_journeys(zlat, zlon, plat, plon, res, params,
+                                                  overrides))
 
+
+def _dense_journeys(zlat: np.ndarray, zlon: np.ndarray, plat: np.ndarray, plon: np.ndarray,
+                    res: np.ndarray, params: TravelParameters,
+                    overrides: pd.DataFrame | None) -> Journeys:
+    n_zones, n_providers = zlat.shape[0], plat.shape[0]
     road_km = np.empty((n_zones, n_providers), dtype=np.float64)
     block = max(1, _BLOCK_PAIRS // max(n_providers, 1))
     for start in range(0, n_zones, block):
@@ -289,3 +308,72 @@ def journeys(
         has = ~np.isnan(given[column])
         target[zi[has], pi[has]] = given[column][has]
     return out
+
+
+# --- Reusing journeys between cases of one workbook (a batch) ---------------------------
+
+
+class JourneyCache:
+    """Journeys already computed, for a process that compiles many cases of one workbook.
+
+    A batch solves scenarios and demand samples that mostly leave locations, travel
+    parameters and TravelMatrix alone; they then share one matrix instead of each
+    computing it again. Entries are keyed on a digest of every input of `journeys`, so a
+    changed coordinate, parameter or override is a miss, never a stale hit; the arrays
+    handed out are read-only, so no caller can change what the next one gets. `size`
+    bounds the memory: at national scale one matrix is a few hundred MB.
+    """
+
+    def __init__(self, size: int = 2):
+        self.size = size
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[str, Journeys] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], Journeys]) -> Journeys:
+        with self._lock:
+            if key in self._entries:
+                self.hits += 1
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        found = compute()
+        for array in (found.distance_km, found.minutes, found.transport_cost):
+            array.setflags(write=False)
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = found
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return found
+
+
+_ACTIVE_CACHE: ContextVar[JourneyCache | None] = ContextVar("journey_cache", default=None)
+
+
+@contextlib.contextmanager
+def reusing(cache: JourneyCache) -> Iterator[JourneyCache]:
+    """Within the block, `journeys` looks in `cache` first (in this thread or task)."""
+    token = _ACTIVE_CACHE.set(cache)
+    try:
+        yield cache
+    finally:
+        _ACTIVE_CACHE.reset(token)
+
+
+def _journeys_key(zlat: np.ndarray, zlon: np.ndarray, plat: np.ndarray, plon: np.ndarray,
+                  res: np.ndarray, params: TravelParameters,
+                  overrides: pd.DataFrame | None) -> str:
+    """A digest of everything `journeys` reads: coordinates, flags, parameters, overrides."""
+    digest = hashlib.blake2b(digest_size=20)
+    for array in (zlat, zlon, plat, plon):
+        digest.update(len(array).to_bytes(8, "little"))
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    digest.update(np.ascontiguousarray(res, dtype=bool).tobytes())
+    digest.update(repr(params).encode())
+    if overrides is not None and len(overrides):
+        # Read as `_dense_journeys` reads them, so text that it would refuse fails here too.
+        digest.update(_override_positions(overrides, "zone_row", len(zlat)).tobytes())
+        digest.update(_override_positions(overrides, "provider_row", len(plat)).tobytes())
+        for column in _OVERRIDE_VALUE_COLUMNS:
+            digest.update(column.encode() + _override_values(overrides, column).tobytes())
+    return digest.hexdigest()

@@ -1,0 +1,370 @@
+"""The batch's own files: batch_summary.csv and .xlsx, batch.html, and with samples
+batch_samples.csv (P10/P50/P90) and batch_options.csv (how often each option is built).
+
+They are views of the batch's tables (`BatchTables`), in the house style of the reports
+(the `report` wing's tables, sheets and page styles). Each file is written under a
+temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+
+from .report import content as rp
+from .report.excel import Placed, Sheet
+from .report.folder import neutralise_table
+from .report.html import CSS, html_table
+from .uncertainty import PERCENTILES
+
+MAX_BARS = 30  # more rows than this are plotted as points, not bars
+HEADINGS = {  # batch_summary.csv column -> heading in the xlsx and HTML views, kind
+    "label": ("Folder", "text"),
+    "scenario": ("Scenario", "text"),
+    "sample": ("Sample", "year"),
+    "status": ("Status", "text"),
+    "reason": ("Reason", "text"),
+    "mip_gap": ("MIP gap", "percent"),
+    "gap_pounds": ("Gap (£, discounted)", "money"),
+    "objective": ("Objective (£, discounted)", "money"),
+    "total_cost": ("Total cost, all years", "money"),
+    "out_of_area_cost": ("Out-of-area cost, all years", "money"),
+    "out_of_area_pupils_final_year": ("Out-of-area pupils, final year", "pupils"),
+    "capital": ("Capital, all years", "money"),
+    "capital_beyond_baseline": ("Capital beyond the baseline", "money"),
+    "npv": ("NPV over the baseline", "money"),
+    "payback_year": ("Payback year", "year"),
+    "unmet_pupil_years": ("Unmet pupil-years", "pupils"),
+    "additional_pupils_placed": ("Additional pupils placed (pupil-years)", "pupils"),
+    "new_places_final_year": ("New places open, final year", "places"),
+    "final_year": ("Final year", "year"),
+    "options_built": ("Options built (opening year)", "text"),
+    "regret": ("Regret (£ of NPV)", "money"),
+    "objective_regret": ("Regret (£ of objective)", "money"),
+    "optimum_npv": ("NPV of the scenario's own optimum", "money"),
+    "optimum_options_built": ("The optimum builds (opening year)", "text"),
+    "seconds": ("Seconds", "minutes"),
+    "reused": ("Reused", "text"),
+}
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """Write to a temporary name beside `path`; rename only when the block succeeds."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class BatchTables:
+    """What the batch's files show: a row per task, with samples the percentiles and
+    option frequencies, and the facts of the batch (label, value) for its About part."""
+
+    table: pd.DataFrame
+    percentiles: pd.DataFrame
+    options: pd.DataFrame
+    about: list[tuple[str, str]]
+    interrupted: bool = False
+
+
+def write_batch_files(folder: Path, tables: BatchTables) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    csvs = {"batch_summary.csv": tables.table}
+    if not tables.percentiles.empty or tables.table["sample"].notna().any():
+        csvs |= {"batch_samples.csv": tables.percentiles, "batch_options.csv": tables.options}
+    for name, table in csvs.items():
+        with _replacing(folder / name) as partial:
+            neutralise_table(table).to_csv(partial, index=False)
+    with _replacing(folder / "batch_summary.xlsx") as partial:
+        write_xlsx(tables, partial)
+    with _replacing(folder / "batch.html") as partial:
+        partial.write_text(page(tables), encoding="utf-8")
+
+
+# The page shows these; batch_summary.csv and .xlsx have every column.
+PAGE_COLUMNS = ("label", "status", "npv", "capital", "out_of_area_pupils_final_year",
+                "unmet_pupil_years", "payback_year", "regret", "optimum_npv", "options_built")
+
+
+def summary_table(tables: BatchTables, only: tuple[str, ...] | None = None) -> rp.Table:
+    columns = [c for c in HEADINGS if c in tables.table.columns
+               and (only is None or c in only)
+               and (c not in ("gap_pounds", "additional_pupils_placed")
+                    or tables.table[c].notna().any())]
+    frame = tables.table[columns].copy()
+    if "reused" in frame:
+        frame["reused"] = np.where(frame["reused"].astype(bool), "yes", "no")
+    frame = frame.rename(columns={c: HEADINGS[c][0] for c in columns})
+    return rp.Table("Scenarios", frame, kinds={HEADINGS[c][0]: HEADINGS[c][1]
+                                               for c in columns},
+                    source="batch_summary.csv; each row's folder holds its full results")
+
+
+def percentile_table(tables: BatchTables) -> rp.Table:
+    frame = tables.percentiles.rename(columns={"scenario": "Scenario", "measure": "Measure",
+                                               "mean": "Mean", "samples": "Samples solved",
+                                               "failed": "Samples failed"})
+    kinds = {"Scenario": "text", "Measure": "text", "Samples solved": "places",
+             "Samples failed": "places"}
+    row_kinds = tuple("money" if "£" in m else "pupils" for m in frame["Measure"])
+    return rp.Table(f"Over the samples: P{PERCENTILES[0]}, P{PERCENTILES[1]} and "
+                    f"P{PERCENTILES[2]}", frame, kinds=kinds, row_kinds=row_kinds,
+                    source="batch_samples.csv")
+
+
+def options_table(tables: BatchTables) -> rp.Table:
+    frame = tables.options.rename(columns={
+        "scenario": "Scenario", "option_id": "Option", "samples": "Samples solved",
+        "built_share": "Built in", "median_open_year": "Median opening year"})
+    frame = frame.rename(columns={c: f"Opens in {c.removeprefix('opens_')}"
+                                  for c in frame.columns if str(c).startswith("opens_")})
+    kinds = {"Scenario": "text", "Option": "text", "Samples solved": "places",
+             "Median opening year": "year"}
+    return rp.Table("How often each option is built, and when", frame, kinds=kinds,
+                    default="percent", source="batch_options.csv")
+
+
+# --- batch_summary.xlsx -----------------------------------------------------------------
+
+
+def write_xlsx(tables: BatchTables, path: Path) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    sheet = Sheet(book.create_sheet("Scenarios"), 8)
+    sheet.title("Scenario batch", tables.about[0][1])
+    placed = sheet.table(summary_table(tables))
+    sheet.charts(_summary_charts(placed, tables))
+    sheet.finish(freeze=f"B{placed.first_row}")
+    if not tables.percentiles.empty:
+        sheet = Sheet(book.create_sheet("Samples"), 8)
+        sheet.title("Demand samples", "What the futures drawn around each scenario say")
+        sheet.table(percentile_table(tables))
+        placed = sheet.table(options_table(tables))
+        sheet.charts([_options_chart(placed, tables)])
+        sheet.finish(freeze=None)
+    sheet = Sheet(book.create_sheet("About"), 4)
+    sheet.title("About this batch", "docs/batch.md explains every column")
+    sheet.pairs(tables.about)
+    sheet.finish(landscape=False, freeze=None)
+    book.save(path)
+
+
+def _column(placed: Placed, name: str) -> int:
+    return placed.columns[HEADINGS[name][0]]
+
+
+def _summary_charts(placed: Placed, tables: BatchTables) -> list:
+    ws, first, last = placed.ws, placed.first_row, placed.last_row
+    if not {"npv", "capital", "out_of_area_pupils_final_year"} <= set(tables.table.columns):
+        return []  # nothing was solved
+    if len(tables.table) <= MAX_BARS:
+        money = BarChart()
+        money.type, money.title = "bar", "NPV over the baseline and capital, by scenario"
+        for name in ("npv", "capital"):
+            money.add_data(Reference(ws, min_col=_column(placed, name), min_row=first - 1,
+                                     max_row=last), titles_from_data=True)
+        money.set_categories(Reference(ws, min_col=_column(placed, "label"), min_row=first,
+                                       max_row=last))
+        money.y_axis.number_format = '"£"#,##0.0,,"m"'
+        pupils = BarChart()
+        pupils.type, pupils.title = "bar", "Out-of-area pupils in the final year"
+        pupils.add_data(Reference(ws, min_col=_column(placed, "out_of_area_pupils_final_year"),
+                                  min_row=first - 1, max_row=last), titles_from_data=True)
+        pupils.set_categories(Reference(ws, min_col=_column(placed, "label"), min_row=first,
+                                        max_row=last))
+        pupils.legend = None
+        charts = [money, pupils]
+    else:
+        scatter = ScatterChart()
+        scatter.title = "Each row: NPV over the baseline against capital"
+        series = Series(Reference(ws, min_col=_column(placed, "npv"), min_row=first - 1,
+                                  max_row=last),
+                        Reference(ws, min_col=_column(placed, "capital"), min_row=first,
+                                  max_row=last), title_from_data=True)
+        series.marker.symbol, series.graphicalProperties.line.noFill = "circle", True
+        scatter.series.append(series)
+        scatter.x_axis.title, scatter.y_axis.title = "Capital, all years", "NPV"
+        scatter.x_axis.number_format = scatter.y_axis.number_format = '"£"#,##0.0,,"m"'
+        scatter.legend = None
+        charts = [scatter]
+    for chart in charts:
+        chart.x_axis.delete = chart.y_axis.delete = False
+        if isinstance(chart, BarChart):  # rows top to bottom as in the table, labels clear
+            chart.x_axis.scaling.orientation, chart.x_axis.tickLblPos = "maxMin", "low"
+    return charts
+
+
+def _options_chart(placed: Placed, tables: BatchTables) -> BarChart:
+    """Share of samples building each option (the rows of the first scenario shown)."""
+    ws = placed.ws
+    first_scenario = tables.options["scenario"].iloc[0]
+    rows = int((tables.options["scenario"] == first_scenario).sum())
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = f"Share of samples that build each option ({first_scenario})"
+    chart.add_data(Reference(ws, min_col=placed.columns["Built in"], min_row=placed.header_row,
+                             max_row=placed.header_row + rows), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=placed.columns["Option"],
+                                   min_row=placed.first_row,
+                                   max_row=placed.header_row + rows))
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.legend = None
+    return chart
+
+
+# --- batch.html -------------------------------------------------------------------------
+
+
+def page(tables: BatchTables) -> str:
+    table = tables.table
+    failed = table[~table["solved"].astype(bool)]
+    parts = [f"<h1>Scenario batch</h1>\n<p class=\"subtitle\">{escape(tables.about[0][1])}</p>"]
+    solved = int(table["solved"].sum())
+    lines = [f"{solved} of {len(table)} solved."]
+    if tables.interrupted:
+        lines.append("The batch was interrupted: rows marked interrupted were not solved; run "
+                     "it again to finish them.")
+    parts.append("".join(f"<p>{escape(line)}</p>" for line in lines))
+    if not failed.empty:
+        items = "".join(f"<li>{escape(str(r.label))}: {escape(str(r.status))}"
+                        f"{': ' + escape(str(r.reason)) if r.reason else ''}</li>"
+                        for r in failed.itertuples())
+        parts.append(f'<div class="caution"><p>Not solved:</p><ul>{items}</ul></div>')
+    solved_rows = table[table["solved"].astype(bool)]
+    if not solved_rows.empty:
+        if table["sample"].notna().any():
+            parts.append("<h2>Across the demand samples</h2>")
+            parts.append(_figure(_sample_plot(tables), "samples",
+                                 "Each band spans P10 to P90 of the samples, the tick is the "
+                                 "median (P50), and each dot is one sample."))
+            parts.append(html_table(percentile_table(tables)))
+            if not tables.options.empty:
+                parts.append(_figure(_options_plot(tables), "options",
+                                     "Share of the solved samples in which each option is "
+                                     "built."))
+                parts.append(html_table(options_table(tables)))
+        else:
+            parts.append("<h2>The scenarios side by side</h2>")
+            parts.append(_figure(_bars_plot(solved_rows), "scenarios",
+                                 "NPV of each scenario's plan over its own baseline, the "
+                                 "capital it spends, and the pupils placed out of area in the "
+                                 "final year."))
+    parts.append("<h2>Every row</h2>")
+    parts.append(html_table(summary_table(tables, PAGE_COLUMNS)))
+    parts.append('<p class="note">batch_summary.xlsx and batch_summary.csv have every column: '
+                 "costs, gaps, additional pupils placed, timings.</p>")
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>"
+                   for k, v in tables.about)
+    parts.append(f"<h2>About this batch</h2><table><tbody>{rows}</tbody></table>")
+    return ('<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>Scenario batch: {escape(Path(tables.about[0][1]).name)}</title>\n"
+            f"<style>{CSS}</style>\n</head>\n<body>\n<main>\n" + "\n".join(parts)
+            + "\n</main>\n</body>\n</html>\n")
+
+
+def _figure(figure: Figure, name: str, caption: str) -> str:
+    return (f"<figure>{rp.figure_svg(figure, name)}<figcaption>{escape(caption)}"
+            "</figcaption></figure>")
+
+
+def _money_axis(axis: Any, values: np.ndarray) -> None:
+    largest = float(np.nanmax(np.abs(values))) if len(values) else 0.0
+    unit = rp.money_unit(largest)
+    decimals = 1 if unit.suffix == "m" and largest < 1e7 else 0
+    axis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, decimals)))
+
+
+PANELS = (("npv", "NPV over the baseline", True), ("capital", "Capital, all years", True),
+          ("out_of_area_pupils_final_year", "Out-of-area pupils, final year", False))
+
+
+def _bars_plot(rows: pd.DataFrame) -> Figure:
+    figure = Figure(figsize=(11, 0.9 + 0.32 * len(rows)))
+    axes = figure.subplots(1, len(PANELS), sharey=True)
+    labels = [rp.plot_text(label) for label in rows["label"]]
+    positions = np.arange(len(rows))[::-1]
+    for ax, (column, title, money) in zip(axes, PANELS, strict=True):
+        values = rows[column].astype(float).to_numpy()
+        ax.barh(positions, values, color=np.where(values < 0, "#D62728", "#1F77B4"))
+        ax.set_title(title, fontsize=10)
+        ax.axvline(0, color="black", linewidth=0.8)
+        if money:
+            _money_axis(ax.xaxis, values)
+        ax.grid(axis="x", color="#E1E5EA")
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[0].set_yticks(positions, labels, fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def _sample_plot(tables: BatchTables) -> Figure:
+    table = tables.table[tables.table["sample"].notna() & tables.table["solved"].astype(bool)]
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    measures = [*PANELS, ("unmet_pupil_years", "Unmet pupil-years", False)]
+    if "regret" in table and table["regret"].notna().any():
+        measures.append(("regret", "Regret (£ of NPV)", True))
+    figure = Figure(figsize=(2.9 * len(measures), 1.2 + 0.45 * len(scenarios)))
+    axes = figure.subplots(1, len(measures), sharey=True)
+    positions = np.arange(len(scenarios))[::-1]
+    for ax, (column, title, money) in zip(axes, measures, strict=True):
+        groups = [table.loc[table["scenario"] == s, column].astype(float).dropna().to_numpy()
+                  for s in scenarios]
+        for y, values in zip(positions, groups, strict=True):
+            if not len(values):
+                continue
+            low, middle, high = np.percentile(values, PERCENTILES)
+            ax.hlines(y, low, high, color="#1F4E79", linewidth=7, alpha=0.35)
+            ax.plot([middle], [y], marker="|", markersize=16, color="#1F4E79")
+            jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(values))
+            ax.scatter(values, y + jitter, s=6, color="#1F77B4", alpha=0.6)
+        ax.set_title(title, fontsize=10)
+        if money:
+            _money_axis(ax.xaxis, np.concatenate(groups) if groups else np.zeros(0))
+        ax.grid(axis="x", color="#E1E5EA")
+    axes[0].set_yticks(positions, [rp.plot_text(s) for s in scenarios], fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def _options_plot(tables: BatchTables) -> Figure:
+    options = tables.options
+    shares = options.pivot_table(index="option_id", columns="scenario", values="built_share",
+                                 sort=False).fillna(0.0)
+    figure = Figure(figsize=(9, 1.0 + 0.3 * len(shares) * max(1, len(shares.columns)) ** 0.5))
+    ax = figure.subplots()
+    height = 0.8 / len(shares.columns)
+    positions = np.arange(len(shares))[::-1]
+    for i, scenario in enumerate(shares.columns):
+        ax.barh(positions - i * height, shares[scenario], height=height,
+                label=rp.plot_text(scenario))
+    ax.set_yticks(positions - height * (len(shares.columns) - 1) / 2,
+                  [rp.plot_text(o) for o in shares.index], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel("Share of samples that build it")
+    if len(shares.columns) > 1:
+        ax.legend(frameon=False, fontsize=8)
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,310 @@
+"""`placeopt batch` (SPEC §3): scenarios in worker processes or on a real Dask cluster,
+failures recorded while the rest go on, resume, demand samples, a fixed programme.
+
+The workbook is tests/batch_cases.py's, whose optimum is worked out there by hand.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from batch_cases import batch_workbook
+from conftest import run_cli
+
+from placeopt import batch
+from placeopt.batch_run import EXIT_FAILED, FolderError, run_batch
+from placeopt.case import build_case
+from placeopt.model.journeys import JourneyCache, TravelParameters, journeys, reusing
+from placeopt.problems import InputError
+from placeopt.programme import read_programme
+from placeopt.run import plan, write_results
+from placeopt.uncertainty import (
+    SEN2_PERSISTENCE,
+    SEN2_PHASE_SPREAD,
+    SEN2_SPREAD,
+    DemandModel,
+    DemandSample,
+)
+from placeopt.workbook.reader import read_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+# What depends on where and when a batch ran, not on what it found.
+RUN_COLUMNS = ["seconds", "reused", "folder"]
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    return batch_workbook(tmp_path / "tiny.xlsx")
+
+
+def _found(table: pd.DataFrame) -> pd.DataFrame:
+    return table.drop(columns=RUN_COLUMNS).set_index("label")
+
+
+def _check_tiny_batch(table: pd.DataFrame) -> None:
+    rows = table.set_index("label")
+    assert list(rows.index) == ["base", "grow", "no_option", "broke", "bad"]
+    assert rows.loc["base", "npv"] == pytest.approx(330_000)
+    assert rows.loc["grow", "npv"] == pytest.approx(780_000)
+    assert rows.loc["grow", "options_built"] == "OPT_A 2026; OPT_B 2027"
+    assert rows.loc["no_option", "npv"] == pytest.approx(0)
+    assert rows.loc["broke", "status"] == "infeasible" and not rows.loc["broke", "solved"]
+    assert rows.loc["bad", "status"] == "error"
+    assert "Scenarios!F7" in rows.loc["bad", "reason"]
+    assert "capacity" in rows.loc["bad", "reason"]
+
+
+def test_local_processes_and_dask_cluster_agree_failures_included(workbook: Path,
+                                                                  tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    local = run_batch(workbook, tmp_path / "local", jobs=2, reports=False)
+    _check_tiny_batch(local.table)
+    assert local.exit_code == EXIT_FAILED
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        events: list[tuple[str, object]] = []
+        remote = run_batch(workbook, tmp_path / "dask", scheduler=cluster.scheduler_address,
+                           reports=False, listener=lambda kind, p: events.append((kind, p)))
+    pd.testing.assert_frame_equal(_found(local.table), _found(remote.table))
+    assert remote.exit_code == EXIT_FAILED
+    # Progress reached this process from the workers: every task started, solved in stages.
+    stages = {(p["label"], p["stage"]) for kind, p in events if kind == "progress"}
+    assert {("base", "starting"), ("base", "plan"), ("grow", "baseline")} <= stages
+    for label in ("base", "grow", "no_option"):
+        summaries = [json.loads((tmp_path / where / label / "summary.json").read_text())
+                     for where in ("local", "dask")]
+        assert summaries[0]["objective"] == summaries[1]["objective"]
+        assert summaries[0]["plan"] == summaries[1]["plan"]
+        expansions = [pd.read_csv(tmp_path / where / label / "expansions.csv")
+                      for where in ("local", "dask")]
+        pd.testing.assert_frame_equal(*expansions)
+
+
+def test_a_worker_that_dies_fails_its_task_alone(workbook: Path, tmp_path: Path) -> None:
+    killed: list[int] = []
+
+    def kill_the_first_worker(kind: str, payload) -> None:
+        if kind == "progress" and not killed:
+            killed.append(payload["pid"])
+            os.kill(payload["pid"], signal.SIGKILL)
+
+    result = run_batch(workbook, tmp_path, "base,grow,no_option", jobs=2, reports=False,
+                       listener=kill_the_first_worker)
+    rows = result.table.set_index("label")
+    stopped = rows[rows["reason"].str.contains("worker process stopped", na=False)]
+    assert len(stopped) == 1 and stopped["status"].tolist() == ["error"]
+    assert rows["solved"].sum() == 2 and result.exit_code == EXIT_FAILED
+
+
+def test_cli_batch_writes_summaries_exits_3_and_resumes(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = run_cli("batch", workbook, "-o", out, "--jobs", "1", "--scenarios",
+                    "base,broke,bad")
+    assert first.exit_code == 3, first.output
+    assert "Traceback" not in first.output
+    assert "FAILED broke: infeasible" in first.output
+    table = pd.read_csv(out / "batch_summary.csv")
+    assert list(table["label"]) == ["base", "broke", "bad"]
+    assert (out / "base" / "report.html").exists()  # scenarios get their reports
+    book = openpyxl.load_workbook(out / "batch_summary.xlsx")
+    assert book["Scenarios"]._charts, "a native chart compares the scenarios"
+    assert {"Scenarios", "About"} <= set(book.sheetnames)
+    page = (out / "batch.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "broke" in page and "http" not in page.split("<main>")[1]
+
+    started = json.loads((out / "base" / "summary.json").read_text())["provenance"]["started_at"]
+    second = run_cli("batch", workbook, "-o", out, "--jobs", "1", "--scenarios",
+                     "base,broke,bad")
+    assert second.exit_code == 3
+    again = pd.read_csv(out / "batch_summary.csv").set_index("label")
+    assert again.loc["base", "reused"]
+    assert not again.loc["bad", "reused"]
+    assert json.loads((out / "base" / "summary.json").read_text())["provenance"][
+        "started_at"] == started
+    pd.testing.assert_frame_equal(_found(table).drop(columns=["reason"]),
+                                  _found(again.reset_index()).drop(columns=["reason"]))
+
+    forced = run_cli("batch", workbook, "-o", out, "--jobs", "1", "--scenarios", "base",
+                     "--force", "--no-reports", "--quiet")
+    assert forced.exit_code == 0 and forced.output == ""
+    assert not pd.read_csv(out / "batch_summary.csv").loc[0, "reused"]
+
+
+def test_a_changed_setting_is_solved_again(workbook: Path, tmp_path: Path) -> None:
+    run_batch(workbook, tmp_path, "base", jobs=1, reports=False)
+    table = batch(workbook, tmp_path, "base", jobs=1, reports=False)
+    assert table.loc[0, "reused"]
+    from placeopt.case import Overrides
+
+    table = batch(workbook, tmp_path, "base", jobs=1, reports=False,
+                  overrides=Overrides(mip_gap=0.01))
+    assert not table.loc[0, "reused"]
+
+
+def test_usage_and_input_errors(workbook: Path, tmp_path: Path) -> None:
+    both = run_cli("batch", workbook, "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1")
+    assert both.exit_code == 2 and "--jobs is for local runs" in both.output
+    seed = run_cli("batch", workbook, "--seed", "3")
+    assert seed.exit_code == 2 and "give --samples" in seed.output
+    unknown = run_cli("batch", workbook, "-o", tmp_path / "x", "--scenarios", "base,nope")
+    assert unknown.exit_code == 1 and "no scenario named 'nope'" in unknown.output
+    occupied = tmp_path / "occupied"
+    (occupied / "base").mkdir(parents=True)
+    (occupied / "base" / "notes.txt").write_text("mine")
+    with pytest.raises(FolderError, match="not result folders"):
+        run_batch(workbook, occupied, "base", jobs=1)
+    refused = run_cli("batch", workbook, "-o", occupied, "--scenarios", "base")
+    assert refused.exit_code == 2
+    assert (occupied / "base" / "notes.txt").read_text() == "mine"
+
+
+# --- Fixed programme --------------------------------------------------------------------
+
+
+def test_fixed_programme_regret_against_each_scenarios_optimum(workbook: Path,
+                                                                 tmp_path: Path) -> None:
+    source = write_results(plan(workbook, "base"), tmp_path / "chosen", reports=False)
+    result = run_batch(workbook, tmp_path / "fixed", "base,grow,no_option", jobs=1,
+                       fix_programme=source, reports=True)
+    rows = result.table.set_index("label")
+    assert list(rows.index) == ["base.programme", "grow.programme", "no_option.programme"]
+    base, grow = rows.loc["base.programme"], rows.loc["grow.programme"]
+    assert base["npv"] == pytest.approx(330_000) and base["regret"] == pytest.approx(0)
+    assert grow["npv"] == pytest.approx(530_000)
+    assert grow["optimum_npv"] == pytest.approx(780_000)
+    assert grow["regret"] == pytest.approx(250_000)
+    assert grow["objective_regret"] == pytest.approx(250_000)
+    assert grow["options_built"] == "OPT_A 2026"
+    assert grow["optimum_options_built"] == "OPT_A 2026; OPT_B 2027"
+    # The folder sets the programme against the scenario's do-minimum, not against itself.
+    summary = json.loads((tmp_path / "fixed" / "grow.programme" / "summary.json").read_text())
+    assert sum(summary["baseline"]["total_cost"]) == pytest.approx(1_560_000)
+    assert summary["baseline"]["capital_cost"] == [0, 0, 0]
+    assert summary["fixed_programme"]["built"] == {"OPT_A": 2026}
+    costs = pd.read_csv(tmp_path / "fixed" / "grow.programme" / "costs.csv")
+    assert costs.loc[costs["case"] == "baseline", "pupils"].sum() == pytest.approx(36)
+    assert (tmp_path / "fixed" / "grow.programme" / "report.html").exists()
+    # A programme that builds what the scenario switches off cannot be carried out there.
+    no_option = rows.loc["no_option.programme"]
+    assert no_option["status"] == "error" and "switches off" in no_option["reason"]
+
+
+def test_programme_folder_must_be_a_result_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="expansions.csv is missing"):
+        read_programme(tmp_path)
+    (tmp_path / "expansions.csv").write_text("option_id,built,open_year\nA,yes,\n")
+    with pytest.raises(InputError, match="open_year is ''; expected a year"):
+        read_programme(tmp_path)
+
+
+# --- Demand samples ---------------------------------------------------------------------
+
+
+def test_samples_are_reproducible_and_summarised(workbook: Path, tmp_path: Path) -> None:
+    first = run_batch(workbook, tmp_path / "a", "base,grow", jobs=1, samples=3, seed=11)
+    again = run_batch(workbook, tmp_path / "b", "grow", jobs=1, samples=3, seed=11)
+    other = run_batch(workbook, tmp_path / "c", "base", jobs=1, samples=3, seed=12)
+    pd.testing.assert_frame_equal(_found(first.table).iloc[3:], _found(again.table))
+    assert list(first.table["label"])[:3] == ["base.sample-0001", "base.sample-0002",
+                                              "base.sample-0003"]
+    assert not np.allclose(first.table["objective"][:3], other.table["objective"])
+    demand = pd.read_csv(tmp_path / "a" / "base.sample-0002" / "placements.csv").groupby(
+        "year")["pupils"].sum()
+    assert demand[2026] == pytest.approx(6)  # the first year is taken as known
+    assert demand[2028] != pytest.approx(10)
+    # Percentiles over each scenario's samples, and how often each option is built.
+    p = first.percentiles.set_index(["scenario", "measure"])
+    npv = first.table.loc[first.table["scenario"] == "grow", "npv"]
+    assert p.loc[("grow", "NPV (£)"), "P50"] == pytest.approx(npv.median())
+    assert p.loc[("grow", "NPV (£)"), "samples"] == 3
+    options = first.options.set_index(["scenario", "option_id"])
+    built = first.table.loc[first.table["scenario"] == "base", "options_built"]
+    assert options.loc[("base", "OPT_A"), "built_share"] == pytest.approx(
+        built.str.contains("OPT_A").mean())
+    for name in ("batch_samples.csv", "batch_options.csv", "batch.html"):
+        assert (tmp_path / "a" / name).exists()
+    assert not (tmp_path / "a" / "base.sample-0001" / "report.xlsx").exists()
+
+
+def test_sample_draws_follow_the_documented_model() -> None:
+    model = DemandModel(spread=0.06, persistence=0.3)
+    years = 10
+    draws = np.array([np.log(DemandSample(model, 4, i).multipliers("ASD", "primary", years))
+                      for i in range(1, 2001)])
+    assert np.all(draws[:, 0] == 0)  # M = 1 in the first year
+    # log M[k] is a sum of k AR(1) steps: its variance is sigma^2 sum_ij rho^|i-j|.
+    k = years - 1
+    steps = np.arange(k)
+    correlation = model.persistence ** np.abs(steps[:, None] - steps[None, :])
+    expected = np.sqrt((model.spread**2 + SEN2_PHASE_SPREAD["primary"] ** 2)
+                       * correlation.sum())
+    assert np.std(draws[:, -1]) == pytest.approx(expected, rel=0.06)
+    assert np.median(draws[:, -1]) == pytest.approx(0, abs=0.02)  # median multiplier 1
+    # Sample i is sample i whatever else is drawn, and shared by every scenario.
+    same = DemandSample(model, 4, 7)
+    assert np.allclose(np.log(same.multipliers("ASD", "primary", years)), draws[6])
+    assert np.allclose(np.log(same.multipliers("ASD", "primary", 6)), draws[6, :6])
+    # Needs differ in their own part of the path; the whole-authority part is shared.
+    no_mix = DemandModel(spread=0.06, persistence=0.3,
+                         phase_spread=dict.fromkeys(SEN2_PHASE_SPREAD, 0.0))
+    assert np.array_equal(DemandSample(no_mix, 4, 7).multipliers("ASD", "primary", years),
+                          DemandSample(no_mix, 4, 7).multipliers("SEMH", "post16", years))
+    assert not np.array_equal(same.multipliers("ASD", "primary", years),
+                              same.multipliers("SEMH", "primary", years))
+
+
+def test_sampled_demand_scales_each_row_by_its_path(workbook: Path) -> None:
+    inputs = read_workbook(workbook)
+    sample = DemandSample(DemandModel(), 1, 2)
+    case = build_case(inputs, "grow", adjust=sample)
+    path = sample.multipliers("ASD", "secondary", 3)
+    assert case.instance.demand[0] == pytest.approx(np.round(np.array([9, 12, 15]) * path, 3))
+    assert inputs.tables["Demand"]["pupils"].tolist() == [6, 8, 10]  # the read is untouched
+
+
+def test_default_spread_is_derived_from_the_sen2_extract() -> None:
+    script = ROOT / "inputs" / "sen2_growth_spread.py"
+    spec = importlib.util.spec_from_file_location("sen2_growth_spread", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = module.read()
+    spread, persistence, n = module.spread_and_persistence(table)
+    assert (round(spread, 3), round(persistence, 2), n) == (SEN2_SPREAD, SEN2_PERSISTENCE, 893)
+    for phase, (value, _) in module.phase_spreads(table).items():
+        assert SEN2_PHASE_SPREAD[phase] == pytest.approx(value, abs=0.005)
+
+
+# --- Journeys shared between the cases of a worker --------------------------------------
+
+
+def test_journey_cache_reuses_only_identical_inputs() -> None:
+    args = ([52.0, 52.1], [-1.0, -1.1], [52.05, 52.2, 52.3], [-1.05, -1.0, -1.2],
+            [False, True, False], TravelParameters())
+    overrides = pd.DataFrame({"zone_row": [0], "provider_row": [1], "minutes": [12.0],
+                              "distance_km": [np.nan], "annual_transport_cost": [np.nan]})
+    fresh = journeys(*args, overrides)
+    cache = JourneyCache()
+    with reusing(cache):
+        first = journeys(*args, overrides)
+        second = journeys(*args, overrides.copy())
+        moved = journeys(args[0], args[1], [52.05, 52.2, 52.31], *args[3:], overrides)
+        slower = journeys(*args[:5], TravelParameters(road_speed_kmh=25), overrides)
+        other = journeys(*args, overrides.assign(minutes=[13.0]))
+    assert second is first and (cache.hits, cache.misses) == (1, 4)
+    for name in ("distance_km", "minutes", "transport_cost"):
+        assert np.array_equal(getattr(first, name), getattr(fresh, name), equal_nan=True)
+    assert moved.distance_km[0, 2] != first.distance_km[0, 2]
+    assert slower.minutes[1, 0] > first.minutes[1, 0]
+    assert other.minutes[0, 1] == 13.0
+    with pytest.raises(ValueError):
+        first.minutes[0, 0] = 1.0  # what the cache hands out cannot be changed
+    assert journeys(*args, overrides) is not first  # outside the block: computed afresh
