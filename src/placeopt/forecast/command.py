@@ -10,7 +10,7 @@ from .demand import DEFAULT_PROVISION, PROVISION, Forecast, Zones
 from .method import DEFAULT_METHOD, Method
 from .population import Population
 from .sen2 import Authority, Sen2
-from .sheets import Frame, read_frame, write_forecast
+from .sheets import Frame, check_copyable, read_frame, write_forecast
 
 
 class BadRequest(ValueError):
@@ -75,7 +75,10 @@ def forecast_workbook(sen2: Sen2, authority: Authority, output: Path, *,
                       horizon_years: int = 10, **options: object) -> tuple[Forecast, list[str]]:
     """Project `authority`'s demand and write it to `output` (a new workbook, or a copy of
     `workbook` with the forecast in it). Returns the forecast and notes for the planner."""
-    frame = read_frame(workbook) if workbook is not None else None
+    frame = None
+    if workbook is not None:
+        check_copyable(workbook)
+        frame = read_frame(workbook)
     years = None
     if frame is None and first_year is not None:
         years = tuple(range(first_year, first_year + horizon_years))

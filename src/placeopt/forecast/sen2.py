@@ -132,7 +132,7 @@ def _year(period: pd.Series) -> pd.Series:
     return period.str[:4].astype(int)
 
 
-def _age(breakdown: str) -> int:
+def age_of(breakdown: str) -> int:
     text = breakdown.strip().lower()
     return AGES[0] if text == "under 3" else int(text.removeprefix("age "))
 
@@ -247,7 +247,7 @@ class Sen2:
         values = _numbers(totals, columns)
         ages = frame[frame["breakdown_topic"] == BY_AGE].copy()
         ages["year"] = _year(ages["time_period"])
-        ages["age"] = ages["breakdown"].map(_age)
+        ages["age"] = ages["breakdown"].map(age_of)
         age_values = _numbers(ages, columns)
         published = sorted(y for y in ages["year"].unique()
                            if age_values.loc[ages["year"] == y, "ehcplans"].sum() > 0)
@@ -277,7 +277,7 @@ class Sen2:
         need_by_age = np.zeros((len(NEEDS), len(AGES)))
         sums = _need_sums(_numbers(by_age, columns))
         for k, breakdown in enumerate(by_age["breakdown"]):
-            need_by_age[:, AGES.index(_age(breakdown))] += np.nan_to_num(sums[k])
+            need_by_age[:, AGES.index(age_of(breakdown))] += np.nan_to_num(sums[k])
         placements = frame[frame["breakdown_topic"] == "Type of placement"]
         place_sums = _need_sums(_numbers(placements, columns))
         need_by_level = np.array([

@@ -159,13 +159,18 @@ def write_forecast(forecast: Forecast, output: Path, workbook: Path | None = Non
     return _into_existing(forecast, output, workbook)
 
 
-def _into_existing(forecast: Forecast, output: Path, workbook: Path) -> list[str]:
+def check_copyable(workbook: Path) -> None:
+    """Refuse a workbook that openpyxl would not carry over whole."""
     check_file(workbook)
     dropped = _dropped_parts(workbook)
     if dropped:
         raise _refuse(workbook.name, f"the workbook holds {', '.join(dropped)}, which placeopt "
                       "cannot copy without losing them: write the forecast to a new workbook "
                       "(leave out --workbook) and copy its Demand and Scenarios rows into yours")
+
+
+def _into_existing(forecast: Forecast, output: Path, workbook: Path) -> list[str]:
+    check_copyable(workbook)
     book = load_workbook(workbook)
     notes = []
     formulas = sum(1 for ws in book.worksheets for row in ws.iter_rows() for cell in row
