@@ -341,10 +341,34 @@ def test_backtest_command_on_one_authority(tmp_path: Path) -> None:
     assert unknown.exit_code == 2 and "no local authority 'Atlantis'" in unknown.output
 
 
-def test_population_is_aged_on_and_back() -> None:
-    population = read_population(POPULATION)
-    assert population.year == 2024 and len(population.zone_ids) == 28
-    now = population.by_band(2024)
-    assert population.by_band(2025)[AGES.index(5)] == now[AGES.index(4)]  # a year older
-    assert population.by_band(2023)[AGES.index(3)] == now[AGES.index(4)]
+def test_population_years_and_zones(tmp_path: Path) -> None:
+    population = read_population(POPULATION)  # ONS mid-2024 by MSOA, persons only
+    assert population.years == (2024,) and len(population.zone_ids) == 28
+    assert population.by_band(2030).tolist() == population.by_band(2024).tolist()
+    assert population.by_band(2024)[AGES.index(4)] == 2809
+    shares = population.phase_shares(2024)
+    assert shares["primary"].sum() == pytest.approx(1)
+    projection = tmp_path / "projection.csv"
+    with projection.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["year", *range(26)])
+        writer.writerows([[2024, *[100] * 26], [2026, *[120] * 26]])
+    later = read_population(projection)
+    assert later.years == (2024, 2026)
+    assert later.by_band(2027)[AGES.index(4)] == 120 and later.by_band(2020)[1] == 100
+
+
+def test_entrants_follow_a_population_projection(sen2: Sen2, tmp_path: Path) -> None:
+    """With children of the entry ages 10% fewer from 2026, the entrants are 10% fewer."""
+    path = tmp_path / "projection.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["year", *range(26)])
+        writer.writerows([[2024, *[3000] * 26], [2026, *[2700] * 26]])
+    history = sen2.history(sen2.find("Trafford"))
+    with_people = project(history, sen2.england(), 3, population=read_population(path).by_band)
+    without = project(history, sen2.england(), 3)
+    entry = AGES.index(4)
+    assert with_people.plans[0, 1, entry] == without.plans[0, 1, entry] == 94
+    assert with_people.plans[0, 2, entry] == pytest.approx(94 * 0.9)
     assert set(PROVISION) == {*LEVELS, "any"} and ENGLAND.name == "England"

@@ -264,8 +264,9 @@ SEN2_HELP = ("Folder with SEN2's caseload.csv and sen_needs_all_plans.csv (the D
               help="Start from this planning workbook: its years and zones, its other sheets "
               "kept as they are [default: a new workbook from the template].")
 @click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Children by single year of age (CSV, columns 0..25, optional zone_id): "
-              "entrants follow it, and demand is spread over its zones.")
+              help="Children by single year of age (CSV, columns 0..25, optional zone_id and "
+              "period): demand is spread over its zones; with several years (a projection) "
+              "the entrants follow it.")
 @click.option("--population-year", type=int, help="The population's mid-year, if the file has "
               "no period column.")
 @click.option("--provision", default="resourced,special", show_default=True,

@@ -85,7 +85,8 @@ class Estimate:
     own_ratios: np.ndarray  # (transitions, bands − 1 or 1): the authority's
     england_ratios: np.ndarray  # the same for England
     ratios: np.ndarray  # (steps, bands − 1 or 1): used
-    entry_rates: np.ndarray  # (steps, entry bands): plans per child (per band without one)
+    entry_rates: np.ndarray  # (steps, entry bands): plans per child, or plans
+    per_child: bool  # entry rates are per child (a population was given)
     share_year: int  # the year of the shares of provision levels
     growth_years: tuple[int, ...]  # the window's pairs of years for all plans
     growth: np.ndarray  # their pooled all-plans ratios
@@ -268,8 +269,8 @@ def project(history: History, england: History, steps: int, method: Method = DEF
     years = tuple(range(last, last + steps + 1))
     split = np.repeat(_phase_split(history, by_age)[None], len(years), axis=0)
     estimate = Estimate(BY_AGE if by_age else ALL_AGES, tuple(pairs), own, national, ratios,
-                        rates, share_year, tuple(growth_years), growth, tuple(spread_years),
-                        spread)
+                        rates, population is not None, share_year, tuple(growth_years),
+                        growth, tuple(spread_years), spread)
     return Projection(history, method, estimate, years, plans, level_shares, split)
 
 

@@ -21,12 +21,12 @@ class BadRequest(ValueError):
         self.about = about
 
 
-def _zones(authority: Authority, population: Population | None, frame: Frame | None
-           ) -> Zones:
+def _zones(authority: Authority, population: Population | None, frame: Frame | None,
+           year: int) -> Zones:
     """Zones from the population file (or the authority as one zone), checked against
     the workbook's zones when there is one."""
     if population is not None and population.zone_ids != ("",):
-        zones = Zones.from_population(population, authority.new_code, authority.name)
+        zones = Zones.from_population(population, year)
         if frame is not None:
             unknown = [z for z in zones.ids if z not in frame.zone_ids]
             if unknown:
@@ -67,7 +67,7 @@ def make_forecast(sen2: Sen2, authority: Authority, *, years: tuple[int, ...] | 
     projection = project(history, england, years[-1] - base, method,
                          population.by_band if population is not None else None)
     return Forecast(projection, england, tuple(provision), base, tuple(years),
-                    _zones(authority, population, frame))
+                    _zones(authority, population, frame, history.last_year))
 
 
 def forecast_workbook(sen2: Sen2, authority: Authority, output: Path, *,

@@ -93,11 +93,10 @@ class Zones:
         return cls((zone_id,), (name,), {p: np.ones(1) for p in PHASES})
 
     @classmethod
-    def from_population(cls, population: Population, default_id: str, default_name: str
-                        ) -> Zones:
-        if population.zone_ids == ("",):
-            return cls.whole(default_id, default_name)
-        return cls(population.zone_ids, population.zone_names, population.phase_shares())
+    def from_population(cls, population: Population, year: int) -> Zones:
+        """Zones in proportion to the population's children of each phase in `year` (the
+        nearest year the file has)."""
+        return cls(population.zone_ids, population.zone_names, population.phase_shares(year))
 
 
 @dataclass(frozen=True)

@@ -293,7 +293,8 @@ def ratio_rows(forecast: Forecast) -> list[list[Any]]:
                          round(float(estimate.ratios[0, 0]), 4)]]
     entry = estimate.entry_rates.shape[1]
     rows = [header]
-    rows += [[f"entrants, age {age_label(AGES[j])}", None, None,
+    unit = "per child" if estimate.per_child else "plans"
+    rows += [[f"entrants ({unit}), age {age_label(AGES[j])}", None, None,
               round(float(estimate.entry_rates[0, j]), 6)] for j in range(entry)]
     rows += [[f"age {age_label(AGES[j])} to {AGES[j + 1]}",
               None if own[j] != own[j] else round(float(own[j]), 4),
