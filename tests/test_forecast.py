@@ -132,6 +132,12 @@ def test_extrapolate_constant_and_damped_trend() -> None:
     assert extrapolate(np.array([1.3]), 2, "damped", 0.8).tolist() == pytest.approx([1.3, 1.3])
 
 
+def test_docs_give_every_parameter_with_its_default() -> None:
+    text = (DATA.parents[1] / "docs" / "forecast.md").read_text(encoding="utf-8")
+    for name, _, default, _ in Method().rows():
+        assert f"| `{name}` | {default} |" in text, name
+
+
 def test_method_refuses_impossible_parameters() -> None:
     with pytest.raises(ValueError, match="pooling must be between 0 and 1"):
         Method(pooling=1.5)
@@ -235,7 +241,8 @@ def test_project_writes_a_workbook_that_validates(tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.output
     inputs = read_workbook(out)
     assert inputs.tables["Zones"]["zone_id"].tolist() == ["E08000009"]  # Trafford as one
-    assert inputs.params["first_year"] == 2025
+    assert inputs.params["first_year"] == 2025 and inputs.params["horizon_years"] == 3
+    assert sorted(inputs.tables["Demand"]["year"].unique()) == [2025, 2026, 2027]
     demand = inputs.tables["Demand"]
     assert set(demand["provision"]) == {"resourced", "special"}
     scenarios = inputs.tables["Scenarios"]

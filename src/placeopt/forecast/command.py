@@ -44,11 +44,12 @@ def _zones(authority: Authority, population: Population | None, frame: Frame | N
 
 
 def make_forecast(sen2: Sen2, authority: Authority, *, years: tuple[int, ...] | None = None,
+                  first_year: int | None = None, horizon_years: int = 10,
                   base_year: int | None = None, provision: tuple[str, ...] = DEFAULT_PROVISION,
                   method: Method = DEFAULT_METHOD, population: Population | None = None,
                   frame: Frame | None = None) -> Forecast:
-    """The forecast for `authority` over `years` (default: the workbook's, or the ten
-    years after the latest count)."""
+    """The forecast for `authority` over `years`: given, or the workbook's (`frame`), or
+    `horizon_years` from `first_year` (default: the year after the base year)."""
     unknown = [p for p in provision if p not in PROVISION]
     if unknown or not provision:
         raise BadRequest("provision", f"provision levels must be among {', '.join(PROVISION)}; "
@@ -58,8 +59,11 @@ def make_forecast(sen2: Sen2, authority: Authority, *, years: tuple[int, ...] | 
                          "levels twice: give it alone")
     history, england = sen2.history(authority), sen2.england()
     base = history.last_year if base_year is None else base_year
+    if years is None and frame is not None:
+        years = frame.years
     if years is None:
-        years = frame.years if frame is not None else tuple(range(base + 1, base + 11))
+        first = base + 1 if first_year is None else first_year
+        years = tuple(range(first, first + horizon_years))
     if years[0] < base:
         raise BadRequest("years", f"the first planning year {years[0]} is before "
                          f"{base}, the year the latest SEN2 count stands for: the forecast "
@@ -79,8 +83,6 @@ def forecast_workbook(sen2: Sen2, authority: Authority, output: Path, *,
     if workbook is not None:
         check_copyable(workbook)
         frame = read_frame(workbook)
-    years = None
-    if frame is None and first_year is not None:
-        years = tuple(range(first_year, first_year + horizon_years))
-    forecast = make_forecast(sen2, authority, years=years, frame=frame, **options)
+    forecast = make_forecast(sen2, authority, first_year=first_year,
+                             horizon_years=horizon_years, frame=frame, **options)
     return forecast, write_forecast(forecast, output, workbook)

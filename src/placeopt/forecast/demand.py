@@ -57,15 +57,21 @@ def need_shares(history: History, england: History, level: str,
 
     The seed is the authority's plans by need and phase (all settings) + 0.5 a cell; it
     is fitted to the level's plans by need (scaled to `phase_totals`, the level's plans
-    by phase) and by phase. Where SEN2 gives the authority no needs by setting, England's
-    are used."""
-    source = history if history.need_by_age is not None else england
-    seed = _by_phase(source.need_by_age) + 0.5  # (NEEDS, PHASES)
-    if level == "any":
-        return (seed / seed.sum(axis=0)).T
-    by_need = source.need_by_level[LEVELS.index(level)]
-    if not np.nansum(by_need) > 0:
-        by_need = england.need_by_level[LEVELS.index(level)]
+    by phase) and by phase. Where SEN2 gives the authority no needs by age, or none for
+    the level's settings, England's take their place."""
+
+    def known(values: np.ndarray | None) -> bool:
+        return values is not None and np.nansum(values) > 0
+
+    def margin(source: History) -> np.ndarray | None:
+        if source.need_by_level is None:
+            return None
+        return source.need_all if level == "any" else \
+            source.need_by_level[LEVELS.index(level)]
+
+    by_age = history.need_by_age if known(history.need_by_age) else england.need_by_age
+    seed = _by_phase(by_age) + 0.5  # (NEEDS, PHASES)
+    by_need = margin(history) if known(margin(history)) else margin(england)
     total = phase_totals.sum()
     if total <= 0:
         return (seed / seed.sum(axis=0)).T
