@@ -8,6 +8,7 @@ The SEN2 files are placeopt's cut in inputs/data (never the original download).
 from __future__ import annotations
 
 import csv
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -305,6 +306,33 @@ def test_project_refuses_a_workbook_it_would_damage(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "charts" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.filterwarnings("ignore:Data Validation extension:UserWarning")
+def test_project_says_which_excel_extensions_the_copy_loses(tmp_path: Path) -> None:
+    """A drop-down list that refers to another sheet is an Excel extension (x14) that
+    openpyxl does not write back: the cells are copied, and the planner is told."""
+    path = write_workbook(tmp_path / "plan.xlsx", {**valid_sheets(),
+                                                   "Lists": [["need"], ["ASD"]]})
+    extension = (
+        '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14='
+        '"http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations'
+        ' count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        '<x14:dataValidation type="list"><x14:formula1><xm:f>Lists!$A$2:$A$9</xm:f>'
+        '</x14:formula1><xm:sqref>B2:B9</xm:sqref></x14:dataValidation></x14:dataValidations>'
+        '</ext></extLst></worksheet>')
+    edited = tmp_path / "plan-x14.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(edited, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet3.xml":  # Demand
+                data = data.replace(b"</worksheet>", extension.encode())
+            target.writestr(item, data)
+    people = _population(tmp_path / "people.csv", {"Z1": 1.0, "Z2": 1.0, "Z3": 1.0})
+    result = run_cli("forecast", "project", "--la", "358", "--workbook", edited, "-o",
+                     tmp_path / "out.xlsx", "--population", people)
+    assert result.exit_code == 0, result.output
+    assert "drop-down lists that refer to other sheets are not in the copy" in result.output
 
 
 @pytest.mark.parametrize(("args", "fragment"), [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,11 +112,28 @@ def read_frame(path: Path) -> Frame:
     return Frame(values["first_year"], int(horizon), tuple(ids), tuple(names))
 
 
+# Excel's extensions inside a worksheet that openpyxl leaves out when it saves: the cells
+# stay, these do not (a note tells the planner).
+DROPPED_EXTENSIONS = {b"<x14:dataValidation": "drop-down lists that refer to other sheets",
+                      b"<x14:conditionalFormatting": "some conditional formatting",
+                      b"<x14:sparklineGroup": "sparklines"}
+
+
 def _dropped_parts(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
     return sorted({what for pattern, what in DROPPED_PARTS.items()
                    for name in names if re.match(pattern, name)})
+
+
+def _dropped_extensions(path: Path) -> list[str]:
+    found = set()
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                text = archive.read(name)
+                found |= {what for tag, what in DROPPED_EXTENSIONS.items() if tag in text}
+    return sorted(found)
 
 
 @contextmanager
@@ -171,8 +189,11 @@ def check_copyable(workbook: Path) -> None:
 
 def _into_existing(forecast: Forecast, output: Path, workbook: Path) -> list[str]:
     check_copyable(workbook)
-    book = load_workbook(workbook)
-    notes = []
+    with warnings.catch_warnings():  # openpyxl's own words for what the note below says
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        book = load_workbook(workbook)
+    notes = [f"Excel's {what} are not in the copy (the workbook you gave keeps them)"
+             for what in _dropped_extensions(workbook)]
     formulas = sum(1 for ws in book.worksheets for row in ws.iter_rows() for cell in row
                    if cell.data_type == "f")
     if formulas:
