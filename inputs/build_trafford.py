@@ -13,13 +13,14 @@ What is real and what is assumed is listed in the workbook's Guide and Notes she
 in docs/trafford.md. In short:
 
 - real: Trafford's January 2025 EHC plans by setting, primary need and age (DfE SEN2), its
-  2019-2025 trend, the mid-2024 child population of its 28 MSOAs (ONS) and their
+  2019-2025 history, the mid-2024 child population of its 28 MSOAs (ONS) and their
   population-weighted centroids (ONS), its special schools, units and resourced provision
   (GIAS: URN, name, ages, capacity, location), national costs and capital costs per place
   (DOMAIN.md), the Green Book discount rate and optimism bias;
 - estimated from the real data: the need x phase split of each setting (iterative
   proportional fitting of SEN2's two margins), pupils by home zone and school (a
-  doubly-constrained gravity model), the growth rate (Trafford's own 2019-2025 trend);
+  doubly-constrained gravity model), demand from 2026/27 (placeopt forecast: the cohort
+  model of docs/forecast.md on Trafford's SEN2 history and population);
 - illustrative: the out-of-area schools (real town centres, invented schools), the share
   of each school's places available to Trafford, unit capacities, the new sites, the
   budgets.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -37,14 +39,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from openpyxl import load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from scipy import sparse
 from scipy.optimize import linprog
 
+from placeopt.forecast.ages import PHASE_AGES, phase_of_age
+from placeopt.forecast.command import make_forecast
+from placeopt.forecast.demand import PHASES, PROVISION, Forecast, ipf
+from placeopt.forecast.method import Method
+from placeopt.forecast.population import read_population
+from placeopt.forecast.sen2 import (
+    NEED_COLUMNS,
+    NEEDS,
+    PLACEMENT_ROWS,
+    SETTING_COLUMNS,
+    Sen2,
+    age_of,
+)
+from placeopt.forecast.sheets import write_method_sheet
 from placeopt.model.journeys import geodesic_km
 from placeopt.workbook.schema import PARAMETER_BY_NAME
-from placeopt.workbook.template import write_workbook
+from placeopt.workbook.template import build_workbook
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -58,22 +74,15 @@ SNAPSHOT = "202425"  # SEN2 counts at January 2025 (academic year 2024/25)
 FIRST_YEAR = 2025  # 2025/26: the year after the snapshot; year 1 reproduces SEN2 exactly
 HORIZON = 10
 YEARS = list(range(FIRST_YEAR, FIRST_YEAR + HORIZON))
-TREND_FROM, TREND_TO = "201819", "202425"  # Trafford's own trend, six annual steps
+HISTORY = ("201819", "201920", "202021", "202122", "202223", "202324", "202425")
+TRAFFORD = "358"  # DfE (old) LA code; ONS code E08000009
+POPULATION = "trafford_mid2024_population_msoa_syoa.csv"
 
-NEEDS = ["ASD", "SEMH", "SLCN", "MLD", "SLD", "PMLD", "SpLD", "HI", "VI", "MSI", "PD", "OTH"]
-# SEN2 need columns; "need unknown" (8 plans in Trafford) is counted as OTH.
-NEED_COLUMNS = {
-    "ASD": ["number_asd"], "SEMH": ["number_semh"], "SLCN": ["number_slcn"],
-    "MLD": ["number_mld"], "SLD": ["number_sld"], "PMLD": ["number_pmld"],
-    "SpLD": ["number_spld"], "HI": ["number_hi"], "VI": ["number_vi"], "MSI": ["number_msi"],
-    "PD": ["number_pd"], "OTH": ["number_oth", "number_need_unknown"],
-}
-PHASES = ["early_years", "primary", "secondary", "post16", "post19"]
-# SEN2 age is at 31 August before the census: 4 = Reception, 10 = Year 6, 11 = Year 7,
-# 15 = Year 11 (the data show it: SEN units stop and secondary resourced provision
-# starts at 11, FE starts at 16).
-PHASE_AGES = {"early_years": (0, 3), "primary": (4, 10), "secondary": (11, 15),
-              "post16": (16, 18), "post19": (19, 24)}
+# Needs, phases and the SEN2 columns behind them are placeopt forecast's (its sen2 and ages
+# modules): "need unknown" (8 plans in Trafford) is counted as OTH; SEN2 age is at 31
+# August before the census, so 4 = Reception, 10 = Year 6, 11 = Year 7, 15 = Year 11.
+# The demand projection's parameters (docs/forecast.md): change one and rebuild.
+FORECAST = Method()
 
 # Settings counted as needing a resourced or specialist place (SEN2 caseload columns and
 # the matching sen_needs_all_plans placement rows). Not counted: mainstream without a
@@ -84,15 +93,7 @@ SETTINGS = {
     "special_academy": (["special_academy_free"], ["Special - Academy/free schools"]),
     "inmss": (["special_independent", "special_non_maintained"],
               ["Special - independent", "Special - non-maintained"]),
-    "resourced": (["mainstream_la_maintained_resourced_provision",
-                   "mainstream_la_maintained_senunit",
-                   "mainstream_academy_resourced_provision", "mainstream_academy_senunit",
-                   "mainstream_free_school_resourced_provision",
-                   "mainstream_free_school_senunit"],
-                  ["Mainstream - LA maintained (resourced provision)",
-                   "Mainstream - LA maintained (SEN unit)",
-                   "Mainstream - academy (resourced provision)",
-                   "Mainstream - academy (SEN unit)"]),
+    "resourced": (list(SETTING_COLUMNS["resourced"]), list(PLACEMENT_ROWS["resourced"])),
 }
 
 # Costs per pupil per year (DOMAIN.md): resourced ~£15,000 (Stockport £14-16k) [V]; state
@@ -125,9 +126,6 @@ CAPITAL_AFTER_2029 = 1_000_000
 BUDGET_SHARES = {"high_needs_block": 0.93, "health": 0.04, "social_care": 0.03}
 BUDGET_REAL_GROWTH = 0.03
 
-# Demand growth a year from 2025/26: None = Trafford's own 2019-2025 trend (computed in
-# growth_rate()); set a number (e.g. 0.05) to override it, then rebuild.
-GROWTH: float | None = None
 OPTIMISM_BIAS = 0.24  # Green Book, standard buildings [V]
 OOA_SPECIAL_HEADROOM = 5  # places a neighbouring LA could still sell Trafford (illustrative)
 INMSS_MAX_MINUTES = 90  # Trafford already accepts journeys this long to independent schools
@@ -174,17 +172,19 @@ def _number(text: str) -> float:
     return 0.0 if text in ("x", "z", "") else float(text)
 
 
-def _age(breakdown: str) -> int:
-    return int(breakdown.removeprefix("age ").split()[0])
-
-
-def phase_of_age(age: int) -> str:
-    return next(p for p, (lo, hi) in PHASE_AGES.items() if lo <= age <= hi
-                or (p == "post19" and age > hi))
+@functools.cache
+def _sen2_rows(name: str) -> tuple[dict[str, str], ...]:
+    """Trafford's and England's rows of a SEN2 file (read once: the files cover every LA)."""
+    return tuple(r for r in _read_csv(name) if r["old_la_code"] == TRAFFORD
+                 or r["geographic_level"] == "National")
 
 
 def trafford_caseload() -> list[dict[str, str]]:
-    return [r for r in _read_csv("sen2_caseload_trafford.csv") if r["old_la_code"] == "358"]
+    return [r for r in _sen2_rows("sen2_caseload.csv") if r["old_la_code"] == TRAFFORD]
+
+
+def trafford_needs() -> list[dict[str, str]]:
+    return [r for r in _sen2_rows("sen2_needs_all_plans.csv") if r["old_la_code"] == TRAFFORD]
 
 
 def caseload_total(period: str, columns: Iterable[str]) -> float:
@@ -194,7 +194,7 @@ def caseload_total(period: str, columns: Iterable[str]) -> float:
 
 
 def england_plans(period: str) -> float:
-    row = next(r for r in _read_csv("sen2_caseload_trafford.csv")
+    row = next(r for r in _sen2_rows("sen2_caseload.csv")
                if r["geographic_level"] == "National" and r["time_period"] == period
                and r["breakdown_topic"] == "All EHC plans")
     return _number(row["ehcplans"])
@@ -207,13 +207,15 @@ def setting_margins(setting: str) -> tuple[np.ndarray, np.ndarray]:
     for row in trafford_caseload():
         if row["time_period"] == SNAPSHOT and row["breakdown_topic"] == \
                 "Child or young persons age":
-            by_phase[PHASES.index(phase_of_age(_age(row["breakdown"])))] += sum(
+            by_phase[PHASES.index(phase_of_age(age_of(row["breakdown"])))] += sum(
                 _number(row[c]) for c in columns)
     by_need = np.zeros(len(NEEDS))
-    needs_rows = {r["breakdown"]: r for r in _read_csv("sen2_needs_all_plans_trafford.csv")
-                  if r["old_la_code"] == "358" and r["breakdown_topic"] == "Type of placement"}
+    needs_rows = {r["breakdown"]: r for r in trafford_needs()
+                  if r["breakdown_topic"] == "Type of placement"}
     for placement in placements:
-        row = needs_rows[placement]
+        row = needs_rows.get(placement)  # SEN2 leaves out the settings with no plans
+        if row is None:
+            continue
         for i, need in enumerate(NEEDS):
             by_need[i] += sum(_number(row[c]) for c in NEED_COLUMNS[need])
     total = caseload_total(SNAPSHOT, columns)
@@ -226,27 +228,12 @@ def setting_margins(setting: str) -> tuple[np.ndarray, np.ndarray]:
 def need_by_phase_all_plans() -> np.ndarray:
     """Trafford's EHC plans (all settings) by need and phase: the seed of the IPF."""
     seed = np.zeros((len(NEEDS), len(PHASES)))
-    for row in _read_csv("sen2_needs_all_plans_trafford.csv"):
-        if row["old_la_code"] == "358" and row["breakdown_topic"] == "Child or young persons age":
-            p = PHASES.index(phase_of_age(_age(row["breakdown"])))
+    for row in trafford_needs():
+        if row["breakdown_topic"] == "Child or young persons age":
+            p = PHASES.index(phase_of_age(age_of(row["breakdown"])))
             for i, need in enumerate(NEEDS):
                 seed[i, p] += sum(_number(row[c]) for c in NEED_COLUMNS[need])
     return seed
-
-
-def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-10,
-        max_iter: int = 100_000) -> np.ndarray:
-    """Scale `seed` until its row and column sums are `rows` and `cols`."""
-    m = seed.astype(float).copy()
-    for _ in range(max_iter):
-        r = m.sum(axis=1)
-        m *= np.divide(rows, r, out=np.zeros_like(rows, dtype=float), where=r > 0)[:, None]
-        c = m.sum(axis=0)
-        m *= np.divide(cols, c, out=np.zeros_like(cols, dtype=float), where=c > 0)[None, :]
-        if (np.abs(m.sum(axis=1) - rows).max() < tol and np.abs(m.sum(axis=0) - cols).max()
-                < tol):
-            return m
-    raise ValueError("IPF did not converge (a margin has no cell to go to)")
 
 
 def need_phase_cells(setting: str) -> np.ndarray:
@@ -413,7 +400,7 @@ def providers() -> list[Provider]:
             capacity, source = EGERTON_CAPACITY, "Trafford Council notice (GIAS blank)"
         result.append(Provider(
             f"SP-{urn}", s["name"], "special", True, float(s["lat"]), float(s["lon"]),
-            needs if needs != NEEDS else None, phases_for_ages(low, high), COST["special"],
+            needs if needs != list(NEEDS) else None, phases_for_ages(low, high), COST["special"],
             setting, "Trafford", urn, gias_capacity=capacity, source=source))
     for urn, needs in INDEPENDENT_SPECIAL.items():
         s = schools[urn]
@@ -646,19 +633,14 @@ def cascade_round(values: list[float], places: int = 3) -> list[int]:
 # --------------------------------------------------------------------------------------
 # The workbook's tables
 # --------------------------------------------------------------------------------------
-def growth_rate() -> tuple[float, float, float]:
-    """Compound annual growth of Trafford's pupils in specialist settings (resourced
-    provision, SEN units and special schools of every kind) from January 2019 to
-    January 2025, and two comparators: special schools only, and all EHC plans."""
-    columns = [c for s in SETTINGS.values() for c in s[0]]
-    steps = int(TREND_TO[:4]) - int(TREND_FROM[:4])
-    specialist = (caseload_total(TREND_TO, columns) / caseload_total(TREND_FROM, columns)) \
-        ** (1 / steps) - 1
-    plans = (caseload_total(TREND_TO, ["ehcplans"]) / caseload_total(TREND_FROM, ["ehcplans"])
-             ) ** (1 / steps) - 1
-    special = (caseload_total(TREND_TO, ["special_total"])
-               / caseload_total(TREND_FROM, ["special_total"])) ** (1 / steps) - 1
-    return specialist, special, plans
+def demand_forecast() -> Forecast:
+    """Trafford's demand projected by placeopt forecast (docs/forecast.md) from its SEN2
+    history and its MSOAs' mid-2024 children: the January 2025 count stands for 2025/26,
+    the first planning year (it is the current placements), and later years are projected
+    from it."""
+    sen2 = Sen2.read(DATA)
+    return make_forecast(sen2, sen2.find(TRAFFORD), years=tuple(YEARS), base_year=FIRST_YEAR,
+                         method=FORECAST, population=read_population(DATA / POPULATION))
 
 
 def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
@@ -682,9 +664,10 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
         group_milli[(zone, need, phase, provision)] += m
         provider_milli[pid] += m
 
-    trend, growth_special, growth_plans = growth_rate()
-    growth = trend if GROWTH is None else GROWTH
-    low_growth, high_growth = growth / 2, growth_plans
+    forecast = demand_forecast()
+    # (years, provision level, phase): each group of a level and phase follows its level
+    # and phase in the forecast (need and zone shares stay as in January 2025)
+    projected = forecast.level_phase()[0]
 
     zone_rows = [{"zone_id": i, "name": n, "latitude": round(float(la), 6),
                   "longitude": round(float(lo), 6)}
@@ -698,8 +681,9 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
         base = group_milli[key] / 1000
         row: dict[str, Any] = {"zone_id": zone, "need": need, "phase": phase,
                                "provision": provision}
+        path = projected[:, PROVISION.index(provision), PHASES.index(phase)]
         for k, year in enumerate(YEARS):
-            row[year] = round(base * (1 + growth) ** k, 3)
+            row[year] = round(base * path[k] / path[0], 3)
         demand_rows.append(row)
 
     provider_rows = []
@@ -728,7 +712,7 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
 
     expansions = expansion_rows(plist)
     budget, capital_notes = budget_rows(current_rows, by_id)
-    scenarios = scenario_rows(plist, growth, low_growth, high_growth)
+    scenarios = forecast.scenario_rows() + scenario_rows(plist)
     params = [
         {"parameter": "first_year", "value": FIRST_YEAR},
         {"parameter": "horizon_years", "value": HORIZON},
@@ -745,8 +729,7 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
         "Budget": budget,
         "Scenarios": scenarios,
     }
-    facts = {"growth": growth, "growth_special": growth_special, "growth_plans": growth_plans,
-             "low_growth": low_growth, "high_growth": high_growth, "cells": cells,
+    facts = {"forecast": forecast, "cells": cells,
              "providers": plist, "capital": capital_notes,
              "residential": residential_in_special_independent()}
     return tables, facts
@@ -833,18 +816,9 @@ def budget_rows(current_rows: list[dict[str, Any]], by_id: dict[str, Provider]
     return rows, {"share": share, "first_cost": first_cost, **capital}
 
 
-def scenario_rows(plist: list[Provider], growth: float, low: float, high: float
-                  ) -> list[dict[str, Any]]:
+def scenario_rows(plist: list[Provider]) -> list[dict[str, Any]]:
+    """The scenarios besides the forecast's demand_low and demand_high."""
     rows: list[dict[str, Any]] = []
-    for name, rate, note in (
-            ("low_growth", low, "half Trafford's 2019-2025 specialist trend"),
-            ("high_growth", high, "Trafford's 2019-2025 growth of all EHC plans")):
-        for k, year in enumerate(YEARS[1:], start=1):
-            rows.append({"scenario": name, "sheet": "Demand", "column": str(year),
-                         "operation": "scale",
-                         "value": round(((1 + rate) / (1 + growth)) ** k, 6),
-                         "note": f"demand grows {rate:.1%} a year from 2025 ({note}) "
-                                 f"instead of {growth:.1%}"})
     for p in plist:
         if p.in_area and p.gias_capacity is not None:
             rows.append({"scenario": "gias_capacity", "sheet": "Providers",
@@ -868,9 +842,16 @@ def scenario_rows(plist: list[Provider], growth: float, low: float, high: float
 # --------------------------------------------------------------------------------------
 # Words
 # --------------------------------------------------------------------------------------
+def specialist_demand(forecast: Forecast) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(central, low, high) pupils needing a resourced or special place, by planning year."""
+    levels = [PROVISION.index("resourced"), PROVISION.index("special")]
+    return forecast.projection.interval(forecast.level_phase()[:, :, levels].sum(axis=(2, 3)))
+
+
 def guide_notes(facts: dict[str, Any]) -> list[str]:
-    g = facts["growth"]
     cap = facts["capital"]
+    central, low, high = specialist_demand(facts["forecast"])
+    growth = (central[-1] / central[0]) ** (1 / (len(central) - 1)) - 1
     return [
         "Trafford (LA 358, E08000009): a planning workbook built from public data by "
         "inputs/build_trafford.py. It is an example for placeopt, not Trafford Council's "
@@ -881,7 +862,7 @@ def guide_notes(facts: dict[str, Any]) -> list[str]:
         "need and age (DfE SEN2, 2025 release): 962 in special schools (328 LA-maintained, "
         "493 academy/free, 59 independent, 82 non-maintained; 4 of the 141 INMSS pupils "
         "residential) and 154 in resourced provision or SEN units; Trafford's 2019-2025 "
-        "trend; the mid-2024 child population of its 28 MSOAs (ONS) and their "
+        "history; the mid-2024 child population of its 28 MSOAs (ONS) and their "
         "population-weighted centroids (ONS); its special schools, independent special "
         "schools, units and resourced provision (GIAS: URN, name, ages, capacity, "
         "location); need designations of the special schools (Trafford Local Offer, "
@@ -892,9 +873,11 @@ def guide_notes(facts: dict[str, Any]) -> list[str]:
         "need and age separately: fitted to both by IPF, in whole pupils), pupils by home "
         "zone (in proportion to each MSOA's children of the phase), which school each is "
         "at (shared by the schools' places; home zones by the fewest journey minutes, as "
-        "Trafford's primary special schools admit by postcode), and demand growth of "
-        f"{g:.2%} a year (Trafford's specialist places, January 2019 to January 2025, "
-        "compound).",
+        "Trafford's primary special schools admit by postcode), and demand from 2026/27: "
+        "placeopt forecast's cohort model (docs/forecast.md) on Trafford's SEN2 history and "
+        f"mid-2024 population takes resourced and special places from {central[0]:,.0f} in "
+        f"2025/26 to {central[-1]:,.0f} in 2034/35 ({growth:.1%} a year on average; "
+        f"80% interval {low[-1]:,.0f}-{high[-1]:,.0f}).",
         "ILLUSTRATIVE assumptions: Trafford's schools are full, so the places open to "
         "Trafford pupils are those its pupils held in January 2025 (the rest of a school's "
         "GIAS capacity is taken by other councils' pupils; scenario gias_capacity opens "
@@ -907,36 +890,36 @@ def guide_notes(facts: dict[str, Any]) -> list[str]:
         "2026-2029 (Trafford's share of DfE's high needs capital) and £1m a year after.",
         "2025/26 is the first planning year: its demand is exactly the January 2025 SEN2 "
         "count and every pupil is a current placement, so year 1 of the baseline "
-        "reproduces SEN2; demand grows from 2026/27. Scenarios low_growth and high_growth "
-        f"change the growth rate ({facts['low_growth']:.1%} and {facts['high_growth']:.1%}); "
-        "to change the base rate, edit GROWTH in inputs/build_trafford.py (or add a "
-        "scenario scaling each year's Demand column) and rebuild.",
+        "reproduces SEN2; demand follows the forecast from 2026/27, each provision level and "
+        "phase on its own path. Scenarios demand_low and demand_high scale each year's "
+        "demand of each provision level to the ends of the forecast's 80% interval; the "
+        "Forecast sheet records the method, its parameters and the figures. To change an "
+        "assumption, edit FORECAST in inputs/build_trafford.py and rebuild.",
     ]
 
 
-def notes_sheet(path: Path, facts: dict[str, Any]) -> None:
+def notes_sheet(book: Workbook, facts: dict[str, Any]) -> None:
     """A Notes sheet (placeopt ignores sheets it does not know): figures and sources."""
-    book = load_workbook(path)
     ws = book.create_sheet("Notes", 1)
     bold = Font(bold=True)
     rows: list[list[Any]] = [
         ["Trafford planning workbook: figures and where they come from"],
         [],
-        ["Demand growth", None, "value", "source"],
+        ["Demand", None, "value", "source"],
     ]
     columns = [c for s in SETTINGS.values() for c in s[0]]
-    for period in ("201819", "201920", "202021", "202122", "202223", "202324", "202425"):
+    for period in HISTORY:
         rows.append([f"specialist placements, January {int(period[:4]) + 1}",
                      None, caseload_total(period, columns),
                      "SEN2 caseload.csv: resourced provision + SEN units + special schools"])
+    central, low, high = specialist_demand(facts["forecast"])
+    for k, year in enumerate(YEARS):
+        rows.append([f"specialist demand {year}/{(year + 1) % 100:02d}", None,
+                     round(float(central[k]), 3),
+                     "the January 2025 count" if k == 0 else
+                     f"placeopt forecast (Forecast sheet); 80% interval {low[k]:,.1f}-"
+                     f"{high[k]:,.1f}"])
     rows += [
-        ["growth rate used (compound, 2019-2025)", None, round(facts["growth"], 6),
-         "scenarios low_growth / high_growth use the rates below"],
-        ["low_growth rate", None, round(facts["low_growth"], 6), "half the trend"],
-        ["high_growth rate", None, round(facts["high_growth"], 6),
-         "all EHC plans, 2019-2025 (SEN2)"],
-        ["special schools only (comparison)", None, round(facts["growth_special"], 6),
-         "SEN2 special_total, 2019-2025"],
         [],
         ["Capital", None, "value", "source"],
         ["Trafford share of England's EHC plans, Jan 2025", None,
@@ -955,19 +938,21 @@ def notes_sheet(path: Path, facts: dict[str, Any]) -> None:
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=value)
-            if r == 1 or (values and values[0] in ("Demand growth", "Capital",
+            if r == 1 or (values and values[0] in ("Demand", "Capital",
                                                    "Places open to Trafford pupils")):
                 cell.font = bold
     for letter, width in zip("ABCD", (44, 52, 14, 60), strict=True):
         ws.column_dimensions[letter].width = width
-    book.save(path)
 
 
 def build(output: Path = DEFAULT_OUTPUT) -> Path:
     tables, facts = build_tables()
-    write_workbook(output, tables, notes=guide_notes(facts),
-                   title="placeopt planning workbook: Trafford (from public data)")
-    notes_sheet(output, facts)
+    book = build_workbook(tables, notes=guide_notes(facts),
+                          title="placeopt planning workbook: Trafford (from public data)")
+    notes_sheet(book, facts)
+    write_method_sheet(book, facts["forecast"])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    book.save(output)
     return output
 
 

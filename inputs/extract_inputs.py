@@ -1,4 +1,4 @@
-"""Cut the public source files down to what the Trafford workbook needs.
+"""Cut the public source files down to what placeopt needs.
 
 Run once, from the repository root, with the folder that holds the downloaded public
 files (the layout of the DfE, ONS and Trafford Data Lab downloads described in
@@ -6,7 +6,9 @@ inputs/README.md):
 
     python inputs/extract_inputs.py SOURCE_DIR
 
-It writes the small files in inputs/data/ that `inputs/build_trafford.py` reads. Values
+It writes the small files in inputs/data/ that `inputs/build_trafford.py` and
+`placeopt forecast` read (SEN2 for every local authority and England; the rest for
+Trafford only). Values
 are copied as text, never re-typed, so the committed files hold exactly the published
 figures. Nothing else in the project reads SOURCE_DIR: the build and the tests use only
 inputs/data/.
@@ -17,8 +19,10 @@ from __future__ import annotations
 import argparse
 import csv
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from placeopt.forecast.sen2 import NEED_COLUMNS, PLACEMENT_ROWS, SETTING_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -27,12 +31,17 @@ TRAFFORD_OLD_CODE = "358"  # DfE (old) LA code; new code E08000009
 
 
 def _filter_csv(source: Path, target: Path, keep: Callable[[dict[str, str]], bool],
-                columns: tuple[str, ...] | None = None) -> int:
-    """Copy the header and the rows that `keep` accepts (only `columns`, if given); values
-    stay as published text."""
+                columns: Sequence[str] | None = None) -> int:
+    """Copy the header and the rows that `keep` accepts (only `columns`, in the published
+    order, when given); values stay as published text."""
     with source.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        fields = list(columns or reader.fieldnames or [])
+        fields = list(reader.fieldnames or [])
+        if columns is not None:
+            missing = sorted(set(columns) - set(fields))
+            if missing:
+                raise SystemExit(f"{source}: columns {missing} not found")
+            fields = [f for f in fields if f in columns]
         rows = [{f: row[f] for f in fields} for row in reader if keep(row)]
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
@@ -41,11 +50,35 @@ def _filter_csv(source: Path, target: Path, keep: Callable[[dict[str, str]], boo
     return len(rows)
 
 
-def _trafford_or_england_total(row: dict[str, str]) -> bool:
-    """Trafford's rows, and England's 'All EHC plans' rows (for national shares)."""
-    if row["old_la_code"] == TRAFFORD_OLD_CODE:
-        return True
-    return row["geographic_level"] == "National" and row["breakdown_topic"] == "All EHC plans"
+# SEN2 for every local authority and England: what `placeopt forecast` and the Trafford
+# build read (src/placeopt/forecast/sen2.py names every column it uses).
+SEN2_KEYS = ("time_period", "geographic_level", "new_la_code", "old_la_code", "la_name",
+             "breakdown_topic", "breakdown")
+CASELOAD_COLUMNS = (*SEN2_KEYS, "ehcplans", *SETTING_COLUMNS["mainstream"],
+                    *SETTING_COLUMNS["resourced"], *SETTING_COLUMNS["special"],
+                    "placement_unknown")
+NEEDS_COLUMNS = (*SEN2_KEYS, "ehc_plans", *(c for cs in NEED_COLUMNS.values() for c in cs))
+PLACEMENTS = {row for rows in PLACEMENT_ROWS.values() for row in rows}
+
+
+def _la_or_england(row: dict[str, str]) -> bool:
+    return row["geographic_level"] in ("Local authority", "National")
+
+
+def _caseload_row(row: dict[str, str]) -> bool:
+    """Plans by setting: every year's totals, and by age (published from 2023/24)."""
+    return _la_or_england(row) and row["breakdown_topic"] in ("All EHC plans",
+                                                              "Child or young persons age")
+
+
+def _needs_row(row: dict[str, str]) -> bool:
+    """Plans by primary need (2024/25 only): in all, by age, and in the placements that
+    make up the provision levels."""
+    if not _la_or_england(row):
+        return False
+    topic = row["breakdown_topic"]
+    return topic in ("All EHC plans", "Child or young persons age") or (
+        topic == "Type of placement" and row["breakdown"] in PLACEMENTS)
 
 
 GROWTH_TOPICS = ("All EHC plans", "Child or young persons age")
@@ -66,12 +99,12 @@ def extract(source: Path) -> dict[str, int]:
     ons = source / "ons_geography"
     DATA.mkdir(parents=True, exist_ok=True)
     counts = {
-        "sen2_caseload_trafford.csv": _filter_csv(
-            sen2 / "caseload.csv", DATA / "sen2_caseload_trafford.csv",
-            _trafford_or_england_total),
-        "sen2_needs_all_plans_trafford.csv": _filter_csv(
-            sen2 / "sen_needs_all_plans.csv", DATA / "sen2_needs_all_plans_trafford.csv",
-            _trafford_or_england_total),
+        "sen2_caseload.csv": _filter_csv(
+            sen2 / "caseload.csv", DATA / "sen2_caseload.csv", _caseload_row,
+            CASELOAD_COLUMNS),
+        "sen2_needs_all_plans.csv": _filter_csv(
+            sen2 / "sen_needs_all_plans.csv", DATA / "sen2_needs_all_plans.csv", _needs_row,
+            NEEDS_COLUMNS),
         "sen2_caseload_growth.csv": _filter_csv(
             sen2 / "caseload.csv", DATA / "sen2_caseload_growth.csv", _growth_rows,
             GROWTH_COLUMNS),

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from placeopt.case import check_workbook
+from placeopt.forecast.demand import PHASES, PROVISION
 from placeopt.workbook.inputs import Inputs
 from placeopt.workbook.reader import read_workbook
 
@@ -24,6 +25,8 @@ MODEL = ROOT / "models" / "trafford.xlsx"
 SCRIPT = ROOT / "inputs" / "build_trafford.py"
 DATA = ROOT / "inputs" / "data"
 
+SPECIAL_COLUMNS = ("special_la_maintained", "special_academy_free", "special_independent",
+                   "special_non_maintained")
 RESOURCED_COLUMNS = (
     "mainstream_la_maintained_resourced_provision", "mainstream_la_maintained_senunit",
     "mainstream_academy_resourced_provision", "mainstream_academy_senunit",
@@ -47,11 +50,13 @@ def _build_script() -> ModuleType:
 
 def _sen2_january_2025() -> dict[str, float]:
     """Trafford's 'All EHC plans' row of SEN2 caseload.csv for 2024/25 (inputs/data)."""
-    with (DATA / "sen2_caseload_trafford.csv").open(encoding="utf-8", newline="") as handle:
+    with (DATA / "sen2_caseload.csv").open(encoding="utf-8", newline="") as handle:
         row = next(r for r in csv.DictReader(handle)
                    if r["old_la_code"] == "358" and r["time_period"] == "202425"
                    and r["breakdown_topic"] == "All EHC plans")
-    return {k: float(v) for k, v in row.items() if v.replace(".", "").isdigit()}
+    values = {k: float(v) for k, v in row.items() if v.replace(".", "").isdigit()}
+    values["special_total"] = sum(values[c] for c in SPECIAL_COLUMNS)
+    return values
 
 
 def _residential_january_2025() -> float:
@@ -98,7 +103,7 @@ def test_current_placements_are_the_sen2_counts(committed: Inputs) -> None:
 
 
 def test_first_year_demand_is_the_current_placements(committed: Inputs) -> None:
-    """2025/26 demand is the January 2025 count; demand then grows at one rate."""
+    """2025/26 demand is the January 2025 count; demand then follows the forecast."""
     sen2 = _sen2_january_2025()
     demand = committed.tables["Demand"]
     first = committed.params["first_year"]
@@ -112,6 +117,12 @@ def test_first_year_demand_is_the_current_placements(committed: Inputs) -> None:
     wanted = demand[demand["year"] == first].set_index(key)["pupils"]
     assert placed.reindex(wanted.index, fill_value=0).to_numpy() == pytest.approx(
         wanted.to_numpy(), abs=1e-6)
-    totals = demand.groupby("year")["pupils"].sum()
-    growth = (totals.iloc[-1] / totals.iloc[0]) ** (1 / (len(totals) - 1)) - 1
-    assert 0.05 < growth < 0.08  # Trafford's 2019-2025 specialist trend, ~6.7% a year
+    # each provision level and phase follows placeopt forecast's central projection
+    forecast = _build_script().demand_forecast()
+    projected = forecast.level_phase()[0]
+    totals = demand.groupby(["year", "provision", "phase"])["pupils"].sum()
+    for (year, provision, phase), pupils in totals.items():
+        expected = projected[forecast.years.index(year), PROVISION.index(provision),
+                             PHASES.index(phase)]
+        assert pupils == pytest.approx(expected, abs=0.05), (year, provision, phase)
+    assert totals.groupby("year").sum().is_monotonic_increasing  # Trafford's demand rises

@@ -26,6 +26,7 @@ from .schema import (
     DEFAULT_SUITABILITY,
     PARAMETERS,
     PHASES,
+    SHEET_BY_NAME,
     SHEETS,
     Column,
     Kind,
@@ -65,6 +66,16 @@ def write_workbook(path: str | Path, tables: dict[str, list[dict[str, Any]]],
     given. `notes` are paragraphs put first on the Guide sheet.
     """
     path = Path(path)
+    book = build_workbook(tables, notes, title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def build_workbook(tables: dict[str, list[dict[str, Any]]], notes: Iterable[str] = (),
+                   title: str = "placeopt planning workbook") -> Workbook:
+    """The workbook that write_workbook saves, for a caller that adds sheets of its own
+    before saving it."""
     params = _parameter_values(tables.get("Parameters", []))
     years = list(range(int(params["first_year"]),
                        int(params["first_year"]) + int(params["horizon_years"])))
@@ -73,20 +84,28 @@ def write_workbook(path: str | Path, tables: dict[str, list[dict[str, Any]]],
     guide.title = "Guide"
     _write_guide(guide, title, list(notes))
     for sheet in SHEETS:
-        ws = book.create_sheet(sheet.name)
         if sheet.name == "Parameters":
-            _write_parameters(ws, sheet, params)
+            _write_parameters(book.create_sheet(sheet.name), sheet, params)
             continue
         rows = tables.get(sheet.name)
-        if rows is None:
-            rows = _prefilled_rows(sheet.name)
-        extra = [str(y) for y in years] if sheet.name == "Demand" else []
-        columns = [c for c in sheet.columns if c.name not in ("year", "pupils")] \
-            if sheet.name == "Demand" else list(sheet.columns)
-        _write_table(ws, sheet, columns, rows, extra)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+        write_table_sheet(book, sheet.name, _prefilled_rows(sheet.name) if rows is None
+                          else rows, years)
+    return book
+
+
+def write_table_sheet(book: Workbook, name: str, rows: list[dict[str, Any]],
+                      years: Iterable[int] = (), index: int | None = None) -> Worksheet:
+    """Add the table sheet `name` of the schema to `book`, in the template's layout and
+    filled with `rows` (Demand: wide form, one column per year of `years`). How
+    write_workbook writes each table; also for replacing one sheet of a planner's
+    workbook while keeping the others as they are."""
+    sheet = SHEET_BY_NAME[name]
+    ws = book.create_sheet(sheet.name, index)
+    extra = [str(y) for y in years] if sheet.name == "Demand" else []
+    columns = [c for c in sheet.columns if c.name not in ("year", "pupils")] \
+        if sheet.name == "Demand" else list(sheet.columns)
+    _write_table(ws, sheet, columns, rows, extra)
+    return ws
 
 
 def _parameter_values(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
