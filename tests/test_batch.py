@@ -56,7 +56,9 @@ def _check_tiny_batch(table: pd.DataFrame) -> None:
     assert rows.loc["grow", "npv"] == pytest.approx(780_000)
     assert rows.loc["grow", "options_built"] == "OPT_A 2026; OPT_B 2027"
     assert rows.loc["no_option", "npv"] == pytest.approx(0)
-    assert rows.loc["broke", "status"] == "infeasible" and not rows.loc["broke", "solved"]
+    # Found before any model is built (a pre-solve check), so an input error, with why.
+    assert rows.loc["broke", "status"] == "error" and not rows.loc["broke", "solved"]
+    assert "required options OPT_A must open by 2026" in rows.loc["broke", "reason"]
     assert rows.loc["bad", "status"] == "error"
     assert "Scenarios!F7" in rows.loc["bad", "reason"]
     assert "capacity" in rows.loc["bad", "reason"]
@@ -111,7 +113,7 @@ def test_cli_batch_writes_summaries_exits_3_and_resumes(workbook: Path, tmp_path
                     "base,broke,bad")
     assert first.exit_code == 3, first.output
     assert "Traceback" not in first.output
-    assert "FAILED broke: infeasible" in first.output
+    assert "FAILED broke: error" in first.output
     table = pd.read_csv(out / "batch_summary.csv")
     assert list(table["label"]) == ["base", "broke", "bad"]
     assert (out / "base" / "report.html").exists()  # scenarios get their reports
