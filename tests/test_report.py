@@ -21,8 +21,13 @@ import pytest
 from openpyxl.chart import BarChart, LineChart
 
 from placeopt.model.results import Results
-from placeopt.problems import InputError
-from placeopt.report import ResultFolder, read_folder, write_reports
+from placeopt.report import (
+    FolderRefused,
+    IncompleteFolder,
+    ResultFolder,
+    read_folder,
+    write_reports,
+)
 from placeopt.report.content import cost_by_type, money_unit, money_words
 from placeopt.report.excel import safe_cell_value
 from placeopt.report.folder import neutralise_formula, neutralise_table
@@ -287,13 +292,14 @@ def test_page_says_why_the_map_is_missing(folder: Path) -> None:
 
 
 def test_a_folder_without_summary_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"summary.json is missing: is this a placeopt"):
+    with pytest.raises(FolderRefused, match=r"is not a placeopt result folder: it has no "
+                                            r"summary.json"):
         write_reports(tmp_path)
 
 
 def test_a_folder_without_a_table_is_refused(folder: Path) -> None:
     (folder / "capacity.csv").unlink()
-    with pytest.raises(InputError, match=r"capacity.csv is missing"):
+    with pytest.raises(IncompleteFolder, match=r"incomplete: capacity.csv is missing"):
         write_reports(folder)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from .case import Case, Overrides, Progress, build_case
 from .model.formulation import formulate
 from .model.results import Results, summarise
 from .model.solve import solve
-from .report import staged, write_files, write_reports
+from .report import staged, try_write_reports, write_files
 from .version import __version__
 
 
@@ -91,11 +93,19 @@ def default_output(workbook: str | Path, scenario: str) -> Path:
     return Path("results") / Path(workbook).stem / scenario
 
 
-def write_results(results: Results, folder: str | Path, reports: bool = True) -> Path:
-    """Write every result file into `folder`, atomically (see `staged`)."""
+def write_results(results: Results, folder: str | Path, reports: bool = True,
+                  warn: Callable[[str], None] | None = None) -> Path:
+    """Write every result file into `folder`, atomically (see `staged`: only an earlier
+    result folder is replaced, FolderRefused otherwise). A report that cannot be written
+    costs the run nothing but the report: `warn` is told why (default: a Python warning)."""
     with staged(folder) as staging:
         write_files(staging, results.summary,
                     {name: getattr(results, name) for name in Results.TABLES})
-        if reports:
-            write_reports(staging)
+        failure = try_write_reports(staging) if reports else None
+    if failure is not None:
+        (warn or _warn)(f"{folder}: {failure}")
     return Path(folder)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=3)

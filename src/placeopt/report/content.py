@@ -283,18 +283,19 @@ def type_order(provider_type: str, in_area: str) -> tuple[int, bool, str]:
 
 
 def cost_by_type(data: ResultFolder, case: str) -> Table:
-    """Placement plus transport cost of one case, by provider type and area, years as columns."""
+    """Placement plus transport cost of one case, by provider type and area, years as columns.
+
+    The rows are the types of both cases, so that the two tables (and charts) match; a
+    plan that places nobody has none.
+    """
     costs = data.costs.assign(cost=data.costs["placement_cost"] + data.costs["transport_cost"])
     groups = sorted({(t, a) for t, a in zip(costs["provider_type"], costs["in_area"],
                                             strict=True)}, key=lambda g: type_order(*g))
-    costs = costs[costs["case"] == case]
-    grid = costs.pivot_table(index=["provider_type", "in_area"], columns="year", values="cost",
-                             aggfunc="sum")
-    grid = grid.reindex(index=pd.MultiIndex.from_tuples(groups), columns=data.years,
-                        fill_value=0.0).fillna(0.0)
+    mine = costs[costs["case"] == case].groupby(["provider_type", "in_area", "year"])["cost"]
+    totals = mine.sum().to_dict()
     frame = pd.DataFrame({"Provider type": [type_label(*g) for g in groups]})
     for year in data.years:
-        frame[int(year)] = grid[year].to_numpy()
+        frame[int(year)] = [float(totals.get((*g, year), 0.0)) for g in groups]
     frame["All years"] = frame[data.years].sum(axis=1)
     return Table(f"{case.capitalize()}: placement and transport cost by provider type", frame,
                  {"Provider type": "text"},

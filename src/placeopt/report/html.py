@@ -170,12 +170,11 @@ def unmet_section(data: rp.ResultFolder) -> str:
 
 
 def map_section(data: rp.ResultFolder) -> str:
+    from .map import TOP_FLOWS, draw_map, why_no_map
+
     heading = "<h2>Where pupils travel out of area</h2>\n"
-    if data.locations is None:
-        return heading + ("<p>No map: this result folder has no locations.csv (the "
-                          "coordinates of zones and providers). Run the scenario again with "
-                          "a newer placeopt to get one.</p>")
-    from .map import TOP_FLOWS, draw_map
+    if (reason := why_no_map(data)) is not None:
+        return heading + f"<p>{escape(reason)}</p>"
 
     missing = ("" if data.baseline_placements is not None else
                " The baseline's flows are not shown: this result folder has no "

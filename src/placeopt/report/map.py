@@ -52,10 +52,29 @@ def _project(locations: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def located(data: rp.ResultFolder) -> pd.DataFrame:
+    """The zones and providers of locations.csv that have coordinates."""
+    if data.locations is None:
+        return pd.DataFrame(columns=["kind", "id", "name", "type", "in_area", "latitude",
+                                     "longitude"])
+    return data.locations.dropna(subset=["latitude", "longitude"])
+
+
+def why_no_map(data: rp.ResultFolder) -> str | None:
+    """Why the reports have no map, in words; None when there is one to draw."""
+    if data.locations is None:
+        return ("No map: this result folder has no locations.csv (the coordinates of zones "
+                "and providers). Run the scenario again with a newer placeopt to get one.")
+    if located(data).empty:
+        return ("No map: the workbook gives no locations for its zones and providers "
+                "(journeys come from its TravelMatrix alone), so there is nothing to place "
+                "on a map.")
+    return None
+
+
 def draw_map(data: rp.ResultFolder) -> Figure:
     """Baseline and plan side by side (the plan alone without baseline_placements.csv)."""
-    assert data.locations is not None
-    places = _project(data.locations.dropna(subset=["latitude", "longitude"]))
+    places = _project(located(data))
     year = data.last_year
     cases = [("Plan", data.placements)]
     if data.baseline_placements is not None:
@@ -65,7 +84,8 @@ def draw_map(data: rp.ResultFolder) -> Figure:
     figure = Figure(figsize=(6.2 * len(cases), 6.6))
     axes = figure.subplots(1, len(cases), sharex=True, sharey=True, squeeze=False)[0]
     shown = set(pd.concat([f["provider_id"] for f in flows.values()]))
-    _frame(axes[0], places[(places["kind"] == "zone") | places["id"].isin(shown)])
+    framed = places[(places["kind"] == "zone") | places["id"].isin(shown)]
+    _frame(axes[0], framed if len(framed) else places)  # no zone located: the providers
     for ax, (name, table) in zip(axes, cases, strict=True):
         out = table[(table["in_area"] == "no") & (table["year"] == year)]["pupils"].sum()
         _draw_flows(ax, places, flows[name], widest)
