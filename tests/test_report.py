@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, LineChart
+from tiny import tiny_workbook
 
 from placeopt.model.results import Results
 from placeopt.report import (
@@ -342,6 +343,66 @@ def test_unmet_need_and_no_options(folder: Path) -> None:
         book["Capital programme"])
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "Unmet need in the plan, by group and year" in page
+
+
+def test_reports_when_the_baseline_leaves_pupils_unmet(tmp_path: Path) -> None:
+    """SPEC §4: revenue 'savings' are negative because the plan places pupils the baseline
+    cannot; both reports say so, and call no negative figure a saving."""
+    # SP has 1 place (20,000 a year), OPT adds 2 for 50,000; 3 pupils for 3 years. The
+    # baseline leaves 2 unmet a year (6 pupil-years); the plan places them for 40,000 a year.
+    workbook = tiny_workbook(
+        tmp_path / "t.xlsx", params={"horizon_years": 3},
+        providers=[{"provider_id": "SP", "type": "special", "capacity": 1,
+                    "annual_cost_per_place": 20_000}],
+        demand=[{"zone_id": "Z1", "need": "ASD", "phase": "secondary", "pupils": 3}],
+        expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 2,
+                     "capital_cost": 50_000}])
+    folder = write_results(plan(workbook), tmp_path / "out")
+    assert read_folder(folder).summary["savings"]["additional_pupils_placed"] == [2, 2, 2]
+    page = html.unescape(re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text()))
+    book = openpyxl.load_workbook(folder / "report.xlsx")
+    cells = " ".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                     for c in row if isinstance(c, str))
+    for text in (page, cells):
+        assert "the baseline leaves 6.0 pupil-years of need unmet" in text
+        assert "because it places 2 more pupils in 2028 than the baseline can" in text
+        assert "the price of placing 6 pupil-years of need that the baseline leaves unmet" in text
+        assert "costs £40,000 more in placement and transport" in text
+        assert not re.search(r"(saves?|saving of|saving:)\s+-£", text)
+        assert "fall from £0 to £0" not in text
+    figures = rows_of(book["Summary"])
+    assert figures["Extra revenue cost in 2028 (the plan costs more)"][1] == 40_000
+    assert figures["Extra revenue cost, all years (undiscounted)"][1] == 120_000
+    assert figures["Pupils placed beyond the baseline, all years (pupil-years)"][1] == 6
+    assert not [k for k in figures if k.startswith("Revenue saving in")]
+    by_year = rows_of(book["Costs by year"])
+    assert "Net saving (revenue saving - extra capital; below zero: a net cost)" in by_year
+    assert "Revenue saving (baseline - plan; below zero: an extra cost)" in by_year
+    assert "+6" in page  # the card
+
+
+def test_objective_bound_and_gap_in_pounds_where_the_folder_has_them(folder: Path) -> None:
+    edit_summary(folder, objective_bound=1_234_000.4, gap_pounds=567.8)
+    write_reports(folder)
+    rows = rows_of(openpyxl.load_workbook(folder / "report.xlsx")["Summary"])
+    assert rows["Best bound the solver proved (discounted £)"][1] == "£1,234,000"
+    assert rows["Gap in pounds: the most a better plan could save"][1] == "£568"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "£568 in discounted cost" in page
+
+
+def test_an_older_folder_without_the_new_fields(folder: Path) -> None:
+    """Folders of older runs have no objective_bound, gap_pounds or
+    additional_pupils_placed: the reports are written without them."""
+    summary = json.loads((folder / "summary.json").read_text())
+    for key in ("objective_bound", "gap_pounds"):
+        summary.pop(key, None)
+    del summary["savings"]["additional_pupils_placed"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    write_reports(folder)
+    rows = rows_of(openpyxl.load_workbook(folder / "report.xlsx")["Summary"])
+    assert "Gap in pounds: the most a better plan could save" not in rows
+    assert rows["Pupils placed beyond the baseline, all years (pupil-years)"][1] == 0
 
 
 def test_ids_that_look_like_numbers_stay_text(folder: Path) -> None:

@@ -268,6 +268,10 @@ def summary_table(summary: dict[str, Any]) -> str:
     payback = saved["payback_year"] if saved["payback_year"] is not None else "none"
     lines.append(f"NPV of the plan over the baseline: {money(saved['npv'])}; "
                  f"payback year: {payback}")
+    extra = sum(saved.get("additional_pupils_placed", []))
+    if extra >= 0.0005:
+        lines.append(f"The plan places {extra:,.1f} pupil-years of need that the baseline "
+                     "leaves unmet.")
     return "\n".join(lines)
 
 

@@ -117,6 +117,10 @@ def summary_section(data: rp.ResultFolder) -> str:
          f"pupils out of area in {data.last_year}, baseline → plan"),
         (rp.money_words(saved["capital_cost_total"]), "capital beyond the baseline"),
     ]
+    extra = sum(rp.additional_pupils(data))
+    if extra >= 0.0005:
+        cards.append((f"+{rp.pupils_words(extra)}",
+                      "pupil-years placed that the baseline leaves unmet"))
     cards_html = "".join(f'<div class="card"><div class="value">{escape(v)}</div>'
                          f'<div class="label">{escape(label)}</div></div>'
                          for v, label in cards)
