@@ -20,6 +20,7 @@ from .model.results import Results, summarise
 from .model.solve import solve
 from .report import staged, try_write_reports, write_files
 from .version import __version__
+from .workbook.boundaries import boundary_table
 
 
 def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | None = None,
@@ -75,6 +76,7 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
     }
     say("Summarising...")
     results = summarise(instance, formulation, solved, provenance)
+    results.boundaries = boundary_table(inputs)
     results.summary["provenance"]["finished_at"] = dt.datetime.now(dt.UTC).isoformat(
         timespec="seconds")
     return results

@@ -6,7 +6,7 @@ these (see `report`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,9 +39,11 @@ class Results:
 
     baseline_placements: pd.DataFrame
     locations: pd.DataFrame
+    boundaries: pd.DataFrame = field(  # zone outlines for the map (workbook.boundaries)
+        default_factory=lambda: pd.DataFrame(columns=["zone_id", "geometry", "source"]))
 
     TABLES = ("placements", "expansions", "capacity", "unmet", "costs", "baseline_placements",
-              "locations")
+              "locations", "boundaries")
 
 
 @dataclass(frozen=True)

@@ -174,22 +174,12 @@ def unmet_section(data: rp.ResultFolder) -> str:
 
 
 def map_section(data: rp.ResultFolder) -> str:
-    from .map import TOP_FLOWS, draw_map, why_no_map
+    from .map import draw_map, map_caption, why_no_map
 
     heading = "<h2>Where pupils travel out of area</h2>\n"
     if (reason := why_no_map(data)) is not None:
         return heading + f"<p>{escape(reason)}</p>"
-
-    missing = ("" if data.baseline_placements is not None else
-               " The baseline's flows are not shown: this result folder has no "
-               "baseline_placements.csv.")
-    caption = (f"Home zones (circles, sized by their pupils in {data.last_year}), providers "
-               "by type (squares: out of area), the options the plan builds (stars), and up "
-               f"to {TOP_FLOWS} of the largest flows of pupils from a zone to an out-of-area "
-               f"provider in {data.last_year} (line width: pupils). Drawn from coordinates, "
-               "north up, without a background map; distant providers with no large flow "
-               "fall outside the frame." + missing)
-    return heading + _figure(rp.figure_svg(draw_map(data), "map"), caption)
+    return heading + _figure(rp.figure_svg(draw_map(data), "map"), map_caption(data))
 
 
 def method_section(data: rp.ResultFolder) -> str:
