@@ -568,7 +568,7 @@ def key_lines(layout: MapLayout) -> list[KeyLine]:
     numbered = layout.zones[layout.zones["number"] > 0].sort_values("number")
     if len(numbered):
         note = "" if len(numbered) == len(layout.zones) else (
-            f" ({len(numbered)} of {len(layout.zones)}: those sending most out of area)")
+            f" ({len(numbered)} of {len(layout.zones)}: most sent out of area)")
         lines.append(KeyLine("", f"Zones{note}", f"pupils {layout.year}", heading=True))
         lines += [KeyLine(str(n), _short(name), f"{pupils:,.0f}")
                   for n, name, pupils in numbered[["number", "name", "pupils"]].itertuples(
@@ -653,11 +653,17 @@ def _draw_key(ax: Axes, layout: MapLayout, lines: list[KeyLine], rows: int,
 
 
 def _fit_before(name: Text, figure: Text, renderer: object) -> None:
-    """Shorten `name` (with an ellipsis) until it ends before `figure` begins."""
-    gap = 6 * name.figure.dpi / 72
+    """Shorten `name` (with an ellipsis) until it ends before `figure` begins, with room
+    to spare: text drawn at another resolution, or in another font, may be wider."""
+    gap = 5 * name.figure.dpi / 72
     limit = figure.get_window_extent(renderer).x0 - gap if figure.get_text() else math.inf
     text = name.get_text()
-    while len(text) > 4 and name.get_window_extent(renderer).x1 > limit:
+
+    def end() -> float:
+        box = name.get_window_extent(renderer)
+        return box.x1 + 0.12 * box.width
+
+    while len(text) > 4 and end() > limit:
         text = text[:-2].rstrip() + "…"
         name.set_text(text)
         text = text[:-1]
