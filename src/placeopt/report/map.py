@@ -333,7 +333,7 @@ def _draw_case(ax: Axes, layout: MapLayout, case: str, shown: tuple[float, ...],
     stars = drawn[drawn["id"].isin(layout.built)] if case == "Plan" else drawn.iloc[:0]
     ax.scatter(stars["x"], stars["y"], s=130, marker="*", color=STAR_COLOUR,
                edgecolor="black", linewidth=0.6, zorder=6)
-    obstacles.append(_scale_bar(ax))
+    obstacles.append(_scale_bar(ax, _drawn_points(layout, drawn, layout.flows[case], ends)))
     place_labels(ax, _labels(layout, drawn, edge, ends), obstacles
                  + [_marker_box(ax, x, y, 6) for x, y in zip(stars["x"], stars["y"],
                                                              strict=True)])
@@ -435,23 +435,48 @@ def _marker_box(ax: Axes, x: float, y: float, half_points: float) -> Bbox:
     return Bbox.from_extents(px - half, py - half, px + half, py + half)
 
 
-def _scale_bar(ax: Axes) -> Bbox:
-    """A bar of a round number of km, about a fifth of the map's width, bottom left;
+def _scale_bar(ax: Axes, avoid: np.ndarray) -> Bbox:
+    """A bar of a round number of km, about a fifth of the map's width, in the corner
+    with the fewest of the `avoid` points (what is drawn: places, flows, edge markers);
     returns the box it takes, which labels must keep clear of."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     target = (x1 - x0) / 5
     length = min((m * 10 ** e for e in range(-1, 4) for m in (1, 2, 5)),
                  key=lambda v: abs(math.log(v / target)))
-    x, y = x0 + 0.04 * (x1 - x0), y0 + 0.035 * (y1 - y0)
+    left, right = x0 + 0.04 * (x1 - x0), x1 - 0.04 * (x1 - x0) - length
+    bottom, top = y0 + 0.035 * (y1 - y0), y1 - 0.08 * (y1 - y0)
+    tall = 0.07 * (y1 - y0)
+
+    def crowding(corner: tuple[float, float]) -> int:
+        x, y = corner
+        inside = ((avoid[:, 0] >= x - 0.02 * (x1 - x0)) & (avoid[:, 0] <= x + length * 1.1)
+                  & (avoid[:, 1] >= y - tall / 2) & (avoid[:, 1] <= y + tall))
+        return int(inside.sum())
+
+    x, y = min(((left, bottom), (right, bottom), (left, top), (right, top)), key=crowding)
     ax.plot([x, x + length], [y, y], color="black", linewidth=2.5, zorder=7)
     text = ax.annotate(f"{length:g} km", (x + length / 2, y), xytext=(0, 3),
                        textcoords="offset points", ha="center", va="bottom", fontsize=7.5,
-                       zorder=7)
+                       zorder=7, path_effects=HALO)
     renderer = ax.figure.canvas.get_renderer()
     bar = Bbox.from_extents(*ax.transData.transform((x, y)),
                             *ax.transData.transform((x + length, y)))
     return Bbox.union([text.get_window_extent(renderer), bar]).padded(3)
+
+
+def _drawn_points(layout: MapLayout, drawn: pd.DataFrame, flows: pd.DataFrame,
+                  ends: dict[str, tuple[float, float]]) -> np.ndarray:
+    """Points along everything drawn on a panel: zones, providers, and the flows."""
+    zones = layout.zones.set_index("id")
+    points = [layout.zones[["x", "y"]].to_numpy(), np.array(list(ends.values())).reshape(-1, 2)]
+    steps = np.linspace(0, 1, 25)[:, None]
+    for zone, provider in zip(flows["zone_id"], flows["provider_id"], strict=True):
+        if zone in zones.index and provider in ends:
+            start = zones.loc[zone, ["x", "y"]].to_numpy(float)
+            points.append(start + steps * (np.asarray(ends[provider]) - start))
+    points.append(drawn[["x", "y"]].to_numpy(float))
+    return np.vstack(points)
 
 
 # --- Labels that never overlap ----------------------------------------------------------
