@@ -159,8 +159,8 @@ def capital_section(data: rp.ResultFolder) -> str:
 
 def capacity_section(data: rp.ResultFolder) -> str:
     return ("<h2>Capacity</h2>\n<p>What one more place would save each year, where settings "
-            "are full. The full ranking, and utilisation by provider and year, are in "
-            "report.xlsx (Capacity).</p>\n"
+            "are full. The full ranking is in report.xlsx (sheet Capacity), and utilisation "
+            "by provider and year in its sheet Capacity by year.</p>\n"
             + html_table(rp.next_place(data), limit=TOP_PROVIDERS))
 
 

@@ -261,6 +261,7 @@ def _letter_providers(providers: pd.DataFrame, flows: dict[str, pd.DataFrame],
 FIGURE_WIDTH = 11.0  # inches: an A4 landscape page, less its margins
 MAP_HEIGHT = 4.9
 KEY_FONT = 6.8
+SOURCE_HEIGHT = 0.16  # inches at the foot for the boundaries' source
 
 
 def draw_map(data: rp.ResultFolder) -> Figure:
@@ -272,7 +273,7 @@ def draw_map(data: rp.ResultFolder) -> Figure:
     columns = KEY_COLUMNS
     rows = math.ceil(len(lines) / columns)
     key_height = rows * KEY_FONT * 1.35 / 72 + (0.35 if layout.outlines else 0.1)
-    legend_height, title_height = 0.55, 0.3
+    legend_height, title_height = 0.55 + SOURCE_HEIGHT, 0.3
     height = MAP_HEIGHT + key_height + legend_height + title_height
     figure = Figure(figsize=(FIGURE_WIDTH, height))
     FigureCanvasAgg(figure)  # labels are measured on its renderer while they are placed
@@ -293,7 +294,11 @@ def draw_map(data: rp.ResultFolder) -> Figure:
         _draw_case(ax, layout, case, shown, widest, norm, data)
     _draw_key(figure.add_subplot(grid[1, :]), layout, lines, rows, norm)
     figure.legend(handles=_legend(layout, widest), loc="lower center", ncol=4, fontsize=7.5,
-                  frameon=False, bbox_to_anchor=(0.5, 0.0))
+                  frameon=False, bbox_to_anchor=(0.5, SOURCE_HEIGHT / height))
+    if layout.sources:
+        figure.text(0.01, 0.004, "Zone boundaries: " + "; ".join(
+            rp.plot_text(s) for s in layout.sources), fontsize=6, color="#555555",
+            va="bottom", ha="left")
     return figure
 
 
@@ -658,10 +663,6 @@ def _draw_key(ax: Axes, layout: MapLayout, lines: list[KeyLine], rows: int,
         bar.tick_params(labelsize=6, length=2, pad=1)
         ax.text(0.21, bar_top, f"Shading: pupils with an EHC plan by home zone, {layout.year}",
                 transform=ax.transAxes, fontsize=6.5, va="top")
-        if layout.sources:
-            ax.text(1.0, bar_top, "Zone boundaries: " + "; ".join(
-                rp.plot_text(s) for s in layout.sources), transform=ax.transAxes,
-                fontsize=5.5, color="#555555", va="top", ha="right")
         top -= 0.25 / inches
     renderer = ax.figure.canvas.get_renderer()
     width = 1.0 / KEY_COLUMNS
