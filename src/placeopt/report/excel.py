@@ -208,7 +208,7 @@ class Sheet:
         spans = ((0, middle), (middle, len(widths)))  # zero-based columns, end exclusive
         for i, chart in enumerate(charts):
             start, end = spans[i % 2]
-            top = self.row - 1 + CHART_ROWS * (i // 2)  # zero-based: the row self.row + ...
+            top = self.row - 1 + CHART_ROWS * (i // 2)  # the top row, counted from 0
             chart.anchor = TwoCellAnchor(
                 _from=AnchorMarker(col=start, colOff=GAP if i % 2 else 0, row=top),
                 to=AnchorMarker(col=end, row=top + CHART_ROWS - 2))

@@ -331,9 +331,10 @@ def _draw_case(ax: Axes, layout: MapLayout, case: str, shown: tuple[float, ...],
     inset = _inset(shown)
     ends = _flow_ends(layout, drawn, inset)
     _draw_flows(ax, layout, layout.flows[case], ends, widest)
-    _draw_providers(ax, drawn[drawn["id"].map(lambda p: layout.inside(*ends[p], shown))])
-    edge = drawn[drawn["id"].isin(layout.flows[case]["provider_id"])
-                 & ~drawn["id"].map(lambda p: layout.inside(*_xy(drawn, p), shown))]
+    within = [layout.inside(x, y, shown) for x, y in zip(drawn["x"], drawn["y"], strict=True)]
+    _draw_providers(ax, drawn[within])
+    edge = drawn[drawn["id"].isin(layout.flows[case]["provider_id"]) & ~pd.Series(
+        within, index=drawn.index)]
     obstacles = _draw_edge_markers(ax, layout, edge, ends)
     stars = drawn[drawn["id"].isin(layout.built)] if case == "Plan" else drawn.iloc[:0]
     ax.scatter(stars["x"], stars["y"], s=130, marker="*", color=STAR_COLOUR,
@@ -342,11 +343,6 @@ def _draw_case(ax: Axes, layout: MapLayout, case: str, shown: tuple[float, ...],
     place_labels(ax, _labels(layout, drawn, edge, ends), obstacles
                  + [_marker_box(ax, x, y, 6) for x, y in zip(stars["x"], stars["y"],
                                                              strict=True)])
-
-
-def _xy(providers: pd.DataFrame, provider: str) -> tuple[float, float]:
-    row = providers.loc[providers["id"] == provider].iloc[0]
-    return float(row["x"]), float(row["y"])
 
 
 def _drawn_providers(layout: MapLayout, case: str, placed: set[str]) -> pd.DataFrame:
