@@ -13,8 +13,9 @@ What is real and what is assumed is listed in the workbook's Guide and Notes she
 in docs/trafford.md. In short:
 
 - real: Trafford's January 2025 EHC plans by setting, primary need and age (DfE SEN2), its
-  2019-2025 history, the mid-2024 child population of its 28 MSOAs (ONS) and their
-  population-weighted centroids (ONS), its special schools, units and resourced provision
+  2019-2025 history, the mid-2024 child population of its 28 MSOAs (ONS), their
+  population-weighted centroids and generalised boundaries (ONS), its special schools,
+  units and resourced provision
   (GIAS: URN, name, ages, capacity, location), national costs and capital costs per place
   (DOMAIN.md), the Green Book discount rate and optimism bias;
 - estimated from the real data: the need x phase split of each setting (iterative
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -307,6 +309,30 @@ def zones() -> Zones:
         longitude=np.array([float(centroids[r["area_code"]]["X"]) for r in population]),
         share={p: v / v.sum() for p, v in by_phase.items()},
     )
+
+
+BOUNDARY_FILE = "trafford_msoa_dec2011_generalised.geojson"
+BOUNDARY_SOURCE = ("ONS MSOA (Dec 2011) generalised boundaries via Trafford Data Lab, OGL "
+                   "v3.0. Contains National Statistics and OS data © Crown copyright and "
+                   "database right 2011")
+
+
+def boundary_rows(zone_ids: list[str]) -> list[dict[str, Any]]:
+    """Each zone's MSOA boundary as GeoJSON, coordinates to 5 decimals (about 1 m, far
+    finer than the 20 m generalisation), for the Boundaries sheet; stops if one is
+    missing (the 2011 and 2021 codes are the same for Trafford, see `zones`)."""
+    features = json.loads((DATA / BOUNDARY_FILE).read_text(encoding="utf-8"))["features"]
+    shapes = {f["properties"]["area_code"]: f["geometry"] for f in features}
+    missing = [z for z in zone_ids if z not in shapes]
+    if missing:
+        raise ValueError(f"MSOAs without a boundary in {BOUNDARY_FILE}: {missing}")
+
+    def rounded(value: Any) -> Any:
+        return [rounded(v) for v in value] if isinstance(value, list) else round(value, 5)
+
+    return [{"zone_id": z, "geometry": json.dumps(
+                {"type": shapes[z]["type"], "coordinates": rounded(shapes[z]["coordinates"])},
+                separators=(",", ":")), "source": BOUNDARY_SOURCE} for z in zone_ids]
 
 
 def minutes(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
@@ -727,6 +753,7 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
         "Expansions": expansions,
         "CurrentPlacements": current_rows,
         "Budget": budget,
+        "Boundaries": boundary_rows(z.ids),
         "Scenarios": scenarios,
     }
     facts = {"forecast": forecast, "cells": cells,
@@ -862,8 +889,9 @@ def guide_notes(facts: dict[str, Any]) -> list[str]:
         "need and age (DfE SEN2, 2025 release): 962 in special schools (328 LA-maintained, "
         "493 academy/free, 59 independent, 82 non-maintained; 4 of the 141 INMSS pupils "
         "residential) and 154 in resourced provision or SEN units; Trafford's 2019-2025 "
-        "history; the mid-2024 child population of its 28 MSOAs (ONS) and their "
-        "population-weighted centroids (ONS); its special schools, independent special "
+        "history; the mid-2024 child population of its 28 MSOAs (ONS), their "
+        "population-weighted centroids and generalised boundaries (ONS); its special "
+        "schools, independent special "
         "schools, units and resourced provision (GIAS: URN, name, ages, capacity, "
         "location); need designations of the special schools (Trafford Local Offer, "
         "school admissions pages); national costs per place (special £26k, INMSS £63k, "

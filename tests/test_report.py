@@ -19,10 +19,17 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, LineChart
+from openpyxl.utils import get_column_letter
+from tiny import tiny_workbook
 
 from placeopt.model.results import Results
-from placeopt.problems import InputError
-from placeopt.report import ResultFolder, read_folder, write_reports
+from placeopt.report import (
+    FolderRefused,
+    IncompleteFolder,
+    ResultFolder,
+    read_folder,
+    write_reports,
+)
 from placeopt.report.content import cost_by_type, money_unit, money_words
 from placeopt.report.excel import safe_cell_value
 from placeopt.report.folder import neutralise_formula, neutralise_table
@@ -30,8 +37,9 @@ from placeopt.report.html import page as html_page
 from placeopt.run import plan, write_results
 from placeopt.workbook.template import write_template
 
-SHEETS = ["Summary", "Costs by year", "Capital programme", "Capacity", "Unmet need",
-          "Placements", "Parameters", "Method"]
+SHEETS = ["Summary", "Costs by year", "Capital programme", "Capacity", "Capacity by year",
+          "Unmet need", "Map", "Placements", "Parameters", "Method"]
+PORTRAIT = {"Unmet need", "Parameters", "Method"}  # narrow sheets; the rest are wide
 HYPERLINK = '=HYPERLINK("http://x","y")'
 SUM = "@SUM(A1)"
 SCRIPT = "<script>alert(1)</script>"
@@ -157,13 +165,19 @@ def test_formats_widths_panes_filters_and_page_setup(example_folder: Path) -> No
     assert placements.cell(header[0].row + 1, 1).number_format == "0"
     capacity = book["Capacity"]
     assert capacity.auto_filter.ref
-    utilisation = [c for row in capacity.iter_rows() for c in row
+    assert len(capacity.conditional_formatting) >= 1  # data bars
+    by_year = book["Capacity by year"]
+    utilisation = [c for row in by_year.iter_rows() for c in row
                    if c.number_format == "0.0%" and c.value is not None]
     assert utilisation and all(0 <= c.value <= 1 for c in utilisation)
-    assert len(capacity.conditional_formatting) >= 3  # data bars and two colour scales
+    assert len(by_year.conditional_formatting) >= 2  # two colour scales
     for ws in book.worksheets:
-        assert ws.page_setup.orientation == "landscape", ws.title
+        expected = "portrait" if ws.title in PORTRAIT else "landscape"
+        assert ws.page_setup.orientation == expected, ws.title
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
         assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToHeight == (1 if ws.title == "Map" else 0), ws.title
+        assert ws.print_area, ws.title
         assert max(d.width for d in ws.column_dimensions.values()) > 10, ws.title
     method = rows_of(book["Method"])
     assert "Discounting and net present value" in method
@@ -287,13 +301,14 @@ def test_page_says_why_the_map_is_missing(folder: Path) -> None:
 
 
 def test_a_folder_without_summary_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"summary.json is missing: is this a placeopt"):
+    with pytest.raises(FolderRefused, match=r"is not a placeopt result folder: it has no "
+                                            r"summary.json"):
         write_reports(tmp_path)
 
 
 def test_a_folder_without_a_table_is_refused(folder: Path) -> None:
     (folder / "capacity.csv").unlink()
-    with pytest.raises(InputError, match=r"capacity.csv is missing"):
+    with pytest.raises(IncompleteFolder, match=r"incomplete: capacity.csv is missing"):
         write_reports(folder)
 
 
@@ -338,6 +353,66 @@ def test_unmet_need_and_no_options(folder: Path) -> None:
     assert "Unmet need in the plan, by group and year" in page
 
 
+def test_reports_when_the_baseline_leaves_pupils_unmet(tmp_path: Path) -> None:
+    """SPEC §4: revenue 'savings' are negative because the plan places pupils the baseline
+    cannot; both reports say so, and call no negative figure a saving."""
+    # SP has 1 place (20,000 a year), OPT adds 2 for 50,000; 3 pupils for 3 years. The
+    # baseline leaves 2 unmet a year (6 pupil-years); the plan places them for 40,000 a year.
+    workbook = tiny_workbook(
+        tmp_path / "t.xlsx", params={"horizon_years": 3},
+        providers=[{"provider_id": "SP", "type": "special", "capacity": 1,
+                    "annual_cost_per_place": 20_000}],
+        demand=[{"zone_id": "Z1", "need": "ASD", "phase": "secondary", "pupils": 3}],
+        expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 2,
+                     "capital_cost": 50_000}])
+    folder = write_results(plan(workbook), tmp_path / "out")
+    assert read_folder(folder).summary["savings"]["additional_pupils_placed"] == [2, 2, 2]
+    page = html.unescape(re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text()))
+    book = openpyxl.load_workbook(folder / "report.xlsx")
+    cells = " ".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                     for c in row if isinstance(c, str))
+    for text in (page, cells):
+        assert "the baseline leaves 6.0 pupil-years of need unmet" in text
+        assert "because it places 2 more pupils in 2028 than the baseline can" in text
+        assert "the price of placing 6 pupil-years of need that the baseline leaves unmet" in text
+        assert "costs £40,000 more in placement and transport" in text
+        assert not re.search(r"(saves?|saving of|saving:)\s+-£", text)
+        assert "fall from £0 to £0" not in text
+    figures = rows_of(book["Summary"])
+    assert figures["Extra revenue cost in 2028 (the plan costs more)"][1] == 40_000
+    assert figures["Extra revenue cost, all years (undiscounted)"][1] == 120_000
+    assert figures["Pupils placed beyond the baseline, all years (pupil-years)"][1] == 6
+    assert not [k for k in figures if k.startswith("Revenue saving in")]
+    by_year = rows_of(book["Costs by year"])
+    assert "Net saving (revenue saving - extra capital; below zero: a net cost)" in by_year
+    assert "Revenue saving (baseline - plan; below zero: an extra cost)" in by_year
+    assert "+6" in page  # the card
+
+
+def test_objective_bound_and_gap_in_pounds_where_the_folder_has_them(folder: Path) -> None:
+    edit_summary(folder, objective_bound=1_234_000.4, gap_pounds=567.8)
+    write_reports(folder)
+    rows = rows_of(openpyxl.load_workbook(folder / "report.xlsx")["Summary"])
+    assert rows["Best bound the solver proved (discounted £)"][1] == "£1,234,000"
+    assert rows["Gap in pounds: the most a better plan could save"][1] == "£568"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "£568 in discounted cost" in page
+
+
+def test_an_older_folder_without_the_new_fields(folder: Path) -> None:
+    """Folders of older runs have no objective_bound, gap_pounds or
+    additional_pupils_placed: the reports are written without them."""
+    summary = json.loads((folder / "summary.json").read_text())
+    for key in ("objective_bound", "gap_pounds"):
+        summary.pop(key, None)
+    del summary["savings"]["additional_pupils_placed"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    write_reports(folder)
+    rows = rows_of(openpyxl.load_workbook(folder / "report.xlsx")["Summary"])
+    assert "Gap in pounds: the most a better plan could save" not in rows
+    assert rows["Pupils placed beyond the baseline, all years (pupil-years)"][1] == 0
+
+
 def test_ids_that_look_like_numbers_stay_text(folder: Path) -> None:
     for name in ("placements", "baseline_placements"):
         edit_csv(folder, name, replace("zone_id", "NB01", "007"))
@@ -368,6 +443,191 @@ def _run(command: list[str], cwd: Path) -> None:
     subprocess.run(command, check=True, timeout=180, capture_output=True, cwd=cwd)
 
 
+# --- printing report.xlsx ---------------------------------------------------------------
+
+
+def anchored_rows(ws) -> list[tuple[int, int]]:
+    """First and last sheet rows (1-based) of every chart and picture of a sheet."""
+    spans = []
+    for drawing in [*ws._charts, *ws._images]:
+        anchor = drawing.anchor
+        first = anchor._from.row + 1
+        if hasattr(anchor, "to") and anchor.to is not None:
+            last = anchor.to.row + 1
+        else:  # a picture: its height in EMU over the rows below its top
+            height, last = anchor.ext.height / 12_700, first
+            while height > 0:
+                height -= ws.row_dimensions[last].height or 15
+                last += 1
+            last -= 1
+        spans.append((first, last))
+    return spans
+
+
+def printed_pages(ws) -> list[tuple[int, int]]:
+    """The sheet's pages as row ranges, from its manual breaks and print area."""
+    last = int(re.search(r"\$(\d+)$", ws.print_area).group(1))
+    starts = [1] + [b.id + 1 for b in ws.row_breaks.brk]
+    ends = [b.id for b in ws.row_breaks.brk] + [last]
+    return list(zip(starts, ends, strict=True))
+
+
+def test_no_chart_or_picture_crosses_a_page(example_folder: Path) -> None:
+    """Every chart and the map lie within one page, by their row anchors against the
+    breaks the sheet sets; and each such page fits on paper at the largest scale a
+    program may print it at (fit to width, Calibri's measure), so no program adds a
+    break of its own inside it."""
+    from placeopt.report.pages import Paper, largest_scale
+
+    book = openpyxl.load_workbook(example_folder / "report.xlsx")
+    checked = 0
+    for ws in book.worksheets:
+        pages = printed_pages(ws)
+        widths = [ws.column_dimensions[get_column_letter(c)].width or 8.43
+                  for c in range(1, ws.max_column + 1)]
+        paper = Paper(ws.page_setup.orientation == "landscape")
+        room = paper.printable_height / largest_scale(widths, paper)
+        for first, last in anchored_rows(ws):
+            page = next(p for p in pages if p[0] <= first <= p[1])
+            assert last <= page[1], (ws.title, first, last, page)
+            height = sum(ws.row_dimensions[r].height for r in range(page[0], last + 1))
+            assert height <= room or ws.page_setup.fitToHeight == 1, (ws.title, page)
+            checked += 1
+    assert checked == 5  # four charts and the map
+
+
+def test_headings_stay_with_what_they_head(example_folder: Path) -> None:
+    """No page ends with a heading (bold blue, 12 pt) or a table's header row."""
+    book = openpyxl.load_workbook(example_folder / "report.xlsx")
+    for ws in book.worksheets:
+        for _, last in printed_pages(ws)[:-1]:
+            cell = ws.cell(last, 1)
+            assert not (cell.font.sz == 12 and cell.font.b), (ws.title, last, cell.value)
+            assert cell.fill.fgColor.rgb != "001F4E79", (ws.title, last, cell.value)
+
+
+def test_placements_do_not_print_but_say_how(example_folder: Path) -> None:
+    ws = openpyxl.load_workbook(example_folder / "report.xlsx")["Placements"]
+    header = next(row for row in ws.iter_rows() if row[0].value == "year")[0].row
+    assert ws.print_area == "'Placements'!$A$1:$M$4" or ws.print_area.endswith("$4")
+    assert ws.print_title_rows == f"${header}:${header}"
+    assert "is not printed" in ws["A4"].value and "Clear Print Area" in ws["A4"].value
+
+
+def test_page_breaks_keep_blocks_whole() -> None:
+    from placeopt.report.pages import Block, page_breaks
+
+    rows = {r: 10.0 for r in range(1, 11)}
+    # a block of rows 3-5 does not fit under rows 1-2 on a 35-point page: it starts page 2
+    assert page_breaks([Block(3, 5)], rows, 10, 35) == [2, 5, 8]
+    # a table taller than a page keeps its heading, header and first rows together
+    assert page_breaks([Block(2, 9, keep=4)], rows, 10, 35) == [1, 4, 7]
+    # rows repeated atop later pages leave less room on them
+    assert page_breaks([], rows, 10, 35, repeated=10) == [3, 5, 7, 9]
+
+
+def _pdf_pages(pdf: Path, dpi: int) -> tuple[list[list[tuple[str, float, float, float, float]]],
+                                             list[Any]]:
+    """Each page's words with their boxes (points), and each page rendered at `dpi`."""
+    from PIL import Image
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    pages = []
+    for page in re.split(r"<page ", xml)[1:]:
+        pages.append([(html.unescape(w), float(a), float(b), float(c), float(d))
+                      for a, b, c, d, w in re.findall(
+                          r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                          r"([^<]*)</word>", page)])
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(pdf.with_suffix(""))],
+                   check=True, capture_output=True)
+    images = [Image.open(p).convert("L") for p in sorted(pdf.parent.glob(pdf.stem + "-*.png"))]
+    return pages, images
+
+
+def _visible(image: Any, box: tuple[float, float, float, float], dpi: int) -> bool:
+    """Whether anything is drawn in the box: words of charts beyond a page's cells are
+    in the PDF's text but clipped away, so the page's pixels decide."""
+    x0, y0, x1, y1 = (v * dpi / 72 for v in box)
+    return image.crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1)).getextrema()[0] < 160
+
+
+def assert_prints_well(report: Path, tmp_path: Path, most_pages: int) -> dict[str, int]:
+    """Printed by LibreOffice: at most `most_pages` pages, in the sheets' order, the
+    Placements, Map and Capital programme sheets one page each, the map drawn across
+    its page, and every chart's title and its axis title visible on one page and the
+    same page (a chart cut by a page break shows its title on one page, its axis on the
+    next). Returns the pages of each sheet."""
+    _run(["libreoffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+          "--convert-to", "pdf", "--outdir", str(tmp_path), str(report)], tmp_path)
+    pdf = tmp_path / "report.pdf"
+    dpi = 50
+    pages, images = _pdf_pages(pdf, dpi)
+    text = [" ".join(w for w, *_ in words) for words in pages]
+    names = "|".join(re.escape(n) for n in sorted(SHEETS, key=len, reverse=True))
+    sheet_of = [re.search(rf"({names}), page \d+ of \d+", t).group(1) for t in text]
+    counts = {s: sheet_of.count(s) for s in dict.fromkeys(sheet_of)}
+    assert list(counts) == SHEETS
+    assert counts["Placements"] == counts["Map"] == counts["Capital programme"] == 1
+    assert len(pages) <= most_pages, counts
+    book = openpyxl.load_workbook(report)
+    titles = [title_text(c.title) for c in book["Costs by year"]._charts]
+    for title in titles:
+        start = title.split()[:5]  # enough to tell it from table rows and headings
+        found = [(p, words[i]) for p, words in enumerate(pages)
+                 for i in range(len(words) - len(start) + 1)
+                 if [w[0] for w in words[i:i + len(start)]] == start
+                 and _visible(images[p], words[i][1:], dpi)]
+        assert len(found) == 1, (title, [p for p, _ in found])
+        page, (_, x0, y0, x1, _) = found[0]
+        axis = [w for w in pages[page] if w[0] == "Year" and w[2] > y0
+                and abs((w[1] + w[3]) / 2 - (x0 + x1) / 2) < 200
+                and _visible(images[page], w[1:], dpi)]
+        assert axis, f"{title!r}: its axis is not on page {page + 1}"
+    map_page = sheet_of.index("Map")
+    assert "Where pupils travel out of area" in text[map_page]
+    drawn = images[map_page].point(lambda v: 255 if v < 200 else 0).getbbox()
+    width, height = images[map_page].size
+    assert drawn and (drawn[2] - drawn[0]) > 0.5 * width and (drawn[3] - drawn[1]) > 0.6 * height
+    return counts
+
+
+needs_office = pytest.mark.skipif(
+    shutil.which("libreoffice") is None or shutil.which("pdftoppm") is None,
+    reason="LibreOffice and poppler-utils are not installed")
+
+
+@pytest.mark.slow
+@needs_office
+def test_printed_report_pages_and_charts(example_folder: Path, tmp_path: Path) -> None:
+    assert_prints_well(example_folder / "report.xlsx", tmp_path, most_pages=18)
+
+
+@pytest.fixture(scope="session")
+def trafford_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Trafford example solved (about a minute): its map has real MSOA boundaries."""
+    model = Path(__file__).resolve().parents[1] / "models" / "trafford.xlsx"
+    return write_results(plan(model), tmp_path_factory.mktemp("trafford") / "base")
+
+
+@pytest.mark.slow
+@needs_office
+def test_trafford_report_prints(trafford_folder: Path, tmp_path: Path) -> None:
+    """378 pages before, 370 of them placements, with charts cut in half."""
+    assert_prints_well(trafford_folder / "report.xlsx", tmp_path, most_pages=18)
+
+
+@pytest.mark.slow
+def test_trafford_map_labels_never_overlap(trafford_folder: Path) -> None:
+    from test_map import assert_no_overlap
+
+    from placeopt.report.map import draw_map
+
+    data = read_folder(trafford_folder)
+    assert data.boundaries is not None and len(data.boundaries) == 28
+    assert_no_overlap(draw_map(data))
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
 def test_workbook_converts_to_pdf(example_folder: Path, tmp_path: Path) -> None:
@@ -386,7 +646,7 @@ def test_workbook_converts_to_pdf(example_folder: Path, tmp_path: Path) -> None:
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
                               check=True).stdout
         width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
-        assert width > height  # landscape
+        assert width > height  # the first page, Summary, is landscape
 
 
 @pytest.mark.slow

@@ -172,6 +172,25 @@ def test_savings_per_new_place_counts_places_over_the_baseline(tmp_path: Path) -
     assert s["savings"]["npv"] == pytest.approx(32_000, rel=REL)
 
 
+def test_additional_pupils_placed_when_the_baseline_leaves_pupils_unmet(
+        tmp_path: Path) -> None:
+    """SPEC §4: placing a pupil the baseline cannot place costs money, so the revenue
+    saving is negative while the plan is better; additional_pupils_placed says how many."""
+    # SP has no places; OPT gives it 1 for 50,000. Baseline: the pupil is unmet every
+    # year. Plan: OPT opens 2026, the pupil costs 21,000 a year. revenue savings
+    # [-21,000] x 3; npv = -63,000 - 50,000 = -113,000; 1 more pupil placed each year.
+    r = solve(tmp_path / "t.xlsx", params={"horizon_years": 3}, providers=PROVIDERS[:1],
+              demand=[demand(1)], travel={("Z1", "SP"): TRAVEL[("Z1", "SP")]},
+              expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 1,
+                           "capital_cost": 50_000}])
+    s = r.summary
+    assert built(r) == {"OPT": 2026}
+    assert s["baseline"]["unmet_pupils"] == [1, 1, 1] and s["plan"]["unmet_pupils"] == [0] * 3
+    assert s["savings"]["additional_pupils_placed"] == [1, 1, 1]
+    assert s["savings"]["revenue_savings"] == [-21_000] * 3
+    assert s["savings"]["npv"] == pytest.approx(-113_000, rel=REL)
+
+
 def test_costs_table_by_case(tmp_path: Path) -> None:
     # The undiscounted example above: costs.csv has one plan row (special, in area) and
     # one baseline row (inmss, out of area) per year.

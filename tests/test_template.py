@@ -3,6 +3,7 @@ file that Excel and LibreOffice open without repairing it."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import uuid
@@ -318,3 +319,32 @@ def test_libreoffice_calculated_formulas_are_read(tmp_path: Path) -> None:
     assert demand.loc[(demand["zone_id"] == "Z1") & (demand["year"] == 2026),
                       "pupils"].item() == 10
     assert inputs.tables["Providers"].set_index("provider_id").loc["P1", "capacity"] == 40
+
+
+def test_guide_prints_landscape_fitted_to_width(book) -> None:
+    guide = book["Guide"]
+    assert guide.page_setup.orientation == "landscape"
+    assert guide.sheet_properties.pageSetUpPr.fitToPage
+    assert (guide.page_setup.fitToWidth, guide.page_setup.fitToHeight) == (1, 0)
+    assert guide.print_area == f"'Guide'!$A$1:$D${guide.max_row}"
+
+
+@pytest.mark.slow
+@needs_libreoffice
+def test_guide_prints_whole_on_a_landscape_page(tmp_path: Path, template_path: Path) -> None:
+    """Printed, the Guide's paragraphs are not cut at the right edge (they were) and its
+    first page is landscape."""
+    pdf = _soffice(tmp_path, "pdf", template_path, tmp_path / "pdf")
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "1", str(pdf)], capture_output=True,
+                          text=True, check=True).stdout
+    width, height = (float(v) for v in re.search(r"Page\s+1 size:\s+([\d.]+) x ([\d.]+)",
+                                                 info).groups())
+    assert width > height
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    printed = " ".join(text.split())
+    guide = openpyxl.load_workbook(template_path)["Guide"]
+    for row in guide.iter_rows(min_row=4, max_col=4):
+        for cell in row:
+            if isinstance(cell.value, str) and len(cell.value) > 40:
+                assert " ".join(cell.value.split()) in printed, cell.coordinate

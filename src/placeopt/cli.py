@@ -7,6 +7,7 @@ internal error (a bug). No traceback for input, usage or solver problems unless 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
@@ -98,6 +99,29 @@ def internal_error_message(exc: Exception) -> str:
             "if you can share it, the workbook.")
 
 
+def print_warning(message: str) -> None:
+    click.secho(f"WARNING {message}", fg="yellow", err=True)
+
+
+@contextlib.contextmanager
+def folder_rules() -> Iterator[None]:
+    """The result-folder rules of SPEC §4 as exit codes: a folder placeopt will not replace
+    or read as results is a usage error (2); a result folder with a file missing is an
+    input error (1); one whose run ended without a plan says so with its status (3)."""
+    from .report import FolderRefused, IncompleteFolder, NoPlan
+
+    try:
+        yield
+    except FolderRefused as exc:
+        raise click.UsageError(f"{exc}. Nothing was written.") from exc
+    except IncompleteFolder as exc:
+        click.secho(f"ERROR {exc}", fg="red", err=True)
+        sys.exit(EXIT_INPUT)
+    except NoPlan as exc:
+        click.secho(str(exc), fg="red", err=True)
+        sys.exit(EXIT_SOLVE)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="placeopt")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks.")
@@ -168,11 +192,14 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
         gap: float | None, threads: int | None, write_model: Path | None, engine: str,
         residential_k: int | None, no_reports: bool, quiet: bool, verbose: bool) -> None:
     """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
+    from .report import check_replaceable
     from .run import default_output, plan, write_results, write_summary_only
 
     console = Console(quiet, verbose)
     if write_model is not None and write_model.suffix.lower() != ".mps":
         raise click.BadParameter("the model file must end .mps", param_hint="--write-model")
+    with folder_rules():
+        check_replaceable(output or default_output(workbook, scenario))  # before the solve
     try:
         results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
                        verbose=verbose and not quiet, progress=console.step,
@@ -180,14 +207,17 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
     except SolveError as exc:
         if exc.summary is not None:  # no plan, but the planner gets the why in a folder
             folder = output or default_output(workbook, exc.summary["scenario"])
-            write_summary_only(exc.summary, folder)
+            with folder_rules():
+                write_summary_only(exc.summary, folder)
             console.step(f"Wrote {folder / 'summary.json'} (status {exc.status})")
         raise
     folder = output or default_output(workbook, results.summary["scenario"])
     interrupted = results.summary["status"] == "interrupted"
     console.step(f"Writing results to {folder}...")
     # After Ctrl-C the planner wants out: the tables now, the reports on request.
-    write_results(results, folder, reports=not (no_reports or interrupted))
+    with folder_rules():
+        write_results(results, folder, reports=not (no_reports or interrupted),
+                      warn=print_warning)
     console.out(summary_table(results.summary))
     if interrupted:
         click.secho(f"Interrupted: the best plan found so far is in {folder} (status "
@@ -215,13 +245,15 @@ def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
     """The capital programme curve: the plan under a rising capital budget."""
     from .frontier import frontier as solve_frontier
     from .frontier import write_frontier
-    from .report import staged
+    from .report import FRONTIER_MARKER, check_replaceable, staged
 
     console = Console(quiet)
+    folder = output or Path("results") / workbook.stem / f"frontier-{scenario}"
+    with folder_rules():
+        check_replaceable(folder, FRONTIER_MARKER)  # before the solves
     table = solve_frontier(workbook, scenario, points, progress=console.step,
                            time_limit=time_limit, mip_gap=gap)
-    folder = output or Path("results") / workbook.stem / f"frontier-{scenario}"
-    with staged(folder) as staging:
+    with folder_rules(), staged(folder, FRONTIER_MARKER) as staging:
         write_frontier(table, staging)
     shown = table[["capital_budget", "capital_spent", "n_options", "new_places", "npv",
                    "out_of_area_saving"]]
@@ -236,7 +268,8 @@ def report(result_dir: Path) -> None:
     """(Re)write report.xlsx and report.html from a result folder's files."""
     from .report import write_reports
 
-    write_reports(result_dir)
+    with folder_rules():
+        write_reports(result_dir)
     click.echo(f"Wrote {result_dir / 'report.xlsx'} and {result_dir / 'report.html'}")
 
 
@@ -571,6 +604,10 @@ def summary_table(summary: dict[str, Any]) -> str:
     payback = saved["payback_year"] if saved["payback_year"] is not None else "none"
     lines.append(f"NPV of the plan over the baseline: {money(saved['npv'])}; "
                  f"payback year: {payback}")
+    extra = sum(saved.get("additional_pupils_placed", []))
+    if extra >= 0.0005:
+        lines.append(f"The plan places {extra:,.1f} pupil-years of need that the baseline "
+                     "leaves unmet.")
     return "\n".join(lines)
 
 

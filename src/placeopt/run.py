@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ from .model.instance import Instance
 from .model.results import Results, summarise
 from .model.solve import solve
 from .problems import SolveError
-from .report import staged, write_files, write_reports
+from .report import staged, try_write_reports, write_files
 from .version import __version__
+from .workbook.boundaries import boundary_table
 
 
 def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | None = None,
@@ -79,6 +82,7 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         raise
     say("Summarising...")
     results = summarise(instance, formulation, solved, provenance)
+    results.boundaries = boundary_table(inputs)
     results.summary["provenance"]["finished_at"] = _now()
     return results
 
@@ -123,11 +127,19 @@ def write_summary_only(summary: dict[str, Any], folder: str | Path) -> Path:
     return Path(folder)
 
 
-def write_results(results: Results, folder: str | Path, reports: bool = True) -> Path:
-    """Write every result file into `folder`, atomically (see `staged`)."""
+def write_results(results: Results, folder: str | Path, reports: bool = True,
+                  warn: Callable[[str], None] | None = None) -> Path:
+    """Write every result file into `folder`, atomically (see `staged`: only an earlier
+    result folder is replaced, FolderRefused otherwise). A report that cannot be written
+    costs the run nothing but the report: `warn` is told why (default: a Python warning)."""
     with staged(folder) as staging:
         write_files(staging, results.summary,
                     {name: getattr(results, name) for name in Results.TABLES})
-        if reports:
-            write_reports(staging)
+        failure = try_write_reports(staging) if reports else None
+    if failure is not None:
+        (warn or _warn)(f"{folder}: {failure}")
     return Path(folder)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=3)

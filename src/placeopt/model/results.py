@@ -6,7 +6,7 @@ these (see `report`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,9 +39,11 @@ class Results:
 
     baseline_placements: pd.DataFrame
     locations: pd.DataFrame
+    boundaries: pd.DataFrame = field(  # zone outlines for the map (workbook.boundaries)
+        default_factory=lambda: pd.DataFrame(columns=["zone_id", "geometry", "source"]))
 
     TABLES = ("placements", "expansions", "capacity", "unmet", "costs", "baseline_placements",
-              "locations")
+              "locations", "boundaries")
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def savings(instance: Instance, plan: dict[str, np.ndarray],
     return {
         "revenue_savings": revenue,
         "out_of_area_savings": baseline["out_of_area_cost"] - plan["out_of_area_cost"],
+        "additional_pupils_placed": baseline["unmet_pupils"] - plan["unmet_pupils"],
         "capital_cost_total": float(extra_capital.sum()),
         "npv": float(net.sum()),
         "payback_year": payback,
@@ -328,6 +331,7 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
         "savings": {
             "revenue_savings": _round(saved["revenue_savings"]),
             "out_of_area_savings": _round(saved["out_of_area_savings"]),
+            "additional_pupils_placed": _round(saved["additional_pupils_placed"], 3),
             "capital_cost_total": round(saved["capital_cost_total"], 2),
             "npv": round(saved["npv"], 2),
             "payback_year": saved["payback_year"],

@@ -9,10 +9,22 @@ import os
 from pathlib import Path
 
 from .excel import write_xlsx
-from .folder import ResultFolder, read_folder, staged, write_files
+from .folder import (
+    FRONTIER_MARKER,
+    FolderRefused,
+    IncompleteFolder,
+    NoPlan,
+    ResultFolder,
+    check_replaceable,
+    read_folder,
+    staged,
+    write_files,
+)
 from .html import write_html
 
-__all__ = ["ResultFolder", "read_folder", "staged", "write_files", "write_reports"]
+__all__ = ["FRONTIER_MARKER", "FolderRefused", "IncompleteFolder", "NoPlan", "ResultFolder",
+           "check_replaceable", "read_folder", "staged", "try_write_reports", "write_files",
+           "write_reports"]
 
 
 def write_reports(folder: str | Path) -> None:
@@ -35,3 +47,20 @@ def write_reports(folder: str | Path) -> None:
         raise
     for partial, target in done:
         os.replace(partial, target)
+
+
+def try_write_reports(folder: str | Path) -> str | None:
+    """Write the reports of a freshly written result folder; None if done, else why not.
+
+    A solved run never loses its results to a report (SPEC §4): the caller keeps the
+    folder and shows this as a warning. Only a fault of placeopt's can land here (the
+    folder was just written by placeopt), so the warning says so. Ctrl-C still stops.
+    """
+    try:
+        write_reports(folder)
+    except Exception as exc:  # any fault: the results must survive it
+        return (f"the reports (report.xlsx, report.html) could not be written "
+                f"({type(exc).__name__}: {exc}). summary.json and the CSV tables are "
+                "complete. This is a fault in placeopt: please report it; `placeopt report` "
+                "on this folder writes the reports again.")
+    return None

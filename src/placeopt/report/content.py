@@ -40,6 +40,27 @@ def money_words(value: float) -> str:
     return f"{sign}£{value:,.0f}"
 
 
+def pupils_words(value: float) -> str:
+    """Pupils for prose: whole numbers as such, small fractions to one decimal."""
+    value = abs(value)
+    return f"{value:,.0f}" if value >= 10 or float(value).is_integer() else f"{value:,.1f}"
+
+
+def saving_label(value: float, saving: str, cost: str) -> tuple[str, float]:
+    """A label and a value that is never a negative saving: ('Revenue saving', 5) for a
+    saving of 5, ('Extra revenue cost', 5) for a saving of -5."""
+    return (saving, value) if value >= 0 else (cost, -value)
+
+
+def saves_words(value: float, what: str) -> str:
+    """'saves £5,000 of <what>' or 'costs £5,000 more in <what>', by the sign."""
+    if abs(value) < 0.5:
+        return f"costs the same in {what}"
+    if value > 0:
+        return f"saves {money_words(value)} of {what}"
+    return f"costs {money_words(-value)} more in {what}"
+
+
 @dataclass(frozen=True)
 class MoneyUnit:
     """The unit of a money axis: £m, £k or £, chosen by the largest value on it."""
@@ -141,6 +162,17 @@ def _revenue(case: dict[str, list[float]]) -> list[float]:
     return list(np.add(case["placement_cost"], case["transport_cost"]))
 
 
+def additional_pupils(data: ResultFolder) -> list[float]:
+    """Pupils the plan places beyond the baseline, by year (savings.additional_pupils_placed;
+    a folder written before that field existed gets it from its definition, baseline unmet
+    minus plan unmet)."""
+    saved = data.summary["savings"]
+    if "additional_pupils_placed" in saved:
+        return [float(v) for v in saved["additional_pupils_placed"]]
+    return list(np.subtract(data.summary["baseline"]["unmet_pupils"],
+                            data.summary["plan"]["unmet_pupils"]))
+
+
 def headline(data: ResultFolder) -> Table:
     """Plan against baseline: the figures a business case leads with."""
     plan, base = data.summary["plan"], data.summary["baseline"]
@@ -176,30 +208,46 @@ def headline(data: ResultFolder) -> Table:
 
 
 def key_figures(data: ResultFolder) -> Table:
-    """The value of the plan over the baseline: NPV, payback, capital, savings per place."""
+    """The value of the plan over the baseline: NPV, payback, capital, savings per place.
+
+    A saving below zero is shown as the extra cost it is (SPEC §4: never describe a
+    negative saving as a saving), beside the pupils the plan places beyond the baseline.
+    """
     saved, last = data.summary["savings"], data.last_year
     rate = data.discount_rate
     payback = saved["payback_year"]
     per_place = saved["savings_per_new_place"]
+    in_last = saving_label(saved["revenue_savings"][-1], f"Revenue saving in {last}",
+                           f"Extra revenue cost in {last} (the plan costs more)")
+    all_years = saving_label(_total(saved["revenue_savings"]),
+                             "Revenue saving, all years (undiscounted)",
+                             "Extra revenue cost, all years (undiscounted)")
+    per_new_place = (f"Revenue saving in {last} per new place beyond the baseline", "no new "
+                     "places") if per_place is None else saving_label(
+        per_place, f"Revenue saving in {last} per new place beyond the baseline",
+        f"Extra revenue cost in {last} per new place beyond the baseline")
+    negated = ", sign reversed (a saving below zero is an extra cost)"
     rows = [
-        (f"Net present value over the baseline (discounted at {rate:.1%} a year)", "money",
-         saved["npv"], "savings.npv"),
-        ("Payback year", "year", payback if payback is not None else "not within the plan",
+        (f"Net present value over the baseline (discounted at {rate:.1%} a year)",
+         saved["npv"], "money", "savings.npv"),
+        ("Payback year", payback if payback is not None else "not within the plan", "year",
          "savings.payback_year"),
-        ("Capital spent beyond the baseline", "money", saved["capital_cost_total"],
+        ("Capital spent beyond the baseline", saved["capital_cost_total"], "money",
          "savings.capital_cost_total"),
-        (f"Revenue saving in {last}", "money", saved["revenue_savings"][-1],
-         f"savings.revenue_savings, {last}"),
-        (f"Revenue saving in {last} per new place beyond the baseline", "money",
-         per_place if per_place is not None else "no new places", "savings.savings_per_new_place"),
-        ("Revenue saving, all years (undiscounted)", "money", _total(saved["revenue_savings"]),
-         "savings.revenue_savings, sum"),
+        (*in_last, "money", f"savings.revenue_savings, {last}"
+         + (negated if in_last[1] != saved["revenue_savings"][-1] else "")),
+        (*per_new_place, "money", "savings.savings_per_new_place"
+         + (negated if per_place is not None and per_place < 0 else "")),
+        (*all_years, "money", "savings.revenue_savings, sum"
+         + (negated if all_years[1] != _total(saved["revenue_savings"]) else "")),
+        ("Pupils placed beyond the baseline, all years (pupil-years)",
+         _total(additional_pupils(data)), "pupils", "savings.additional_pupils_placed, sum"),
     ]
     frame = pd.DataFrame([(label, value, "summary.json " + src)
-                          for label, _, value, src in rows],
+                          for label, value, _, src in rows],
                          columns=["Measure", "Value", "Source"])
     return Table("The value of the plan", frame, {"Measure": "text", "Source": "text"},
-                 tuple(kind for _, kind, *_ in rows))
+                 tuple(kind for _, _, kind, _ in rows))
 
 
 def _year_table(title: str, data: ResultFolder,
@@ -234,12 +282,15 @@ def cost_by_year(data: ResultFolder) -> Table:
             values = case[key] if key else _revenue(case)
             rows.append((f"{case_name}: {label}", "money", list(values), _total(values)))
     rows += [
-        ("Revenue saving (baseline - plan)", "money", saved["revenue_savings"],
+        ("Revenue saving (baseline - plan; below zero: an extra cost)", "money",
+         saved["revenue_savings"],
          _total(saved["revenue_savings"])),
-        ("Out-of-area saving", "money", saved["out_of_area_savings"],
+        ("Out-of-area saving (below zero: an extra cost)", "money",
+         saved["out_of_area_savings"],
          _total(saved["out_of_area_savings"])),
         ("Extra capital (plan - baseline)", "money", extra, _total(extra)),
-        ("Net saving (revenue saving - extra capital)", "money", net, _total(net)),
+        ("Net saving (revenue saving - extra capital; below zero: a net cost)", "money", net,
+         _total(net)),
         ("Discount factor", "factor", delta, None),
         ("Discounted net saving", "money", discounted, _total(discounted)),
         ("Cumulative discounted net saving", "money",
@@ -283,18 +334,19 @@ def type_order(provider_type: str, in_area: str) -> tuple[int, bool, str]:
 
 
 def cost_by_type(data: ResultFolder, case: str) -> Table:
-    """Placement plus transport cost of one case, by provider type and area, years as columns."""
+    """Placement plus transport cost of one case, by provider type and area, years as columns.
+
+    The rows are the types of both cases, so that the two tables (and charts) match; a
+    plan that places nobody has none.
+    """
     costs = data.costs.assign(cost=data.costs["placement_cost"] + data.costs["transport_cost"])
     groups = sorted({(t, a) for t, a in zip(costs["provider_type"], costs["in_area"],
                                             strict=True)}, key=lambda g: type_order(*g))
-    costs = costs[costs["case"] == case]
-    grid = costs.pivot_table(index=["provider_type", "in_area"], columns="year", values="cost",
-                             aggfunc="sum")
-    grid = grid.reindex(index=pd.MultiIndex.from_tuples(groups), columns=data.years,
-                        fill_value=0.0).fillna(0.0)
+    mine = costs[costs["case"] == case].groupby(["provider_type", "in_area", "year"])["cost"]
+    totals = mine.sum().to_dict()
     frame = pd.DataFrame({"Provider type": [type_label(*g) for g in groups]})
     for year in data.years:
-        frame[int(year)] = grid[year].to_numpy()
+        frame[int(year)] = [float(totals.get((*g, year), 0.0)) for g in groups]
     frame["All years"] = frame[data.years].sum(axis=1)
     return Table(f"{case.capitalize()}: placement and transport cost by provider type", frame,
                  {"Provider type": "text"},
@@ -335,15 +387,21 @@ def capital_programme(data: ResultFolder) -> Table:
 def capital_note(data: ResultFolder) -> str:
     saved = data.summary["savings"]
     per_place = saved["savings_per_new_place"]
-    whole = (f"Taken as a whole, the programme saves {money_words(saved['revenue_savings'][-1])} "
-             f"of revenue in {data.last_year}")
-    whole += (f", {money_words(per_place)} for each new place beyond the baseline."
-              if per_place is not None else ".")
+    whole = (f"Taken as a whole, the programme "
+             f"{saves_words(saved['revenue_savings'][-1], 'revenue')} in {data.last_year}")
+    if per_place is not None and abs(per_place) >= 0.5:
+        whole += (f", {money_words(abs(per_place))} "
+                  f"{'saved' if per_place > 0 else 'more'} for each new place beyond the "
+                  "baseline")
+    extra = additional_pupils(data)[-1]
+    if extra >= 0.0005:
+        whole += (f", while placing {pupils_words(extra)} more pupils that year than the "
+                  "baseline can")
     return (
         "The revenue saving is not split between options. The options work together: a "
         "new place in one school frees a place in another, which takes a pupil who would "
         "otherwise travel out of area, so the saving of one option depends on which others "
-        "are built, and any split would be arbitrary. " + whole + " The last column is "
+        "are built, and any split would be arbitrary. " + whole + ". The last column is "
         "sound but narrower: what one more place at that provider would save a year, with "
         "the programme as it is, valid for a small change only.")
 
@@ -454,6 +512,8 @@ def _plain(value: Any) -> str:
 
 
 def provenance(data: ResultFolder) -> Table:
+    """Where the figures came from and how sure the solver is of them. objective_bound and
+    gap_pounds are shown where the folder has them (folders of older runs do not)."""
     s = data.summary
     prov, solve = s.get("provenance", {}), s.get("solve", {})
     gap = s.get("mip_gap")
@@ -463,6 +523,17 @@ def provenance(data: ResultFolder) -> Table:
         ("Scenario", s.get("scenario", "")),
         ("Solver status", s.get("status", "")),
         ("Optimality gap of the plan", "" if gap is None else f"{gap:.2%}"),
+    ]
+    for label, key in (("Objective of the plan (discounted £)", "objective"),
+                       ("Best bound the solver proved (discounted £)", "objective_bound"),
+                       ("Gap in pounds: the most a better plan could save", "gap_pounds")):
+        if s.get(key) is not None:
+            rows.append((label, f"£{s[key]:,.0f}"))
+    check = solve.get("check")
+    if isinstance(check, dict) and "passed" in check:
+        rows.append(("Independent check of the plan against the model",
+                     "passed" if check["passed"] else "FAILED"))
+    rows += [
         ("placeopt version", s.get("placeopt_version", "")),
         ("Solver", f"{solve.get('solver', '')} {solve.get('solver_version', '')}".strip()),
         ("Run started", prov.get("started_at", "")),
@@ -477,12 +548,13 @@ def provenance(data: ResultFolder) -> Table:
 
 def status_sentence(data: ResultFolder) -> str:
     s = data.summary
-    gap = s.get("mip_gap")
+    gap, pounds = s.get("mip_gap"), s.get("gap_pounds")
+    in_pounds = "" if pounds is None else f", {money_words(pounds)} in discounted cost"
     if s.get("status") == "optimal":
         return (f"The solver proved this plan optimal: no plan is cheaper by more than "
-                f"{gap or 0.0:.2%} (the tolerance set).")
+                f"{gap or 0.0:.2%}{in_pounds} (the tolerance set).")
     bound = ("how much better one could be is unknown (the solver had no bound yet)"
-             if gap is None else f"one may be better by up to {gap:.1%} of its cost")
+             if gap is None else f"one may be better by up to {gap:.1%} of its cost{in_pounds}")
     return (f"Caution: the solver stopped with status '{s.get('status')}'. This is the best "
             f"plan it found; {bound}.")
 
@@ -493,6 +565,7 @@ def story(data: ResultFolder) -> list[str]:
     last, n_years = data.last_year, len(data.years)
     built = data.expansions[data.expansions["built"] == "yes"]
     rate = data.discount_rate
+    extra = additional_pupils(data)
     lines = [
         f"By {last} the plan places {plan['out_of_area_pupils'][-1]:,.0f} pupils out of area, "
         f"against {base['out_of_area_pupils'][-1]:,.0f} in the baseline (only the committed "
@@ -503,24 +576,57 @@ def story(data: ResultFolder) -> list[str]:
         f"({base['new_places'][-1]:,.0f} of them committed and in the baseline too), for "
         f"{money_words(_total(plan['capital_cost']))} of capital: "
         f"{money_words(saved['capital_cost_total'])} more than the baseline.",
-        f"Out-of-area costs over the {n_years} years fall from "
-        f"{money_words(_total(base['out_of_area_cost']))} to "
-        f"{money_words(_total(plan['out_of_area_cost']))}; in {last} alone the plan saves "
-        f"{money_words(saved['revenue_savings'][-1])} of placement and transport cost.",
+        f"Out-of-area costs over the {n_years} years {_change_words(base, plan)}; in {last} "
+        f"alone the plan {saves_words(saved['revenue_savings'][-1], 'placement and transport')}"
+        + _extra_pupils_clause(saved["revenue_savings"][-1], extra[-1], last) + ".",
     ]
-    npv = saved["npv"]
-    payback = saved["payback_year"]
-    worth = (f"the plan is worth {money_words(npv)} more than the baseline" if npv >= 0
-             else f"the plan costs {money_words(-npv)} more than it saves")
-    lines.append(f"Discounted at {rate:.1%} a year (HM Treasury Green Book), {worth} over "
-                 f"{n_years} years (net present value), and "
-                 + (f"it pays back in {payback}." if payback is not None
-                    else "it does not pay back within the plan period."))
-    unmet = _total(plan["unmet_pupils"])
-    lines.append("Every pupil has a place in every year." if unmet < 0.0005 else
-                 f"{unmet:,.1f} pupil-years of need are unmet in the plan "
-                 f"({_total(base['unmet_pupils']):,.1f} in the baseline): see Unmet need.")
+    npv, payback = saved["npv"], saved["payback_year"]
+    lines.append(f"Discounted at {rate:.1%} a year (HM Treasury Green Book), over {n_years} "
+                 f"years {_npv_words(npv, _total(extra))}. "
+                 + (f"It pays back in {payback}." if payback is not None
+                    else "It does not pay back within the plan period."))
+    lines.append(_unmet_words(_total(plan["unmet_pupils"]), _total(base["unmet_pupils"])))
     return lines
+
+
+def _npv_words(npv: float, extra_pupil_years: float) -> str:
+    """The net present value in words; a negative one is a cost, and when the plan places
+    pupils the baseline cannot, that is what the cost buys."""
+    if npv >= 0:
+        return f"the plan is worth {money_words(npv)} more than the baseline (net present value)"
+    if extra_pupil_years >= 0.0005:
+        return (f"the plan costs {money_words(-npv)} more than the baseline (net present "
+                f"value): the price of placing {pupils_words(extra_pupil_years)} pupil-years "
+                "of need that the baseline leaves unmet, a good the net present value does "
+                "not count")
+    return f"the plan costs {money_words(-npv)} more than it saves (net present value)"
+
+
+def _change_words(base: dict[str, list[float]], plan: dict[str, list[float]]) -> str:
+    before, after = _total(base["out_of_area_cost"]), _total(plan["out_of_area_cost"])
+    if abs(after - before) < 0.5:
+        return f"stay at {money_words(after)}"
+    return (f"{'fall' if after < before else 'rise'} from {money_words(before)} to "
+            f"{money_words(after)}")
+
+
+def _extra_pupils_clause(saving: float, extra: float, year: int) -> str:
+    """Why the plan's revenue differs, when it places pupils the baseline cannot."""
+    if extra < 0.0005:
+        return ""
+    placed = f"{pupils_words(extra)} more pupils in {year} than the baseline can"
+    return f", because it places {placed}" if saving < 0 else f", while placing {placed}"
+
+
+def _unmet_words(plan_unmet: float, base_unmet: float) -> str:
+    """Unmet need in the plan and the baseline, in pupil-years, each said as it is."""
+    if plan_unmet < 0.0005 and base_unmet < 0.0005:
+        return "Every pupil has a place in every year, in the plan and in the baseline."
+    if plan_unmet < 0.0005:
+        return (f"In the plan every pupil has a place in every year; the baseline leaves "
+                f"{base_unmet:,.1f} pupil-years of need unmet: see Unmet need.")
+    return (f"{plan_unmet:,.1f} pupil-years of need are unmet in the plan "
+            f"({base_unmet:,.1f} in the baseline): see Unmet need.")
 
 
 def method(data: ResultFolder) -> list[tuple[str, str]]:

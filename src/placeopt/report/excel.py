@@ -8,6 +8,7 @@ which owns the formats, widths and page setup. Every text cell goes through
 from __future__ import annotations
 
 import functools
+import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,10 +24,22 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import content as rp
 from .folder import FORMULA_STARTS
+from .pages import (
+    DEFAULT_ROW,
+    MARGIN_ENDS,
+    MARGIN_SIDES,
+    Block,
+    Paper,
+    column_points,
+    largest_scale,
+    page_breaks,
+    page_wide_column,
+)
 
 BLUE = "1F4E79"
 TITLE_FONT = Font(size=16, bold=True, color=BLUE)
@@ -37,6 +50,8 @@ NOTE_FONT = Font(italic=True, size=9, color="595959")
 WRAP = Alignment(wrap_text=True, vertical="top")
 MAX_WIDTH = 60
 CHART_ROWS = 22  # rows from the top of one chart to the next
+MAP_DPI = 150
+KEEP_ROWS = 3  # a table split across pages keeps its heading, header and this many rows
 GAP = 200_000  # EMU (about 5 mm) between two charts abreast
 
 
@@ -88,12 +103,25 @@ class Placed:
 
 
 class Sheet:
-    """A worksheet written top to bottom: title, headings, paragraphs, tables, charts."""
+    """A worksheet written top to bottom: title, headings, paragraphs, tables, charts.
+
+    Each heading and what follows it is recorded as a block that prints on one page
+    (`pages`); `finish` sets the print scale, the page breaks and the print area.
+    """
 
     def __init__(self, ws: Worksheet, span: int):
         self.ws, self.span, self.row = ws, span, 1
         self.widths: dict[int, float] = {}
         self.paragraphs: list[tuple[int, str, int]] = []  # row, text, font size
+        self.blocks: list[Block] = []
+        self.heading_row: int | None = None  # a heading waiting for what it heads
+        self.extent = (0, 0)  # columns and rows taken by pictures beyond the cells
+
+    def block(self, first: int, last: int, keep: int | None = None) -> None:
+        """Rows first..last print on one page, with the heading above them if any."""
+        if self.heading_row is not None:
+            first, self.heading_row = min(first, self.heading_row), None
+        self.blocks.append(Block(first, last, keep))
 
     def put(self, row: int, column: int, value: Any, kind: str = "text") -> Cell:
         cell = safe_cell_value(self.ws.cell(row, column), value)
@@ -103,11 +131,16 @@ class Sheet:
 
     def title(self, text: str, subtitle: str) -> None:
         self.put(1, 1, text).font = TITLE_FONT
+        self.ws.row_dimensions[1].height = 22
         self.put(2, 1, subtitle).font = NOTE_FONT
+        self.block(1, 2)
         self.row = 4
 
     def heading(self, text: str) -> None:
         self.put(self.row, 1, text).font = HEADING_FONT
+        self.ws.row_dimensions[self.row].height = 18
+        if self.heading_row is None:
+            self.heading_row = self.row
         self.row += 1
 
     def paragraph(self, text: str, note: bool = False) -> None:
@@ -119,10 +152,12 @@ class Sheet:
             self.ws.merge_cells(start_row=self.row, end_row=self.row, start_column=1,
                                 end_column=self.span)
         self.paragraphs.append((self.row, text, 9 if note else 11))
+        self.block(self.row, self.row)
         self.row += 1
 
     def pairs(self, rows: list[tuple[str, Any]]) -> None:
         """Label and value rows; the value spans the rest of the width."""
+        self.block(self.row, self.row + len(rows) - 1)
         for label, value in rows:
             self.put(self.row, 1, label).font = Font(bold=True)
             self._fit(1, label)
@@ -159,6 +194,8 @@ class Sheet:
         if source and table.source:
             self.put(self.row, 1, "Source: " + table.source).font = NOTE_FONT
             self.row += 1
+        self.block(placed.header_row, self.row - 1,
+                   keep=min(placed.header_row + KEEP_ROWS, self.row - 1))
         self.row += 1
         return placed
 
@@ -171,12 +208,31 @@ class Sheet:
         spans = ((0, middle), (middle, len(widths)))  # zero-based columns, end exclusive
         for i, chart in enumerate(charts):
             start, end = spans[i % 2]
-            top = self.row - 1 + CHART_ROWS * (i // 2)
+            top = self.row - 1 + CHART_ROWS * (i // 2)  # the top row, counted from 0
             chart.anchor = TwoCellAnchor(
                 _from=AnchorMarker(col=start, colOff=GAP if i % 2 else 0, row=top),
                 to=AnchorMarker(col=end, row=top + CHART_ROWS - 2))
             self.ws.add_chart(chart)
+            if i % 2 == 0:  # a row of two charts prints on one page
+                self.block(top + 1, top + CHART_ROWS - 1)
         self.row += CHART_ROWS * math.ceil(len(charts) / 2)
+
+    def picture(self, png: io.BytesIO, width: float, height: float) -> None:
+        """A PNG image `width` x `height` points at column A of the current row, kept on
+        one page."""
+        from openpyxl.drawing.image import Image
+
+        image = Image(png)
+        image.width, image.height = width * 96 / 72, height * 96 / 72  # pixels at 96 an inch
+        self.ws.add_image(image, f"A{self.row}")
+        rows = math.ceil(height / DEFAULT_ROW) + 1
+        self.block(self.row, self.row + rows - 1)
+        columns, covered = 0, 0.0
+        while covered < width:
+            columns += 1
+            covered += column_points(self.widths.get(columns, 8.43))
+        self.extent = (max(self.extent[0], columns), max(self.extent[1], self.row + rows - 1))
+        self.row += rows
 
     def _fit(self, col: int, text: str, header: bool = False) -> None:
         width = min(len(text), 18) if header else len(text)
@@ -186,8 +242,8 @@ class Sheet:
         return max(math.ceil(len(str(c)) / max(self.widths[col] - 2, 1))
                    for c, col in placed.columns.items())
 
-    def finish(self, landscape: bool = True, freeze: str | None = "A4",
-               print_rows: str | None = None) -> None:
+    def size_rows(self) -> None:
+        """Column widths, and the heights of wrapped paragraphs."""
         ws = self.ws
         for col, width in self.widths.items():
             ws.column_dimensions[get_column_letter(col)].width = width
@@ -197,15 +253,50 @@ class Sheet:
             lines = sum(math.ceil(len(part) * size / 11 / (spanned * 1.15)) or 1
                         for part in text.split("\n"))
             ws.row_dimensions[row].height = lines * size * 1.4 + 2
-        ws.freeze_panes = freeze
-        if print_rows:
+
+    def finish(self, landscape: bool = False, freeze: str | None = "A4",
+               print_rows: str | None = None, print_to: int | None = None,
+               one_page: bool = False) -> None:
+        """Column widths, row heights, panes, and the print layout (see `print_layout`)."""
+        self.size_rows()
+        self.ws.freeze_panes = freeze
+        last_row = max(self.ws.max_row, self.extent[1], self.row - 1)
+        for r in range(1, last_row + 1):  # every row's height fixed: pages can be counted
+            self.ws.row_dimensions[r].height = self.ws.row_dimensions[r].height or DEFAULT_ROW
+        self.print_layout(landscape, print_rows, print_to or last_row, one_page)
+
+    def print_layout(self, landscape: bool, print_rows: str | None, last_row: int,
+                     one_page: bool) -> None:
+        """A4, landscape when asked or when the columns are wider than a portrait page,
+        fit to the page's width (or to one page), a break before any block that would
+        cross a page's foot, the print area rows 1..`last_row`, and the `print_rows`
+        (a table's header) repeated atop each page when that table runs on over a page
+        or is left out of the print area (whoever prints it gets them)."""
+        ws = self.ws
+        last_col = max(self.span, max(self.widths, default=1), self.extent[0])
+        widths = [self.widths.get(c, 8.43) for c in range(1, last_col + 1)]
+        portrait = Paper(landscape=False).printable_width
+        paper = Paper(landscape or sum(map(column_points, widths)) > 1.1 * portrait)
+        page_height = paper.printable_height / largest_scale(widths, paper)
+        heights = {r: ws.row_dimensions[r].height for r in range(1, last_row + 1)}
+        breaks = page_breaks(self.blocks, heights, last_row, page_height)
+        starts = {block.first for block in self.blocks}
+        runs_on = any(row + 1 not in starts for row in breaks)
+        if print_rows and (runs_on or last_row < ws.max_row):
             ws.print_title_rows = print_rows
+            first, last = (int(r) for r in print_rows.split(":"))
+            repeated = sum(ws.row_dimensions[r].height for r in range(first, last + 1))
+            breaks = page_breaks(self.blocks, heights, last_row, page_height, repeated)
+        for row in breaks:
+            ws.row_breaks.append(Break(id=row))
+        ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
         setup = ws.page_setup
-        setup.orientation = "landscape" if landscape else "portrait"
+        setup.orientation = "landscape" if paper.landscape else "portrait"
         setup.paperSize = ws.PAPERSIZE_A4
-        setup.fitToWidth, setup.fitToHeight = 1, 0
+        setup.fitToWidth, setup.fitToHeight = 1, (1 if one_page else 0)
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.page_margins = PageMargins(left=MARGIN_SIDES, right=MARGIN_SIDES, top=MARGIN_ENDS,
+                                      bottom=MARGIN_ENDS)
         ws.oddFooter.center.text = "&A, page &P of &N"
 
 
@@ -282,8 +373,7 @@ def capital_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
 
 
 def capacity_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
-    sheet.title("Capacity: how full each provider is, and where a place is worth most",
-                _subtitle(data))
+    sheet.title("Capacity: where one more place would save most", _subtitle(data))
     ranking = sheet.table(rp.next_place(data))
     if len(ranking.table.frame):
         ws = sheet.ws
@@ -292,13 +382,48 @@ def capacity_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
         ws.conditional_formatting.add(
             f"{col}{ranking.first_row}:{col}{ranking.last_row}",
             DataBarRule(start_type="num", start_value=0, end_type="max", color="5B9BD5"))
+    sheet.finish(print_rows=f"{ranking.header_row}:{ranking.header_row}")
+
+
+def capacity_by_year_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
+    """Utilisation and marginal values, providers by years: the two grids have the same
+    columns, so the first one's header row can head every page when they run on."""
+    sheet.title("Capacity by year: how full each provider is, and what a place is worth",
+                _subtitle(data))
+    header = None
     for column, kind, title, end_colour in (
             ("utilisation", "percent", "Utilisation (pupils / places) by year", "F8696B"),
             ("marginal_value", "money", "Saving from one more place, by year (£ a year)",
              "63BE7B")):
-        placed = sheet.table(rp.capacity_grid(data, column, kind, title), first_col=2)
+        placed = sheet.table(rp.capacity_grid(data, column, kind, title))
+        header = header or placed.header_row
         _colour_scale(sheet.ws, placed, end_colour, 1 if kind == "percent" else None)
-    sheet.finish()
+    sheet.finish(print_rows=f"{header}:{header}")
+
+
+def map_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
+    """The map of the HTML report as a picture, fitted to one landscape page."""
+    from .map import draw_map, map_caption, why_no_map
+
+    sheet.title("Where pupils travel out of area", _subtitle(data))
+    reason = why_no_map(data)
+    if reason is not None:
+        sheet.paragraph(reason)
+        sheet.finish(freeze=None)
+        return
+    figure = draw_map(data)
+    width, height = figure.get_size_inches() * 72
+    paper = Paper(landscape=True)
+    sheet.widths[1] = page_wide_column(paper)
+    sheet.paragraph(map_caption(data), note=True)
+    sheet.size_rows()
+    taken = sum(sheet.ws.row_dimensions[r].height or DEFAULT_ROW for r in range(1, sheet.row))
+    fit = min(paper.printable_width / width,
+              (paper.printable_height - taken - 2 * DEFAULT_ROW) / height)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=MAP_DPI)
+    sheet.picture(png, width * fit, height * fit)
+    sheet.finish(landscape=True, freeze=None, one_page=True)
 
 
 def unmet_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
@@ -318,12 +443,18 @@ def unmet_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
 
 
 def placements_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
+    """Every placement, to filter on screen; only its title prints (the table runs to
+    thousands of pages), and the note says how to print it."""
     sheet.title("Placements in the plan", _subtitle(data))
+    sheet.row = 6
     placed = sheet.table(rp.placements(data), source=False)
     sheet.ws.auto_filter.ref = placed.ref()
-    sheet.finish(freeze=f"A{placed.first_row}",
-                 print_rows=f"{placed.header_row}:{placed.header_row}")
     sheet.put(3, 1, "Source: " + placed.table.source).font = NOTE_FONT
+    sheet.put(4, 1, f"The table below ({len(placed.table.frame):,} rows) is not printed: "
+              "to print it, clear the print area (Page Layout > Print Area > Clear Print "
+              "Area); its header row repeats on every page.").font = NOTE_FONT
+    sheet.finish(freeze=f"A{placed.first_row}",
+                 print_rows=f"{placed.header_row}:{placed.header_row}", print_to=4)
 
 
 def parameters_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
@@ -338,7 +469,7 @@ def parameters_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
 
 def method_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
     sheet.title("Method: how these figures were made", _subtitle(data))
-    sheet.widths[1] = 100  # LibreOffice prints wrapped text beyond a page-wide column
+    sheet.widths[1] = page_wide_column(Paper(landscape=False))
     for heading, text in rp.method(data):
         sheet.heading(heading)
         sheet.paragraph(text)
@@ -351,7 +482,9 @@ SHEETS: tuple[tuple[str, int, Callable[[Sheet, rp.ResultFolder], None]], ...] = 
     ("Costs by year", 6, costs_sheet),
     ("Capital programme", 9, capital_sheet),
     ("Capacity", 9, capacity_sheet),
+    ("Capacity by year", 9, capacity_by_year_sheet),
     ("Unmet need", 8, unmet_sheet),
+    ("Map", 1, map_sheet),
     ("Placements", 8, placements_sheet),
     ("Parameters", 2, parameters_sheet),
     ("Method", 1, method_sheet),

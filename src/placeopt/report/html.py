@@ -117,6 +117,10 @@ def summary_section(data: rp.ResultFolder) -> str:
          f"pupils out of area in {data.last_year}, baseline → plan"),
         (rp.money_words(saved["capital_cost_total"]), "capital beyond the baseline"),
     ]
+    extra = sum(rp.additional_pupils(data))
+    if extra >= 0.0005:
+        cards.append((f"+{rp.pupils_words(extra)}",
+                      "pupil-years placed that the baseline leaves unmet"))
     cards_html = "".join(f'<div class="card"><div class="value">{escape(v)}</div>'
                          f'<div class="label">{escape(label)}</div></div>'
                          for v, label in cards)
@@ -155,8 +159,8 @@ def capital_section(data: rp.ResultFolder) -> str:
 
 def capacity_section(data: rp.ResultFolder) -> str:
     return ("<h2>Capacity</h2>\n<p>What one more place would save each year, where settings "
-            "are full. The full ranking, and utilisation by provider and year, are in "
-            "report.xlsx (Capacity).</p>\n"
+            "are full. The full ranking is in report.xlsx (sheet Capacity), and utilisation "
+            "by provider and year in its sheet Capacity by year.</p>\n"
             + html_table(rp.next_place(data), limit=TOP_PROVIDERS))
 
 
@@ -170,23 +174,12 @@ def unmet_section(data: rp.ResultFolder) -> str:
 
 
 def map_section(data: rp.ResultFolder) -> str:
-    heading = "<h2>Where pupils travel out of area</h2>\n"
-    if data.locations is None:
-        return heading + ("<p>No map: this result folder has no locations.csv (the "
-                          "coordinates of zones and providers). Run the scenario again with "
-                          "a newer placeopt to get one.</p>")
-    from .map import TOP_FLOWS, draw_map
+    from .map import draw_map, map_caption, why_no_map
 
-    missing = ("" if data.baseline_placements is not None else
-               " The baseline's flows are not shown: this result folder has no "
-               "baseline_placements.csv.")
-    caption = (f"Home zones (circles, sized by their pupils in {data.last_year}), providers "
-               "by type (squares: out of area), the options the plan builds (stars), and up "
-               f"to {TOP_FLOWS} of the largest flows of pupils from a zone to an out-of-area "
-               f"provider in {data.last_year} (line width: pupils). Drawn from coordinates, "
-               "north up, without a background map; distant providers with no large flow "
-               "fall outside the frame." + missing)
-    return heading + _figure(rp.figure_svg(draw_map(data), "map"), caption)
+    heading = "<h2>Where pupils travel out of area</h2>\n"
+    if (reason := why_no_map(data)) is not None:
+        return heading + f"<p>{escape(reason)}</p>"
+    return heading + _figure(rp.figure_svg(draw_map(data), "map"), map_caption(data))
 
 
 def method_section(data: rp.ResultFolder) -> str:

@@ -1,29 +1,52 @@
-"""The map of the HTML report, drawn from coordinates alone (no tile server, no network).
+"""The map of both reports, drawn from coordinates alone (no tile server, no network).
 
-Home zones are circles sized by their demand in the last year; providers are dots in the
-colour of their type (squares when out of area); options the plan builds are stars; and
-lines are the largest flows of pupils from a zone to an out-of-area provider, in the
-baseline and in the plan, side by side on the same scale. The map frames the zones and
-the ends of those flows: a distant provider that receives no large flow falls outside.
+Two panels, baseline and plan, on one frame. The home authority fills the frame: its
+zones (and their outlines, where the workbook gives them) and its providers. Out-of-area
+providers close to it are drawn where they are; distant ones that receive pupils sit on
+the frame's edge in their direction, with their distance, so that a school 40 km away
+does not shrink the authority to a dot. Zones are shaded by demand where their
+boundaries are known (a choropleth), else drawn as circles sized by demand. Lines are the
+largest flows of pupils to out-of-area providers. Every label is short (a zone's number,
+a provider's letter), placed only where it overlaps no other label and dropped when there
+is no room; the key beside the maps says what each stands for.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps, patheffects
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as GeoPath
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from . import content as rp
 
 TOP_FLOWS = 15  # flows drawn per case
 MIN_FLOW = 0.5  # pupils; smaller flows are noise on a map
+MAX_ZONE_NUMBERS = 30  # beyond this, only the zones that matter most are numbered
+MAX_LETTERS = 20  # providers lettered on the map
+NEAR = 0.2  # out-of-area providers within this share of the frame's size are drawn in it
 FLOW_COLOUR = "#B03A2E"
 ZONE_COLOUR = "#9ECAE1"
+ZONE_EDGE = "#3182BD"
+LABEL_COLOUR = "#08306B"
+STAR_COLOUR = "#FFD92F"
 KM_PER_DEGREE = 111.2
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+LABEL_PAD = 1.5  # points kept clear around every label
+KEY_NAME_CHARS = 44
 
 
 def out_of_area_flows(placements: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -41,139 +64,650 @@ def zone_demand(data: rp.ResultFolder, year: int) -> pd.Series:
     return placed.add(unmet, fill_value=0.0)
 
 
-def _project(locations: pd.DataFrame) -> pd.DataFrame:
-    """Kilometres east and north of the zones' centre (equirectangular: fine at LA scale)."""
-    zones = locations[locations["kind"] == "zone"]
-    centre = zones if len(zones) else locations
-    lat0, lon0 = centre["latitude"].mean(), centre["longitude"].mean()
-    out = locations.copy()
-    out["x"] = (out["longitude"] - lon0) * KM_PER_DEGREE * math.cos(math.radians(lat0))
-    out["y"] = (out["latitude"] - lat0) * KM_PER_DEGREE
-    return out
+def located(data: rp.ResultFolder) -> pd.DataFrame:
+    """The zones and providers of locations.csv that have coordinates."""
+    if data.locations is None:
+        return pd.DataFrame(columns=["kind", "id", "name", "type", "in_area", "latitude",
+                                     "longitude"])
+    return data.locations.dropna(subset=["latitude", "longitude"])
+
+
+def why_no_map(data: rp.ResultFolder) -> str | None:
+    """Why the reports have no map, in words; None when there is one to draw."""
+    if data.locations is None:
+        return ("No map: this result folder has no locations.csv (the coordinates of zones "
+                "and providers). Run the scenario again with a newer placeopt to get one.")
+    if located(data).empty:
+        return ("No map: the workbook gives no locations for its zones and providers "
+                "(journeys come from its TravelMatrix alone), so there is nothing to place "
+                "on a map.")
+    return None
+
+
+def map_caption(data: rp.ResultFolder) -> str:
+    """What the map shows, in words, for both reports."""
+    year = data.last_year
+    zones = ("Home zones are shaded by their pupils with an EHC plan in "
+             f"{year} where the workbook gives their boundaries, else drawn as circles sized "
+             "by them" if data.boundaries is not None and len(data.boundaries) else
+             f"Home zones are circles sized by their pupils with an EHC plan in {year} (the "
+             "workbook gives no zone boundaries)")
+    missing = ("" if data.baseline_placements is not None else
+               " The baseline is not shown: this result folder has no "
+               "baseline_placements.csv.")
+    return (f"{zones}; numbers name them in the key. Providers are dots in the colour of "
+            "their type (squares: out of area); stars are the options the plan builds; "
+            f"lines are up to {TOP_FLOWS} of the largest flows of pupils from a zone to an "
+            f"out-of-area provider in {year} (width: pupils). The frame holds the home "
+            "authority; a provider beyond it that receives pupils is a triangle on the "
+            "edge in its direction, with its distance in the key. Letters name the "
+            "providers that matter in the key. Drawn from coordinates, north up, without a "
+            "background map." + missing)
+
+
+# --- Where things are, in km east and north of the zones' centre ------------------------
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Equirectangular about a centre: kilometres, fine at the scale of an authority."""
+
+    lat0: float
+    lon0: float
+
+    def __call__(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = (np.asarray(lon, float) - self.lon0) * KM_PER_DEGREE * math.cos(
+            math.radians(self.lat0))
+        return x, (np.asarray(lat, float) - self.lat0) * KM_PER_DEGREE
+
+
+def outline_rings(geometry: str) -> list[list[np.ndarray]]:
+    """The polygons of a GeoJSON Polygon or MultiPolygon, each a list of rings of
+    (longitude, latitude) rows; [] for anything else (the workbook check names it)."""
+    try:
+        shape = json.loads(geometry)
+        kind, coordinates = shape["type"], shape["coordinates"]
+        polygons = [coordinates] if kind == "Polygon" else (
+            coordinates if kind == "MultiPolygon" else [])
+        return [[np.asarray(ring, float)[:, :2] for ring in polygon] for polygon in polygons]
+    except (ValueError, TypeError, KeyError, IndexError):
+        return []
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """Everything the map draws, projected, and the frame that holds the authority."""
+
+    zones: pd.DataFrame  # id, name, x, y, pupils, number (0 = not numbered)
+    outlines: dict[str, GeoPath]  # zone id -> its outline, in km
+    providers: pd.DataFrame  # id, name, type, in_area, x, y, new_site, letter
+    flows: dict[str, pd.DataFrame]  # case -> zone_id, provider_id, pupils
+    built: frozenset[str]  # providers where the plan builds an option
+    frame: tuple[float, float, float, float]  # x0, x1, y0, y1
+    year: int
+    sources: tuple[str, ...]  # where the boundaries come from
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        x0, x1, y0, y1 = self.frame
+        return (x0 + x1) / 2, (y0 + y1) / 2
+
+    def inside(self, x: float, y: float, frame: Sequence[float] | None = None) -> bool:
+        x0, x1, y0, y1 = frame or self.frame
+        return x0 <= x <= x1 and y0 <= y <= y1
+
+
+def map_layout(data: rp.ResultFolder) -> MapLayout:
+    """Project the folder's locations, number the zones, letter the providers that
+    matter, and frame the home authority."""
+    places = located(data)
+    zones = places[places["kind"] == "zone"].drop_duplicates("id")
+    centre = zones if len(zones) else places
+    project = Projection(float(centre["latitude"].mean()), float(centre["longitude"].mean()))
+    year = data.last_year
+    cases = {"Plan": data.placements}
+    if data.baseline_placements is not None:
+        cases = {"Baseline": data.baseline_placements, **cases}
+    flows = {name: out_of_area_flows(table, year) for name, table in cases.items()}
+
+    zones = zones.assign(pupils=zones["id"].map(zone_demand(data, year)).fillna(0.0))
+    zones["x"], zones["y"] = project(zones["latitude"], zones["longitude"])
+    zones = _number_zones(zones.reset_index(drop=True), flows)
+    outlines, sources = _outlines(data, project, set(zones["id"]))
+
+    providers = places[places["kind"] == "provider"].drop_duplicates("id").copy()
+    providers["x"], providers["y"] = project(providers["latitude"], providers["longitude"])
+    new_sites = set(data.expansions.loc[data.expansions["provider_id"]
+                                        == data.expansions["option_id"], "option_id"])
+    providers["new_site"] = providers["id"].isin(new_sites)
+    built = frozenset(data.expansions.loc[data.expansions["built"] == "yes", "provider_id"])
+    receiving = pd.concat([f["provider_id"] for f in flows.values()]).unique()
+    frame = _frame(zones, outlines, providers, set(receiving))
+    providers = _letter_providers(providers.reset_index(drop=True), flows, built)
+    return MapLayout(zones, outlines, providers, flows, built, frame, year, sources)
+
+
+def _number_zones(zones: pd.DataFrame, flows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Numbers 1.. in the order of the zones' names; with more than MAX_ZONE_NUMBERS
+    zones, only those sending most pupils out of area (then with most pupils) get one."""
+    sent = pd.concat(flows.values()).groupby("zone_id")["pupils"].sum()
+    order = zones.assign(sent=zones["id"].map(sent).fillna(0.0)).sort_values(
+        ["sent", "pupils", "id"], ascending=[False, False, True], kind="stable")
+    chosen = order.head(MAX_ZONE_NUMBERS).sort_values(["name", "id"], key=lambda s: s.str.lower())
+    numbers = dict(zip(chosen["id"], range(1, len(chosen) + 1), strict=True))
+    return zones.assign(number=zones["id"].map(numbers).fillna(0).astype(int))
+
+
+def _outlines(data: rp.ResultFolder, project: Projection,
+              zone_ids: set[str]) -> tuple[dict[str, GeoPath], tuple[str, ...]]:
+    """Each zone's outline as one path (holes included), and the sources named for them."""
+    table = data.boundaries
+    if table is None or table.empty:
+        return {}, ()
+    table = table[table["zone_id"].isin(zone_ids)]
+    outlines = {}
+    for zone, geometry in zip(table["zone_id"], table["geometry"], strict=True):
+        rings = [ring for polygon in outline_rings(geometry) for ring in polygon
+                 if len(ring) >= 3]
+        if rings:
+            projected = [np.column_stack(project(ring[:, 1], ring[:, 0])) for ring in rings]
+            outlines[zone] = GeoPath.make_compound_path(
+                *[GeoPath(ring, closed=True) for ring in projected])
+    sources = tuple(dict.fromkeys(s for s in table.get("source", pd.Series(dtype=str))
+                                  if isinstance(s, str) and s.strip()))
+    return outlines, sources
+
+
+def _frame(zones: pd.DataFrame, outlines: dict[str, GeoPath], providers: pd.DataFrame,
+           receiving: set[str]) -> tuple[float, float, float, float]:
+    """The box of the home authority (zones, their outlines, in-area providers), grown to
+    take in out-of-area providers that receive pupils and lie close to it."""
+    home = providers[providers["in_area"] == "yes"]
+    xs = [zones["x"].to_numpy(), home["x"].to_numpy()]
+    ys = [zones["y"].to_numpy(), home["y"].to_numpy()]
+    for path in outlines.values():
+        xs.append(path.vertices[:, 0])
+        ys.append(path.vertices[:, 1])
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    if not len(x):  # no zone and no in-area provider located: frame what there is
+        x, y = providers["x"].to_numpy(), providers["y"].to_numpy()
+    x0, x1, y0, y1 = x.min(), x.max(), y.min(), y.max()
+    reach = NEAR * max(x1 - x0, y1 - y0, 1.0)
+    near = providers[providers["id"].isin(receiving)
+                     & providers["x"].between(x0 - reach, x1 + reach)
+                     & providers["y"].between(y0 - reach, y1 + reach)]
+    nx, ny = near["x"].to_numpy(float), near["y"].to_numpy(float)
+    x0, x1 = np.min(nx, initial=x0), np.max(nx, initial=x1)
+    y0, y1 = np.min(ny, initial=y0), np.max(ny, initial=y1)
+    pad = 0.06 * max(x1 - x0, y1 - y0, 1.0)
+    return x0 - pad, x1 + pad, y0 - 1.5 * pad, y1 + pad  # room for the scale bar below
+
+
+def _letter_providers(providers: pd.DataFrame, flows: dict[str, pd.DataFrame],
+                      built: frozenset[str]) -> pd.DataFrame:
+    """Letters A.. for what matters: out-of-area providers that receive the largest flows
+    (by pupils, baseline and plan together), then sites where the plan builds."""
+    received = pd.concat(flows.values()).groupby("provider_id")["pupils"].sum()
+    receivers = list(received.sort_values(ascending=False, kind="stable").index)
+    sites = sorted(built - set(receivers))
+    chosen = [p for p in receivers + sites if p in set(providers["id"])][:MAX_LETTERS]
+    letters = {p: chr(ord("A") + i) for i, p in enumerate(chosen)}
+    return providers.assign(letter=[letters.get(p, "") for p in providers["id"]])
+
+
+# --- Drawing ----------------------------------------------------------------------------
+
+
+FIGURE_WIDTH = 11.0  # inches: an A4 landscape page, less its margins
+MAP_HEIGHT = 4.9
+KEY_FONT = 6.8
+SOURCE_HEIGHT = 0.16  # inches at the foot for the boundaries' source
 
 
 def draw_map(data: rp.ResultFolder) -> Figure:
-    """Baseline and plan side by side (the plan alone without baseline_placements.csv)."""
-    assert data.locations is not None
-    places = _project(data.locations.dropna(subset=["latitude", "longitude"]))
-    year = data.last_year
-    cases = [("Plan", data.placements)]
-    if data.baseline_placements is not None:
-        cases.insert(0, ("Baseline", data.baseline_placements))
-    flows = {name: out_of_area_flows(table, year) for name, table in cases}
-    widest = max([f["pupils"].max() for f in flows.values() if len(f)], default=1.0)
-    figure = Figure(figsize=(6.2 * len(cases), 6.6))
-    axes = figure.subplots(1, len(cases), sharex=True, sharey=True, squeeze=False)[0]
-    shown = set(pd.concat([f["provider_id"] for f in flows.values()]))
-    _frame(axes[0], places[(places["kind"] == "zone") | places["id"].isin(shown)])
-    for ax, (name, table) in zip(axes, cases, strict=True):
-        out = table[(table["in_area"] == "no") & (table["year"] == year)]["pupils"].sum()
-        _draw_flows(ax, places, flows[name], widest)
-        _draw_zones(ax, places, zone_demand(data, year))
-        _draw_providers(ax, places, set(flows[name]["provider_id"]))
-        if name == "Plan":
-            _draw_built(ax, places, data.expansions)
-        ax.set_title(f"{name}, {year}: {out:,.0f} pupils out of area", fontsize=11)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_color("#BBBBBB")
-    _scale_bar(axes[0])
-    figure.legend(handles=_legend(places, widest), loc="lower center", ncol=4, fontsize=8,
-                  frameon=False, bbox_to_anchor=(0.5, -0.02))
-    figure.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.14, wspace=0.03)
+    """Baseline and plan side by side (the plan alone without baseline_placements.csv),
+    the key below them, then the legend. Call only when `why_no_map` is None."""
+    layout = map_layout(data)
+    cases = list(layout.flows)
+    lines = key_lines(layout)
+    columns = KEY_COLUMNS
+    rows = math.ceil(len(lines) / columns)
+    key_height = rows * KEY_FONT * 1.35 / 72 + (0.35 if layout.outlines else 0.1)
+    legend_height, title_height = 0.55 + SOURCE_HEIGHT, 0.3
+    height = MAP_HEIGHT + key_height + legend_height + title_height
+    figure = Figure(figsize=(FIGURE_WIDTH, height))
+    FigureCanvasAgg(figure)  # labels are measured on its renderer while they are placed
+    grid = figure.add_gridspec(2, len(cases), height_ratios=[MAP_HEIGHT, key_height],
+                               left=0.01, right=0.99, top=1 - title_height / height,
+                               bottom=legend_height / height, wspace=0.03, hspace=0.04)
+    axes = [figure.add_subplot(grid[0, i]) for i in range(len(cases))]
+    shown = _fill(layout.frame, axes[0])
+    for ax in axes:
+        ax.set_xlim(*shown[:2])
+        ax.set_ylim(*shown[2:])
+        ax.set_aspect("equal", adjustable="box")
+        ax.apply_aspect()  # the panel's final box, on which labels are measured
+    widest = max([f["pupils"].max() for f in layout.flows.values() if len(f)], default=1.0)
+    norm = Normalize(0.0, max(float(np.max(layout.zones["pupils"].to_numpy(float),
+                                           initial=0.0)), 1.0))
+    for ax, case in zip(axes, cases, strict=True):
+        _draw_case(ax, layout, case, shown, widest, norm, data)
+    _draw_key(figure.add_subplot(grid[1, :]), layout, lines, rows, norm)
+    figure.legend(handles=_legend(layout, widest), loc="lower center", ncol=4, fontsize=7.5,
+                  frameon=False, bbox_to_anchor=(0.5, SOURCE_HEIGHT / height))
+    if layout.sources:
+        figure.text(0.01, 0.004, "Zone boundaries: " + "; ".join(
+            rp.plot_text(s) for s in layout.sources), fontsize=6, color="#555555",
+            va="bottom", ha="left")
     return figure
 
 
-def _xy(places: pd.DataFrame, kind: str) -> pd.DataFrame:
-    return places[places["kind"] == kind].drop_duplicates("id").set_index("id")
+def _fill(frame: tuple[float, float, float, float], ax: Axes) -> tuple[float, ...]:
+    """The frame widened (or heightened) about its centre to the shape of the axes, so
+    that north-up kilometres fill the panel."""
+    x0, x1, y0, y1 = frame
+    box = ax.get_position()
+    shape = (box.width * ax.figure.get_figwidth()) / (box.height * ax.figure.get_figheight())
+    width, height = x1 - x0, y1 - y0
+    if width / height < shape:
+        grow = (height * shape - width) / 2
+        return x0 - grow, x1 + grow, y0, y1
+    grow = (width / shape - height) / 2
+    return x0, x1, y0 - grow, y1 + grow
 
 
-def _draw_flows(ax: Axes, places: pd.DataFrame, flows: pd.DataFrame, widest: float) -> None:
-    zones, providers = _xy(places, "zone"), _xy(places, "provider")
+def _draw_case(ax: Axes, layout: MapLayout, case: str, shown: tuple[float, ...],
+               widest: float, norm: Normalize, data: rp.ResultFolder) -> None:
+    table = data.placements if case == "Plan" else data.baseline_placements
+    assert table is not None
+    out = table[(table["in_area"] == "no") & (table["year"] == layout.year)]["pupils"].sum()
+    ax.set_title(f"{case}, {layout.year}: {out:,.0f} pupils out of area", fontsize=10.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color("#BBBBBB")
+    _draw_zones(ax, layout, norm)
+    drawn = _drawn_providers(layout, case, set(table["provider_id"]))
+    inset = _inset(shown)
+    ends = _flow_ends(layout, drawn, inset)
+    _draw_flows(ax, layout, layout.flows[case], ends, widest)
+    within = [layout.inside(x, y, shown) for x, y in zip(drawn["x"], drawn["y"], strict=True)]
+    _draw_providers(ax, drawn[within])
+    edge = drawn[drawn["id"].isin(layout.flows[case]["provider_id"]) & ~pd.Series(
+        within, index=drawn.index)]
+    obstacles = _draw_edge_markers(ax, layout, edge, ends)
+    stars = drawn[drawn["id"].isin(layout.built)] if case == "Plan" else drawn.iloc[:0]
+    ax.scatter(stars["x"], stars["y"], s=130, marker="*", color=STAR_COLOUR,
+               edgecolor="black", linewidth=0.6, zorder=6)
+    obstacles.append(_scale_bar(ax, _drawn_points(layout, drawn, layout.flows[case], ends)))
+    place_labels(ax, _labels(layout, drawn, edge, ends), obstacles
+                 + [_marker_box(ax, x, y, 6) for x, y in zip(stars["x"], stars["y"],
+                                                             strict=True)])
+
+
+def _drawn_providers(layout: MapLayout, case: str, placed: set[str]) -> pd.DataFrame:
+    """Existing providers, and new sites only where this case uses or builds them."""
+    providers = layout.providers
+    keep = ~providers["new_site"] | providers["id"].isin(placed)
+    if case == "Plan":
+        keep |= providers["id"].isin(layout.built)
+    return providers[keep]
+
+
+def _inset(shown: tuple[float, ...]) -> tuple[float, float, float, float]:
+    x0, x1, y0, y1 = shown
+    margin = 0.035 * max(x1 - x0, y1 - y0)
+    return x0 + margin, x1 - margin, y0 + margin, y1 - margin
+
+
+def _flow_ends(layout: MapLayout, providers: pd.DataFrame,
+               inset: tuple[float, float, float, float]) -> dict[str, tuple[float, float]]:
+    """Where a line to each provider ends: the provider, or for one beyond the frame the
+    point on the frame's edge in its direction from the centre."""
+    cx, cy = layout.centre
+    x0, x1, y0, y1 = inset
+    ends = {}
+    for pid, x, y in zip(providers["id"], providers["x"], providers["y"], strict=True):
+        if x0 <= x <= x1 and y0 <= y <= y1:
+            ends[pid] = (float(x), float(y))
+            continue
+        dx, dy = x - cx, y - cy
+        t = min((x1 - cx) / dx if dx > 0 else (x0 - cx) / dx if dx < 0 else math.inf,
+                (y1 - cy) / dy if dy > 0 else (y0 - cy) / dy if dy < 0 else math.inf)
+        ends[pid] = (cx + t * dx, cy + t * dy)
+    return ends
+
+
+def _draw_zones(ax: Axes, layout: MapLayout, norm: Normalize) -> None:
+    """Outlined zones shaded by demand; zones without an outline as circles by demand."""
+    zones = layout.zones
+    cmap = colormaps["Blues"]
+    for zone, pupils in zip(zones["id"], zones["pupils"], strict=True):
+        if zone in layout.outlines:
+            ax.add_patch(PathPatch(layout.outlines[zone], facecolor=cmap(0.08 + 0.6 * norm(
+                pupils)), edgecolor="white", linewidth=0.7, zorder=1))
+    circles = zones[~zones["id"].isin(layout.outlines.keys())]
+    ax.scatter(circles["x"], circles["y"], s=_zone_size(circles["pupils"], norm.vmax),
+               color=ZONE_COLOUR, edgecolor=ZONE_EDGE, linewidth=0.7, alpha=0.55, zorder=2)
+
+
+def _zone_size(pupils: pd.Series, largest: float) -> np.ndarray:
+    return 20 + 420 * pupils.to_numpy(float) / max(largest, 1e-9)
+
+
+def _draw_flows(ax: Axes, layout: MapLayout, flows: pd.DataFrame,
+                ends: dict[str, tuple[float, float]], widest: float) -> None:
+    zones = layout.zones.set_index("id")
     for zone, provider, pupils in flows[["zone_id", "provider_id", "pupils"]].itertuples(
             index=False):
-        if zone in zones.index and provider in providers.index:
-            ax.plot([zones.at[zone, "x"], providers.at[provider, "x"]],
-                    [zones.at[zone, "y"], providers.at[provider, "y"]],
-                    color=FLOW_COLOUR, alpha=0.55, solid_capstyle="round",
-                    linewidth=0.8 + 7 * pupils / widest, zorder=2)
+        if zone in zones.index and provider in ends:
+            (x, y) = ends[provider]
+            ax.plot([zones.at[zone, "x"], x], [zones.at[zone, "y"], y], color=FLOW_COLOUR,
+                    alpha=0.5, solid_capstyle="round", linewidth=0.7 + 6 * pupils / widest,
+                    zorder=3)
 
 
-def _zone_size(pupils: float | np.ndarray, largest: float) -> float | np.ndarray:
-    return 30 + 900 * np.asarray(pupils) / max(largest, 1e-9)
-
-
-def _draw_zones(ax: Axes, places: pd.DataFrame, demand: pd.Series) -> None:
-    zones = _xy(places, "zone")
-    pupils = demand.reindex(zones.index).fillna(0.0).to_numpy()
-    ax.scatter(zones["x"], zones["y"], s=_zone_size(pupils, demand.max()), color=ZONE_COLOUR,
-               edgecolor="#3182BD", linewidth=0.8, alpha=0.6, zorder=3)
-    for (x, y, name) in zones[["x", "y", "name"]].itertuples(index=False):
-        ax.annotate(rp.plot_text(name), (x, y), fontsize=7, ha="center", va="center",
-                    color="#08306B", zorder=6)
-
-
-def _draw_providers(ax: Axes, places: pd.DataFrame, labelled: set[str]) -> None:
-    providers = _xy(places, "provider")
+def _draw_providers(ax: Axes, providers: pd.DataFrame) -> None:
     for (kind, in_area), group in providers.groupby(["type", "in_area"]):
-        ax.scatter(group["x"], group["y"], s=28, marker="o" if in_area == "yes" else "s",
+        ax.scatter(group["x"], group["y"], s=22 if in_area == "yes" else 30,
+                   marker="o" if in_area == "yes" else "s",
                    color="#" + rp.type_colour(kind, in_area), edgecolor="white",
-                   linewidth=0.6, zorder=4)
-    middle = sum(ax.get_xlim()) / 2
-    for pid, (x, y, name) in providers[["x", "y", "name"]].iterrows():
-        if pid in labelled:  # labels point inwards, so that they stay on the map
-            left = x <= middle
-            ax.annotate(rp.plot_text(name), (x, y), xytext=(5 if left else -5, -3),
-                        textcoords="offset points", ha="left" if left else "right",
-                        fontsize=7, color="#4D4D4D", zorder=6)
+                   linewidth=0.5, zorder=4)
 
 
-def _draw_built(ax: Axes, places: pd.DataFrame, expansions: pd.DataFrame) -> None:
-    providers = _xy(places, "provider")
-    built = expansions[(expansions["built"] == "yes")
-                       & expansions["provider_id"].isin(providers.index)]
-    where = providers.loc[built["provider_id"]]
-    ax.scatter(where["x"], where["y"], s=150, marker="*", color="#FFD92F", edgecolor="black",
-               linewidth=0.7, zorder=5)
+def _draw_edge_markers(ax: Axes, layout: MapLayout, edge: pd.DataFrame,
+                       ends: dict[str, tuple[float, float]]) -> list[Bbox]:
+    """A triangle on the frame's edge pointing towards each distant provider."""
+    cx, cy = layout.centre
+    boxes = []
+    for pid, kind, x, y in zip(edge["id"], edge["type"], edge["x"], edge["y"], strict=True):
+        ex, ey = ends[pid]
+        angle = math.degrees(math.atan2(y - cy, x - cx)) - 90
+        ax.scatter([ex], [ey], s=95, marker=(3, 0, angle),
+                   color="#" + rp.type_colour(kind, "no"), edgecolor="white", linewidth=0.6,
+                   zorder=5)
+        boxes.append(_marker_box(ax, ex, ey, 6))
+    return boxes
 
 
-def _frame(ax: Axes, places: pd.DataFrame) -> None:
-    """Limits that take in `places` (zones and the ends of flows), with a margin."""
-    x0, x1 = places["x"].min(), places["x"].max()
-    y0, y1 = places["y"].min(), places["y"].max()
-    pad = 0.08 * max(x1 - x0, y1 - y0, 1.0)
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - 2 * pad, y1 + pad)  # room for the scale bar at the bottom
+def _marker_box(ax: Axes, x: float, y: float, half_points: float) -> Bbox:
+    px, py = ax.transData.transform((x, y))
+    half = half_points * ax.figure.dpi / 72
+    return Bbox.from_extents(px - half, py - half, px + half, py + half)
 
 
-def _scale_bar(ax: Axes) -> None:
-    """A bar of a round number of km, about a fifth of the map's width, bottom left."""
+def _scale_bar(ax: Axes, avoid: np.ndarray) -> Bbox:
+    """A bar of a round number of km, about a fifth of the map's width, in the corner
+    with the fewest of the `avoid` points (what is drawn: places, flows, edge markers);
+    returns the box it takes, which labels must keep clear of."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     target = (x1 - x0) / 5
     length = min((m * 10 ** e for e in range(-1, 4) for m in (1, 2, 5)),
                  key=lambda v: abs(math.log(v / target)))
-    x, y = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    left, right = x0 + 0.04 * (x1 - x0), x1 - 0.04 * (x1 - x0) - length
+    bottom, top = y0 + 0.035 * (y1 - y0), y1 - 0.08 * (y1 - y0)
+    tall = 0.07 * (y1 - y0)
+
+    def crowding(corner: tuple[float, float]) -> int:
+        x, y = corner
+        inside = ((avoid[:, 0] >= x - 0.02 * (x1 - x0)) & (avoid[:, 0] <= x + length * 1.1)
+                  & (avoid[:, 1] >= y - tall / 2) & (avoid[:, 1] <= y + tall))
+        return int(inside.sum())
+
+    x, y = min(((left, bottom), (right, bottom), (left, top), (right, top)), key=crowding)
     ax.plot([x, x + length], [y, y], color="black", linewidth=2.5, zorder=7)
-    ax.annotate(f"{length:g} km", (x + length / 2, y), xytext=(0, 4),
-                textcoords="offset points", ha="center", fontsize=8, zorder=7)
+    text = ax.annotate(f"{length:g} km", (x + length / 2, y), xytext=(0, 3),
+                       textcoords="offset points", ha="center", va="bottom", fontsize=7.5,
+                       zorder=7, path_effects=HALO)
+    renderer = ax.figure.canvas.get_renderer()
+    bar = Bbox.from_extents(*ax.transData.transform((x, y)),
+                            *ax.transData.transform((x + length, y)))
+    return Bbox.union([text.get_window_extent(renderer), bar]).padded(3)
 
 
-def _legend(places: pd.DataFrame, widest: float) -> list[Line2D]:
-    providers = _xy(places, "provider")
+def _drawn_points(layout: MapLayout, drawn: pd.DataFrame, flows: pd.DataFrame,
+                  ends: dict[str, tuple[float, float]]) -> np.ndarray:
+    """Points along everything drawn on a panel: zones, providers, and the flows."""
+    zones = layout.zones.set_index("id")
+    points = [layout.zones[["x", "y"]].to_numpy(), np.array(list(ends.values())).reshape(-1, 2)]
+    steps = np.linspace(0, 1, 25)[:, None]
+    for zone, provider in zip(flows["zone_id"], flows["provider_id"], strict=True):
+        if zone in zones.index and provider in ends:
+            start = zones.loc[zone, ["x", "y"]].to_numpy(float)
+            points.append(start + steps * (np.asarray(ends[provider]) - start))
+    points.append(drawn[["x", "y"]].to_numpy(float))
+    return np.vstack(points)
+
+
+# --- Labels that never overlap ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Label:
+    """A short label for a point, tried at `offsets` (points) in turn."""
+
+    text: str
+    x: float
+    y: float
+    offsets: tuple[tuple[float, float], ...]
+    fontsize: float = 7.0
+    bold: bool = False
+
+
+RINGS = (5.0, 10.0, 16.0, 24.0, 34.0)
+DIRECTIONS = ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))
+
+
+def around(first: Iterable[tuple[float, float]] = ()) -> tuple[tuple[float, float], ...]:
+    """Offsets in rings round a point, nearest first, after `first`."""
+    ring = [(r * dx / math.hypot(dx, dy), r * dy / math.hypot(dx, dy))
+            for r in RINGS for dx, dy in DIRECTIONS]
+    return (*first, *ring)
+
+
+def place_labels(ax: Axes, labels: Sequence[Label], obstacles: Sequence[Bbox]) -> list[Label]:
+    """Place each label at its first offset where it overlaps no label placed before it,
+    no obstacle, and stays inside the axes; a label with no such place is left off.
+    Labels away from their point get a thin leader line. Returns the labels left off.
+
+    Boxes are measured on the figure's own renderer; a small margin round each keeps
+    labels apart when another program draws the text a little wider."""
+    renderer = ax.figure.canvas.get_renderer()
+    limits = ax.get_window_extent(renderer)
+    taken = list(obstacles)
+    left_off = []
+    for label in labels:
+        for dx, dy in label.offsets:
+            text = ax.annotate(
+                label.text, (label.x, label.y), xytext=(dx, dy), textcoords="offset points",
+                ha="center" if abs(dx) < 1 else ("left" if dx > 0 else "right"),
+                va="center" if abs(dy) < 1 else ("bottom" if dy > 0 else "top"),
+                fontsize=label.fontsize, color=LABEL_COLOUR, zorder=8,
+                fontweight="bold" if label.bold else "normal", path_effects=HALO,
+                arrowprops=None if math.hypot(dx, dy) < 9 else {
+                    "arrowstyle": "-", "color": "#555555", "linewidth": 0.5,
+                    "shrinkA": 0, "shrinkB": 1})
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer).padded(
+                LABEL_PAD * ax.figure.dpi / 72)
+            if _within(box, limits) and not any(box.overlaps(t) for t in taken):
+                taken.append(box)
+                break
+            text.remove()
+        else:
+            left_off.append(label)
+    return left_off
+
+
+def _within(box: Bbox, limits: Bbox) -> bool:
+    return (box.x0 >= limits.x0 and box.x1 <= limits.x1 and box.y0 >= limits.y0
+            and box.y1 <= limits.y1)
+
+
+def _labels(layout: MapLayout, drawn: pd.DataFrame, edge: pd.DataFrame,
+            ends: dict[str, tuple[float, float]]) -> list[Label]:
+    """Provider letters first (fewer, and what the map is about), then zone numbers."""
+    labels = []
+    cx, cy = layout.centre
+    lettered = drawn[drawn["letter"] != ""]
+    for pid, letter in zip(lettered["id"], lettered["letter"], strict=True):
+        x, y = ends[pid]
+        if pid in set(edge["id"]):  # on the edge: the label looks back into the map
+            inward = (cx - x, cy - y)
+            offsets = tuple(sorted(around(), key=lambda o: -(o[0] * inward[0]
+                                                             + o[1] * inward[1])
+                                   / math.hypot(*o)))
+            labels.append(Label(letter, x, y, offsets, 8.0, bold=True))
+        elif layout.inside(x, y):
+            labels.append(Label(letter, x, y, around(), 8.0, bold=True))
+    for number, x, y in layout.zones.loc[layout.zones["number"] > 0,
+                                         ["number", "x", "y"]].itertuples(index=False):
+        labels.append(Label(str(number), x, y, around([(0.0, 0.0)]), 6.5))
+    return labels
+
+
+# --- The key and the legend -------------------------------------------------------------
+
+
+def _short(text: str, limit: int = KEY_NAME_CHARS) -> str:
+    text = rp.plot_text(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+KEY_COLUMNS = 3
+
+
+@dataclass(frozen=True)
+class KeyLine:
+    """One line of the key: a heading, or an entry (its mark, its name, a figure)."""
+
+    mark: str
+    name: str
+    figure: str = ""
+    heading: bool = False
+
+
+def key_lines(layout: MapLayout) -> list[KeyLine]:
+    """What the numbers and letters on the maps stand for."""
+    lines: list[KeyLine] = []
+    numbered = layout.zones[layout.zones["number"] > 0].sort_values("number")
+    if len(numbered):
+        note = "" if len(numbered) == len(layout.zones) else (
+            f" ({len(numbered)} of {len(layout.zones)}: most sent out of area)")
+        lines.append(KeyLine("", f"Zones{note}", f"pupils {layout.year}", heading=True))
+        lines += [KeyLine(str(n), _short(name), f"{pupils:,.0f}")
+                  for n, name, pupils in numbered[["number", "name", "pupils"]].itertuples(
+                      index=False)]
+    lettered = layout.providers[layout.providers["letter"] != ""].sort_values("letter")
+    if len(lettered):
+        flows = " → ".join(c.lower() for c in layout.flows)
+        lines.append(KeyLine("", "Providers", f"pupils in flows drawn, {flows}", heading=True))
+        for pid, letter, name in lettered[["id", "letter", "name"]].itertuples(index=False):
+            lines.append(KeyLine(letter, _short(name), _provider_note(layout, pid)))
+    return lines
+
+
+def _provider_note(layout: MapLayout, provider: str) -> str:
+    """How far (for a provider beyond the frame), the pupils it receives in the flows
+    drawn (baseline → plan), and a star where the plan builds."""
+    row = layout.providers.loc[layout.providers["id"] == provider].iloc[0]
+    parts = []
+    if provider in layout.built:
+        parts.append("★ built")
+    if not layout.inside(row["x"], row["y"]):
+        cx, cy = layout.centre
+        distance = math.hypot(row["x"] - cx, row["y"] - cy)
+        parts.append(f"{distance:,.0f} km {_compass(row['x'] - cx, row['y'] - cy)}")
+    received = [float(f.loc[f["provider_id"] == provider, "pupils"].sum())
+                for f in layout.flows.values()]
+    if any(received):
+        parts.append(" → ".join(f"{r:,.0f}" for r in received))
+    return ", ".join(parts)
+
+
+def _compass(dx: float, dy: float) -> str:
+    points = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
+    return points[round(math.degrees(math.atan2(dy, dx)) / 45) % 8]
+
+
+def key_columns(lines: list[KeyLine], rows: int) -> list[list[KeyLine]]:
+    """The key cut into columns of at most `rows` lines, a heading never last in one."""
+    columns: list[list[KeyLine]] = [[]]
+    for i, entry in enumerate(lines):
+        last_in_column = len(columns[-1]) == rows - 1
+        if len(columns[-1]) == rows or (entry.heading and last_in_column
+                                        and i + 1 < len(lines)):
+            columns.append([])
+        columns[-1].append(entry)
+    return columns
+
+
+def _draw_key(ax: Axes, layout: MapLayout, lines: list[KeyLine], rows: int,
+              norm: Normalize) -> None:
+    """The key in columns, the colour bar of the choropleth, the boundaries' source."""
+    ax.axis("off")
+    inches = ax.get_position().height * ax.figure.get_figheight()
+    line = KEY_FONT * 1.35 / 72 / inches
+    top = 1.0
+    if layout.outlines:
+        bar_top, bar_height = 1.0, 0.07 / inches
+        bar = ax.inset_axes((0.0, bar_top - bar_height, 0.2, bar_height))
+        bar.imshow(np.linspace(0.08, 0.68, 256)[None, :], aspect="auto", cmap="Blues",
+                   vmin=0, vmax=1, extent=(0, norm.vmax, 0, 1))
+        bar.set_yticks([])
+        bar.tick_params(labelsize=6, length=2, pad=1)
+        ax.text(0.21, bar_top, f"Shading: pupils with an EHC plan by home zone, {layout.year}",
+                transform=ax.transAxes, fontsize=6.5, va="top")
+        top -= 0.25 / inches
+    renderer = ax.figure.canvas.get_renderer()
+    width = 1.0 / KEY_COLUMNS
+    for column, entries in enumerate(key_columns(lines, rows)):
+        for row, entry in enumerate(entries):
+            x, y = column * width, top - row * line
+            style = {"transform": ax.transAxes, "fontsize": KEY_FONT, "va": "top",
+                     "fontweight": "bold" if entry.heading else "normal",
+                     "color": LABEL_COLOUR if entry.heading else "#222222"}
+            ax.text(x, y, entry.mark, **style | {"fontweight": "bold", "color": LABEL_COLOUR})
+            figure = ax.text(x + width - 0.012, y, entry.figure, ha="right", **style)
+            name = ax.text(x + 0.018, y, entry.name, **style)
+            _fit_before(name, figure, renderer)
+
+
+def _fit_before(name: Text, figure: Text, renderer: object) -> None:
+    """Shorten `name` (with an ellipsis) until it ends before `figure` begins, with room
+    to spare: text drawn at another resolution, or in another font, may be wider."""
+    gap = 5 * name.figure.dpi / 72
+    limit = figure.get_window_extent(renderer).x0 - gap if figure.get_text() else math.inf
+    text = name.get_text()
+
+    def end() -> float:
+        box = name.get_window_extent(renderer)
+        return box.x1 + 0.12 * box.width
+
+    while len(text) > 4 and end() > limit:
+        text = text[:-2].rstrip() + "…"
+        name.set_text(text)
+        text = text[:-1]
+
+
+def _legend(layout: MapLayout, widest: float) -> list[Line2D]:
+    providers = layout.providers
     groups = sorted({(t, a) for t, a in zip(providers["type"], providers["in_area"],
                                             strict=True)}, key=lambda g: rp.type_order(*g))
-    handles = [Line2D([], [], linestyle="", marker="o" if a == "yes" else "s", markersize=6,
+    handles = [Line2D([], [], linestyle="", marker="o" if a == "yes" else "s", markersize=5.5,
                       color="#" + rp.type_colour(t, a), label=rp.type_label(t, a))
                for t, a in groups]
+    if len(layout.outlines) < len(layout.zones):
+        handles.append(Line2D([], [], linestyle="", marker="o", markersize=10,
+                              color=ZONE_COLOUR, markeredgecolor=ZONE_EDGE,
+                              label="home zone (area: pupils)"))
     handles += [
-        Line2D([], [], linestyle="", marker="o", markersize=12, color=ZONE_COLOUR,
-               markeredgecolor="#3182BD", label="home zone (area: pupils)"),
-        Line2D([], [], linestyle="", marker="*", markersize=12, color="#FFD92F",
+        Line2D([], [], linestyle="", marker=(3, 0, 0), markersize=8, color="#777777",
+               label="provider beyond the map, in this direction"),
+        Line2D([], [], linestyle="", marker="*", markersize=11, color=STAR_COLOUR,
                markeredgecolor="black", label="option built in the plan"),
-        Line2D([], [], color=FLOW_COLOUR, alpha=0.55, linewidth=0.8 + 7,
+        Line2D([], [], color=FLOW_COLOUR, alpha=0.5, linewidth=0.7 + 6,
                label=f"{widest:,.0f} pupils to an out-of-area provider"),
     ]
     return handles

@@ -408,6 +408,22 @@ SHEETS: tuple[Sheet, ...] = (
         key=("year", "stream"), fill_order=11,
     ),
     Sheet(
+        "Boundaries",
+        "Optional: the outline of each zone, for the map in the reports, which shades each "
+        "zone by its demand. Not used by the model.",
+        (
+            Column("zone_id", Kind.TEXT, "Zone (from Zones)", required=True, refers_to="zone",
+                   width=12),
+            Column("geometry", Kind.TEXT, "The zone's boundary: a GeoJSON Polygon or "
+                   "MultiPolygon in WGS84 longitude/latitude, e.g. from ONS's generalised "
+                   "MSOA boundaries", required=True, width=60),
+            Column("source", Kind.TEXT, "Where the boundary comes from and its licence "
+                   "(printed on the map)", width=40),
+        ),
+        key=("zone_id",), fill_order=13,
+        notes=("A cell holds at most 32,767 characters: use generalised boundaries.",),
+    ),
+    Sheet(
         "Scenarios",
         "Named variations of the inputs; each row changes a copy of one sheet. The scenario "
         "base is the inputs unchanged.",

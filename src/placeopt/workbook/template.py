@@ -298,3 +298,8 @@ def _write_guide(ws: Worksheet, title: str, notes: list[str]) -> None:
         ws.row_dimensions[row].height = 15 * (1 + len(sheet.purpose) // 90)
     for letter, width in zip("ABCD", (8, 20, 11, 100), strict=True):
         ws.column_dimensions[letter].width = width
+    # Printed: landscape, the four columns fitted across the page, as many pages as needed.
+    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:D{row}"

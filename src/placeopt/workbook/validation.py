@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..problems import Problems
+from .boundaries import BadBoundary, parse_boundary
 from .cells import ALL, match_choice
 from .coordinates import bng_to_wgs84
 from .inputs import Inputs
@@ -427,6 +428,30 @@ def _plural(n: int, word: str) -> str:
     return word if n == 1 else word + "s"
 
 
+def check_boundaries(inputs: Inputs, problems: Problems) -> None:
+    """Each boundary is a GeoJSON Polygon or MultiPolygon of a known zone; zones left
+    without one (when others have one) are drawn as circles, which is said."""
+    table = inputs.tables.get("Boundaries")
+    if table is None or table.empty:
+        return
+    _check_codes(inputs, problems, "Boundaries", "zone_id", _ids(inputs, "Zones", "zone_id"),
+                 "zone")
+    for row, geometry in zip(table["_row"], table["geometry"], strict=True):
+        if not _blank(geometry):
+            try:
+                parse_boundary(geometry)
+            except BadBoundary as exc:
+                problems.error(_where(inputs, "Boundaries", "geometry", row),
+                               f"not a zone boundary: {exc}")
+    zones = inputs.tables.get("Zones")
+    outlined = set(table["zone_id"].dropna())
+    missing = [] if zones is None else [z for z in zones["zone_id"] if z not in outlined]
+    if missing:
+        problems.warn(_where(inputs, "Boundaries", None, None),
+                      f"{len(missing)} zone(s) have no boundary ({_listing(missing, 8)}): the "
+                      "map draws them as circles")
+
+
 def check_scenarios(inputs: Inputs, problems: Problems) -> None:
     """Each scenario row names a sheet and a column that exist; filters parse."""
     check_scenario_rows(inputs, problems)
@@ -442,5 +467,6 @@ CHECKS: tuple[Check, ...] = (
     check_demand_years,
     check_current_placements,
     check_budget,
+    check_boundaries,
     check_scenarios,
 )
