@@ -41,16 +41,17 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
                       overrides=Overrides(time_limit=time_limit, mip_gap=mip_gap))
     instance, settings = case.instance, case.settings
     formulation = formulate(instance)
-    model = HighsModel(formulation, settings)
+    model = HighsModel(formulation, settings, instance=instance)
     baseline, plan = solve_cases(model, instance)
     layout = formulation.layout
     capex = instance.options["capex"].to_numpy(float)[layout.b_option] if layout.n_b \
         else np.zeros(0)
-    b = np.arange(layout.b_start, layout.o_start)
-    top = float(capex @ np.round(plan.values[b])) if layout.n_b else 0.0
+    top = float(capex @ np.round(layout.openings(plan.values)))
     # Required options are built in every programme: the curve starts at their cost.
-    bottom = float(capex @ np.round(baseline.values[b])) if layout.n_b else 0.0
-    row = model.add_row(b, capex, top)
+    bottom = float(capex @ np.round(layout.openings(baseline.values)))
+    # Capital spent = capex of every option open by the end of its window.
+    built = layout.b_start + np.flatnonzero(layout.b_last)
+    row = model.add_row(built, capex[layout.b_last], top)
     found: list[Point] = []
     previous = baseline
     for budget in np.linspace(bottom, top, max(points, 2)):
@@ -58,11 +59,11 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
         model.set_row_upper(row, budget)
         previous = model.run(f"plan within £{budget:,.0f}", start=previous.values)
         found.append(Point(budget, previous))
-    return _table(instance, formulation, baseline, found, capex, b)
+    return _table(instance, formulation, baseline, found, capex)
 
 
 def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
-           found: list[Point], capex: np.ndarray, b: np.ndarray) -> pd.DataFrame:
+           found: list[Point], capex: np.ndarray) -> pd.DataFrame:
     base = case_arrays(instance, view(instance, formulation, baseline))
     option_ids = instance.options["option_id"].to_numpy()
     layout = formulation.layout
@@ -70,7 +71,7 @@ def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
     for point in found:
         arrays = case_arrays(instance, view(instance, formulation, point.solution))
         saved = savings(instance, arrays, base)
-        opened = np.round(point.solution.values[b]) > 0.5
+        opened = np.round(layout.openings(point.solution.values)) > 0.5
         evaluated.append({
             "spent": float(capex @ opened),
             "options": sorted(set(option_ids[layout.b_option[opened]])),

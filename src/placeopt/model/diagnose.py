@@ -25,6 +25,7 @@ FAMILIES = {
     "revenue_budget": "the hard revenue budget",
     "capital": "the capital budget",
     "new_site_link": "new sites used only once open",
+    "stays_open": "an option once open stays open",
     "extra": "a limit added by the command (e.g. the frontier's capital budget)",
 }
 BOUNDS = {
@@ -88,7 +89,7 @@ def describe_column(instance: Instance, formulation: Formulation, column: int) -
                      + f" in {_year(instance, layout.u_year[i])}")
     if column < layout.o_start:
         i = column - layout.b_start
-        return "b", (f"{instance.options.at[int(layout.b_option[i]), 'option_id']} opening in "
+        return "b", (f"{instance.options.at[int(layout.b_option[i]), 'option_id']} open by "
                      f"{_year(instance, layout.b_year[i])}")
     return "o", str(_year(instance, layout.o_year[column - layout.o_start]))
 

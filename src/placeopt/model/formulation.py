@@ -26,7 +26,17 @@ INF = float("inf")
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each variable sits in the flat column vector [x | u | b | o]."""
+    """Where each variable sits in the flat column vector [x | u | y | o].
+
+    The option block has one column per option e and year t of its opening window. The
+    constraint families are written, as in SPEC §2, in b[e,t] (e opens in year t); the
+    solver is given y[e,t] = sum_{tau<=t} b[e,tau] (e is open by year t) instead, with
+    b[e,t] = y[e,t] - y[e,t-1] and y non-decreasing (`stays_open_rows`). The two are
+    the same polytope, so the same optimum, but branching on "open by t" splits the
+    timing decisions evenly where "opens exactly in t" does not: the plan's search needs
+    far fewer nodes (docs/model.md). `b_prev` links each column to its option's
+    previous window year (-1 for the first).
+    """
 
     x_arc: np.ndarray
     x_year: np.ndarray
@@ -35,6 +45,31 @@ class Layout:
     b_option: np.ndarray
     b_year: np.ndarray
     o_year: np.ndarray
+    b_prev: np.ndarray
+
+    def openings(self, values: np.ndarray) -> np.ndarray:
+        """b[e,t] of each option-block column, from a solution (or any column vector)."""
+        y = values[self.b_start:self.o_start]
+        before = np.where(self.b_prev >= 0, y[np.maximum(self.b_prev, 0)], 0.0)
+        return y - before
+
+    @property
+    def b_last(self) -> np.ndarray:
+        """Columns of the option block that are their option's last window year: y there
+        says whether the option is built at all."""
+        last = np.ones(self.n_b, dtype=bool)
+        last[self.b_prev[self.b_prev >= 0]] = False
+        return last
+
+    def opening_transform(self) -> sp.csc_matrix:
+        """T with b = T y over all columns: the identity, and -1 at (column, previous
+        window year's column) in the option block."""
+        n = self.n_columns
+        has = np.flatnonzero(self.b_prev >= 0)
+        rows = np.concatenate([np.arange(n), self.b_start + has])
+        cols = np.concatenate([np.arange(n), self.b_start + self.b_prev[has]])
+        values = np.concatenate([np.ones(n), -np.ones(len(has))])
+        return sp.csc_matrix((values, (rows, cols)), shape=(n, n))
 
     @property
     def n_x(self) -> int:
@@ -121,7 +156,11 @@ class Formulation:
 
 
 def formulate(instance: Instance, strong_linking: bool = False) -> Formulation:
-    """Compute the variables and every constraint family of SPEC §2 as sparse rows."""
+    """Compute the variables and every constraint family of SPEC §2 as sparse rows.
+
+    The families are written in b (an option opens in year t), then given to the solver
+    in y (open by year t): each block's matrix is multiplied by T (b = T y) and the cost
+    by T' (see `Layout`)."""
     layout = _layout(instance)
     columns, arc_cost = _columns(instance, layout)
     families: list[Callable[[Instance, Layout], Rows | None]] = [
@@ -130,9 +169,40 @@ def formulate(instance: Instance, strong_linking: bool = False) -> Formulation:
     ]
     if strong_linking:
         families.append(new_site_linking_rows)
-    rows = tuple(r for family in families if (r := family(instance, layout)) is not None
-                 and len(r))
-    return Formulation(layout, columns, rows, arc_cost)
+    transform = layout.opening_transform()
+    rows = [_in_open_by(r, transform) for family in families
+            if (r := family(instance, layout)) is not None and len(r)]
+    if (stays := stays_open_rows(instance, layout)) is not None:
+        rows.append(stays)
+    columns = Columns(columns.lower, columns.upper, columns.integer,
+                      transform.T @ columns.cost)
+    return Formulation(layout, columns, tuple(rows), arc_cost)
+
+
+def _in_open_by(rows: Rows, transform: sp.csc_matrix) -> Rows:
+    """A block written in b, rewritten in y (A b = A T y)."""
+    matrix = sp.csr_matrix((rows.values, rows.indices, rows.indptr),
+                           shape=(len(rows), transform.shape[0])) @ transform
+    matrix = matrix.tocsr()
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    return Rows(rows.name, rows.doc, matrix.indptr.astype(np.int64),
+                matrix.indices.astype(np.int64), matrix.data, rows.lower, rows.upper,
+                rows.labels)
+
+
+def stays_open_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """stays_open[e,t]: y[e,t-1] - y[e,t] <= 0, i.e. b[e,t] >= 0: once open, an option
+    stays open (the solver's variables are y; see `Layout`)."""
+    has = np.flatnonzero(layout.b_prev >= 0)
+    if not len(has):
+        return None
+    rows = np.repeat(np.arange(len(has)), 2)
+    cols = layout.b_start + np.column_stack([layout.b_prev[has], has]).ravel()
+    vals = np.tile([1.0, -1.0], len(has))
+    labels = pd.DataFrame({"option": layout.b_option[has], "year": layout.b_year[has]})
+    return _rows("stays_open", stays_open_rows.__doc__, rows, cols, vals,
+                 np.full(len(has), -INF), np.zeros(len(has)), labels)
 
 
 def _layout(instance: Instance) -> Layout:
@@ -153,8 +223,12 @@ def _layout(instance: Instance) -> Layout:
             b_year.append(k)
     soft = instance.params["budget_limit"] == "soft"
     o_year = np.flatnonzero(~np.isnan(instance.revenue_budget)) if soft else np.array([], int)
-    return Layout(x_arc, x_year, u_group, u_year, np.array(b_option, dtype=int),
-                  np.array(b_year, dtype=int), o_year.astype(int))
+    b_option = np.array(b_option, dtype=int)
+    same = np.concatenate([[False], b_option[1:] == b_option[:-1]]) if len(b_option) else \
+        np.zeros(0, dtype=bool)
+    b_prev = np.where(same, np.arange(len(b_option)) - 1, -1)
+    return Layout(x_arc, x_year, u_group, u_year, b_option, np.array(b_year, dtype=int),
+                  o_year.astype(int), b_prev)
 
 
 def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:

@@ -67,8 +67,7 @@ def view(instance: Instance, formulation: Formulation, solution: CaseSolution) -
     unmet[layout.u_group, layout.u_year] = values[layout.u_start:layout.b_start]
     n_options, n_years = len(instance.options), instance.n_years
     opened = np.zeros((n_options, n_years))
-    b = np.round(values[layout.b_start:layout.o_start])
-    opened[layout.b_option, layout.b_year] = b
+    opened[layout.b_option, layout.b_year] = np.round(layout.openings(values))
     ramp = instance.options["ramp"].to_numpy(int) if n_options else np.ones(0)
     places = instance.options["places"].to_numpy(float) if n_options else np.zeros(0)
     share = np.zeros((n_options, n_years))
