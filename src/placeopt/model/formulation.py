@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from .instance import Instance, arc_unit_cost, budget_unit_cost
+from .instance import Instance, arc_unit_cost, budget_unit_cost, revenue_budget_binds
 
 INF = float("inf")
 
@@ -221,7 +221,7 @@ def _layout(instance: Instance) -> Layout:
         for k in np.flatnonzero((years >= option["earliest"]) & (years <= option["latest"])):
             b_option.append(e)
             b_year.append(k)
-    soft = instance.params["budget_limit"] == "soft"
+    soft = revenue_budget_binds(instance.params) and instance.params["budget_limit"] == "soft"
     o_year = np.flatnonzero(~np.isnan(instance.revenue_budget)) if soft else np.array([], int)
     b_option = np.array(b_option, dtype=int)
     same = np.concatenate([[False], b_option[1:] == b_option[:-1]]) if len(b_option) else \
@@ -391,8 +391,9 @@ def budget_coefficients(instance: Instance) -> np.ndarray:
 
 def revenue_budget_rows(instance: Instance, layout: Layout) -> Rows | None:
     """revenue_budget[t]: sum c(s) [+ tau(z,s)] x[g,s,t] - o[t] <= B[t]; o absent (= 0)
-    when the limit is hard; no rows when it is off or the year has no budget."""
-    if instance.params["budget_limit"] == "off":
+    when the limit is hard; no rows when the budget cannot bind (`revenue_budget_binds`)
+    or the year has no budget."""
+    if not revenue_budget_binds(instance.params):
         return None
     budget_years = np.flatnonzero(~np.isnan(instance.revenue_budget))
     if not len(budget_years):

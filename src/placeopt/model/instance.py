@@ -406,6 +406,14 @@ def arc_unit_cost(params: dict[str, Any], arcs: pd.DataFrame) -> np.ndarray:
             + float(params["value_of_travel_minute"]) * minutes)
 
 
+def revenue_budget_binds(params: dict[str, Any]) -> bool:
+    """Can the revenue budget change a plan? Not when it is off, nor when it is soft with
+    no weight on overspend: overspending then costs nothing, so its rows could never bind
+    (the formulation leaves them out; the overspend is still reported)."""
+    limit = params["budget_limit"]
+    return limit == "hard" or (limit == "soft" and float(params["overspend_weight"]) > 0)
+
+
 def budget_unit_cost(params: dict[str, Any], arcs: pd.DataFrame) -> np.ndarray:
     """What the revenue budget pays per pupil-year on each arc."""
     cost = arcs["placement_cost"].to_numpy(float)
@@ -436,7 +444,7 @@ def _prune_dominated(inputs: Inputs, providers: pd.DataFrame, arcs: pd.DataFrame
     if not candidate.any():
         return arcs, current, forced, 0
     cost = arc_unit_cost(inputs.params, arcs)
-    budget_binds = inputs.params["budget_limit"] != "off" and not np.isnan(revenue).all()
+    budget_binds = revenue_budget_binds(inputs.params) and not np.isnan(revenue).all()
     budget = budget_unit_cost(inputs.params, arcs) if budget_binds else np.zeros(len(arcs))
     frame = pd.DataFrame({"group": arcs["group"].to_numpy(), "cost": cost, "budget": budget})
     best = frame[candidate].sort_values(["group", "cost", "budget"]).drop_duplicates("group")

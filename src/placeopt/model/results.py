@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .formulation import Formulation, budget_coefficients
-from .instance import GROUP_KEY, NO_ARC, Instance
+from .instance import GROUP_KEY, NO_ARC, Instance, revenue_budget_binds
 from .solve import CaseSolution, Solved
 
 TINY = 0.0005  # pupils below this are rounding noise (outputs keep three decimals)
@@ -253,9 +253,7 @@ def unmet_table(instance: Instance, formulation: Formulation, case: CaseView,
     budget = instance.revenue_budget
     # The budget can leave pupils unmet when it is hard, or soft with a weight on overspend
     # (a pupil beyond the budget then costs c + W c, which may exceed the penalty).
-    limit = instance.params["budget_limit"]
-    budget_limits = limit == "hard" or (
-        limit == "soft" and float(instance.params["overspend_weight"]) > 0)
+    budget_limits = revenue_budget_binds(instance.params)
     covered = case_arrays["placement_cost"] + (
         case_arrays["transport_cost"]
         if instance.params["budget_covers"] == "placements_and_transport" else 0.0)

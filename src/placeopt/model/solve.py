@@ -223,6 +223,7 @@ class HighsModel:
                        f"{self.highs.versionPatch()}"
         self.highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
         self._stop = False
+        self._offset, self._constant = form.offset, 0.0
         for event in (self.highs.cbMipInterrupt, self.highs.cbSimplexInterrupt,
                       self.highs.cbIpmInterrupt):
             event.subscribe(self._on_interrupt_check)
@@ -230,8 +231,19 @@ class HighsModel:
     def _on_incumbent(self, event) -> None:
         data = event.data_out
         gap = f"{100 * data.mip_gap:.2f}%" if np.isfinite(data.mip_gap) else "not yet known"
-        self.progress(f"  incumbent £{data.objective_function_value:,.0f}, gap {gap}, "
+        self.progress(f"  incumbent £{data.objective_function_value + self._constant:,.0f}, "
+                      f"gap {gap}, "
                       f"{data.running_time:.1f}s")
+
+    def _fold_constant(self) -> None:
+        """Hand HiGHS the objective less what no decision can change: the cost of every
+        column at its lower bound (pupils who must stay, committed options). The optimum
+        is the same; HiGHS's relative gap, and so `mip_gap`, then measures the decisions
+        rather than the whole cost. Objectives and bounds are reported with it added back.
+        """
+        lower = np.where(np.isfinite(self._col_lower), self._col_lower, 0.0)
+        self._constant = float(self.formulation.columns.cost @ lower)
+        self.highs.changeObjectiveOffset(self._offset - self._constant)
 
     def _on_interrupt_check(self, event) -> None:
         if self._stop:
@@ -356,6 +368,7 @@ class HighsModel:
         if not presolve:
             self.highs.setOptionValue("presolve", "off")
         started = time.perf_counter()
+        self._fold_constant()
         self.progress(f"Solving the {label}...")
         try:
             self._run_interruptibly()
@@ -390,9 +403,9 @@ class HighsModel:
         values = np.zeros(self.formulation.layout.n_columns)
         if status != highspy.HighsModelStatus.kModelEmpty:
             values[self.column_of] = np.asarray(self.highs.getSolution().col_value)
-        objective = float(info.objective_function_value)
+        objective = float(info.objective_function_value) + self._constant
         if self._integer.any():
-            bound = float(info.mip_dual_bound)
+            bound = float(info.mip_dual_bound) + self._constant
             gap: float | None = float(info.mip_gap)
         else:  # a linear programme solved to optimality is its own bound
             bound, gap = (objective, 0.0) if state == "optimal" else (-np.inf, np.inf)
