@@ -275,10 +275,9 @@ def test_marginal_values_lp_failing_is_said_not_zeroed(tmp_path: Path) -> None:
         demand=[demand(5)]))
     model = HighsModel(formulate(case.instance), case.settings, instance=case.instance)
     _, plan_solution = solve_cases(model, case.instance)
-    # Break the LP behind the model's back: nobody may be placed or counted unmet.
-    everything = np.arange(model.n_cols, dtype=np.int32)
-    model.highs.changeColsBounds(model.n_cols, everything, np.zeros(model.n_cols),
-                                 np.zeros(model.n_cols))
+    # Break the LP: nobody may be placed or counted unmet (the builds are fixed anyway).
+    everything = np.arange(model.n_cols)
+    model.set_bounds(everything, np.zeros(model.n_cols), np.zeros(model.n_cols))
     duals, status, _ = model.capacity_duals(plan_solution)
     assert status.startswith("not computed"), status
     assert np.isnan(duals).all()

@@ -139,6 +139,12 @@ class Formulation:
     def block(self, name: str) -> Rows:
         return next(r for r in self.rows if r.name == name)
 
+    def block_rows(self, name: str) -> np.ndarray:
+        """Stacked row indices of one family (empty if the model has none)."""
+        offsets = self.row_offsets
+        return next((np.arange(offsets[i], offsets[i + 1]) for i, r in enumerate(self.rows)
+                     if r.name == name), np.zeros(0, dtype=np.int64))
+
     @property
     def row_offsets(self) -> np.ndarray:
         """Where each block starts when the blocks are stacked (and one past the end)."""

@@ -20,6 +20,7 @@ callbacks: the best plan found so far is kept, with status "interrupted".
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import threading
@@ -36,6 +37,7 @@ from .diagnose import describe_violation, explain_infeasible
 from .formulation import Formulation, to_pyomo
 from .instance import Instance
 from .verify import Bounds, SolutionCheck, check_solution
+from .yearly import builds_fixed, solve_by_year
 
 Progress = Callable[[str], None]
 
@@ -441,22 +443,52 @@ class HighsModel:
             return f"{violation.kind} {violation.index}"
         return describe_violation(self.instance, self.formulation, violation)
 
+    def run_fixed_builds(self, label: str) -> CaseSolution | None:
+        """The model with every build fixed, solved as one LP per year (`yearly`) and
+        checked like any solve; None if the builds are not all fixed, or with whole
+        pupils (a MIP), or if the years do not solve cleanly (the caller then solves the
+        whole model)."""
+        bounds = self.bounds()
+        if not builds_fixed(bounds, self.formulation.layout) or bounds.integer[
+                :self.formulation.layout.n_x].any():
+            return None
+        self.progress(f"Solving the {label}, year by year...")
+        yearly = solve_by_year(bounds, self.formulation.layout)
+        if yearly.status != "optimal":
+            self.progress(f"  {label}: {yearly.status}; solving it whole")
+            return None
+        relaxed = dataclasses.replace(bounds, integer=np.zeros_like(bounds.integer))
+        check = check_solution(relaxed, yearly.values, yearly.objective, ("year by year",))
+        if not check.passed:
+            self.progress(f"  {label} year by year failed the check ({check.reason}); "
+                          "solving it whole")
+            return None
+        self.progress(f"  {label}: optimal, objective £{yearly.objective:,.0f}, "
+                      f"{yearly.seconds:.1f}s")
+        self._row_duals = yearly.row_duals
+        return CaseSolution("optimal", yearly.objective, 0.0, yearly.values, yearly.seconds,
+                            bound=yearly.objective, check=check)
+
     def capacity_duals(self, plan: CaseSolution) -> tuple[np.ndarray, str, CaseSolution | None]:
         """Row duals of the capacity rows of the LP with the plan's builds fixed, the status
         of that LP in words ("optimal" or why the duals are unknown), and its solution."""
         import highspy
 
         layout = self.formulation.layout
-        rows = self.capacity_rows
         b = np.arange(layout.b_start, layout.o_start)
         built = np.round(plan.values[b])
         self.set_bounds(b, built, built)
+        rows = self.formulation.block_rows("capacity")
+        unknown = np.full(len(rows), np.nan)
+        lp = self.run_fixed_builds("marginal-value LP")
+        if lp is not None:
+            return self._row_duals[rows], "optimal", lp
+        # Whole pupils, or the years did not solve apart: the whole LP on this model.
         if self._integer.any():
             self.highs.changeColsIntegrality(
                 self.n_cols, np.arange(self.n_cols, dtype=np.int32),
                 [highspy.HighsVarType.kContinuous] * self.n_cols)
             self._integer[:] = False
-        unknown = np.full(len(rows), np.nan)
         try:
             lp = self.run("marginal-value LP")
         except SolveError as exc:
@@ -466,8 +498,8 @@ class HighsModel:
         duals = np.zeros(len(rows))
         if len(rows):
             row_dual = np.asarray(self.highs.getSolution().row_dual)
-            ok = rows >= 0
-            duals[ok] = row_dual[rows[ok]]
+            ok = self.capacity_rows >= 0
+            duals[ok] = row_dual[self.capacity_rows[ok]]
         return duals, "optimal", lp
 
 
@@ -483,7 +515,8 @@ def solve_cases(model: HighsModel, instance: Instance) -> tuple[CaseSolution, Ca
     """The baseline (optional options shut), then the plan starting from it."""
     shut = optional_columns(instance, model.formulation.layout)
     model.set_bounds(shut, np.zeros(len(shut)), np.zeros(len(shut)))
-    baseline = model.run("baseline (do minimum)")
+    label = "baseline (do minimum)"
+    baseline = model.run_fixed_builds(label) or model.run(label)
     model.set_bounds(shut, np.zeros(len(shut)), np.ones(len(shut)))
     plan = model.run("plan", start=baseline.values)
     return baseline, plan
