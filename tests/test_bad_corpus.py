@@ -219,7 +219,7 @@ CORPUS: list[tuple[str, int, list[str]]] = [
     ('scenario_unknown_sheet', 1, [
         "ERROR Scenarios!B3: unknown sheet 'Schools'; expected one of Parameters, Needs, Zones, "
         'Demand, Suitability, Providers, CapacityLimits, Expansions, CurrentPlacements, '
-        'TravelMatrix, Budget',
+        'TravelMatrix, Budget, Boundaries',
     ]),
 ]
 

@@ -238,6 +238,23 @@ def test_project_writes_a_workbook_that_validates(tmp_path: Path) -> None:
     result = run_cli("forecast", "project", "--la", "Trafford", "-o", out, "--horizon", "3")
     assert result.exit_code == 0, result.output
     assert "Wrote" in result.output
+    # A new workbook holds the demand; the planner still has to list the providers.
+    checked = run_cli("validate", out, "--quiet")
+    assert checked.exit_code == 1, checked.output
+    errors = [line for line in checked.output.splitlines() if line.startswith("ERROR")]
+    assert errors == ["ERROR Providers: no rows under the headers; expected at least one "
+                      "provider, one per row from row 2"], checked.output
+    filled = openpyxl.load_workbook(out)
+    sheet = filled["Providers"]
+    header = [cell.value for cell in sheet[1]]
+    row = {"provider_id": "SP", "type": "special", "annual_cost_per_place": 26_000,
+           "latitude": 53.42, "longitude": -2.35}
+    sheet.append([row.get(name) for name in header])
+    zones = filled["Zones"]  # and where Trafford is, for the journeys
+    names = [cell.value for cell in zones[1]]
+    zones.cell(2, names.index("latitude") + 1).value = 53.43
+    zones.cell(2, names.index("longitude") + 1).value = -2.33
+    filled.save(out)
     checked = run_cli("validate", out, "--quiet")
     assert checked.exit_code == 0, checked.output
     inputs = read_workbook(out)

@@ -73,7 +73,7 @@ def _sheet(sheets: dict[str, Any], name: str) -> Any | None:
 
 def read_frame(path: Path) -> Frame:
     """The planning years (Parameters) and zones (Zones) of an existing workbook."""
-    sheets = read_sheets(path)
+    sheets = read_sheets(path).sheets
     params, zones = _sheet(sheets, "Parameters"), _sheet(sheets, "Zones")
     if params is None or zones is None:
         missing = " and ".join(n for n, s in (("Parameters", params), ("Zones", zones))
