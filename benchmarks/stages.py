@@ -102,7 +102,10 @@ def main() -> None:
         "other_share_of_solver": round(other / solver, 3) if solver else None,
         "status": [solved.baseline.status, solved.plan.status],
         "gap": solved.plan.mip_gap,
+        "gap_pounds": solved.plan.gap_pounds,
         "objective": solved.plan.objective,
+        "objective_bound": solved.plan.bound,
+        "checks_passed": all(c["passed"] for c in solved.checks.values()),
         "peak_rss_mib": round(peak_mib()),
         "peak_rss_mib_after_stage": peak_after,
     }))
