@@ -278,6 +278,9 @@ def capital_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
                 "solid", fgColor="C6EFCE"), font=Font(color="006100")))
         sheet.heading("Revenue saving by option")
         sheet.paragraph(rp.capital_note(data))
+        for table in (rp.funding_streams(data), rp.funding_by_year(data)):
+            if table is not None:
+                sheet.table(table)
     sheet.finish()
 
 

@@ -27,9 +27,9 @@ from ..problems import InputError, Problem
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = frozenset({"zone_id", "need", "phase", "provision", "provider_id",
                           "provider_type", "in_area", "option_id", "name", "built", "reason",
-                          "case", "kind", "id", "type"})
+                          "case", "kind", "id", "type", "stream"})
 REQUIRED_TABLES = ("placements", "expansions", "capacity", "unmet", "costs")
-OPTIONAL_TABLES = ("baseline_placements", "locations")
+OPTIONAL_TABLES = ("baseline_placements", "locations", "funding")
 def neutralise_formula(text: str) -> str:
     """Text that a spreadsheet would run as a formula, made inert for a CSV file.
 
@@ -64,6 +64,7 @@ class ResultFolder:
     costs: pd.DataFrame
     baseline_placements: pd.DataFrame | None = None  # optional: baseline_placements.csv
     locations: pd.DataFrame | None = None  # optional: locations.csv
+    funding: pd.DataFrame | None = None  # optional: funding.csv (which stream paid)
 
     @property
     def years(self) -> list[int]:

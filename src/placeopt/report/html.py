@@ -149,8 +149,11 @@ def costs_section(data: rp.ResultFolder) -> str:
 def capital_section(data: rp.ResultFolder) -> str:
     if data.expansions.empty:
         return "<h2>Capital programme</h2>\n<p>The workbook proposes no options.</p>"
+    funding = "".join(html_table(table) for table in (rp.funding_streams(data),
+                                                       rp.funding_by_year(data))
+                      if table is not None)
     return (f"<h2>Capital programme</h2>\n{html_table(rp.capital_programme(data))}\n"
-            f"<p>{escape(rp.capital_note(data))}</p>")
+            f"<p>{escape(rp.capital_note(data))}</p>\n{funding}")
 
 
 def capacity_section(data: rp.ResultFolder) -> str:
