@@ -266,7 +266,7 @@ def test_page_is_self_contained(example_folder: Path) -> None:
     page = (example_folder / "report.html").read_text(encoding="utf-8")
     assert external_references(page) == []
     assert "http" not in page  # not even a namespace or a metadata link
-    assert page.count("<svg") == 4  # three plots and the map
+    assert page.count("<svg") == 5  # four plots and the map
     assert "Where pupils travel out of area" in page and "No map" not in page
     for heading in ("In short", "Costs by year", "Capital programme", "Capacity",
                     "Unmet need", "Method and assumptions"):
@@ -277,11 +277,11 @@ def test_page_is_self_contained(example_folder: Path) -> None:
 def test_page_says_why_the_map_is_missing(folder: Path) -> None:
     (folder / "baseline_placements.csv").unlink()
     without_baseline = html_page(read_folder(folder))
-    assert without_baseline.count("<svg") == 4
+    assert without_baseline.count("<svg") == 5
     assert "no baseline_placements.csv" in without_baseline
     (folder / "locations.csv").unlink()
     without_locations = html_page(read_folder(folder))
-    assert without_locations.count("<svg") == 3
+    assert without_locations.count("<svg") == 4
     assert "No map: this result folder has no locations.csv" in without_locations
 
 

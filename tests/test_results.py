@@ -373,7 +373,10 @@ def test_example_result_folder(example) -> None:
         "year", "zone_id", "need", "phase", "provision", "provider_id", "provider_type",
         "in_area", "pupils", "minutes", "distance_km", "placement_cost", "transport_cost"]
     assert list(pd.read_csv(out / "expansions.csv").columns) == [
-        "option_id", "name", "provider_id", "built", "open_year", "places", "capital_cost"]
+        "option_id", "name", "provider_id", "built", "open_year", "places", "capital_cost",
+        "npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost"]
+    assert list(pd.read_csv(out / "funding.csv").columns) == [
+        "year", "stream", "option_id", "amount"]
     assert list(pd.read_csv(out / "capacity.csv").columns) == [
         "provider_id", "year", "capacity", "pupils", "utilisation", "marginal_value"]
     assert list(pd.read_csv(out / "unmet.csv").columns) == [

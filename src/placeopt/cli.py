@@ -158,6 +158,10 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--residential-k", type=click.IntRange(min=1), default=None,
               help="Keep only the K cheapest residential schools beyond each group's journey "
               "limit (for national runs; off = exact).")
+@click.option("--project-values/--no-project-values", default=None,
+              help="What each option is worth: the plan solved again without each option "
+              "it builds and with each it leaves out (one more solve each). Default: only "
+              "when the plan chooses among at most 15 options (docs/model.md).")
 @click.option("--no-reports", is_flag=True, help="Write summary.json and the CSVs only "
               "(placeopt report DIR writes report.xlsx and report.html later).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
@@ -165,7 +169,8 @@ def validate(workbook: Path, quiet: bool) -> None:
 @guarded
 def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
         gap: float | None, threads: int | None, write_model: Path | None, engine: str,
-        residential_k: int | None, no_reports: bool, quiet: bool, verbose: bool) -> None:
+        residential_k: int | None, project_values: bool | None, no_reports: bool,
+        quiet: bool, verbose: bool) -> None:
     """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
     from .run import default_output, plan, write_results, write_summary_only
 
@@ -175,7 +180,8 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
     try:
         results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
                        verbose=verbose and not quiet, progress=console.step,
-                       write_model=write_model, engine=engine, residential_k=residential_k)
+                       write_model=write_model, engine=engine, residential_k=residential_k,
+                       project_values=project_values)
     except SolveError as exc:
         if exc.summary is not None:  # no plan, but the planner gets the why in a folder
             folder = output or default_output(workbook, exc.summary["scenario"])

@@ -476,10 +476,17 @@ def solve_cases(model: HighsModel, instance: Instance) -> tuple[CaseSolution, Ca
     return baseline, plan
 
 
+AfterPlan = Callable[["HighsModel", CaseSolution, CaseSolution], None]
+
+
 def solve(instance: Instance, formulation: Formulation, settings: SolverSettings,
           progress: Progress | None = None, write_model: str | None = None,
-          engine: str = "direct") -> Solved:
-    """Baseline, plan and marginal values, on one HiGHS model, each answer checked."""
+          engine: str = "direct", after_plan: AfterPlan | None = None) -> Solved:
+    """Baseline, plan and marginal values, on one HiGHS model, each answer checked.
+
+    `after_plan(model, baseline, plan)` runs between the plan and the marginal-value LP,
+    while the model is still the MIP (e.g. `project_values`); it must leave the model's
+    bounds as it found them."""
     say = progress or (lambda _msg: None)
     say(f"Building the model: {formulation.layout.n_columns:,} variables, "
         f"{sum(len(r) for r in formulation.rows):,} constraints...")
@@ -488,6 +495,8 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         model.highs.writeModel(str(write_model))
         say(f"Wrote the model to {write_model}")
     baseline, plan = solve_cases(model, instance)
+    if after_plan is not None:
+        after_plan(model, baseline, plan)
     b = np.arange(formulation.layout.b_start, formulation.layout.o_start)
     started = time.perf_counter()
     if plan.status == "interrupted":

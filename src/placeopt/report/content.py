@@ -362,6 +362,57 @@ def capital_note(data: ResultFolder) -> str:
         "the programme as it is, valid for a small change only.")
 
 
+PROJECT_VALUE_COLUMNS = ("npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost")
+
+
+def project_values(data: ResultFolder) -> Table | None:
+    """What each option is worth at the margin of the plan (expansions.csv): the NPV
+    lost if a built one alone were dropped, the NPV change if a left-out one were forced
+    in; built ones first, each list by value."""
+    options = data.expansions
+    if not set(PROJECT_VALUE_COLUMNS) <= set(options.columns):
+        return None
+    options = options[options["npv_if_dropped"].notna() | options["npv_if_forced"].notna()]
+    if options.empty:
+        return None
+    options = options.assign(value=options["npv_if_dropped"].fillna(options["npv_if_forced"]))
+    options = options.sort_values(["built", "value"], ascending=[False, False])
+    frame = pd.DataFrame({
+        "Rank": range(1, len(options) + 1),
+        "Option": options["option_id"], "Name": options["name"], "Built": options["built"],
+        "Opens": options["open_year"], "Capital cost": options["capital_cost"],
+        "NPV lost if dropped": options["npv_if_dropped"],
+        "NPV change if forced in": options["npv_if_forced"],
+        "Give or take": options["value_gap"],
+        "Would be built at a capital cost of at most": options["entry_capital_cost"],
+    })
+    return Table("What each project is worth", frame.reset_index(drop=True),
+                 {"Rank": "places", "Option": "text", "Name": "text", "Built": "text",
+                  "Opens": "year"},
+                 source="expansions.csv: npv_if_dropped, npv_if_forced, value_gap, "
+                        "entry_capital_cost (capital costs include optimism bias)")
+
+
+def project_values_note(data: ResultFolder) -> str:
+    """How to read the project values, or why there are none."""
+    status = data.summary.get("project_values", {}).get("status")
+    if project_values(data) is None:
+        why = f" ({status})" if status else " (a result folder from an older placeopt)"
+        return ("Each project's own worth was not computed for this run" + why + ". "
+                "placeopt run --project-values computes it.")
+    return (
+        "Each built option's worth is the NPV the plan would lose if that option alone were "
+        "dropped, the rest of the programme free to adapt (the plan solved again without "
+        "it); each option left out shows the NPV change if it had to be built (usually a "
+        "loss). These are values at the margin of this programme: they do not add up to "
+        "the programme's NPV, because the options work together. 'Give or take' is the most "
+        "a figure can be off, from the solver's tolerance. For an option left out, the last "
+        "column is a capital cost (with optimism bias) at or below which the plan would "
+        "build it; it may enter at a higher price too, since cheaper capital also frees "
+        "money for other options. Blank: no such price was found."
+        + ("" if status in (None, "computed") else f" Note: {status}."))
+
+
 def funding_streams(data: ResultFolder) -> Table | None:
     """Each capital stream: its limit, what the plan spends from it, what is left."""
     streams = data.summary.get("funding")
@@ -658,6 +709,16 @@ def method(data: ResultFolder) -> list[tuple[str, str]]:
          "option may be paid from several of its streams. Where an opening could be paid "
          "from more than one stream, these reports draw on the ring-fenced money before the "
          "general pot: the model is indifferent to the split."),
+        ("What each project is worth",
+         "For each option the plan builds, the model solves the plan again without that "
+         "option alone, the rest of the programme free to change: the NPV it loses is what "
+         "the option is worth to this programme. For each option the plan leaves out, it "
+         "solves the plan again with that option built: the NPV change (usually a loss) says "
+         "how far it is from being worth building, and a capital cost at or below which it "
+         "would be built is given where one can be proved from that solve. Committed "
+         "options are in the baseline too and get no value. These figures do not add up to "
+         "the NPV of the whole programme: options work together, so each is valued with "
+         "the others in place."),
         ("The value of one more place",
          "With the chosen programme fixed, the model also reports what one more place at a "
          "setting would save in a year, in that year's money (the 'marginal value'). It is "
