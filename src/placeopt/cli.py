@@ -209,27 +209,37 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
               help="Folder (default results/<workbook name>/frontier-<scenario>).")
 @click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")
 @click.option("--points", type=click.IntRange(min=2, max=100), default=8, show_default=True,
-              help="Capital budgets from 0 to the plan's spend.")
+              help="Capital budgets from the committed options' capital to --max-capital "
+              "(today's budget is added as a point of its own).")
+@click.option("--max-capital", type=click.FloatRange(min=0), default=None,
+              help="Top of the curve, £ of capital (default: enough to build every option "
+              "that has value: the plan's capital with no limit on the general pot, or "
+              "today's budget if more). Beyond today's budget the extra arrives in the "
+              "first year.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Solver time limit per solve, seconds.")
 @click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress.")
 @guarded
 def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
-             time_limit: float | None, gap: float | None, quiet: bool) -> None:
-    """The capital programme curve: the plan under a rising capital budget."""
+             max_capital: float | None, time_limit: float | None, gap: float | None,
+             quiet: bool) -> None:
+    """The capital programme curve: the plan under a rising capital budget, past today's."""
+    from .frontier import MaxCapitalTooLow, write_frontier
     from .frontier import frontier as solve_frontier
-    from .frontier import write_frontier
     from .report import staged
 
     console = Console(quiet)
-    table = solve_frontier(workbook, scenario, points, progress=console.step,
-                           time_limit=time_limit, mip_gap=gap)
+    try:
+        table = solve_frontier(workbook, scenario, points, progress=console.step,
+                               time_limit=time_limit, mip_gap=gap, max_capital=max_capital)
+    except MaxCapitalTooLow as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-capital") from None
     folder = output or Path("results") / workbook.stem / f"frontier-{scenario}"
     with staged(folder) as staging:
         write_frontier(table, staging)
     shown = table[["capital_budget", "capital_spent", "n_options", "new_places", "npv",
-                   "out_of_area_saving"]]
+                   "out_of_area_saving", "today"]]
     console.out(shown.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
     console.out(f"Frontier: {folder}")
 

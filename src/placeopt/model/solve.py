@@ -117,6 +117,7 @@ class MatrixForm:
     column_of: np.ndarray  # formulation column of each HiGHS column
     capacity_rows: np.ndarray  # HiGHS row of each capacity row of the formulation (-1: none)
     build_seconds: float
+    row_of: np.ndarray  # HiGHS row of each (stacked) formulation row (-1: none)
 
 
 def direct_matrix(formulation: Formulation) -> MatrixForm:
@@ -132,7 +133,8 @@ def direct_matrix(formulation: Formulation) -> MatrixForm:
         cost=columns.cost, offset=0.0, col_lower=columns.lower, col_upper=columns.upper,
         integer=columns.integer, matrix=matrix.tocsc(), row_lower=row_lower,
         row_upper=row_upper, column_of=np.arange(formulation.layout.n_columns),
-        capacity_rows=capacity, build_seconds=time.perf_counter() - started)
+        capacity_rows=capacity, build_seconds=time.perf_counter() - started,
+        row_of=np.arange(len(row_lower)))
 
 
 def pyomo_matrix(formulation: Formulation) -> MatrixForm:
@@ -164,7 +166,10 @@ def pyomo_matrix(formulation: Formulation) -> MatrixForm:
         row_lower=np.where(bound_type <= 0, rhs, -np.inf),
         row_upper=np.where(bound_type >= 0, rhs, np.inf),
         column_of=column_of, capacity_rows=capacity,
-        build_seconds=time.perf_counter() - started)
+        build_seconds=time.perf_counter() - started,
+        row_of=np.array([where.get(id(getattr(model, block.name)[i]), -1)
+                         for block in formulation.rows for i in range(len(block))],
+                        dtype=np.int64))
 
 
 ENGINES = {"direct": direct_matrix, "pyomo": pyomo_matrix}
@@ -189,6 +194,7 @@ class HighsModel:
         self.build_seconds = form.build_seconds
         started = time.perf_counter()
         self.column_of, self.capacity_rows = form.column_of, form.capacity_rows
+        self.row_of = form.row_of
         self.n_cols, self.n_rows = form.matrix.shape[1], form.matrix.shape[0]
         columns = formulation.columns
         self._matrix, self._row_lower, self._row_upper = formulation.stacked()
@@ -297,6 +303,19 @@ class HighsModel:
             self.highs.changeColsBounds(int(keep.sum()), cols[keep].astype(np.int32),
                                         np.asarray(lower, float)[keep],
                                         np.asarray(upper, float)[keep])
+
+    def set_rows_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
+        """Change the upper bounds of formulation rows (stacked indices) that have no
+        lower bound (e.g. capital rows), in HiGHS and in what solutions are checked
+        against."""
+        rows = np.asarray(rows, dtype=np.int64)
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), rows.shape)
+        self._row_upper[rows] = upper
+        highs_rows = self.row_of[rows]
+        keep = highs_rows >= 0
+        if keep.any():
+            self.highs.changeRowsBounds(int(keep.sum()), highs_rows[keep].astype(np.int32),
+                                        np.full(int(keep.sum()), -np.inf), upper[keep])
 
     def bounds(self) -> Bounds:
         """The model as it stands: what the next solution is checked against."""
