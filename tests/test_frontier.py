@@ -133,3 +133,27 @@ def test_frontier_max_capital_below_the_committed_is_a_usage_error(tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert "committed options' capital (£100)" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("engine", ["direct", "pyomo"])
+def test_capital_rows_are_raised_through_either_engine(tmp_path: Path, engine: str) -> None:
+    """The curve past today's budget raises the general pot's capital rows in HiGHS and
+    in what each solution is checked against, whichever way the model reached HiGHS."""
+    from placeopt.frontier import general_pot
+    from placeopt.model.formulation import formulate
+    from placeopt.model.instance import compile_instance
+    from placeopt.model.solve import HighsModel, SolverSettings
+    from placeopt.workbook.reader import read_workbook
+
+    instance = compile_instance(read_workbook(_two_options(tmp_path / "t.xlsx")))
+    formulation = formulate(instance)
+    model = HighsModel(formulation, SolverSettings(mip_gap=0.0), engine=engine)
+    pot = general_pot(instance, formulation)
+    assert pot is not None and pot.today == 100
+    # £100: A only, 100 + 20,000 + 50,000. £100 more: both, 200 + 20,000 + 30,000.
+    assert model.run("plan").objective == pytest.approx(70_100)
+    model.set_rows_upper(pot.rows, pot.upper + 100)
+    both = model.run("plan")
+    assert both.objective == pytest.approx(50_200)
+    assert both.check is not None and both.check.passed
+    assert model.bounds().row_upper[pot.rows] == pytest.approx(pot.upper + 100)

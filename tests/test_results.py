@@ -188,7 +188,7 @@ def test_residual_value_is_negative_when_the_life_ends_in_the_horizon(tmp_path: 
     # r = 25%, life 2, 3 years: A = 50,000 x 0.25 / (1 - 1.25^-2) = 34,722.22, paid in
     # 2026 and 2027: K = 34,722.22 x 1.8 = 62,500 (a whole life, paid from the opening
     # year, is capex x 1.25). Revenue 33,000 x 2.44 = 80,520: npv 18,020; residual
-    # 50,000 - 62,500 = -12,500; cash npv 80,520 - 50,000 = 30,520 = npv + residual.
+    # 50,000 - 62,500 = -12,500; cash npv 80,520 - 50,000 = 30,520 = npv - residual.
     r = _savings_case(tmp_path, "t.xlsx", {"discount_rate": 0.25,
                                            "capital_treatment": "annuity",
                                            "asset_life_years": 2})

@@ -77,7 +77,9 @@ class ProjectAppraisal:
 
     def __call__(self, model: HighsModel, baseline: CaseSolution, plan: CaseSolution) -> None:
         options = self.candidates()
-        if plan.status == "interrupted":
+        if not len(options):
+            self.status = "no options to value"
+        elif plan.status == "interrupted":
             self.status = "skipped: the plan was interrupted"
         elif self.wanted is False:
             self.status = "skipped (--no-project-values)"

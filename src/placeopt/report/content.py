@@ -620,9 +620,21 @@ def story(data: ResultFolder) -> list[str]:
     worth = (f"the plan is worth {money_words(npv)} more than the baseline" if npv >= 0
              else f"the plan costs {money_words(-npv)} more than it saves")
     lines.append(f"Discounted at {rate:.1%} a year (HM Treasury Green Book), {worth} over "
-                 f"{n_years} years (net present value), and "
+                 f"{n_years} years (net present value, with capital charged as the model "
+                 "charges it), and "
                  + (f"it pays back in {payback}." if payback is not None
                     else "it does not pay back within the plan period."))
+    residual = saved.get("residual_value", 0.0)
+    cash = (f"counting all capital in full when it is spent, the net present value would be "
+            f"{money_words(npv - residual)}.")
+    if residual >= 0.5:
+        lines.append(f"Of the new buildings' discounted capital cost, "
+                     f"{money_words(residual)} falls beyond the plan period and is not "
+                     f"charged to it (residual value); " + cash)
+    elif residual <= -0.5:
+        lines.append(f"The capital charged within the plan period exceeds the new buildings' "
+                     f"discounted capital cost by {money_words(-residual)} (the annuity's "
+                     f"financing cost, where an asset's life ends within the period); " + cash)
     unmet = _total(plan["unmet_pupils"])
     lines.append("Every pupil has a place in every year." if unmet < 0.0005 else
                  f"{unmet:,.1f} pupil-years of need are unmet in the plan "
@@ -692,9 +704,9 @@ def method(data: ResultFolder) -> list[tuple[str, str]]:
          "The part of the new buildings' capital cost that the NPV does not charge to the "
          "plan period: the discounted capital cost minus the charge within the period, "
          "summed over the options beyond the baseline. With capital charged upfront it is "
-         "zero. Added to the NPV it gives the cash view, in which every pound of capital "
-         "counts in the year it is spent. The capital tables show capital in that cash "
-         "view (in the year each option opens)."),
+         "zero. The NPV minus the residual value is the cash view, in which every pound of "
+         "capital counts in full in the year it is spent. The capital tables show capital in "
+         "that cash view (in the year each option opens)."),
         ("Payback year",
          "The first year from which the cumulative discounted net saving (on the same "
          "capital charge as the NPV) stays at or above zero for the rest of the plan. There "
