@@ -45,11 +45,13 @@ def test_frontier_runs_from_required_spend_past_todays_budget(example: Path) -> 
     assert table["n_options"].iloc[-1] > table["n_options"].iloc[0]
 
 
-def _two_options(path: Path, capital: float | None = 100) -> Path:
+def _two_options(path: Path, capital: float | None = 100, years: int = 1,
+                 **option: Any) -> Path:
     # Demand 2, one year. A (1 place, £100) saves 30,000; B (1 place, £100) saves
-    # 20,000 (its school costs £30,000). Capital today: £100 (general pot).
+    # 20,000 (its school costs £30,000). Capital today: £100 (general pot) a year.
     return tiny_workbook(
-        path, providers=[{"provider_id": "SP", "type": "special", "capacity": 0,
+        path, params={"horizon_years": years},
+        providers=[{"provider_id": "SP", "type": "special", "capacity": 0,
                           "annual_cost_per_place": 20_000},
                          {"provider_id": "SP2", "type": "special", "capacity": 0,
                           "annual_cost_per_place": 30_000},
@@ -58,11 +60,11 @@ def _two_options(path: Path, capital: float | None = 100) -> Path:
         demand=[{"zone_id": "Z1", "need": "ASD", "phase": "secondary",
                  "provision": "special", "pupils": 2}],
         expansions=[{"option_id": "A", "provider_id": "SP", "places": 1,
-                     "capital_cost": 100},
+                     "capital_cost": 100, **option},
                     {"option_id": "B", "provider_id": "SP2", "places": 1,
-                     "capital_cost": 100}],
-        budget=[] if capital is None else [{"year": 2026, "stream": "capital",
-                                            "amount": capital}])
+                     "capital_cost": 100, **option}],
+        budget=[] if capital is None else [{"year": 2026 + k, "stream": "capital",
+                                            "amount": capital} for k in range(years)])
 
 
 def _rows(table: pd.DataFrame) -> list[tuple[Any, ...]]:
@@ -86,17 +88,20 @@ def test_the_curve_shows_what_more_capital_would_buy(tmp_path: Path) -> None:
         frontier(_required(tmp_path / "r.xlsx"), max_capital=50)
 
 
-def _required(path: Path) -> Path:
-    """Two options as above, A committed: the curve cannot start below its £100."""
-    workbook = _two_options(path, capital=None)
-    import openpyxl
+def test_the_default_top_affords_the_unlimited_programme_in_time(tmp_path: Path) -> None:
+    # Two years; A and B may open in 2026 only; £100 of capital in each year (today:
+    # £200). With no limit both open in 2026, £100 more than 2026 holds: so the top is
+    # £200 + £100 = £300, where both are built (not £200, where only A is).
+    # npv: A 2 x 30,000 - 100 = 59,900; both 2 x 50,000 - 200 = 99,800.
+    table = frontier(_two_options(tmp_path / "t.xlsx", years=2, latest_year=2026), points=2)
+    assert _rows(table) == [(0.0, 0.0, "", 0.0, "no", 0.0),
+                            (200.0, 100.0, "A", 59_900.0, "yes", 0.0),
+                            (300.0, 200.0, "A;B", 99_800.0, "no", 100.0)]
 
-    book = openpyxl.load_workbook(workbook)
-    ws = book["Expansions"]
-    ws.cell(1, ws.max_column + 1, "required")
-    ws.cell(2, ws.max_column, "yes")
-    book.save(workbook)
-    return workbook
+
+def _required(path: Path) -> Path:
+    """Two options as above, both committed: the curve cannot start below their £200."""
+    return _two_options(path, capital=None, required="yes")
 
 
 def test_without_capital_rows_the_curve_ends_at_the_plan(tmp_path: Path) -> None:
@@ -131,7 +136,7 @@ def test_frontier_max_capital_below_the_committed_is_a_usage_error(tmp_path: Pat
     result = CliRunner().invoke(main, ["frontier", str(_required(tmp_path / "t.xlsx")),
                                        "-o", str(tmp_path / "out"), "--max-capital", "50"])
     assert result.exit_code == 2, result.output
-    assert "committed options' capital (£100)" in result.output
+    assert "committed options' capital (£200)" in result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -213,9 +213,8 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
               "(today's budget is added as a point of its own).")
 @click.option("--max-capital", type=click.FloatRange(min=0), default=None,
               help="Top of the curve, £ of capital (default: enough to build every option "
-              "that has value: the plan's capital with no limit on the general pot, or "
-              "today's budget if more). Beyond today's budget the extra arrives in the "
-              "first year.")
+              "that has value, i.e. the plan with no limit on the general capital pot). "
+              "Beyond today's budget the extra arrives in the first year.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Solver time limit per solve, seconds.")
 @click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap.")

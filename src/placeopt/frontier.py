@@ -12,9 +12,11 @@ years). Below it the workbook's capital rows hold as given, so the point at toda
 is the plan itself. Above it the extra B - today arrives in the general pot `capital` in
 the first year (the earliest it could help), so the curve shows what a bigger allocation
 would buy. The top is `max_capital`, by default enough capital to build every option
-that has value: the capital the plan spends when the general pot has no limit (or today's
-budget, if that is more). A workbook with no `capital` rows has no limit on the general
-pot: there the top is the plan's spend, and there is no "today's budget" to mark.
+that has value: the programme of the plan with no limit on the general pot becomes
+affordable there (today's budget plus the most its draws on the pot run ahead of the
+pot's capital, arriving in the first year). A workbook with no `capital` rows has no
+limit on the general pot: there the top is the plan's spend, and there is no "today's
+budget" to mark.
 
 NPV is on the objective's terms (SPEC §4), so it ranks programmes as the model does, up
 to unmet, overspend and travel-minute terms and each solve's gap; at each budget the point
@@ -33,6 +35,7 @@ import pandas as pd
 
 from .case import Overrides, build_case
 from .model.formulation import Formulation, formulate
+from .model.funding import funding_table
 from .model.instance import Instance
 from .model.results import case_arrays, savings, view
 from .model.solve import CaseSolution, HighsModel, Progress, solve_cases
@@ -83,7 +86,8 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
 
     bottom = spent(baseline)  # required options are built in every programme
     pot = general_pot(instance, formulation)
-    top = max_capital if max_capital is not None else _enough(model, pot, plan, spent, say)
+    top = max_capital if max_capital is not None else _enough(model, instance, formulation,
+                                                              pot, plan, spent, say)
     if top < bottom - 1e-6:
         raise MaxCapitalTooLow(f"the capital budget must reach the committed options' capital "
                          f"(£{bottom:,.0f}), not stop at £{top:,.0f}")
@@ -117,18 +121,27 @@ def general_pot(instance: Instance, formulation: Formulation) -> GeneralPot | No
                       float(capital.money[capital.limited].sum()))
 
 
-def _enough(model: HighsModel, pot: GeneralPot | None, plan: CaseSolution,
+def _enough(model: HighsModel, instance: Instance, formulation: Formulation,
+            pot: GeneralPot | None, plan: CaseSolution,
             spent: Callable[[CaseSolution], float], say: Progress) -> float:
-    """The default top of the curve: the plan's capital with no limit on the general
-    pot (every option that has value, as far as the general pot can pay), or today's
-    budget if that is more."""
+    """The default top of the curve: enough capital to build every option that has
+    value. That is the programme of the plan with no limit on the general pot; its
+    draws on the pot (ring-fenced money first) exceed the pot's capital, cumulatively,
+    by at most some X, so with today's budget plus X arriving in the first year it is
+    affordable, and the curve's last point is that programme."""
     if pot is None:
         return spent(plan)
     say("The plan with no limit on the general capital pot...")
     model.set_rows_upper(pot.rows, np.full(len(pot.rows), np.inf))
     unlimited = model.run("plan with unlimited capital", start=plan.values)
     model.set_rows_upper(pot.rows, pot.upper)
-    return max(spent(unlimited), pot.today)
+    drawn = funding_table(instance, formulation, unlimited.values,
+                          view(instance, formulation, unlimited).opened)
+    general = drawn.loc[drawn["stream"] == CAPITAL].groupby("year")["amount"].sum()
+    draws = general.reindex(instance.years, fill_value=0.0).to_numpy(float)
+    money = instance.capital.money[instance.capital.names.index(CAPITAL)]
+    short = max(0.0, float(np.max(np.cumsum(draws) - np.cumsum(money))))
+    return float(np.ceil(pot.today + short))  # whole pounds: never a penny short
 
 
 def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
