@@ -514,6 +514,7 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         model.highs.writeModel(str(write_model))
         say(f"Wrote the model to {write_model}")
     baseline, plan = solve_cases(model, instance)
+    constraints = model.n_rows  # the model's own rows, not those a later step adds
     if after_plan is not None:
         after_plan(model, baseline, plan)
     b = np.arange(formulation.layout.b_start, formulation.layout.o_start)
@@ -531,7 +532,7 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         baseline=baseline, plan=plan, capacity_duals=duals, duals_status=duals_status,
         build_seconds=model.build_seconds, handoff_seconds=model.handoff_seconds,
         solve_seconds=baseline.seconds + plan.seconds + dual_seconds,
-        variables=model.n_cols, constraints=model.n_rows,
+        variables=model.n_cols, constraints=constraints,
         binaries=int((model.columns(b) >= 0).sum()),
         solver_version=model.version, engine=engine,
         timings={"baseline": baseline.seconds, "plan": plan.seconds, "duals": dual_seconds},
