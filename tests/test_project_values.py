@@ -109,7 +109,7 @@ def test_an_option_that_cannot_be_paid_for_is_said_not_valued(tmp_path: Path) ->
     assert built(r) == {}
     assert values(r)["D"]["npv_if_forced"] is None
     assert r.summary["project_values"]["solves"]["D"]["status"] == \
-        "cannot be built (infeasible)"
+        "cannot be built: no plan can include it (infeasible)"
     # The run goes on: the marginal values come from the plan's LP as ever.
     assert r.summary["solve"]["marginal_values"] == "optimal"
 
@@ -154,11 +154,14 @@ def test_many_options_are_valued_only_on_request(tmp_path: Path) -> None:
 def test_reports_show_the_project_list_and_read_old_folders(tmp_path: Path) -> None:
     r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(2)],
               expansions=[option("A", 1, 1_000), option("B", 1, 10_000),
-                          option("C", 1, 90_000)])
+                          option("C", 1, 90_000), option("D", 1, 100, funding="capital:g")],
+              budget=[{"year": 2026, "stream": "capital:g", "amount": 50}])
     folder = write_results(r, tmp_path / "out", reports=True)
     data = read_folder(folder)
     table = rp.project_values(data)
-    assert list(table.frame["Option"]) == ["A", "B", "C"]  # built by value, then left out
+    assert list(table.frame["Option"]) == ["A", "B", "C", "D"]  # built by value, then out
+    assert list(table.frame["Note"]) == ["", "", "", "cannot be built: no plan can include "
+                                         "it (infeasible)"]
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "What each project is worth" in page
     import openpyxl

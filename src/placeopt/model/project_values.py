@@ -175,8 +175,8 @@ class ProjectAppraisal:
         try:
             solution = model.run(label, start=start)
         except SolveError as exc:
-            status = "cannot be built (infeasible)" if exc.status == "infeasible" else (
-                f"not computed: {exc}")
+            status = ("cannot be built: no plan can include it (infeasible)"
+                      if exc.status == "infeasible" else f"not computed: {exc}")
             return Value(e, built, None, None, None, status)
         npv = self._npv(solution, base)
         change = npv_plan - npv if built else npv - npv_plan

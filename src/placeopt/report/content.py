@@ -372,11 +372,15 @@ def project_values(data: ResultFolder) -> Table | None:
     options = data.expansions
     if not set(PROJECT_VALUE_COLUMNS) <= set(options.columns):
         return None
-    options = options[options["npv_if_dropped"].notna() | options["npv_if_forced"].notna()]
+    solves = data.summary.get("project_values", {}).get("solves", {})
+    notes = {o: s["status"] for o, s in solves.items() if s.get("status") != "optimal"}
+    options = options[options["npv_if_dropped"].notna() | options["npv_if_forced"].notna()
+                      | options["option_id"].isin(list(notes))]
     if options.empty:
         return None
     options = options.assign(value=options["npv_if_dropped"].fillna(options["npv_if_forced"]))
-    options = options.sort_values(["built", "value"], ascending=[False, False])
+    options = options.sort_values(["built", "value"], ascending=[False, False],
+                                  na_position="last")
     frame = pd.DataFrame({
         "Rank": range(1, len(options) + 1),
         "Option": options["option_id"], "Name": options["name"], "Built": options["built"],
@@ -385,10 +389,11 @@ def project_values(data: ResultFolder) -> Table | None:
         "NPV change if forced in": options["npv_if_forced"],
         "Give or take": options["value_gap"],
         "Would be built at a capital cost of at most": options["entry_capital_cost"],
+        "Note": [notes.get(o, "") for o in options["option_id"]],
     })
     return Table("What each project is worth", frame.reset_index(drop=True),
                  {"Rank": "places", "Option": "text", "Name": "text", "Built": "text",
-                  "Opens": "year"},
+                  "Opens": "year", "Note": "text"},
                  source="expansions.csv: npv_if_dropped, npv_if_forced, value_gap, "
                         "entry_capital_cost (capital costs include optimism bias)")
 

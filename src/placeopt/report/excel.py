@@ -315,8 +315,8 @@ def _project_value_chart(placed: Placed) -> BarChart:
                                    max_row=placed.last_row))
     chart.title = "What each project is worth (NPV, £)"
     frame = placed.table.frame
-    largest = float(np.nanmax(np.abs(frame[["NPV lost if dropped",
-                                            "NPV change if forced in"]].to_numpy(float))))
+    values = frame[["NPV lost if dropped", "NPV change if forced in"]].to_numpy(float)
+    largest = float(np.abs(values[np.isfinite(values)]).max(initial=0.0))
     # In a bar chart the category axis (x_axis) runs down the page, the values across.
     chart.y_axis.number_format = rp.money_unit(largest).excel
     chart.x_axis.scaling.orientation = "maxMin"  # the first option at the top
