@@ -320,7 +320,7 @@ def _project_value_chart(placed: Placed) -> BarChart:
     # In a bar chart the category axis (x_axis) runs down the page, the values across.
     chart.y_axis.number_format = rp.money_unit(largest).excel
     chart.x_axis.scaling.orientation = "maxMin"  # the first option at the top
-    chart.x_axis.crosses = "max"  # ... and the value axis at the bottom
+    chart.y_axis.crosses = "max"  # ... and the value axis at the bottom (the last option)
     chart.x_axis.delete = chart.y_axis.delete = False
     chart.x_axis.tickLblPos = "low"  # option names at the left, whatever the sign
     chart.legend.position = "b"
