@@ -122,6 +122,11 @@ OPEN_WINDOW = {"resourced": 0, "expansion": 2, "new_school": 2}
 # programme is announced after 2029-30: £1m a year is assumed (illustrative).
 NATIONAL_HNPCA = {2025: 740e6, **{y: 3e9 / 4 for y in range(2026, 2030)}}
 CAPITAL_AFTER_2029 = 1_000_000
+# A new special free school may be paid from a ring-fenced DfE free-school grant (the
+# central free school route) and from Trafford's own capital. No bid is approved in the
+# base case: the stream holds £0 (scenario free_school_funded fills it).
+FREE_SCHOOL_STREAM = "capital:free_school"
+FREE_SCHOOL_FUNDING = f"{FREE_SCHOOL_STREAM}; capital"
 # Pooled revenue budget (illustrative): the 2025/26 budget equals the modelled cost of
 # the placements in 2025/26 (the high-needs block pays 93%, health 4%, social care 3%),
 # growing 3% a year in real terms: less than demand, as nationally.
@@ -818,7 +823,8 @@ def expansion_rows(plist: list[Provider]) -> list[dict[str, Any]]:
             "option_id": option_id, "name": name, "places": places,
             "capital_cost": places * CAPEX_NEW_SCHOOL, "earliest_year": EARLIEST_NEW_SCHOOL,
             "latest_year": EARLIEST_NEW_SCHOOL + OPEN_WINDOW["new_school"],
-            "ramp_years": 3, "group": "NEW-SPECIAL-SCHOOL", "type": "special",
+            "ramp_years": 3, "group": "NEW-SPECIAL-SCHOOL", "funding": FREE_SCHOOL_FUNDING,
+            "type": "special",
             "in_area": "yes", "latitude": round(float(z.latitude[site]), 6),
             "longitude": round(float(z.longitude[site]), 6), "needs": needs,
             "phases": phases, "annual_cost_per_place": COST["special"], "residential": "no"})
@@ -840,6 +846,7 @@ def budget_rows(current_rows: list[dict[str, Any]], by_id: dict[str, Provider]
         amount = NATIONAL_HNPCA[year] * share if year in NATIONAL_HNPCA else CAPITAL_AFTER_2029
         capital[year] = round(amount, -4)
         rows.append({"year": year, "stream": "capital", "amount": capital[year]})
+    rows.append({"year": EARLIEST_NEW_SCHOOL, "stream": FREE_SCHOOL_STREAM, "amount": 0})
     return rows, {"share": share, "first_cost": first_cost, **capital}
 
 
@@ -855,10 +862,12 @@ def scenario_rows(plist: list[Provider]) -> list[dict[str, Any]]:
                                  "Trafford pupils"})
     school = next(r for r in expansion_rows(plist) if r["option_id"] == "NEW-SCH-150")
     rows.append({"scenario": "free_school_funded", "sheet": "Budget", "column": "amount",
-                 "filter": f"year={EARLIEST_NEW_SCHOOL}; stream=capital", "operation": "add",
+                 "filter": f"year={EARLIEST_NEW_SCHOOL}; stream={FREE_SCHOOL_STREAM}",
+                 "operation": "set",
                  "value": round(school["capital_cost"] * (1 + OPTIMISM_BIAS)),
                  "note": "DfE's central free school route pays for a 150-place special "
-                         "school (capital incl. optimism bias) on top of Trafford's share"})
+                         "school (capital incl. optimism bias), ring-fenced to the new "
+                         "school, on top of Trafford's share"})
     rows.append({"scenario": "inmss_fees_rise", "sheet": "Providers",
                  "column": "annual_cost_per_place", "filter": "type=inmss",
                  "operation": "scale", "value": round(72_000 / 63_000, 6),
@@ -915,7 +924,10 @@ def guide_notes(facts: dict[str, Any]) -> list[str]:
         "provision at real mainstream schools and a new special school at an illustrative "
         "Sale site; the pooled revenue budget (the 2025/26 cost, +3% a year real); capital "
         f"of £{cap[2025] / 1e6:.2f}m in 2025 and £{cap[2026] / 1e6:.2f}m a year "
-        "2026-2029 (Trafford's share of DfE's high needs capital) and £1m a year after.",
+        "2026-2029 (Trafford's share of DfE's high needs capital) and £1m a year after; "
+        "a ring-fenced free-school grant (stream capital:free_school) that only the new "
+        "special school may draw on, £0 in the base case (scenario free_school_funded: "
+        "enough for the 150-place school in 2029).",
         "2025/26 is the first planning year: its demand is exactly the January 2025 SEN2 "
         "count and every pupil is a current placement, so year 1 of the baseline "
         "reproduces SEN2; demand follows the forecast from 2026/27, each provision level and "

@@ -8,6 +8,7 @@ penalty £1m, every journey 10 minutes and transport £0 (TravelMatrix).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -501,6 +502,160 @@ def test_optimism_bias_uplifts_capital(tmp_path: Path) -> None:
     assert objective(with_bias) == pytest.approx(5 * 50_000, rel=REL)
 
 
+# --- capital funding streams (SPEC §1 Budget, Expansions funding; §2 item 7) -------------------
+
+
+def _funding(r) -> list[tuple[int, str, str, float]]:
+    """funding.csv as (year, stream, option_id, amount) rows."""
+    return [(int(y), str(f), str(o), float(a)) for y, f, o, a in
+            r.funding[["year", "stream", "option_id", "amount"]].itertuples(index=False)]
+
+
+def test_a_ring_fenced_stream_pays_only_for_its_option(tmp_path: Path) -> None:
+    # SP has no places (£20,000), IN £50,000; demand 2. A and B each add 1 place at SP
+    # for £100. capital:s106 holds £200 and only A may draw on it; the general pot holds
+    # £0, so B (funded from capital) cannot be built though £100 of s106 is left.
+    # Objective = 100 + 20,000 + 50,000 = 70,100 (one pot of £200 would build both:
+    # 200 + 40,000 = 40,200).
+    r = solve(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
+              demand=[demand(2)],
+              expansions=[option("A", 1, 100, funding="capital:s106"), option("B", 1, 100)],
+              budget=[{"year": 2026, "stream": "capital:s106", "amount": 200},
+                      {"year": 2026, "stream": "capital", "amount": 0}])
+    assert objective(r) == pytest.approx(70_100, rel=REL)
+    assert built(r) == {"A": 2026}
+    assert _funding(r) == [(2026, "capital:s106", "A", 100.0)]
+    streams = r.summary["funding"]
+    assert streams["capital:s106"] == {"limited": True, "available": [200.0],
+                                       "spent": [100.0], "unspent": [100.0]}
+    assert streams["capital"] == {"limited": True, "available": [0.0], "spent": [0.0],
+                                  "unspent": [0.0]}
+    # B can never be paid for: said before the solve, with the numbers.
+    assert any("option B costs £100" in str(w) and "capital £0" in str(w)
+               for w in r.summary["provenance"]["warnings"])
+    # Writing the same stream as one pot: both are built.
+    both = solve(tmp_path / "u.xlsx", providers=[special(capacity=0), inmss()],
+                 demand=[demand(2)], expansions=[option("A", 1, 100), option("B", 1, 100)],
+                 budget=[{"year": 2026, "stream": "capital", "amount": 200}])
+    assert objective(both) == pytest.approx(40_200, rel=REL)
+
+
+def test_an_option_paid_from_two_streams(tmp_path: Path) -> None:
+    # Demand 3; SP has no places (£20,000), IN £50,000. OPT (1 place, £150) may be paid
+    # from capital:s106 (£100) and capital; B (1 place, £50) from capital only (£100).
+    # Both fit only if OPT takes all £100 of s106 and £50 of capital, B the other £50.
+    # Objective = 150 + 50 + 2 x 20,000 + 50,000 = 90,200.
+    r = solve(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
+              demand=[demand(3)],
+              expansions=[option("OPT", 1, 150, funding="capital:s106; capital"),
+                          option("B", 1, 50)],
+              budget=[{"year": 2026, "stream": "capital:s106", "amount": 100},
+                      {"year": 2026, "stream": "capital", "amount": 100}])
+    assert objective(r) == pytest.approx(90_200, rel=REL)
+    assert built(r) == {"OPT": 2026, "B": 2026}
+    assert _funding(r) == [(2026, "capital", "B", 50.0), (2026, "capital", "OPT", 50.0),
+                           (2026, "capital:s106", "OPT", 100.0)]
+    assert r.summary["funding"]["capital"]["unspent"] == [0.0]
+
+
+def test_ring_fenced_money_is_drawn_before_the_general_pot(tmp_path: Path) -> None:
+    # OPT (£100) may use capital:grant (£100) or capital (£500): the model is
+    # indifferent; the results draw on the grant first. Objective 100 + 20,000.
+    r = solve(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
+              demand=[demand(1)],
+              expansions=[option("OPT", 1, 100, funding="capital; capital:grant")],
+              budget=[{"year": 2026, "stream": "capital:grant", "amount": 100},
+                      {"year": 2026, "stream": "capital", "amount": 500}])
+    assert objective(r) == pytest.approx(20_100, rel=REL)
+    assert _funding(r) == [(2026, "capital:grant", "OPT", 100.0)]
+
+
+def test_capital_carries_forward_stream_by_stream(tmp_path: Path) -> None:
+    # OPT (£100) may use capital:s106 only: £50 in 2026 and £50 in 2027, so it can open
+    # in 2027 at the earliest, though the general pot holds £100 from 2026.
+    # Demand 1 a year: 2026 at IN (50,000), then SP (20,000): 100 + 50,000 + 20,000.
+    r = solve(tmp_path / "t.xlsx", params={"horizon_years": 2},
+              providers=[special(capacity=0), inmss()], demand=[demand(1)],
+              expansions=[option("OPT", 1, 100, funding="capital:s106")],
+              budget=[{"year": 2026, "stream": "capital:s106", "amount": 50},
+                      {"year": 2027, "stream": "capital:s106", "amount": 50},
+                      {"year": 2026, "stream": "capital", "amount": 100}])
+    assert objective(r) == pytest.approx(70_100, rel=REL)
+    assert built(r) == {"OPT": 2027}
+    assert _funding(r) == [(2027, "capital:s106", "OPT", 100.0)]
+    s106 = r.summary["funding"]["capital:s106"]
+    assert (s106["spent"], s106["unspent"]) == ([0.0, 100.0], [50.0, 0.0])
+    assert r.summary["funding"]["capital"]["unspent"] == [100.0, 100.0]
+
+
+def test_an_option_whose_stream_is_empty_is_never_built(tmp_path: Path) -> None:
+    # capital:grant has a row of £0: OPT (£100) cannot be paid for. IN: 50,000.
+    common: dict[str, Any] = {
+        "providers": [special(capacity=0), inmss()], "demand": [demand(1)],
+        "budget": [{"year": 2026, "stream": "capital:grant", "amount": 0},
+                   {"year": 2026, "stream": "capital", "amount": 1_000}]}
+    r = solve(tmp_path / "t.xlsx", expansions=[option("OPT", 1, 100, funding="capital:grant")],
+              **common)
+    assert objective(r) == pytest.approx(50_000, rel=REL)
+    assert built(r) == {}
+    assert r.funding.empty
+    # Required, it cannot be built at all: an input error naming the stream.
+    path = tiny_workbook(tmp_path / "r.xlsx", expansions=[
+        option("OPT", 1, 100, funding="capital:grant", required="yes")], **common)
+    with pytest.raises(InputError, match=r"required options OPT must open by 2026 and cost "
+                       r"£100 .* up to 2026 \(£0: capital:grant £0\)"):
+        plan(path)
+
+
+def test_required_options_a_stream_cannot_pay_for_together(tmp_path: Path) -> None:
+    # R1 and R2 (£60 each, required) may use capital:s106 (£100) only: together they
+    # cost more than it holds, though the general pot (£1,000) could pay: an input error.
+    path = tiny_workbook(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
+                         demand=[demand(2)],
+                         expansions=[option(o, 1, 60, funding="capital:s106", required="yes")
+                                     for o in ("R1", "R2")],
+                         budget=[{"year": 2026, "stream": "capital:s106", "amount": 100},
+                                 {"year": 2026, "stream": "capital", "amount": 1_000}])
+    with pytest.raises(InputError, match=r"required options R1, R2 must open by 2026 and cost "
+                       r"£120 .* \(£100: capital:s106 £100\)"):
+        plan(path)
+
+
+@pytest.mark.parametrize(("funding", "message"), [
+    ("capital:nowhere", r"Expansions!\w+2: funding stream 'capital:nowhere' has no rows in "
+                        r"the Budget sheet"),
+    ("s106", r"Expansions!\w+2: unknown funding stream 's106'; expected capital or a "
+             r"ring-fenced stream of the Budget sheet \(capital:s106\)"),
+])
+def test_funding_names_a_stream_with_budget_rows(tmp_path: Path, funding: str,
+                                                 message: str) -> None:
+    path = tiny_workbook(tmp_path / "t.xlsx", providers=[special(capacity=0)],
+                         demand=[demand(1)], expansions=[option("OPT", 1, 100, funding=funding)],
+                         budget=[{"year": 2026, "stream": "capital:s106", "amount": 100}])
+    with pytest.raises(InputError) as caught:
+        plan(path)
+    found = [f"{p.where}: {p.message}" for p in caught.value.errors]
+    assert any(re.fullmatch(message + ".*", p) for p in found), found
+
+
+def test_capital_streams_in_the_budget_sheet(tmp_path: Path) -> None:
+    """'Capital : S106' is the stream capital:s106; 'capital s106' is revenue (said)."""
+    r = solve(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
+              demand=[demand(1)],
+              expansions=[option("OPT", 1, 100, funding="CAPITAL:S106")],
+              budget=[{"year": 2026, "stream": "Capital : S106", "amount": 100},
+                      {"year": 2026, "stream": "capital s106", "amount": 1_000_000}])
+    assert built(r) == {"OPT": 2026}
+    assert _funding(r) == [(2026, "capital:s106", "OPT", 100.0)]
+    warnings = r.summary["provenance"]["warnings"]
+    assert any("stream 'capital s106' is counted as revenue" in w for w in warnings), warnings
+    path = tiny_workbook(tmp_path / "e.xlsx", providers=[special(capacity=0)],
+                         demand=[demand(1)], expansions=[option("OPT", 1, 100)],
+                         budget=[{"year": 2026, "stream": "capital:", "amount": 100}])
+    with pytest.raises(InputError, match="needs a name after 'capital:'"):
+        plan(path)
+
+
 # --- objective terms -------------------------------------------------------------------------
 
 
@@ -671,13 +826,15 @@ def test_integer_placements_lock_whole_pupils(tmp_path: Path) -> None:
 def _budget_case(tmp_path: Path, name: str, params: dict, transport: float = 0,
                  horizon: int = 1):
     # Demand 3 a year at SP (£20,000, unlimited). Revenue budget 2026: high needs 30,000 +
-    # health 20,000 = 50,000 (capital money is not revenue); no revenue rows for 2027.
+    # health 20,000 = 50,000 (capital money, general or ring-fenced, is not revenue); no
+    # revenue rows for 2027.
     return solve(tmp_path / name, params={"horizon_years": horizon, **params},
                  providers=[special()], demand=[demand(3)],
                  travel={("Z1", "SP"): {"annual_transport_cost": transport}},
                  budget=[{"year": 2026, "stream": "high_needs_block", "amount": 30_000},
                          {"year": 2026, "stream": "health", "amount": 20_000},
-                         {"year": 2026, "stream": "capital", "amount": 999_999}])
+                         {"year": 2026, "stream": "capital", "amount": 999_999},
+                         {"year": 2026, "stream": "capital:s106", "amount": 888_888}])
 
 
 def test_hard_budget_leaves_pupils_unmet(tmp_path: Path) -> None:

@@ -117,7 +117,9 @@ def test_workbook_sheets_and_summary_trace_to_summary_json(example_folder: Path)
         base["out_of_area_pupils"][-1], plan_["out_of_area_pupils"][-1])
     npv = next(v for k, v in rows.items() if k.startswith("Net present value"))
     assert npv[1] == pytest.approx(summary["savings"]["npv"])
-    assert rows["Payback year"][1] == summary["savings"]["payback_year"] == 2032
+    assert rows["Payback year"][1] == summary["savings"]["payback_year"] == 2027
+    residual = next(v for k, v in rows.items() if k.startswith("Residual value"))
+    assert residual[1] == pytest.approx(summary["savings"]["residual_value"])
     assert rows["Workbook SHA-256"][1] == summary["provenance"]["workbook_sha256"]
     assert rows["Solver"][1].startswith("HiGHS")
 
@@ -134,7 +136,7 @@ def test_costs_sheet_years_as_columns_and_four_charts(example_folder: Path) -> N
     assert [type(c) for c in charts] == [LineChart, BarChart, BarChart, BarChart]
     titles = [title_text(c.title) for c in charts]
     assert titles[0] == "Out-of-area cost, plan against baseline"
-    assert titles[1].endswith("pays back in 2032")
+    assert titles[1].endswith("pays back in 2027")
     assert [c.grouping for c in charts[2:]] == ["stacked", "stacked"]
     for chart in charts:
         assert title_text(chart.x_axis.title) == "Year"
@@ -188,7 +190,7 @@ def test_formats_widths_panes_filters_and_page_setup(example_folder: Path) -> No
 def test_capital_programme_per_place_and_no_invented_split(example_folder: Path) -> None:
     ws = openpyxl.load_workbook(example_folder / "report.xlsx")["Capital programme"]
     rows = rows_of(ws)
-    name, _, provider, built, opens, places, capital, per_place, _ = rows["NEW-SCH"]
+    name, _, provider, built, opens, places, capital, per_place, _ = rows["NEW-SCH"][:9]
     assert (built, opens, places) == ("yes", 2030, 140)
     assert per_place == pytest.approx(capital / places)
     expansions = pd.read_csv(example_folder / "expansions.csv")
@@ -278,22 +280,22 @@ def test_page_is_self_contained(example_folder: Path) -> None:
     page = (example_folder / "report.html").read_text(encoding="utf-8")
     assert external_references(page) == []
     assert "http" not in page  # not even a namespace or a metadata link
-    assert page.count("<svg") == 4  # three plots and the map
+    assert page.count("<svg") == 5  # four plots and the map
     assert "Where pupils travel out of area" in page and "No map" not in page
     for heading in ("In short", "Costs by year", "Capital programme", "Capacity",
                     "Unmet need", "Method and assumptions"):
         assert f"<h2>{heading}</h2>" in page
-    assert "£24.9m" in page  # the NPV in words
+    assert "£37.4m" in page  # the NPV in words
 
 
 def test_page_says_why_the_map_is_missing(folder: Path) -> None:
     (folder / "baseline_placements.csv").unlink()
     without_baseline = html_page(read_folder(folder))
-    assert without_baseline.count("<svg") == 4
+    assert without_baseline.count("<svg") == 5
     assert "no baseline_placements.csv" in without_baseline
     (folder / "locations.csv").unlink()
     without_locations = html_page(read_folder(folder))
-    assert without_locations.count("<svg") == 3
+    assert without_locations.count("<svg") == 4
     assert "No map: this result folder has no locations.csv" in without_locations
 
 

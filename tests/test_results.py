@@ -120,22 +120,85 @@ def test_payback_when_spending_starts_later(tmp_path: Path) -> None:
     assert s["savings"]["payback_year"] == 2028
 
 
-def test_no_payback_within_horizon_under_annuity(tmp_path: Path) -> None:
+def test_npv_under_annuity_charges_capital_as_the_objective_does(tmp_path: Path) -> None:
+    """SPEC §4: npv on the objective's capital charge; residual_value the rest of the
+    discounted capital; the two add up to the cash view."""
     # Annuity, r = 0, life 10: opening OPT (capital 100,000) in 2026 costs the objective
     # only 2 x 10,000 = 20,000 within the 2-year horizon, so it is built (objective
-    # 20,000 + 2 x 21,000 = 62,000 < 2 x 54,000 = 108,000). In cash terms it does not
-    # pay back: net = [33,000 - 100,000, 33,000], cumulative [-67,000, -34,000]:
-    # npv -34,000, payback null.
+    # 20,000 + 2 x 21,000 = 62,000 < 2 x 54,000 = 108,000).
+    # npv = baseline objective - plan objective = 2 x 33,000 - 20,000 = 46,000;
+    # net = [33,000 - 10,000, 33,000 - 10,000], cumulative [23,000, 46,000]: payback 2026.
+    # residual_value = 100,000 - 20,000 = 80,000. In cash terms it does not pay back:
+    # npv - residual = 2 x 33,000 - 100,000 = -34,000.
     r = _savings_case(tmp_path, "t.xlsx",
                       {"horizon_years": 2, "capital_treatment": "annuity",
                        "asset_life_years": 10}, capital_cost=100_000)
     s = r.summary
     assert built(r) == {"OPT": 2026}
     assert s["objective"] == pytest.approx(62_000, rel=REL)
-    assert s["savings"]["npv"] == pytest.approx(-34_000, rel=REL)
-    assert s["savings"]["payback_year"] is None
-    assert s["savings"]["capital_cost_total"] == 100_000
+    saved = s["savings"]
+    assert saved["npv"] == pytest.approx(46_000, rel=REL)
+    assert saved["npv"] == pytest.approx(s["baseline_objective"] - s["objective"], rel=REL)
+    assert saved["capital_charge"] == [10_000, 10_000]
+    assert saved["cumulative_discounted_net_saving"] == [23_000, 46_000]
+    assert saved["payback_year"] == 2026
+    assert saved["residual_value"] == pytest.approx(80_000, rel=REL)
+    assert saved["npv"] - saved["residual_value"] == pytest.approx(-34_000, rel=REL)
+    assert saved["capital_cost_total"] == 100_000
     assert s["plan"]["capital_cost"] == [100_000, 0]
+
+
+def test_the_plan_the_model_prefers_has_the_higher_npv(tmp_path: Path) -> None:
+    """Issue 11: NPV on the objective's terms ranks programmes as the model does, where
+    the cash view would not. Two alternatives (one group); each programme fixed in turn."""
+    # Annuity, r = 0, life 10, 3 years; demand 1. A: 1 place at SP (21,000 a year) for
+    # 100,000 of capital, charged 3 x 10,000 = 30,000 within the horizon; B: 1 place at
+    # SP2 (31,000 a year) for 10,000, charged 3 x 1,000 = 3,000. Baseline IN: 3 x 54,000.
+    #   A: objective 30,000 + 63,000 = 93,000, npv 99,000 - 30,000 = 69,000;
+    #   B: objective  3,000 + 93,000 = 96,000, npv 69,000 -  3,000 = 66,000.
+    # In cash, B would look better: A 99,000 - 100,000 = -1,000; B 69,000 - 10,000 = 59,000.
+    params = {"horizon_years": 3, "capital_treatment": "annuity", "asset_life_years": 10}
+    providers = [*PROVIDERS, {"provider_id": "SP2", "type": "special", "capacity": 0,
+                              "annual_cost_per_place": 30_000}]
+    travel = {**TRAVEL, ("Z1", "SP2"): {"annual_transport_cost": 1_000}}
+
+    def programme(name: str, enabled: dict[str, str]) -> Results:
+        options = [{"option_id": o, "provider_id": s, "places": 1, "capital_cost": c,
+                    "group": "G", "enabled": enabled[o]}
+                   for o, s, c in (("A", "SP", 100_000), ("B", "SP2", 10_000))]
+        return solve(tmp_path / name, params=params, providers=providers,
+                     demand=[demand(1)], expansions=options, travel=travel)
+
+    chosen = programme("free.xlsx", {"A": "yes", "B": "yes"})
+    only_a = programme("a.xlsx", {"A": "yes", "B": "no"})
+    only_b = programme("b.xlsx", {"A": "no", "B": "yes"})
+    assert built(chosen) == built(only_a) == {"A": 2026}
+    assert built(only_b) == {"B": 2026}
+    npv = {name: r.summary["savings"]["npv"] for name, r in
+           (("A", only_a), ("B", only_b), ("chosen", chosen))}
+    assert npv == pytest.approx({"A": 69_000, "B": 66_000, "chosen": 69_000}, rel=REL)
+    # The objective's difference is the NPV's (no unmet pupils, overspend or travel weight).
+    assert only_b.summary["objective"] - only_a.summary["objective"] == pytest.approx(
+        npv["A"] - npv["B"], rel=REL)
+    assert only_a.summary["savings"]["residual_value"] == pytest.approx(70_000, rel=REL)
+    assert only_b.summary["savings"]["residual_value"] == pytest.approx(7_000, rel=REL)
+
+
+def test_residual_value_is_negative_when_the_life_ends_in_the_horizon(tmp_path: Path) -> None:
+    # r = 25%, life 2, 3 years: A = 50,000 x 0.25 / (1 - 1.25^-2) = 34,722.22, paid in
+    # 2026 and 2027: K = 34,722.22 x 1.8 = 62,500 (a whole life, paid from the opening
+    # year, is capex x 1.25). Revenue 33,000 x 2.44 = 80,520: npv 18,020; residual
+    # 50,000 - 62,500 = -12,500; cash npv 80,520 - 50,000 = 30,520 = npv - residual.
+    r = _savings_case(tmp_path, "t.xlsx", {"discount_rate": 0.25,
+                                           "capital_treatment": "annuity",
+                                           "asset_life_years": 2})
+    saved = r.summary["savings"]
+    assert built(r) == {"OPT": 2026}
+    assert saved["npv"] == pytest.approx(18_020, rel=REL)
+    assert saved["residual_value"] == pytest.approx(-12_500, rel=REL)
+    assert saved["capital_charge"] == pytest.approx([34_722.22, 34_722.22, 0], rel=REL)
+    assert saved["npv"] == pytest.approx(r.summary["baseline_objective"]
+                                         - r.summary["objective"], rel=REL)
 
 
 def test_nothing_built_has_no_payback_and_no_per_place_saving(tmp_path: Path) -> None:
@@ -329,7 +392,10 @@ def test_example_result_folder(example) -> None:
         "year", "zone_id", "need", "phase", "provision", "provider_id", "provider_type",
         "in_area", "pupils", "minutes", "distance_km", "placement_cost", "transport_cost"]
     assert list(pd.read_csv(out / "expansions.csv").columns) == [
-        "option_id", "name", "provider_id", "built", "open_year", "places", "capital_cost"]
+        "option_id", "name", "provider_id", "built", "open_year", "places", "capital_cost",
+        "npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost"]
+    assert list(pd.read_csv(out / "funding.csv").columns) == [
+        "year", "stream", "option_id", "amount"]
     assert list(pd.read_csv(out / "capacity.csv").columns) == [
         "provider_id", "year", "capacity", "pupils", "utilisation", "marginal_value"]
     assert list(pd.read_csv(out / "unmet.csv").columns) == [

@@ -183,6 +183,10 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--residential-k", type=click.IntRange(min=1), default=None,
               help="Keep only the K cheapest residential schools beyond each group's journey "
               "limit (for national runs; off = exact).")
+@click.option("--project-values/--no-project-values", default=None,
+              help="What each option is worth: the plan solved again without each option "
+              "it builds and with each it leaves out (one more solve each). Default: only "
+              "when that is quick (options x the plan's solve time under a minute).")
 @click.option("--no-reports", is_flag=True, help="Write summary.json and the CSVs only "
               "(placeopt report DIR writes report.xlsx and report.html later).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
@@ -190,7 +194,8 @@ def validate(workbook: Path, quiet: bool) -> None:
 @guarded
 def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
         gap: float | None, threads: int | None, write_model: Path | None, engine: str,
-        residential_k: int | None, no_reports: bool, quiet: bool, verbose: bool) -> None:
+        residential_k: int | None, project_values: bool | None, no_reports: bool,
+        quiet: bool, verbose: bool) -> None:
     """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
     from .report import check_replaceable
     from .run import default_output, plan, write_results, write_summary_only
@@ -203,7 +208,8 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
     try:
         results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
                        verbose=verbose and not quiet, progress=console.step,
-                       write_model=write_model, engine=engine, residential_k=residential_k)
+                       write_model=write_model, engine=engine, residential_k=residential_k,
+                       project_values=project_values)
     except SolveError as exc:
         if exc.summary is not None:  # no plan, but the planner gets the why in a folder
             folder = output or default_output(workbook, exc.summary["scenario"])
@@ -234,29 +240,38 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
               help="Folder (default results/<workbook name>/frontier-<scenario>).")
 @click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")
 @click.option("--points", type=click.IntRange(min=2, max=100), default=8, show_default=True,
-              help="Capital budgets from 0 to the plan's spend.")
+              help="Capital budgets from the committed options' capital to --max-capital "
+              "(today's budget is added as a point of its own).")
+@click.option("--max-capital", type=click.FloatRange(min=0), default=None,
+              help="Top of the curve, £ of capital (default: enough to build every option "
+              "that has value, i.e. the plan with no limit on the general capital pot). "
+              "Beyond today's budget the extra arrives in the first year.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
               help="Solver time limit per solve, seconds.")
 @click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress.")
 @guarded
 def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
-             time_limit: float | None, gap: float | None, quiet: bool) -> None:
-    """The capital programme curve: the plan under a rising capital budget."""
+             max_capital: float | None, time_limit: float | None, gap: float | None,
+             quiet: bool) -> None:
+    """The capital programme curve: the plan under a rising capital budget, past today's."""
+    from .frontier import MaxCapitalTooLow, write_frontier
     from .frontier import frontier as solve_frontier
-    from .frontier import write_frontier
     from .report import FRONTIER_MARKER, check_replaceable, staged
 
     console = Console(quiet)
     folder = output or Path("results") / workbook.stem / f"frontier-{scenario}"
     with folder_rules():
         check_replaceable(folder, FRONTIER_MARKER)  # before the solves
-    table = solve_frontier(workbook, scenario, points, progress=console.step,
-                           time_limit=time_limit, mip_gap=gap)
+    try:
+        table = solve_frontier(workbook, scenario, points, progress=console.step,
+                               time_limit=time_limit, mip_gap=gap, max_capital=max_capital)
+    except MaxCapitalTooLow as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-capital") from None
     with folder_rules(), staged(folder, FRONTIER_MARKER) as staging:
         write_frontier(table, staging)
     shown = table[["capital_budget", "capital_spent", "n_options", "new_places", "npv",
-                   "out_of_area_saving"]]
+                   "out_of_area_saving", "today"]]
     console.out(shown.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
     console.out(f"Frontier: {folder}")
 

@@ -1,18 +1,32 @@
 """The capital programme curve: the plan under a rising total capital budget.
 
-Which projects come first, and where do returns fall off? The plan is solved once as
-given; its capital spend S is the top of the curve, the baseline's (required options
-only) the bottom. Then a row "total capital <= B" is
-added to the same HiGHS model and the plan is solved again for B = 0 .. S. Each solve
-starts from the previous point's programme, which is feasible under the larger budget,
-so the objective can only fall as B grows. NPV is in the cash view of SPEC §4, which the
-objective (an annuity by default) need not rank the same way; so at each budget the
-point reports the programme with the best NPV among those found that fit the budget,
-and says when that was an earlier point's (column `from_budget`).
+Which projects come first, where do returns fall off, and what would more capital buy?
+The plan is solved once as given; the baseline's capital (required options only) is the
+bottom of the curve. A row "total capital <= B" is added to the same HiGHS model and the
+plan solved again for budgets B from the bottom to the top, each solve starting from the
+previous point's programme (feasible under the larger budget), so the objective can only
+fall as B grows.
+
+Today's budget is the capital in the workbook's Budget sheet (every capital stream, all
+years). Below it the workbook's capital rows hold as given, so the point at today's budget
+is the plan itself. Above it the extra B - today arrives in the general pot `capital` in
+the first year (the earliest it could help), so the curve shows what a bigger allocation
+would buy. The top is `max_capital`, by default enough capital to build every option
+that has value: the programme of the plan with no limit on the general pot becomes
+affordable there (today's budget plus the most its draws on the pot run ahead of the
+pot's capital, arriving in the first year). A workbook with no `capital` rows has no
+limit on the general pot: there the top is the plan's spend, and there is no "today's
+budget" to mark.
+
+NPV is on the objective's terms (SPEC §4), so it ranks programmes as the model does, up
+to unmet, overspend and travel-minute terms and each solve's gap; at each budget the point
+reports the programme with the best NPV among those found that fit the budget, and says
+when that was an earlier point's (column `from_budget`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,21 +35,40 @@ import pandas as pd
 
 from .case import Overrides, build_case
 from .model.formulation import Formulation, formulate
+from .model.funding import funding_table
 from .model.instance import Instance
 from .model.results import case_arrays, savings, view
 from .model.solve import CaseSolution, HighsModel, Progress, solve_cases
+from .workbook.schema import CAPITAL
+
+
+class MaxCapitalTooLow(ValueError):
+    """`max_capital` below the capital of the committed options (a usage error)."""
 
 
 @dataclass(frozen=True)
 class Point:
     budget: float
+    extra: float  # capital beyond today's budget, in the general pot's first year
     solution: CaseSolution
+
+
+@dataclass(frozen=True)
+class GeneralPot:
+    """The capital rows of the general pot `capital`, and how much capital is there today
+    (every stream); None when the pot has no limit."""
+
+    rows: np.ndarray  # stacked formulation rows of the pot, one per year (cumulative)
+    upper: np.ndarray  # their bounds as the workbook gives them
+    today: float  # all the capital of the Budget sheet, every stream, every year
 
 
 def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
              progress: Progress | None = None, time_limit: float | None = None,
-             mip_gap: float | None = None) -> pd.DataFrame:
-    """One row per capital budget: capital spent, options built, places, NPV, savings."""
+             mip_gap: float | None = None, max_capital: float | None = None) -> pd.DataFrame:
+    """One row per capital budget: capital spent, options built, places, NPV, savings,
+    and whether it is today's budget. Raises MaxCapitalTooLow for a `max_capital` below
+    the capital of the committed options."""
     say = progress or (lambda _msg: None)
     case = build_case(workbook, scenario, progress=say,
                       overrides=Overrides(time_limit=time_limit, mip_gap=mip_gap))
@@ -46,24 +79,73 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
     layout = formulation.layout
     capex = instance.options["capex"].to_numpy(float)[layout.b_option] if layout.n_b \
         else np.zeros(0)
-    top = float(capex @ np.round(layout.openings(plan.values)))
-    # Required options are built in every programme: the curve starts at their cost.
-    bottom = float(capex @ np.round(layout.openings(baseline.values)))
-    # Capital spent = capex of every option open by the end of its window.
-    built = layout.b_start + np.flatnonzero(layout.b_last)
-    row = model.add_row(built, capex[layout.b_last], top)
+    def spent(solution: CaseSolution) -> float:
+        return float(capex @ np.round(layout.openings(solution.values)))
+
+    bottom = spent(baseline)  # required options are built in every programme
+    pot = general_pot(instance, formulation)
+    top = max_capital if max_capital is not None else _enough(model, instance, formulation,
+                                                              pot, plan, spent, say)
+    if top < bottom - 1e-6:
+        raise MaxCapitalTooLow(f"the capital budget must reach the committed options' capital "
+                         f"(£{bottom:,.0f}), not stop at £{top:,.0f}")
+    budgets = {round(x, 2) for x in np.linspace(bottom, top, max(points, 2))}
+    if pot is not None and bottom <= pot.today <= top:
+        budgets.add(round(pot.today, 2))
+    # Capital spent = capex of every option open by the end of its window (y there).
+    row = model.add_row(layout.b_start + np.flatnonzero(layout.b_last), capex[layout.b_last],
+                        top)
     found: list[Point] = []
     previous = baseline
-    for budget in np.linspace(bottom, top, max(points, 2)):
+    for budget in sorted(budgets):
+        extra = max(0.0, budget - pot.today) if pot is not None else 0.0
+        if pot is not None:
+            model.set_rows_upper(pot.rows, pot.upper + extra)
         say(f"Capital budget £{budget:,.0f}...")
         model.set_row_upper(row, budget)
         previous = model.run(f"plan within £{budget:,.0f}", start=previous.values)
-        found.append(Point(budget, previous))
-    return _table(instance, formulation, baseline, found, capex)
+        found.append(Point(budget, extra, previous))
+    return _table(instance, formulation, baseline, found, capex, pot)
+
+
+def general_pot(instance: Instance, formulation: Formulation) -> GeneralPot | None:
+    """The general pot's capital rows, if the workbook limits it."""
+    capital = instance.capital
+    general = capital.names.index(CAPITAL)
+    if not capital.limited[general] or not any(r.name == "capital" for r in formulation.rows):
+        return None
+    block = formulation.block("capital")
+    start = formulation.row_offsets[[r.name for r in formulation.rows].index("capital")]
+    rows = start + np.flatnonzero(block.labels["stream"].to_numpy() == general)
+    return GeneralPot(rows, block.upper[rows - start].copy(),
+                      float(capital.money[capital.limited].sum()))
+
+
+def _enough(model: HighsModel, instance: Instance, formulation: Formulation,
+            pot: GeneralPot | None, plan: CaseSolution,
+            spent: Callable[[CaseSolution], float], say: Progress) -> float:
+    """The default top of the curve: enough capital to build every option that has
+    value. That is the programme of the plan with no limit on the general pot; its
+    draws on the pot (ring-fenced money first) exceed the pot's capital, cumulatively,
+    by at most some X, so with today's budget plus X arriving in the first year it is
+    affordable, and the curve's last point is that programme."""
+    if pot is None:
+        return spent(plan)
+    say("The plan with no limit on the general capital pot...")
+    model.set_rows_upper(pot.rows, np.full(len(pot.rows), np.inf))
+    unlimited = model.run("plan with unlimited capital", start=plan.values)
+    model.set_rows_upper(pot.rows, pot.upper)
+    drawn = funding_table(instance, formulation, unlimited.values,
+                          view(instance, formulation, unlimited).opened)
+    general = drawn.loc[drawn["stream"] == CAPITAL].groupby("year")["amount"].sum()
+    draws = general.reindex(instance.years, fill_value=0.0).to_numpy(float)
+    money = instance.capital.money[instance.capital.names.index(CAPITAL)]
+    short = max(0.0, float(np.max(np.cumsum(draws) - np.cumsum(money))))
+    return float(np.ceil(pot.today + short))  # whole pounds: never a penny short
 
 
 def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
-           found: list[Point], capex: np.ndarray) -> pd.DataFrame:
+           found: list[Point], capex: np.ndarray, pot: GeneralPot | None) -> pd.DataFrame:
     base = case_arrays(instance, view(instance, formulation, baseline))
     option_ids = instance.options["option_id"].to_numpy()
     layout = formulation.layout
@@ -99,14 +181,22 @@ def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
             "objective": round(chosen["objective"], 2),
             "status": chosen["status"],
             "from_budget": round(found[best].budget, 2),
+            "extra_capital": round(point.extra, 2),
+            "today": "yes" if pot is not None and abs(point.budget - pot.today) < 0.005
+            else "no",
         })
     return pd.DataFrame(rows)
+
+
+MONEY_COLUMNS = ("capital_budget", "capital_spent", "npv", "out_of_area_saving",
+                 "revenue_saving", "objective", "from_budget", "extra_capital")
 
 
 def write_frontier(table: pd.DataFrame, folder: str | Path) -> Path:
     """frontier.csv, frontier.xlsx (with a native chart) and frontier.svg in `folder`."""
     from openpyxl import Workbook
     from openpyxl.chart import Reference, ScatterChart, Series
+    from openpyxl.utils import get_column_letter
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -117,22 +207,34 @@ def write_frontier(table: pd.DataFrame, folder: str | Path) -> Path:
     ws.append(list(table.columns))
     for record in table.itertuples(index=False):
         ws.append(list(record))
-    for letter in "ABEFGH":
+    column = {name: i + 1 for i, name in enumerate(table.columns)}
+    for name in MONEY_COLUMNS:
+        letter = get_column_letter(column[name])
         for cell in ws[letter][1:]:
             cell.number_format = "£#,##0"
         ws.column_dimensions[letter].width = 16
-    ws.column_dimensions["C"].width = 60
+    ws.column_dimensions[get_column_letter(column["options_built"])].width = 60
     ws.freeze_panes = "A2"
     chart = ScatterChart()
-    chart.title = "Capital programme: NPV against capital spent"
-    chart.x_axis.title = "Capital spent (£)"
+    chart.title = "Capital programme: NPV against the capital budget"
+    chart.x_axis.title = "Capital budget (£)"
     chart.y_axis.title = "NPV of the plan over the baseline (£)"
     chart.style = 13
-    x = Reference(ws, min_col=2, min_row=2, max_row=len(table) + 1)
-    y = Reference(ws, min_col=6, min_row=1, max_row=len(table) + 1)
+    last = len(table) + 1
+    x = Reference(ws, min_col=column["capital_budget"], min_row=2, max_row=last)
+    y = Reference(ws, min_col=column["npv"], min_row=1, max_row=last)
     series = Series(y, x, title_from_data=True)
     series.marker.symbol = "circle"
     chart.series.append(series)
+    today = np.flatnonzero(table["today"].to_numpy() == "yes")
+    if len(today):  # today's budget: one point, marked
+        row = int(today[0]) + 2
+        mark = Series(Reference(ws, min_col=column["npv"], min_row=row, max_row=row),
+                      Reference(ws, min_col=column["capital_budget"], min_row=row,
+                                max_row=row), title="Today's capital budget")
+        mark.marker.symbol, mark.marker.size = "diamond", 11
+        mark.graphicalProperties.line.noFill = True
+        chart.series.append(mark)
     chart.width, chart.height = 22, 12
     ws.add_chart(chart, "A" + str(len(table) + 4))
     book.save(folder / "frontier.xlsx")
@@ -147,12 +249,19 @@ def _svg(table: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.plot(table["capital_spent"] / 1e6, table["npv"] / 1e6, marker="o")
-    for spent, npv, n in zip(table["capital_spent"], table["npv"], table["n_options"],
-                             strict=True):
-        ax.annotate(str(n), (spent / 1e6, npv / 1e6), textcoords="offset points",
+    ax.plot(table["capital_budget"] / 1e6, table["npv"] / 1e6, marker="o")
+    for budget, npv, n in zip(table["capital_budget"], table["npv"], table["n_options"],
+                              strict=True):
+        ax.annotate(str(n), (budget / 1e6, npv / 1e6), textcoords="offset points",
                     xytext=(4, 4), fontsize=8)
-    ax.set_xlabel("Capital spent (£m)")
+    today = table[table["today"] == "yes"]
+    if len(today):
+        budget = float(today["capital_budget"].iloc[0])
+        ax.axvline(budget / 1e6, color="#555555", linestyle="--", linewidth=1)
+        ax.annotate(f"today's capital £{budget / 1e6:,.1f}m", (budget / 1e6, 0.02),
+                    xycoords=("data", "axes fraction"), xytext=(4, 0),
+                    textcoords="offset points", fontsize=8, color="#333333")
+    ax.set_xlabel("Capital budget (£m); beyond today's, the extra arrives in the first year")
     ax.set_ylabel("NPV over the baseline (£m)")
     ax.set_title("Capital programme curve (labels: options built)")
     ax.grid(alpha=0.3)

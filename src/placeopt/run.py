@@ -17,6 +17,7 @@ import numpy as np
 from .case import Case, Overrides, Progress, build_case
 from .model.formulation import formulate
 from .model.instance import Instance
+from .model.project_values import ProjectAppraisal
 from .model.results import Results, summarise
 from .model.solve import solve
 from .problems import SolveError
@@ -29,24 +30,29 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
          mip_gap: float | None = None, threads: int | None = None, verbose: bool = False,
          progress: Progress | None = None, write_model: str | Path | None = None,
          strong_linking: bool = False, engine: str = "direct",
-         residential_k: int | None = None) -> Results:
+         residential_k: int | None = None, project_values: bool | None = None) -> Results:
     """Solve one scenario of a planning workbook: the plan, the baseline, the savings.
 
-    Solver settings given here override the workbook's Parameters. Raises InputError
-    for a wrong workbook and SolveError for an infeasible model or a solver failure.
+    Solver settings given here override the workbook's Parameters. `project_values`:
+    what each option is worth (one more solve each; None: only when that is quick,
+    `PROJECT_VALUES_SECONDS`). Raises InputError for a wrong
+    workbook and SolveError for an infeasible model or a solver failure.
     """
     say = progress or (lambda _msg: None)
     started_at = dt.datetime.now(dt.UTC)
     case = build_case(workbook, scenario, verbose=verbose, progress=say, overrides=Overrides(
         time_limit=time_limit, mip_gap=mip_gap, threads=threads, residential_k=residential_k))
     return solve_case(case, started_at=started_at, progress=say, write_model=write_model,
-                      strong_linking=strong_linking, engine=engine)
+                      strong_linking=strong_linking, engine=engine,
+                      project_values=project_values)
 
 
 def solve_case(case: Case, *, started_at: dt.datetime | None = None,
                progress: Progress | None = None, write_model: str | Path | None = None,
-               strong_linking: bool = False, engine: str = "direct") -> Results:
-    """Formulate and solve a case; its results with their provenance."""
+               strong_linking: bool = False, engine: str = "direct",
+               project_values: bool | None = None) -> Results:
+    """Formulate and solve a case; its results with their provenance, and what each
+    project is worth (`ProjectAppraisal`, after the plan)."""
     say = progress or (lambda _msg: None)
     started_at = started_at or dt.datetime.now(dt.UTC)
     instance, inputs = case.instance, case.inputs
@@ -74,15 +80,18 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in case.warnings],
     }
+    appraisal = ProjectAppraisal(instance, formulation, project_values, say)
     try:
         solved = solve(instance, formulation, case.settings, progress=say,
-                       write_model=str(write_model) if write_model else None, engine=engine)
+                       write_model=str(write_model) if write_model else None, engine=engine,
+                       after_plan=appraisal)
     except SolveError as exc:
         exc.summary = failure_summary(exc, instance, provenance)
         raise
     say("Summarising...")
     results = summarise(instance, formulation, solved, provenance)
     results.boundaries = boundary_table(inputs)
+    appraisal.attach(results)
     results.summary["provenance"]["finished_at"] = _now()
     return results
 

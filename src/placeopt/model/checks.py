@@ -10,12 +10,14 @@ infeasible is an error (the workbook must change); the rest are warnings.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
 
 from ..problems import Problem
 from ..workbook.inputs import Inputs
+from ..workbook.schema import CAPITAL
 from .formulation import budget_coefficients
 from .instance import GROUP_KEY, Instance
 
@@ -118,8 +120,9 @@ def unreachable_providers(inputs: Inputs, instance: Instance) -> list[Problem]:
 
 
 def options_never_open(inputs: Inputs, instance: Instance) -> list[Problem]:
-    """An enabled option whose opening window misses the horizon, or that expands a
-    provider nobody can reach."""
+    """An enabled option whose opening window misses the horizon, that expands a
+    provider nobody can reach, or (not required) that costs more than all the capital of
+    its funding streams."""
     options = instance.options
     if options.empty:
         return []
@@ -137,7 +140,24 @@ def options_never_open(inputs: Inputs, instance: Instance) -> list[Problem]:
                 "warning", where,
                 f"option {option['option_id']} expands {instance.providers.at[s, 'provider_id']}"
                 ", which no demand can reach: it would never be used, so it is never built"))
+        elif not option["required"]:
+            problems += _beyond_funding(instance, e, where)
     return problems
+
+
+def _beyond_funding(instance: Instance, e: int, where: str) -> list[Problem]:
+    """An option that costs more than all the capital its streams will ever hold."""
+    capital, option = instance.capital, instance.options.iloc[e]
+    streams = list(option["funding"])
+    held = capital.money.sum(axis=1)
+    if not capital.limited[streams].all() or option["capex"] <= held[streams].sum() * (
+            1 + 1e-9) + 1e-6:
+        return []
+    names = ", ".join(f"{capital.names[f]} £{held[f]:,.0f}" for f in streams)
+    return [Problem(
+        "warning", where,
+        f"option {option['option_id']} costs £{option['capex']:,.0f} with optimism bias, more "
+        f"than all the capital of its funding streams ({names}): it is never built")]
 
 
 def current_pupils_above_capacity(inputs: Inputs, instance: Instance) -> list[Problem]:
@@ -191,36 +211,87 @@ def hard_budget_below_current(inputs: Inputs, instance: Instance) -> list[Proble
 
 
 def capital_below_required(inputs: Inputs, instance: Instance) -> list[Problem]:
-    """Committed (required) options that the capital in the Budget sheet cannot pay for
-    by the last year they may open."""
+    """Committed (required) options that their funding streams cannot pay for by the
+    last year they may open (SPEC §2 item 7: cumulative per stream, every year).
+
+    Opening as late as allowed asks least of every stream, so the options can be paid
+    for iff the split of each option's capex over its streams, with every option opening
+    in its latest year, fits each stream's capital cumulatively: a small LP, solved for
+    the options due by each year in turn, so the first year that fails is the one named.
+    """
     options = instance.options
-    if options.empty or instance.last_capital_year < 0:
+    capital = instance.capital
+    if options.empty or not capital.limited.any():
         return []
-    required = options["required"].to_numpy(bool) & options["enabled"].to_numpy(bool)
-    if not required.any():
+    required = np.flatnonzero(options["required"].to_numpy(bool)
+                              & options["enabled"].to_numpy(bool))
+    if not len(required):
         return []
     years = instance.years
-    latest = np.clip(np.searchsorted(years, options["latest"].to_numpy(int), side="right") - 1,
-                     0, len(years) - 1)
-    capex = options["capex"].to_numpy(float)
-    available = np.cumsum(instance.capital_budget)
-    for k in range(min(instance.last_capital_year, len(years) - 1) + 1):
-        due = required & (latest <= k)
-        if capex[due].sum() > available[k] * (1 + 1e-9) + 1e-6:
-            names = ", ".join(options.loc[due, "option_id"])
-            return [Problem(
-                "error", "Budget",
-                f"required options {names} must open by {years[k]} and cost "
-                f"£{capex[due].sum():,.0f} with optimism bias, more than the capital in the "
-                f"Budget sheet up to {years[k]} (£{available[k]:,.0f}): no plan can build "
-                "them; add capital or widen their opening years")]
-    if capex[required].sum() > available[-1] * (1 + 1e-9) + 1e-6:
-        return [Problem(
-            "error", "Budget",
-            f"required options cost £{capex[required].sum():,.0f} with optimism bias, more "
-            f"than all the capital in the Budget sheet (£{available[-1]:,.0f}): no plan can "
-            "build them")]
+    due = np.clip(np.searchsorted(years, options["latest"].to_numpy(int), side="right") - 1,
+                  0, len(years) - 1)
+    for k in sorted(set(due[required])):
+        members = required[due[required] <= k]
+        if not _fundable(instance, members, due, k):
+            return [_unfunded(instance, members, k)]
     return []
+
+
+def _fundable(instance: Instance, members: np.ndarray, due: np.ndarray, k: int) -> bool:
+    """Can the options `members`, each opening in its year `due`, be paid from their
+    streams with every limited stream's cumulative capital held up to year k?"""
+    from scipy.optimize import linprog
+
+    capital = instance.capital
+    capex = instance.options["capex"].to_numpy(float)
+    pairs = [(e, f) for e in members for f in instance.options.at[e, "funding"]]
+    if not pairs:
+        return True
+    equal = np.zeros((len(members), len(pairs)))
+    rows, limits = [], []
+    for j, (e, _) in enumerate(pairs):
+        equal[list(members).index(e), j] = 1.0
+    for f in np.flatnonzero(capital.limited):
+        available = np.cumsum(capital.money[f])
+        for t in range(k + 1):
+            rows.append([1.0 if g == f and due[e] <= t else 0.0 for e, g in pairs])
+            limits.append(available[t])
+    answer = linprog(np.zeros(len(pairs)), A_ub=np.array(rows) if rows else None,
+                     b_ub=np.array(limits) if rows else None, A_eq=equal,
+                     b_eq=capex[members], bounds=(0, None), method="highs")
+    return answer.status != 2  # 2: infeasible
+
+
+def _unfunded(instance: Instance, members: np.ndarray, k: int) -> Problem:
+    """The message for required options due by year k that cannot all be paid for: the
+    smallest set of streams whose options cost more than those streams hold, if any."""
+    options, capital = instance.options, instance.capital
+    capex = options["capex"].to_numpy(float)
+    held = np.cumsum(capital.money, axis=1)[:, k]
+    used = sorted({f for e in members for f in options.at[e, "funding"]})
+    limited = [f for f in used if capital.limited[f]]
+    year = instance.years[k]
+    for size in range(1, len(limited) + 1 if len(limited) <= 10 else 1):
+        for streams in itertools.combinations(limited, size):
+            paid_by = [e for e in members if set(options.at[e, "funding"]) <= set(streams)]
+            cost, money = capex[paid_by].sum(), held[list(streams)].sum()
+            if paid_by and cost > money * (1 + 1e-9) + 1e-6:
+                names = [capital.names[f] for f in streams]
+                detail = "" if names == [CAPITAL] else ": " + ", ".join(
+                    f"{n} £{held[f]:,.0f}" for n, f in zip(names, streams, strict=True))
+                return Problem(
+                    "error", "Budget",
+                    f"required options {', '.join(options.loc[paid_by, 'option_id'])} must "
+                    f"open by {year} and cost £{cost:,.0f} with optimism bias, more than the "
+                    f"capital they may draw on up to {year} (£{money:,.0f}{detail}): no plan "
+                    "can build them; add capital or widen their opening years")
+    streams = ", ".join(f"{capital.names[f]} £{held[f]:,.0f}" for f in limited)
+    return Problem(
+        "error", "Budget",
+        f"required options {', '.join(options.loc[members, 'option_id'])} must open by "
+        f"{year} and cost £{capex[members].sum():,.0f} with optimism bias; their funding "
+        f"streams cannot pay for all of them by then ({streams} up to {year}): no plan can "
+        "build them; add capital, widen their funding or their opening years")
 
 
 CHECKS: tuple[Check, ...] = (

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..workbook.schema import CAPITAL
 from .formulation import Formulation
 from .instance import GROUP_KEY, Instance
 from .verify import Bounds, Violation
@@ -23,6 +24,7 @@ FAMILIES = {
     "open_once": "each option opens at most once (a required option exactly once)",
     "option_group": "at most one option of a group",
     "revenue_budget": "the hard revenue budget",
+    "funding": "each opening paid in full from the option's funding streams",
     "capital": "the capital budget",
     "new_site_link": "new sites used only once open",
     "stays_open": "an option once open stays open",
@@ -35,6 +37,7 @@ BOUNDS = {
     "b_lower": "required options",
     "b_upper": "options shut (baseline, or outside their opening years)",
     "o": "overspend",
+    "w": "capital drawn from a funding stream",
 }
 
 
@@ -66,15 +69,22 @@ def describe_row(instance: Instance, formulation: Formulation, row: int) -> tupl
         what = str(instance.options.at[int(label["option"]), "option_id"])
     elif name == "option_group":
         what = f"group {label['group']}"
-    elif name in ("revenue_budget", "capital"):
+    elif name == "revenue_budget":
         what = str(_year(instance, label["year"]))
+    elif name == "capital":  # the general pot by year, as before there were streams
+        stream = instance.capital.names[int(label["stream"])]
+        what = (("" if stream == CAPITAL else f"{stream}, ")
+                + str(_year(instance, label["year"])))
+    elif name == "funding":
+        what = (f"{instance.options.at[int(label['option']), 'option_id']} opening in "
+                f"{_year(instance, label['year'])}")
     else:
         what = f"row {row - offsets[block] + 1}"
     return name, what
 
 
 def describe_column(instance: Instance, formulation: Formulation, column: int) -> tuple[str, str]:
-    """(kind, what it is about) of a column: x, u, b or o."""
+    """(kind, what it is about) of a column: x, u, b, o or w."""
     layout = formulation.layout
     if column < layout.u_start:
         arc = instance.arcs.iloc[int(layout.x_arc[column])]
@@ -91,7 +101,13 @@ def describe_column(instance: Instance, formulation: Formulation, column: int) -
         i = column - layout.b_start
         return "b", (f"{instance.options.at[int(layout.b_option[i]), 'option_id']} open by "
                      f"{_year(instance, layout.b_year[i])}")
-    return "o", str(_year(instance, layout.o_year[column - layout.o_start]))
+    if column < layout.w_start:
+        return "o", str(_year(instance, layout.o_year[column - layout.o_start]))
+    i = column - layout.w_start
+    b = int(layout.w_b[i])
+    return "w", (f"{instance.options.at[int(layout.b_option[b]), 'option_id']} opening in "
+                 f"{_year(instance, layout.b_year[b])}, paid from "
+                 f"{instance.capital.names[int(layout.w_stream[i])]}")
 
 
 def describe_violation(instance: Instance, formulation: Formulation,

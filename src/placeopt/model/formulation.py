@@ -3,7 +3,8 @@
 Building happens in two steps. First each constraint family is computed as a block of
 sparse rows with numpy (`Rows`), over a flat layout of the variables (`Layout`): one
 x per arc and year with demand, one u per group and year with demand, one b per option
-and possible opening year, one o per budget year. Then `to_pyomo` turns the blocks into
+and possible opening year, one o per budget year, one w per b and stream of the
+option's funding. Then `to_pyomo` turns the blocks into
 one Pyomo constraint component per family, each row a `LinearExpression`. Nothing loops
 over zones x providers x years: the work is proportional to the number of arc-years.
 """
@@ -26,7 +27,7 @@ INF = float("inf")
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each variable sits in the flat column vector [x | u | y | o].
+    """Where each variable sits in the flat column vector [x | u | y | o | w].
 
     The option block has one column per option e and year t of its opening window. The
     constraint families are written, as in SPEC §2, in b[e,t] (e opens in year t); the
@@ -35,7 +36,8 @@ class Layout:
     the same polytope, so the same optimum, but branching on "open by t" splits the
     timing decisions evenly where "opens exactly in t" does not: the plan's search needs
     far fewer nodes (docs/model.md). `b_prev` links each column to its option's
-    previous window year (-1 for the first).
+    previous window year (-1 for the first). The w block holds, for each option-block
+    column and each capital stream its option may draw on, the money drawn (SPEC §2 (7)).
     """
 
     x_arc: np.ndarray
@@ -46,6 +48,8 @@ class Layout:
     b_year: np.ndarray
     o_year: np.ndarray
     b_prev: np.ndarray
+    w_b: np.ndarray  # the b column (0-based within the b block) each w pays for
+    w_stream: np.ndarray  # the capital stream it draws on
 
     def openings(self, values: np.ndarray) -> np.ndarray:
         """b[e,t] of each option-block column, from a solution (or any column vector)."""
@@ -96,8 +100,16 @@ class Layout:
         return self.b_start + self.n_b
 
     @property
-    def n_columns(self) -> int:
+    def w_start(self) -> int:
         return self.o_start + len(self.o_year)
+
+    @property
+    def n_w(self) -> int:
+        return len(self.w_b)
+
+    @property
+    def n_columns(self) -> int:
+        return self.w_start + self.n_w
 
 
 @dataclass(frozen=True)
@@ -171,7 +183,7 @@ def formulate(instance: Instance, strong_linking: bool = False) -> Formulation:
     columns, arc_cost = _columns(instance, layout)
     families: list[Callable[[Instance, Layout], Rows | None]] = [
         demand_rows, capacity_rows, limit_rows, open_once_rows, option_group_rows,
-        revenue_budget_rows, capital_rows,
+        revenue_budget_rows, funding_rows, capital_rows,
     ]
     if strong_linking:
         families.append(new_site_linking_rows)
@@ -233,8 +245,12 @@ def _layout(instance: Instance) -> Layout:
     same = np.concatenate([[False], b_option[1:] == b_option[:-1]]) if len(b_option) else \
         np.zeros(0, dtype=bool)
     b_prev = np.where(same, np.arange(len(b_option)) - 1, -1)
+    funding = instance.options["funding"].to_numpy(object) if len(b_option) else []
+    w_b = [i for i, e in enumerate(b_option) for _ in funding[e]]
+    w_stream = [f for e in b_option for f in funding[e]]
     return Layout(x_arc, x_year, u_group, u_year, b_option, np.array(b_year, dtype=int),
-                  o_year.astype(int), b_prev)
+                  o_year.astype(int), b_prev, np.array(w_b, dtype=int),
+                  np.array(w_stream, dtype=int))
 
 
 def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
@@ -257,7 +273,7 @@ def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
     b = slice(layout.b_start, layout.o_start)
     upper[b], integer[b] = 1.0, True
     cost[b] = instance.capex_charge()[layout.b_option, layout.b_year]
-    o = slice(layout.o_start, n)
+    o = slice(layout.o_start, layout.w_start)
     cost[o] = delta[layout.o_year] * float(params["overspend_weight"])
     return Columns(lower, upper, integer, cost), arc_cost
 
@@ -420,22 +436,48 @@ def revenue_budget_rows(instance: Instance, layout: Layout) -> Rows | None:
                  instance.revenue_budget[budget_years], pd.DataFrame({"year": budget_years}))
 
 
-def capital_rows(instance: Instance, layout: Layout) -> Rows | None:
-    """capital[t]: sum_{tau<=t} sum_e capex(e) b[e,tau] <= sum_{tau<=t} C[tau], for every
-    year of the horizon once the workbook has capital rows (unspent capital carries
-    forward; a year without rows adds nothing)."""
-    if instance.last_capital_year < 0 or not layout.n_b:
+def funding_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """funding[e,t]: sum_f w[e,f,t] - capex(e) b[e,t] = 0, for every b: an opening is paid
+    in full from the option's funding streams f."""
+    if not layout.n_b:
         return None
     capex = instance.options["capex"].to_numpy(float)[layout.b_option]
+    rows = np.concatenate([layout.w_b, np.arange(layout.n_b)])
+    cols = np.concatenate([layout.w_start + np.arange(layout.n_w),
+                           layout.b_start + np.arange(layout.n_b)])
+    vals = np.concatenate([np.ones(layout.n_w), -capex])
+    keep = vals != 0  # a free option: its w are 0, b is unconstrained here
+    zero = np.zeros(layout.n_b)
+    return _rows("funding", funding_rows.__doc__, rows[keep], cols[keep], vals[keep], zero,
+                 zero, pd.DataFrame({"option": layout.b_option, "year": layout.b_year}))
+
+
+def capital_rows(instance: Instance, layout: Layout) -> Rows | None:
+    """capital[f,t]: sum_{tau<=t} sum_e w[e,f,tau] <= sum_{tau<=t} C_f[tau], for every
+    stream f with Budget rows and every year of the horizon (unspent capital carries
+    forward, stream by stream; a year without rows adds nothing; a stream without rows,
+    e.g. `capital` in a workbook with no capital rows, has no limit)."""
+    capital = instance.capital
+    limited = np.flatnonzero(capital.limited)
+    if not len(limited) or not layout.n_w:
+        return None
     n_years = instance.n_years
-    # b[e,tau] enters the rows of every year t >= tau.
-    rows = np.concatenate([np.arange(k, n_years) for k in layout.b_year])
-    repeats = n_years - layout.b_year
-    cols = np.repeat(layout.b_start + np.arange(layout.n_b), repeats)
-    vals = np.repeat(capex, repeats)
-    available = np.cumsum(instance.capital_budget)
-    return _rows("capital", capital_rows.__doc__, rows, cols, vals, np.full(n_years, -INF),
-                 available, pd.DataFrame({"year": np.arange(n_years)}))
+    row_of_stream = np.full(len(capital.names), -1)
+    row_of_stream[limited] = np.arange(len(limited)) * n_years
+    start = row_of_stream[layout.w_stream]
+    paid_in = layout.b_year[layout.w_b]
+    keep = np.flatnonzero(start >= 0)
+    # w[e,f,tau] enters the rows of stream f for every year t >= tau.
+    repeats = n_years - paid_in[keep]
+    rows = np.concatenate([np.arange(s + k, s + n_years)
+                           for s, k in zip(start[keep], paid_in[keep], strict=True)]) \
+        if len(keep) else np.zeros(0, int)
+    cols = np.repeat(layout.w_start + keep, repeats)
+    available = np.cumsum(capital.money[limited], axis=1).ravel()
+    labels = pd.DataFrame({"stream": np.repeat(limited, n_years),
+                           "year": np.tile(np.arange(n_years), len(limited))})
+    return _rows("capital", capital_rows.__doc__, rows, cols, np.ones(len(cols)),
+                 np.full(len(available), -INF), available, labels)
 
 
 def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -470,11 +512,12 @@ def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:
 
 
 def to_pyomo(formulation: Formulation) -> pyo.ConcreteModel:
-    """The formulation as a Pyomo model: variables x, u, b, o; one constraint per family."""
+    """The formulation as a Pyomo model: variables x, u, b, o, w; one constraint per family."""
     layout, columns = formulation.layout, formulation.columns
     m = pyo.ConcreteModel(name="placeopt")
     spans = {"x": (0, layout.n_x), "u": (layout.u_start, layout.b_start),
-             "b": (layout.b_start, layout.o_start), "o": (layout.o_start, layout.n_columns)}
+             "b": (layout.b_start, layout.o_start), "o": (layout.o_start, layout.w_start),
+             "w": (layout.w_start, layout.n_columns)}
     flat: list[pyo.Var] = []
     for name, (start, stop) in spans.items():
         lower, upper = columns.lower[start:stop], columns.upper[start:stop]

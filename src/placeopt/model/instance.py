@@ -17,11 +17,27 @@ import pandas as pd
 from ..problems import Problems
 from ..workbook.cells import ALL
 from ..workbook.inputs import Inputs
-from ..workbook.schema import PHASE_LENGTH, PHASES
+from ..workbook.schema import CAPITAL, PHASE_LENGTH, PHASES, is_capital_stream
 from .journeys import Journeys, TravelParameters, journeys
 
 GROUP_KEY = ["zone_id", "need", "phase", "provision"]
 NO_ARC = "no suitable provider in reach"
+
+
+@dataclass(frozen=True)
+class CapitalStreams:
+    """The capital streams of the Budget sheet (SPEC §1): the general pot `capital` first,
+    then each ring-fenced `capital:NAME`; an option's `funding` lists which it may use."""
+
+    names: tuple[str, ...]
+    money: np.ndarray  # (F, T) capital arriving in each stream each year
+    limited: np.ndarray  # (F,) has Budget rows; a stream without rows has no limit
+
+    def index(self, funding: Any) -> tuple[int, ...]:
+        """Stream indices of an option's funding list (ALL: every stream)."""
+        if funding == ALL:
+            return tuple(range(len(self.names)))
+        return tuple(self.names.index(name) for name in funding)
 
 
 @dataclass(frozen=True)
@@ -41,14 +57,13 @@ class Instance:
     current: np.ndarray  # (A, T) current placements still in place on each arc (run-off)
     forced: np.ndarray  # (A,) arcs kept only for current pupils the rules would not place now
     options: pd.DataFrame  # option_id, name, provider, places, capex, earliest, latest, ramp,
-    #                        group, required, enabled, new_site
+    #                        group, required, enabled, new_site, funding (stream indices)
     limits: pd.DataFrame  # provider, need, phase, places, arcs (array of arc indices),
     #                       over_roll ((T,) places held by current pupils above `places`)
     over_roll: np.ndarray  # (S, T) places held by current pupils above a provider's capacity
     reached: np.ndarray  # (S,) does any group have an allowed arc to it (before pruning)?
     revenue_budget: np.ndarray  # (T,) pounds, NaN where the year has no revenue limit
-    capital_budget: np.ndarray  # (T,) capital money arriving each year
-    last_capital_year: int  # year index of the last capital row, -1 if none
+    capital: CapitalStreams  # capital money by stream and year
     dominated_arcs: int = 0  # allowed arcs left out because another is never worse
 
     @property
@@ -66,14 +81,35 @@ class Instance:
         capex = self.options["capex"].to_numpy(float)
         if self.params["capital_treatment"] == "upfront":
             return capex[:, None] * self.discount[None, :]
-        rate, life = float(self.params["discount_rate"]), int(self.params["asset_life_years"])
-        annuity = capex / life if rate == 0 else capex * rate / (1 - (1 + rate) ** -life)
         # Opening in year k pays the annuity in years k..k+L-1 that fall in the horizon:
         # tail[k] - tail[k+L] sums delta over them (tail[j] = sum of delta from j on).
+        life = int(self.params["asset_life_years"])
         tail = np.concatenate([np.cumsum(self.discount[::-1])[::-1], [0.0]])
         k = np.arange(self.n_years)
         paid = tail[k] - tail[np.minimum(k + life, self.n_years)]
-        return annuity[:, None] * paid[None, :]
+        return self._annuity(capex)[:, None] * paid[None, :]
+
+    def capital_payments(self, opened: np.ndarray) -> np.ndarray:
+        """(T,) the capital charge of the options opened ((E, T) 0/1), year by year in
+        that year's money, as the objective counts it: the whole capex in the opening year
+        (`upfront`), or the annuity in each year of the asset's life inside the horizon.
+        Discounted and summed, it is sum K(e, t_e) over the options opened."""
+        capex = self.options["capex"].to_numpy(float)
+        if not len(capex):
+            return np.zeros(self.n_years)
+        if self.params["capital_treatment"] == "upfront":
+            return capex @ opened
+        life = int(self.params["asset_life_years"])
+        # An opening in year tau pays in years tau..tau+L-1: a running sum of openings.
+        started = np.cumsum(opened, axis=1)
+        ended = np.zeros_like(started)
+        ended[:, life:] = started[:, :-life] if life < self.n_years else 0.0
+        return self._annuity(capex) @ (started - ended)
+
+    def _annuity(self, capex: np.ndarray) -> np.ndarray:
+        """A(e) = capex r / (1 - (1 + r)^-L), or capex / L when r = 0."""
+        rate, life = float(self.params["discount_rate"]), int(self.params["asset_life_years"])
+        return capex / life if rate == 0 else capex * rate / (1 - (1 + rate) ** -life)
 
 
 def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instance:
@@ -89,14 +125,14 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instan
     discount = (1 + float(params["discount_rate"])) ** -np.arange(len(years), dtype=float)
     groups, demand = _groups_and_demand(inputs, years)
     providers = _providers(inputs)
-    options = _options(inputs, providers, years)
+    revenue, capital = _budgets(inputs, years)
+    options = _options(inputs, providers, years, capital)
     matrix = _journey_matrix(inputs, providers)
     arcs = _arcs(inputs, groups, providers, matrix, problems)
     if residential_k is not None:
         arcs = _cheapest_residential(inputs.params, groups, providers, arcs, residential_k)
     arcs, current, forced = _current_placements(inputs, groups, providers, arcs, demand,
                                                 matrix, problems)
-    revenue, capital, last_capital = _budgets(inputs, years)
     problems.raise_if_errors()
     reached = np.zeros(len(providers), dtype=bool)
     reached[arcs["provider"].to_numpy(int)] = True
@@ -111,8 +147,7 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instan
                     groups=groups, demand=demand, providers=providers, arcs=arcs,
                     current=current, forced=forced, options=options, limits=limits,
                     over_roll=over_roll, reached=reached, revenue_budget=revenue,
-                    capital_budget=capital, last_capital_year=last_capital,
-                    dominated_arcs=pruned)
+                    capital=capital, dominated_arcs=pruned)
 
 
 def _groups_and_demand(inputs: Inputs, years: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -155,10 +190,11 @@ def _providers(inputs: Inputs) -> pd.DataFrame:
     return providers
 
 
-def _options(inputs: Inputs, providers: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+def _options(inputs: Inputs, providers: pd.DataFrame, years: np.ndarray,
+             capital: CapitalStreams) -> pd.DataFrame:
     table = inputs.tables.get("Expansions")
     columns = ["option_id", "name", "provider", "places", "capex", "earliest", "latest", "ramp",
-               "group", "required", "enabled", "new_site", "capital_cost"]
+               "group", "required", "enabled", "new_site", "capital_cost", "funding"]
     if table is None or table.empty:
         return pd.DataFrame(columns=columns)
     index = {pid: i for i, pid in enumerate(providers["provider_id"])}
@@ -173,6 +209,7 @@ def _options(inputs: Inputs, providers: pd.DataFrame, years: np.ndarray) -> pd.D
         required=table["required"].astype(bool),
         enabled=table["enabled"].astype(bool),
         places=table["places"].astype(float),
+        funding=[capital.index(f) for f in table["funding"]],
     )
     return options[columns].reset_index(drop=True)
 
@@ -505,18 +542,22 @@ def _over_roll(providers: pd.DataFrame, arcs: pd.DataFrame, held: np.ndarray) ->
     return np.where(np.isfinite(capacity), np.maximum(0.0, current - capacity), 0.0)
 
 
-def _budgets(inputs: Inputs, years: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _budgets(inputs: Inputs, years: np.ndarray) -> tuple[np.ndarray, CapitalStreams]:
+    """The revenue budget of each year (the sum of its non-capital streams; NaN: no
+    limit), and the capital streams: `capital`, then each ring-fenced one in sheet order."""
     table = inputs.tables.get("Budget")
     revenue = np.full(len(years), np.nan)
-    capital = np.zeros(len(years))
     if table is None or table.empty:
-        return revenue, capital, -1
+        return revenue, CapitalStreams((CAPITAL,), np.zeros((1, len(years))), np.zeros(1, bool))
     position = {int(y): k for k, y in enumerate(years)}
-    is_capital = table["stream"] == "capital"
+    is_capital = table["stream"].map(is_capital_stream).astype(bool)
     for year, amount in table.loc[~is_capital].groupby("year")["amount"].sum().items():
         revenue[position[int(year)]] = amount
-    last = -1
-    for year, amount in table.loc[is_capital].groupby("year")["amount"].sum().items():
-        capital[position[int(year)]] = amount
-        last = max(last, position[int(year)])
-    return revenue, capital, last
+    names = tuple(dict.fromkeys([CAPITAL, *table.loc[is_capital, "stream"]]))
+    money = np.zeros((len(names), len(years)))
+    limited = np.zeros(len(names), dtype=bool)
+    rows = table.loc[is_capital]
+    for (stream, year), amount in rows.groupby(["stream", "year"])["amount"].sum().items():
+        money[names.index(stream), position[int(year)]] = amount
+        limited[names.index(stream)] = True
+    return revenue, CapitalStreams(names, money, limited)

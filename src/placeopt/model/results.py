@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .formulation import Formulation, budget_coefficients
+from .funding import funding_summary, funding_table
 from .instance import GROUP_KEY, NO_ARC, Instance, revenue_budget_binds
 from .solve import CaseSolution, Solved
 
@@ -39,11 +40,12 @@ class Results:
 
     baseline_placements: pd.DataFrame
     locations: pd.DataFrame
+    funding: pd.DataFrame
     boundaries: pd.DataFrame = field(  # zone outlines for the map (workbook.boundaries)
         default_factory=lambda: pd.DataFrame(columns=["zone_id", "geometry", "source"]))
 
     TABLES = ("placements", "expansions", "capacity", "unmet", "costs", "baseline_placements",
-              "locations", "boundaries")
+              "locations", "funding", "boundaries")
 
 
 @dataclass(frozen=True)
@@ -114,24 +116,35 @@ def case_arrays(instance: Instance, case: CaseView) -> dict[str, np.ndarray]:
         "unmet_pupils": case.unmet.sum(axis=0),
         "new_places": case.open_places.sum(axis=0),
         "overspend": overspend,
+        "capital_charge": instance.capital_payments(case.opened),
     }
 
 
 def savings(instance: Instance, plan: dict[str, np.ndarray],
             baseline: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Savings, NPV and payback of the plan against the baseline (SPEC §4)."""
+    """Savings, NPV and payback of the plan against the baseline (SPEC §4).
+
+    Capital is charged as the objective charges it (`Instance.capital_payments`: upfront,
+    or the annuity within the asset's life and the horizon), so the plan the model
+    prefers has the higher NPV, up to unmet, overspend and travel-minute terms. Under
+    `annuity` the part of the asset's cost beyond the horizon is the residual value:
+    discounted cash capital = the charge + residual_value.
+    """
     revenue = (baseline["placement_cost"] + baseline["transport_cost"]
                - plan["placement_cost"] - plan["transport_cost"])
     extra_capital = plan["capital_cost"] - baseline["capital_cost"]
-    net = instance.discount * (revenue - extra_capital)
+    extra_charge = plan["capital_charge"] - baseline["capital_charge"]
+    net = instance.discount * (revenue - extra_charge)
     cumulative = np.cumsum(net)
-    payback = payback_year(instance.years, cumulative, extra_capital)
+    payback = payback_year(instance.years, cumulative, extra_charge)
     extra_places = plan["new_places"][-1] - baseline["new_places"][-1]
     return {
         "revenue_savings": revenue,
         "out_of_area_savings": baseline["out_of_area_cost"] - plan["out_of_area_cost"],
         "additional_pupils_placed": baseline["unmet_pupils"] - plan["unmet_pupils"],
         "capital_cost_total": float(extra_capital.sum()),
+        "capital_charge": extra_charge,
+        "residual_value": float(instance.discount @ (extra_capital - extra_charge)),
         "npv": float(net.sum()),
         "payback_year": payback,
         "savings_per_new_place": float(revenue[-1] / extra_places) if extra_places > TINY
@@ -141,19 +154,20 @@ def savings(instance: Instance, plan: dict[str, np.ndarray],
 
 
 def payback_year(years: np.ndarray, cumulative: np.ndarray,
-                 extra_capital: np.ndarray) -> int | None:
+                 extra_charge: np.ndarray) -> int | None:
     """The year from which the cumulative discounted net saving stays >= 0.
 
     SPEC §4 says "the first year in which it is >= 0"; read literally, a plan whose
     spending starts in year 2 would 'pay back' in year 1, before it has spent anything.
-    So: the year after the last year it is negative (or the first spending year if it
-    never is); None when it is still negative at the end, or nothing extra is spent.
+    So: the year after the last year it is negative (or the first year with an extra
+    capital charge if it never is); None when it is still negative at the end, or the
+    plan is charged no more capital than the baseline.
     """
-    if extra_capital.sum() <= 0:
+    if extra_charge.sum() <= 0:
         return None
     negative = np.flatnonzero(cumulative < -1e-6)
     if not len(negative):
-        return int(years[np.flatnonzero(extra_capital > 0)[0]])
+        return int(years[np.flatnonzero(extra_charge > 0)[0]])
     last = negative[-1]
     return int(years[last + 1]) if last + 1 < len(years) else None
 
@@ -301,6 +315,7 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
               provenance: dict[str, Any]) -> Results:
     plan_view = view(instance, formulation, solved.plan)
     base_view = view(instance, formulation, solved.baseline)
+    funding = funding_table(instance, formulation, solved.plan.values, plan_view.opened)
     plan = case_arrays(instance, plan_view)
     baseline = case_arrays(instance, base_view)
     saved = savings(instance, plan, baseline)
@@ -330,12 +345,15 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
             "out_of_area_savings": _round(saved["out_of_area_savings"]),
             "additional_pupils_placed": _round(saved["additional_pupils_placed"], 3),
             "capital_cost_total": round(saved["capital_cost_total"], 2),
+            "capital_charge": _round(saved["capital_charge"]),
+            "residual_value": round(saved["residual_value"], 2),
             "npv": round(saved["npv"], 2),
             "payback_year": saved["payback_year"],
             "savings_per_new_place": None if saved["savings_per_new_place"] is None
             else round(saved["savings_per_new_place"], 2),
             "cumulative_discounted_net_saving": _round(saved["cumulative_discounted_net_saving"]),
         },
+        "funding": funding_summary(instance, funding),
         "solve": {
             "build_seconds": round(solved.build_seconds + provenance.get("compile_seconds", 0),
                                    3),
@@ -363,6 +381,7 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
         costs=costs_table(instance, {"plan": plan_view, "baseline": base_view}),
         baseline_placements=placements_table(instance, base_view),
         locations=locations_table(instance),
+        funding=funding,
     )
 
 

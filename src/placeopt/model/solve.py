@@ -119,6 +119,7 @@ class MatrixForm:
     column_of: np.ndarray  # formulation column of each HiGHS column
     capacity_rows: np.ndarray  # HiGHS row of each capacity row of the formulation (-1: none)
     build_seconds: float
+    row_of: np.ndarray  # HiGHS row of each (stacked) formulation row (-1: none)
 
 
 def direct_matrix(formulation: Formulation) -> MatrixForm:
@@ -134,7 +135,8 @@ def direct_matrix(formulation: Formulation) -> MatrixForm:
         cost=columns.cost, offset=0.0, col_lower=columns.lower, col_upper=columns.upper,
         integer=columns.integer, matrix=matrix.tocsc(), row_lower=row_lower,
         row_upper=row_upper, column_of=np.arange(formulation.layout.n_columns),
-        capacity_rows=capacity, build_seconds=time.perf_counter() - started)
+        capacity_rows=capacity, build_seconds=time.perf_counter() - started,
+        row_of=np.arange(len(row_lower)))
 
 
 def pyomo_matrix(formulation: Formulation) -> MatrixForm:
@@ -166,7 +168,10 @@ def pyomo_matrix(formulation: Formulation) -> MatrixForm:
         row_lower=np.where(bound_type <= 0, rhs, -np.inf),
         row_upper=np.where(bound_type >= 0, rhs, np.inf),
         column_of=column_of, capacity_rows=capacity,
-        build_seconds=time.perf_counter() - started)
+        build_seconds=time.perf_counter() - started,
+        row_of=np.array([where.get(id(getattr(model, block.name)[i]), -1)
+                         for block in formulation.rows for i in range(len(block))],
+                        dtype=np.int64))
 
 
 ENGINES = {"direct": direct_matrix, "pyomo": pyomo_matrix}
@@ -191,6 +196,7 @@ class HighsModel:
         self.build_seconds = form.build_seconds
         started = time.perf_counter()
         self.column_of, self.capacity_rows = form.column_of, form.capacity_rows
+        self.row_of = form.row_of
         self.n_cols, self.n_rows = form.matrix.shape[1], form.matrix.shape[0]
         columns = formulation.columns
         self._matrix, self._row_lower, self._row_upper = formulation.stacked()
@@ -311,6 +317,19 @@ class HighsModel:
             self.highs.changeColsBounds(int(keep.sum()), cols[keep].astype(np.int32),
                                         np.asarray(lower, float)[keep],
                                         np.asarray(upper, float)[keep])
+
+    def set_rows_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
+        """Change the upper bounds of formulation rows (stacked indices) that have no
+        lower bound (e.g. capital rows), in HiGHS and in what solutions are checked
+        against."""
+        rows = np.asarray(rows, dtype=np.int64)
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), rows.shape)
+        self._row_upper[rows] = upper
+        highs_rows = self.row_of[rows]
+        keep = highs_rows >= 0
+        if keep.any():
+            self.highs.changeRowsBounds(int(keep.sum()), highs_rows[keep].astype(np.int32),
+                                        np.full(int(keep.sum()), -np.inf), upper[keep])
 
     def bounds(self) -> Bounds:
         """The model as it stands: what the next solution is checked against."""
@@ -522,10 +541,17 @@ def solve_cases(model: HighsModel, instance: Instance) -> tuple[CaseSolution, Ca
     return baseline, plan
 
 
+AfterPlan = Callable[["HighsModel", CaseSolution, CaseSolution], None]
+
+
 def solve(instance: Instance, formulation: Formulation, settings: SolverSettings,
           progress: Progress | None = None, write_model: str | None = None,
-          engine: str = "direct") -> Solved:
-    """Baseline, plan and marginal values, on one HiGHS model, each answer checked."""
+          engine: str = "direct", after_plan: AfterPlan | None = None) -> Solved:
+    """Baseline, plan and marginal values, on one HiGHS model, each answer checked.
+
+    `after_plan(model, baseline, plan)` runs between the plan and the marginal-value LP,
+    while the model is still the MIP (e.g. `project_values`); it must leave the model's
+    bounds as it found them."""
     say = progress or (lambda _msg: None)
     say(f"Building the model: {formulation.layout.n_columns:,} variables, "
         f"{sum(len(r) for r in formulation.rows):,} constraints...")
@@ -534,6 +560,9 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         model.highs.writeModel(str(write_model))
         say(f"Wrote the model to {write_model}")
     baseline, plan = solve_cases(model, instance)
+    constraints = model.n_rows  # the model's own rows, not those a later step adds
+    if after_plan is not None:
+        after_plan(model, baseline, plan)
     b = np.arange(formulation.layout.b_start, formulation.layout.o_start)
     started = time.perf_counter()
     if plan.status == "interrupted":
@@ -549,7 +578,7 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         baseline=baseline, plan=plan, capacity_duals=duals, duals_status=duals_status,
         build_seconds=model.build_seconds, handoff_seconds=model.handoff_seconds,
         solve_seconds=baseline.seconds + plan.seconds + dual_seconds,
-        variables=model.n_cols, constraints=model.n_rows,
+        variables=model.n_cols, constraints=constraints,
         binaries=int((model.columns(b) >= 0).sum()),
         solver_version=model.version, engine=engine,
         timings={"baseline": baseline.seconds, "plan": plan.seconds, "duals": dual_seconds},

@@ -1,5 +1,7 @@
 """Linear programmes with every build decision fixed, solved year by year.
 
+(The capital drawn from each funding stream is one more small block of its own.)
+
 Once the options' opening years are fixed (the marginal-value LP always; the baseline
 when no committed option has a choice of year), the model falls apart into one
 transportation-like LP per year: every row left (demand, capacity, limits, revenue
@@ -31,12 +33,18 @@ class YearlySolution:
     seconds: float
 
 
+BUILDS, FUNDING = -1, -2  # blocks of `column_years` that are not a year
+
+
 def column_years(layout: Layout) -> np.ndarray:
-    """Year index of every column; -1 for the option block (years apart only if fixed)."""
-    years = np.full(layout.n_columns, -1, dtype=np.int64)
+    """Year index of every column; BUILDS for the option block (years apart only once it
+    is fixed), FUNDING for the capital drawn from each stream (one block of its own:
+    with the builds fixed it touches only the funding and capital rows)."""
+    years = np.full(layout.n_columns, BUILDS, dtype=np.int64)
     years[:layout.n_x] = layout.x_year
     years[layout.u_start:layout.b_start] = layout.u_year
-    years[layout.o_start:] = layout.o_year
+    years[layout.o_start:layout.w_start] = layout.o_year
+    years[layout.w_start:] = FUNDING
     return years
 
 
@@ -61,7 +69,7 @@ def solve_by_year(bounds: Bounds, layout: Layout, threads: int = 0) -> YearlySol
     free = np.flatnonzero(~fixed)
     rest = matrix[:, free].tocsr()
     year_of_column = column_years(layout)[free]
-    if np.any(year_of_column < 0):
+    if np.any(year_of_column == BUILDS):
         raise ValueError("solve_by_year needs every build column fixed")
     row_duals = np.zeros(n_rows)
     has_entries = np.diff(rest.indptr) > 0
@@ -97,7 +105,8 @@ def solve_by_year(bounds: Bounds, layout: Layout, threads: int = 0) -> YearlySol
         highs.run()
         status = highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
-            return YearlySolution(f"year {int(year)}: {highs.modelStatusToString(status)}",
+            where = "the capital streams" if year == FUNDING else f"year {int(year)}"
+            return YearlySolution(f"{where}: {highs.modelStatusToString(status)}",
                                   float("nan"), values, row_duals,
                                   time.perf_counter() - started)
         solution = highs.getSolution()

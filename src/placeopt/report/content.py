@@ -232,8 +232,11 @@ def key_figures(data: ResultFolder) -> Table:
          saved["npv"], "money", "savings.npv"),
         ("Payback year", payback if payback is not None else "not within the plan", "year",
          "savings.payback_year"),
-        ("Capital spent beyond the baseline", saved["capital_cost_total"], "money",
+        ("Capital spent beyond the baseline (cash)", saved["capital_cost_total"], "money",
          "savings.capital_cost_total"),
+        *([("Residual value: the new assets' cost beyond the plan period (discounted)",
+            saved["residual_value"], "money", "savings.residual_value")]
+          if "residual_value" in saved else []),
         (*in_last, "money", f"savings.revenue_savings, {last}"
          + (negated if in_last[1] != saved["revenue_savings"][-1] else "")),
         (*per_new_place, "money", "savings.savings_per_new_place"
@@ -269,7 +272,8 @@ def cost_by_year(data: ResultFolder) -> Table:
     """Costs, savings and the discounted net saving by year, plan against baseline."""
     plan, base, saved = data.summary["plan"], data.summary["baseline"], data.summary["savings"]
     extra = list(np.subtract(plan["capital_cost"], base["capital_cost"]))
-    net = list(np.subtract(saved["revenue_savings"], extra))
+    charge = capital_charge(data)
+    net = list(np.subtract(saved["revenue_savings"], charge))
     delta = discount_factors(data)
     discounted = list(np.multiply(delta, net))
     rows: list[tuple[str, str, list[float], float | None]] = []
@@ -288,8 +292,9 @@ def cost_by_year(data: ResultFolder) -> Table:
         ("Out-of-area saving (below zero: an extra cost)", "money",
          saved["out_of_area_savings"],
          _total(saved["out_of_area_savings"])),
-        ("Extra capital (plan - baseline)", "money", extra, _total(extra)),
-        ("Net saving (revenue saving - extra capital; below zero: a net cost)", "money", net,
+        ("Extra capital (plan - baseline, cash)", "money", extra, _total(extra)),
+        ("Extra capital charge (as the model charges it)", "money", charge, _total(charge)),
+        ("Net saving (revenue saving - capital charge; below zero: a net cost)", "money", net,
          _total(net)),
         ("Discount factor", "factor", delta, None),
         ("Discounted net saving", "money", discounted, _total(discounted)),
@@ -300,6 +305,15 @@ def cost_by_year(data: ResultFolder) -> Table:
                        "summary.json (plan, baseline, savings); the discount factor is "
                        "(1 + discount_rate) ^ -(year - first year); all-years discounted "
                        "net saving = savings.npv")
+
+
+def capital_charge(data: ResultFolder) -> list[float]:
+    """The plan's extra capital charge by year (savings.capital_charge); a folder written
+    before it was reported charged cash capital in the opening year."""
+    saved, plan, base = data.summary["savings"], data.summary["plan"], data.summary["baseline"]
+    if "capital_charge" in saved:
+        return list(saved["capital_charge"])
+    return list(np.subtract(plan["capital_cost"], base["capital_cost"]))
 
 
 def pupils_by_year(data: ResultFolder) -> Table:
@@ -404,6 +418,104 @@ def capital_note(data: ResultFolder) -> str:
         "are built, and any split would be arbitrary. " + whole + ". The last column is "
         "sound but narrower: what one more place at that provider would save a year, with "
         "the programme as it is, valid for a small change only.")
+
+
+PROJECT_VALUE_COLUMNS = ("npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost")
+
+
+def project_values(data: ResultFolder) -> Table | None:
+    """What each option is worth at the margin of the plan (expansions.csv): the NPV
+    lost if a built one alone were dropped, the NPV change if a left-out one were forced
+    in; built ones first, each list by value."""
+    options = data.expansions
+    if not set(PROJECT_VALUE_COLUMNS) <= set(options.columns):
+        return None
+    solves = data.summary.get("project_values", {}).get("solves", {})
+    notes = {o: s["status"] for o, s in solves.items() if s.get("status") != "optimal"}
+    options = options[options["npv_if_dropped"].notna() | options["npv_if_forced"].notna()
+                      | options["option_id"].isin(list(notes))]
+    if options.empty:
+        return None
+    options = options.assign(value=options["npv_if_dropped"].fillna(options["npv_if_forced"]))
+    options = options.sort_values(["built", "value"], ascending=[False, False],
+                                  na_position="last")
+    frame = pd.DataFrame({
+        "Rank": range(1, len(options) + 1),
+        "Option": options["option_id"], "Name": options["name"], "Built": options["built"],
+        "Opens": options["open_year"], "Capital cost": options["capital_cost"],
+        "NPV lost if dropped": options["npv_if_dropped"],
+        "NPV change if forced in": options["npv_if_forced"],
+        "Give or take": options["value_gap"],
+        "Would be built at a capital cost of at most": options["entry_capital_cost"],
+        "Note": [notes.get(o, "") for o in options["option_id"]],
+    })
+    return Table("What each project is worth", frame.reset_index(drop=True),
+                 {"Rank": "places", "Option": "text", "Name": "text", "Built": "text",
+                  "Opens": "year", "Note": "text"},
+                 source="expansions.csv: npv_if_dropped, npv_if_forced, value_gap, "
+                        "entry_capital_cost (capital costs include optimism bias)")
+
+
+def project_values_note(data: ResultFolder) -> str:
+    """How to read the project values, or why there are none."""
+    status = data.summary.get("project_values", {}).get("status")
+    if project_values(data) is None:
+        why = f" ({status})" if status else " (a result folder from an older placeopt)"
+        return ("Each project's own worth was not computed for this run" + why + ". "
+                "placeopt run --project-values computes it.")
+    return (
+        "Each built option's worth is the NPV the plan would lose if that option alone were "
+        "dropped, the rest of the programme free to adapt (the plan solved again without "
+        "it); each option left out shows the NPV change if it had to be built (usually a "
+        "loss). These are values at the margin of this programme: they do not add up to "
+        "the programme's NPV, because the options work together. 'Give or take' is the most "
+        "a figure can be off, from the solver's tolerance. For an option left out, the last "
+        "column is a capital cost (with optimism bias) at or below which the plan would "
+        "build it; it may enter at a higher price too, since cheaper capital also frees "
+        "money for other options. Blank: no such price was found."
+        + ("" if status in (None, "computed") else f" Note: {status}."))
+
+
+def funding_streams(data: ResultFolder) -> Table | None:
+    """Each capital stream: its limit, what the plan spends from it, what is left."""
+    streams = data.summary.get("funding")
+    if not streams:
+        return None
+    rows = []
+    for name, entry in streams.items():
+        spent = _total(entry["spent"])
+        if entry["limited"]:
+            available = _total(entry["available"])
+            rows.append((name, available, spent, entry["unspent"][-1]))
+        else:
+            rows.append((name, "no limit", spent, None))
+    frame = pd.DataFrame(rows, columns=["Stream", "Capital available, all years",
+                                        "Spent by the plan", f"Unspent at the end of "
+                                        f"{data.last_year}"])
+    return Table("Capital by funding stream", frame, {"Stream": "text"},
+                 source="summary.json funding (capital: the general pot; capital:NAME: "
+                        "ring-fenced for the options whose funding names it)")
+
+
+def funding_by_year(data: ResultFolder) -> Table | None:
+    """Which stream paid for which option, by year (the plan)."""
+    funding = data.funding
+    if funding is None or funding.empty:
+        return None
+    names = data.provider_names()
+    grid = funding.pivot_table(index=["stream", "option_id"], columns="year", values="amount",
+                               aggfunc="sum", fill_value=0.0)
+    grid = grid.reindex(columns=data.years, fill_value=0.0)
+    frame = pd.DataFrame({"Stream": grid.index.get_level_values(0),
+                          "Option": grid.index.get_level_values(1)})
+    frame["Name"] = [names.get(o, "") for o in frame["Option"]]
+    for year in data.years:
+        frame[int(year)] = grid[year].to_numpy()
+    frame["All years"] = frame[data.years].sum(axis=1)
+    return Table("Which stream paid for what, by year", frame,
+                 {"Stream": "text", "Option": "text", "Name": "text"},
+                 source="funding.csv (ring-fenced streams are drawn on before the general "
+                        "pot where an opening could use either)")
 
 
 def next_place(data: ResultFolder) -> Table:
@@ -582,9 +694,21 @@ def story(data: ResultFolder) -> list[str]:
     ]
     npv, payback = saved["npv"], saved["payback_year"]
     lines.append(f"Discounted at {rate:.1%} a year (HM Treasury Green Book), over {n_years} "
-                 f"years {_npv_words(npv, _total(extra))}. "
+                 f"years {_npv_words(npv, _total(extra))}, with capital charged as the model "
+                 "charges it. "
                  + (f"It pays back in {payback}." if payback is not None
                     else "It does not pay back within the plan period."))
+    residual = saved.get("residual_value", 0.0)
+    cash = (f"counting all capital in full when it is spent, the net present value would be "
+            f"{money_words(npv - residual)}.")
+    if residual >= 0.5:
+        lines.append(f"Of the new buildings' discounted capital cost, "
+                     f"{money_words(residual)} falls beyond the plan period and is not "
+                     f"charged to it (residual value); " + cash)
+    elif residual <= -0.5:
+        lines.append(f"The capital charged within the plan period exceeds the new buildings' "
+                     f"discounted capital cost by {money_words(-residual)} (the annuity's "
+                     f"financing cost, where an asset's life ends within the period); " + cash)
     lines.append(_unmet_words(_total(plan["unmet_pupils"]), _total(base["unmet_pupils"])))
     return lines
 
@@ -629,12 +753,23 @@ def _unmet_words(plan_unmet: float, base_unmet: float) -> str:
             f"({base_unmet:,.1f} in the baseline): see Unmet need.")
 
 
+def _capital_treatment(o: Mapping[str, Any]) -> str:
+    """How the plan was charged for capital, in words."""
+    if o.get("capital_treatment", "upfront") == "upfront":
+        return "Capital is charged in full, discounted, in the year the option opens."
+    life = o.get("asset_life_years", "")
+    return (f"Capital is charged as an equal annual payment over the asset's life of {life} "
+            "years (an annuity at the discount rate), from the year the option opens; only "
+            "the payments that fall within the plan period are charged. Each payment is made "
+            "at the start of its year, so a whole life of payments, discounted to the opening "
+            "year, is the capital cost times (1 + the discount rate).")
+
+
 def method(data: ResultFolder) -> list[tuple[str, str]]:
     """How the figures were made, in plain words: (heading, paragraph)."""
     o = data.options
     rate = data.discount_rate
     bias = float(o.get("optimism_bias", 0.0))
-    treatment = o.get("capital_treatment", "upfront")
     limits = ", ".join(f"{phase.replace('_', ' ')} {o[f'max_travel_minutes_{phase}']:g}"
                        for phase in ("early_years", "primary", "secondary", "post16", "post19")
                        if f"max_travel_minutes_{phase}" in o)
@@ -670,16 +805,43 @@ def method(data: ResultFolder) -> list[tuple[str, str]]:
         ("Discounting and net present value",
          f"Following the HM Treasury Green Book, a pound in a later year counts for less: "
          f"year k after the first is weighted by 1 / (1 + {rate:.3g})^k, a real discount rate "
-         f"of {rate:.1%}. The net present value is the sum over the years of the discounted "
-         "revenue saving minus the discounted extra capital. In these reports capital is "
-         "counted in full in the year the option opens (a cash view); when choosing the "
-         f"plan the model used the '{treatment}' treatment of capital"
-         + (f" (an equal annual charge over {o.get('asset_life_years', '')} years)."
-            if treatment == "annuity" else " (in full in the opening year).")),
+         f"of {rate:.1%}. The net present value (NPV) is the sum over the years of the "
+         "discounted revenue saving minus the discounted capital charge of the options the "
+         "plan builds beyond the baseline, with capital charged exactly as the model "
+         "charges it when it chooses the plan, so a plan the model prefers always has the "
+         "higher NPV (leaving aside the charges for pupils without a place and for "
+         "overspend). " + _capital_treatment(o)),
+        ("Residual value",
+         "The part of the new buildings' capital cost that the NPV does not charge to the "
+         "plan period: the discounted capital cost minus the charge within the period, "
+         "summed over the options beyond the baseline. With capital charged upfront it is "
+         "zero. The NPV minus the residual value is the cash view, in which every pound of "
+         "capital counts in full in the year it is spent. The capital tables show capital in "
+         "that cash view (in the year each option opens)."),
         ("Payback year",
-         "The first year from which the cumulative discounted net saving stays at or above "
-         "zero for the rest of the plan. There is none if it is still negative in the last "
-         "year, or if the plan spends no more capital than the baseline."),
+         "The first year from which the cumulative discounted net saving (on the same "
+         "capital charge as the NPV) stays at or above zero for the rest of the plan. There "
+         "is none if it is still negative in the last year, or if the plan is charged no "
+         "more capital than the baseline."),
+        ("Funding streams",
+         "Capital comes in streams (the Budget sheet): the general pot 'capital', open to "
+         "any option, and ring-fenced streams such as capital:free_school or capital:s106, "
+         "which only the options that name them in their funding may use. Each stream's "
+         "money carries forward from year to year if unspent, and in every year the "
+         "capital drawn from a stream so far is at most what it has received so far. An "
+         "option may be paid from several of its streams. Where an opening could be paid "
+         "from more than one stream, these reports draw on the ring-fenced money before the "
+         "general pot: the model is indifferent to the split."),
+        ("What each project is worth",
+         "For each option the plan builds, the model solves the plan again without that "
+         "option alone, the rest of the programme free to change: the NPV it loses is what "
+         "the option is worth to this programme. For each option the plan leaves out, it "
+         "solves the plan again with that option built: the NPV change (usually a loss) says "
+         "how far it is from being worth building, and a capital cost at or below which it "
+         "would be built is given where one can be proved from that solve. Committed "
+         "options are in the baseline too and get no value. These figures do not add up to "
+         "the NPV of the whole programme: options work together, so each is valued with "
+         "the others in place."),
         ("The value of one more place",
          "With the chosen programme fixed, the model also reports what one more place at a "
          "setting would save in a year, in that year's money (the 'marginal value'). It is "

@@ -369,7 +369,53 @@ def capital_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
                 "solid", fgColor="C6EFCE"), font=Font(color="006100")))
         sheet.heading("Revenue saving by option")
         sheet.paragraph(rp.capital_note(data))
+        project_values_part(sheet, data)
+        for table in (rp.funding_streams(data), rp.funding_by_year(data)):
+            if table is not None:
+                sheet.table(table)
     sheet.finish()
+
+
+def project_values_part(sheet: Sheet, data: rp.ResultFolder) -> None:
+    """The project list a capital board reads: its table, how to read it, a bar chart."""
+    table = rp.project_values(data)
+    if table is None:
+        sheet.heading("What each project is worth")
+        sheet.paragraph(rp.project_values_note(data))
+        return
+    placed = sheet.table(table)
+    sheet.paragraph(rp.project_values_note(data), note=True)
+    sheet.row += 1
+    sheet.charts([_project_value_chart(placed)])
+
+
+def _project_value_chart(placed: Placed) -> BarChart:
+    """Horizontal bars by option: the NPV lost if dropped (built), the NPV change if
+    forced in (left out)."""
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "bar", "clustered", 100
+    names = placed.columns["Option"]
+    rows = dict(min_row=placed.header_row, max_row=placed.last_row)
+    for column, colour in (("NPV lost if dropped", rp.CASE_COLOURS["plan"]),
+                           ("NPV change if forced in", rp.CASE_COLOURS["baseline"])):
+        chart.add_data(Reference(placed.ws, min_col=placed.columns[column], **rows),
+                       titles_from_data=True)
+        chart.series[-1].graphicalProperties.solidFill = colour
+        chart.series[-1].graphicalProperties.line.solidFill = colour
+    chart.set_categories(Reference(placed.ws, min_col=names, min_row=placed.first_row,
+                                   max_row=placed.last_row))
+    chart.title = "What each project is worth (NPV, £)"
+    frame = placed.table.frame
+    values = frame[["NPV lost if dropped", "NPV change if forced in"]].to_numpy(float)
+    largest = float(np.abs(values[np.isfinite(values)]).max(initial=0.0))
+    # In a bar chart the category axis (x_axis) runs down the page, the values across.
+    chart.y_axis.number_format = rp.money_unit(largest).excel
+    chart.x_axis.scaling.orientation = "maxMin"  # the first option at the top
+    chart.y_axis.crosses = "max"  # ... and the value axis at the bottom (the last option)
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.x_axis.tickLblPos = "low"  # option names at the left, whatever the sign
+    chart.legend.position = "b"
+    return chart
 
 
 def capacity_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:

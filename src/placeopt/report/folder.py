@@ -26,9 +26,10 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = frozenset({"zone_id", "need", "phase", "provision", "provider_id",
                           "provider_type", "in_area", "option_id", "name", "built", "reason",
-                          "case", "kind", "id", "type", "geometry", "source"})
+                          "case", "kind", "id", "type", "geometry", "source",
+                          "stream"})
 REQUIRED_TABLES = ("placements", "expansions", "capacity", "unmet", "costs")
-OPTIONAL_TABLES = ("baseline_placements", "locations", "boundaries")
+OPTIONAL_TABLES = ("baseline_placements", "locations", "boundaries", "funding")
 RESULT_MARKER = "summary.json"  # every result folder has one (SPEC §4)
 FRONTIER_MARKER = "frontier.csv"  # every frontier folder has one
 KINDS = {RESULT_MARKER: "result folder", FRONTIER_MARKER: "frontier folder"}
@@ -71,6 +72,7 @@ class ResultFolder:
     baseline_placements: pd.DataFrame | None = None  # optional: baseline_placements.csv
     locations: pd.DataFrame | None = None  # optional: locations.csv
     boundaries: pd.DataFrame | None = None  # optional: boundaries.csv (zone outlines)
+    funding: pd.DataFrame | None = None  # optional: funding.csv (which stream paid)
 
     @property
     def years(self) -> list[int]:

@@ -153,8 +153,24 @@ def costs_section(data: rp.ResultFolder) -> str:
 def capital_section(data: rp.ResultFolder) -> str:
     if data.expansions.empty:
         return "<h2>Capital programme</h2>\n<p>The workbook proposes no options.</p>"
+    funding = "".join(html_table(table) for table in (rp.funding_streams(data),
+                                                       rp.funding_by_year(data))
+                      if table is not None)
     return (f"<h2>Capital programme</h2>\n{html_table(rp.capital_programme(data))}\n"
-            f"<p>{escape(rp.capital_note(data))}</p>")
+            f"<p>{escape(rp.capital_note(data))}</p>\n{project_values_part(data)}{funding}")
+
+
+def project_values_part(data: rp.ResultFolder) -> str:
+    """What each project is worth: a chart, the table and how to read them."""
+    table = rp.project_values(data)
+    note = f'<p class="note">{escape(rp.project_values_note(data))}</p>'
+    if table is None:
+        return f"<h3>What each project is worth</h3>\n{note}"
+    figure = _figure(rp.figure_svg(plot_project_values(table), "project_values"),
+                     "What each project is worth to the plan: the NPV lost if a built "
+                     "option alone were dropped, and the NPV change if an option left out "
+                     "were built; the thin lines show how far each figure may be off.")
+    return figure + html_table(table) + note
 
 
 def capacity_section(data: rp.ResultFolder) -> str:
@@ -283,5 +299,32 @@ def plot_cumulative(data: rp.ResultFolder) -> Figure:
     _money_axis(ax, "£, discounted")
     _style(ax, data.years)
     ax.legend(frameon=False, loc="upper left")
+    figure.tight_layout()
+    return figure
+
+
+def plot_project_values(table: rp.Table) -> Figure:
+    """Horizontal bars, one per option: built ones in the plan's colour."""
+    frame = table.frame
+    value = frame["NPV lost if dropped"].fillna(frame["NPV change if forced in"])
+    built = (frame["Built"] == "yes").to_numpy()
+    figure = Figure(figsize=(11, 0.45 * len(frame) + 1.4))
+    ax = figure.subplots()
+    rows = np.arange(len(frame))
+    ax.barh(rows, value.to_numpy(float), xerr=frame["Give or take"].fillna(0).to_numpy(float),
+            color=["#" + rp.CASE_COLOURS["plan" if b else "baseline"] for b in built],
+            error_kw={"elinewidth": 0.8, "capsize": 2}, height=0.6)
+    ax.set_yticks(rows, [rp.plot_text(o) for o in frame["Option"]], fontsize=9)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    largest = max(abs(v) for v in ax.get_xlim())
+    unit = rp.money_unit(largest)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, 1 if unit.suffix
+                                                                      == "m" else 0)))
+    ax.set_xlabel("NPV lost if dropped (built) / NPV change if built (left out)")
+    ax.grid(axis="x", color="#E1E5EA")
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     figure.tight_layout()
     return figure

@@ -226,9 +226,9 @@ def _academic_year(column: Column, value: Any) -> int | None:
 
 
 def default_of(column: Column) -> Any:
-    """The value a blank cell takes."""
-    if column.kind is Kind.LIST and column.default == ALL:
-        return ALL
+    """The value a blank cell takes (a list column's default is one item, or ALL)."""
+    if column.kind is Kind.LIST and isinstance(column.default, str):
+        return ALL if column.default == ALL else (column.default,)
     return column.default
 
 

@@ -58,6 +58,17 @@ DEFAULT_SUITABILITY: dict[str, tuple[str, ...]] = {
     "special": ("special", "inmss"),
 }
 
+# Capital streams of the Budget sheet: the general pot, and ring-fenced ones "capital:NAME"
+# that only the options whose `funding` names them may draw on. Other streams are revenue.
+CAPITAL = "capital"
+RING_FENCED = "capital:"
+
+
+def is_capital_stream(stream: str) -> bool:
+    """Is a (canonical, lower-case) Budget stream capital money rather than revenue?"""
+    return stream == CAPITAL or stream.startswith(RING_FENCED)
+
+
 YES_WORDS = frozenset({"yes", "y", "true", "1"})
 NO_WORDS = frozenset({"no", "n", "false", "0"})
 
@@ -77,7 +88,7 @@ class Column:
     above: float | None = None  # strictly greater than
     choices: tuple[str, ...] | None = None
     # Which value set a list/choice/text cell must come from: "need", "phase",
-    # "provider_type", "provision", "zone", "provider", "sheet".
+    # "provider_type", "provision", "zone", "provider", "sheet", "stream".
     refers_to: str | None = None
     width: int = 14
     # For an optional column whose absence loosens the plan (no limit, every need): what a
@@ -91,7 +102,8 @@ class Column:
         if self.kind is Kind.CHOICE and self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind is Kind.LIST:
-            what = {"need": "need codes", "phase": "phases"}.get(self.refers_to or "", "values")
+            what = {"need": "need codes", "phase": "phases",
+                    "stream": "capital streams"}.get(self.refers_to or "", "values")
             return f"a list of {what} separated by ';', or 'all'"
         if self.kind in (Kind.NUMBER, Kind.INTEGER):
             noun = "a whole number" if self.kind is Kind.INTEGER else "a number"
@@ -357,6 +369,10 @@ SHEETS: tuple[Sheet, ...] = (
             Column("required", Kind.YESNO, "yes = must be built (committed project)",
                    default=False, width=10),
             Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
+            Column("funding", Kind.LIST, "Capital streams that may pay for it, separated by "
+                   "';': capital (the general pot) and ring-fenced streams capital:NAME of "
+                   "the Budget sheet, or all", default="capital", refers_to="stream",
+                   width=22),
             *_provider_like_columns(new_site=True),
         ),
         key=("option_id",), fill_order=8,
@@ -397,12 +413,15 @@ SHEETS: tuple[Sheet, ...] = (
     ),
     Sheet(
         "Budget",
-        "Revenue budget by year and stream (the pooled budget), and capital money (stream "
-        "capital; unspent capital carries forward).",
+        "Revenue budget by year and stream (the pooled budget), and capital money: stream "
+        "capital (the general pot, for any option) and ring-fenced streams capital:NAME "
+        "(e.g. capital:free_school, capital:s106) for the options whose funding names "
+        "them. Unspent capital carries forward, stream by stream.",
         (
             Column("year", Kind.INTEGER, "Year", "year", required=True),
             Column("stream", Kind.TEXT, "Budget stream, e.g. high_needs_block, health, "
-                   "social_care, or capital", required=True, width=18),
+                   "social_care (revenue), capital or capital:NAME (capital)", required=True,
+                   width=22),
             Column("amount", Kind.NUMBER, "Amount", "£", required=True, minimum=0, width=14),
         ),
         key=("year", "stream"), fill_order=11,

@@ -8,6 +8,7 @@ downstream can compare values directly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +21,15 @@ from .cells import ALL, match_choice
 from .coordinates import bng_to_wgs84
 from .inputs import Inputs
 from .scenario_rows import check_scenario_rows
-from .schema import NEW_SITE_COLUMNS, NEW_SITE_REQUIRED, PHASES, PROVIDER_TYPES, SHEET_BY_NAME
+from .schema import (
+    CAPITAL,
+    NEW_SITE_COLUMNS,
+    NEW_SITE_REQUIRED,
+    PHASES,
+    PROVIDER_TYPES,
+    RING_FENCED,
+    SHEET_BY_NAME,
+)
 
 Check = Callable[[Inputs, Problems], None]
 
@@ -410,7 +419,7 @@ def check_budget(inputs: Inputs, problems: Problems) -> None:
     budget = inputs.tables.get("Budget")
     if budget is None or budget.empty or not isinstance(inputs.params.get("first_year"), int):
         return
-    budget["stream"] = budget["stream"].str.strip().str.lower()
+    budget["stream"] = budget["stream"].map(canonical_stream)
     years = inputs.years
     outside = budget["year"].notna() & ~budget["year"].isin(years)
     if outside.any():
@@ -422,6 +431,88 @@ def check_budget(inputs: Inputs, problems: Problems) -> None:
                       f"{_listing(map(str, shown), 10)}, outside the planning years "
                       f"{years[0]}-{years[-1]}: ignored")
     inputs.tables["Budget"] = budget.loc[budget["year"].isin(years)].reset_index(drop=True)
+    _check_capital_streams(inputs, problems, budget)
+
+
+def canonical_stream(stream: Any) -> Any:
+    """A Budget stream or funding item as compared: lower case, no spaces around ':'."""
+    if not isinstance(stream, str):
+        return stream
+    return re.sub(r"\s*:\s*", ":", stream.strip().lower())
+
+
+def _check_capital_streams(inputs: Inputs, problems: Problems, budget: pd.DataFrame) -> None:
+    """A ring-fenced stream needs a name; a stream that looks like capital but is not
+    written as capital or capital:NAME is revenue, which the planner is told."""
+    for row, stream in zip(budget["_row"], budget["stream"], strict=True):
+        if not isinstance(stream, str) or not stream.startswith(CAPITAL) or stream == CAPITAL:
+            continue
+        if stream == RING_FENCED:
+            problems.error(_where(inputs, "Budget", "stream", row),
+                           "a ring-fenced capital stream needs a name after 'capital:', "
+                           "e.g. capital:s106")
+        elif not stream.startswith(RING_FENCED):
+            problems.warn(_where(inputs, "Budget", "stream", row),
+                          f"stream {stream!r} is counted as revenue: capital is the stream "
+                          "capital, and ring-fenced capital is written capital:NAME (e.g. "
+                          f"capital:{stream.removeprefix(CAPITAL).strip(' _-')})")
+
+
+def check_funding(inputs: Inputs, problems: Problems) -> None:
+    """Each option's funding names capital streams: capital, or a capital:NAME with rows in
+    the Budget sheet (SPEC §1). Items are put in canonical form; `all` means every one."""
+    options = inputs.tables.get("Expansions")
+    if options is None or options.empty or "funding" not in options.columns:
+        return
+    budget = inputs.tables.get("Budget")
+    streams = set() if budget is None or budget.empty else set(budget["stream"].dropna())
+    ring_fenced = {s for s in streams if isinstance(s, str) and s.startswith(RING_FENCED)
+                   and s != RING_FENCED}
+    canonical: list[Any] = []
+    for row, funding in zip(options["_row"], options["funding"], strict=True):
+        if funding == ALL or funding is None:
+            canonical.append(ALL)
+            continue
+        found = []
+        for item in funding:
+            name = canonical_stream(item)
+            if name == CAPITAL or name in ring_fenced:
+                found.append(name)
+            elif name.startswith(RING_FENCED) and name != RING_FENCED:
+                problems.error(_where(inputs, "Expansions", "funding", row),
+                               f"funding stream {name!r} has no rows in the Budget sheet "
+                               f"within the planning years: add its capital there (year, "
+                               f"stream {name}, amount), or take it out of funding")
+            else:
+                problems.error(_where(inputs, "Expansions", "funding", row),
+                               f"unknown funding stream {item!r}; expected capital or a "
+                               "ring-fenced stream of the Budget sheet"
+                               + (f" ({_listing(sorted(ring_fenced))})" if ring_fenced
+                                  else " written capital:NAME"))
+        canonical.append(tuple(dict.fromkeys(found)))
+    options["funding"] = pd.Series(canonical, index=options.index, dtype=object)
+    _warn_unused_streams(inputs, problems, options, streams, ring_fenced)
+
+
+def _warn_unused_streams(inputs: Inputs, problems: Problems, options: pd.DataFrame,
+                         streams: set[str], ring_fenced: set[str]) -> None:
+    """Ring-fenced money no option may spend, and a general pot with no limit beside
+    ring-fenced streams, are said (both are legal, neither is likely meant)."""
+    enabled = options[options["enabled"].astype(bool)]
+    named: set[str] = set()
+    for funding in enabled["funding"]:
+        named |= ring_fenced | {CAPITAL} if funding == ALL else set(funding)
+    for stream in sorted(ring_fenced - named):
+        budget = inputs.tables["Budget"]
+        rows = budget.loc[budget["stream"] == stream]
+        problems.warn(_where(inputs, "Budget", "stream", rows["_row"].iloc[0]),
+                      f"ring-fenced capital {stream} (£{rows['amount'].sum():,.0f}) is in "
+                      "no enabled option's funding: nothing can spend it")
+    if ring_fenced and CAPITAL in named and CAPITAL not in streams:
+        problems.warn(inputs.source.cell("Budget", "stream", None),
+                      "the Budget sheet has ring-fenced capital but no rows for the stream "
+                      "capital: options funded from capital (the default) have no capital "
+                      "limit")
 
 
 def _plural(n: int, word: str) -> str:
@@ -468,5 +559,6 @@ CHECKS: tuple[Check, ...] = (
     check_current_placements,
     check_budget,
     check_boundaries,
+    check_funding,
     check_scenarios,
 )

@@ -1,0 +1,99 @@
+"""Which capital stream paid for what, by year (SPEC §1 Budget, §2 item 7).
+
+The model needs only that every opening can be paid from its option's streams, stream
+by stream and year by year; when an opening could be paid from more than one stream it
+is indifferent to the split, and HiGHS returns any split that fits. Reported as it
+comes, that can read as "the general pot paid for the free school while the free-school
+grant lay unspent". So the split is drawn again, for the openings the plan chose, by a
+small LP that draws on ring-fenced streams before the general pot `capital`: the
+reported split is one the model allows (it meets the same rows), and a finance reader
+sees ring-fenced money spent first. Should that LP fail, the solver's own split is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..workbook.schema import CAPITAL
+from .formulation import Formulation
+from .instance import Instance
+
+COLUMNS = ["year", "stream", "option_id", "amount"]
+
+
+def funding_table(instance: Instance, formulation: Formulation, values: np.ndarray,
+                  opened: np.ndarray) -> pd.DataFrame:
+    """funding.csv: one row per opening and stream that pays for it (amount > 0)."""
+    layout = formulation.layout
+    if not layout.n_w:
+        return pd.DataFrame(columns=COLUMNS)
+    # (option, year, stream) of each w, and the solver's amount on it.
+    keys = np.column_stack([layout.b_option[layout.w_b], layout.b_year[layout.w_b],
+                            layout.w_stream])
+    amounts = values[layout.w_start:layout.n_columns].copy()
+    built = opened[keys[:, 0], keys[:, 1]] > 0.5
+    keys, amounts = keys[built], np.where(amounts[built] > 0, amounts[built], 0.0)
+    drawn = _ring_fenced_first(instance, keys)
+    if drawn is not None:
+        amounts = drawn
+    keep = amounts > 0.005
+    keys, amounts = keys[keep], amounts[keep]
+    table = pd.DataFrame({
+        "year": instance.years[keys[:, 1]].astype(int),
+        "stream": np.array(instance.capital.names, dtype=object)[keys[:, 2]],
+        "option_id": instance.options["option_id"].to_numpy()[keys[:, 0]],
+        "amount": amounts.round(2),
+    })
+    return table.sort_values(["year", "stream", "option_id"], ignore_index=True)
+
+
+def _ring_fenced_first(instance: Instance, keys: np.ndarray) -> np.ndarray | None:
+    """Amounts on each (option, year, stream) drawing on the general pot as little as
+    the streams allow; None if the LP fails (the caller keeps the solver's split)."""
+    from scipy.optimize import linprog
+
+    if not len(keys):
+        return np.zeros(0)
+    capital = instance.capital
+    capex = instance.options["capex"].to_numpy(float)
+    openings, which = np.unique(keys[:, :2], axis=0, return_inverse=True)
+    which = which.ravel()
+    equal = np.zeros((len(openings), len(keys)))
+    equal[which, np.arange(len(keys))] = 1.0
+    rows, limits = [], []
+    for f in np.flatnonzero(capital.limited):
+        available = np.cumsum(capital.money[f])
+        for t in range(instance.n_years):
+            rows.append(((keys[:, 2] == f) & (keys[:, 1] <= t)).astype(float))
+            limits.append(available[t])
+    general = capital.names.index(CAPITAL)
+    answer = linprog((keys[:, 2] == general).astype(float),
+                     A_ub=np.array(rows) if rows else None,
+                     b_ub=np.array(limits) if rows else None, A_eq=equal,
+                     b_eq=capex[openings[:, 0]], bounds=(0, None), method="highs")
+    return answer.x if answer.status == 0 else None
+
+
+def funding_summary(instance: Instance, table: pd.DataFrame) -> dict[str, Any]:
+    """For summary.json: per stream, whether it has a limit, the capital arriving, spent
+    and left over (carried forward) each year, in the plan."""
+    years = [int(y) for y in instance.years]
+    capital = instance.capital
+    spent = table.pivot_table(index="stream", columns="year", values="amount", aggfunc="sum")
+    streams = {}
+    for f, name in enumerate(capital.names):
+        used = spent.loc[name].reindex(years, fill_value=0.0).fillna(0.0).to_numpy() \
+            if name in spent.index else np.zeros(len(years))
+        if not capital.limited[f] and not used.any():
+            continue  # the general pot, with no rows and nothing drawn on it
+        entry: dict[str, Any] = {"limited": bool(capital.limited[f]),
+                                 "spent": [round(float(v), 2) for v in used]}
+        if capital.limited[f]:
+            entry["available"] = [round(float(v), 2) for v in capital.money[f]]
+            entry["unspent"] = [round(float(v), 2)
+                                for v in np.cumsum(capital.money[f] - used)]
+        streams[name] = entry
+    return streams
