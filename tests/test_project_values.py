@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from tiny import built, solve
 
-from placeopt.cli import main
 from placeopt.report import content as rp
 from placeopt.report import read_folder, write_reports
 from placeopt.run import write_results
