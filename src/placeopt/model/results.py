@@ -20,7 +20,8 @@ from .solve import CaseSolution, Solved
 TINY = 0.0005  # pupils below this are rounding noise (outputs keep three decimals)
 CASE_FIELDS = ("total_cost", "placement_cost", "transport_cost", "capital_cost",
                "out_of_area_cost", "inmss_cost", "pupils_placed", "out_of_area_pupils",
-               "inmss_pupils", "unmet_pupils", "new_places", "overspend")
+               "inmss_pupils", "unmet_pupils", "new_places", "overspend",
+               "capital_charge")  # the last: capital as the objective charges it, by year
 UNMET_REASONS = {
     "no_arc": NO_ARC,
     "capacity": "capacity",
