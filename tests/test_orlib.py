@@ -25,7 +25,8 @@ REL = 1e-6
 def solve_through_cli(name: str, folder: Path) -> dict:
     workbook = write_instance(read_instance(name), folder / f"{name}.xlsx")
     out = folder / "out"
-    result = run_cli("run", workbook, "-o", out, "--quiet", "--no-reports")
+    result = run_cli("run", workbook, "-o", out, "--quiet", "--no-reports",
+                     "--no-project-values")
     assert result.exit_code == 0, result.output
     return json.loads((out / "summary.json").read_text())
 

@@ -186,7 +186,7 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--project-values/--no-project-values", default=None,
               help="What each option is worth: the plan solved again without each option "
               "it builds and with each it leaves out (one more solve each). Default: only "
-              "when that is quick (options x the plan's solve time under a minute).")
+              "when that is quick (options x the plan's solve time under 30 s).")
 @click.option("--no-reports", is_flag=True, help="Write summary.json and the CSVs only "
               "(placeopt report DIR writes report.xlsx and report.html later).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")

@@ -40,7 +40,7 @@ from .instance import Instance
 from .results import Results, case_arrays, savings, view
 from .solve import CaseSolution, HighsModel, Progress
 
-PROJECT_VALUES_SECONDS = 60.0  # by default, values only if about this long (options x plan)
+PROJECT_VALUES_SECONDS = 30.0  # by default, values only if about this long (options x plan)
 COLUMNS = ("npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost")
 
 
