@@ -1,6 +1,7 @@
 """Ctrl-C during a solve: HiGHS stops within seconds (its interrupt callbacks), the best
 plan found so far is kept with status "interrupted", no traceback. (During HiGHS's
-presolve there is no interrupt check: Ctrl-C takes effect when presolve ends.)
+presolve, and sparsely in the root's cut rounds, there is no interrupt check: there
+Ctrl-C takes effect when HiGHS next looks; measured up to about 25 s on the 2-core CI.)
 
 A real `placeopt run` in a subprocess on a local-authority-sized synthetic workbook
 (benchmarks/synthetic.py) asked to prove optimality exactly (gap 0), so the plan's solve
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,10 +26,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synthetic import SIZES, generate  # noqa: E402
 
 
-def _wait_for(process: subprocess.Popen, log: Path, text: str, seconds: float) -> None:
+def _wait_for(process: subprocess.Popen, log: Path, pattern: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if text in log.read_text() or process.poll() is not None:
+        if re.search(pattern, log.read_text()) or process.poll() is not None:
             return
         time.sleep(0.2)
 
@@ -40,13 +42,14 @@ def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(tmp_path: Path) -> Non
         process = subprocess.Popen(
             [sys.executable, "-m", "placeopt.cli", "run", str(workbook), "-o", str(out),
              "--gap", "0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
-        # HiGHS checks for interrupts in its search, not in presolve: wait until the
-        # plan's search has started (its first incumbent is the baseline's plan).
-        _wait_for(process, log, "Solving the plan...\n  incumbent", 180)
+        # HiGHS checks for interrupts often in its branch-and-bound search, rarely in
+        # presolve and the root's cut rounds: wait until the search has a proven bound
+        # (an incumbent reported with a gap), so the test measures the search's checks.
+        _wait_for(process, log, r"Solving the plan\.\.\.\n(.*\n)*?  incumbent .*, gap \d", 240)
         assert process.poll() is None, log.read_text()
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
-        _wait_for(process, log, "plan: interrupted", 30)
+        _wait_for(process, log, "plan: interrupted", 60)
         stopped = time.monotonic() - sent
         stdout, _ = process.communicate(timeout=120)
     err = log.read_text()

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..workbook.schema import CAPITAL
 from .formulation import Formulation
+from .highs_lp import highs_lp
 from .instance import GROUP_KEY, Instance
 from .verify import Bounds, Violation
 
@@ -131,17 +132,8 @@ def explain_infeasible(instance: Instance, formulation: Formulation, bounds: Bou
     # "light" strategy finds only rows whose own bounds clash).
     highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
                          | int(highspy.IisStrategy.kIisStrategyIrreducible))
-    matrix = bounds.matrix.tocsc()
-    n_rows, n_cols = matrix.shape
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = bounds.cost
-    lp.col_lower_, lp.col_upper_ = bounds.col_lower, bounds.col_upper
-    lp.row_lower_, lp.row_upper_ = bounds.row_lower, bounds.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data
+    lp = highs_lp(bounds.matrix, bounds.cost, bounds.col_lower, bounds.col_upper,
+                  bounds.row_lower, bounds.row_upper)
     highs.passModel(lp)
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kInfeasible:

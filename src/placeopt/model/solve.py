@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from ..problems import Interrupted, SolveError
 from .diagnose import describe_violation, explain_infeasible
 from .formulation import Formulation, to_pyomo
+from .highs_lp import highs_lp
 from .instance import Instance
 from .verify import Bounds, SolutionCheck, check_solution
 from .yearly import builds_fixed, solve_by_year
@@ -203,17 +204,8 @@ class HighsModel:
         self._col_lower, self._col_upper = columns.lower.copy(), columns.upper.copy()
         self._integer = columns.integer.copy()
         self._extra: list[tuple[np.ndarray, np.ndarray, float]] = []  # cols, values, upper
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
-        lp.col_cost_, lp.offset_ = form.cost, form.offset
-        lp.col_lower_, lp.col_upper_ = form.col_lower, form.col_upper
-        lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = form.matrix.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = form.matrix.indices.astype(np.int32)
-        lp.a_matrix_.value_ = form.matrix.data
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in form.integer]
+        lp = highs_lp(form.matrix, form.cost, form.col_lower, form.col_upper, form.row_lower,
+                      form.row_upper, form.integer, form.offset)
         with _quiet_stdout(not settings.verbose):
             self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", settings.verbose)

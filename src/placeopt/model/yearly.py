@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .formulation import Layout
+from .highs_lp import highs_lp
 from .verify import Bounds
 
 
@@ -92,15 +93,8 @@ def solve_by_year(bounds: Bounds, layout: Layout, threads: int = 0) -> YearlySol
         highs.setOptionValue("output_flag", False)
         if threads:
             highs.setOptionValue("threads", int(threads))
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = len(cols), len(rows)
-        lp.col_cost_ = bounds.cost[free[cols]]
-        lp.col_lower_, lp.col_upper_ = bounds.col_lower[free[cols]], bounds.col_upper[free[cols]]
-        lp.row_lower_, lp.row_upper_ = lower[rows], upper[rows]
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = block.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = block.indices.astype(np.int32)
-        lp.a_matrix_.value_ = block.data
+        lp = highs_lp(block, bounds.cost[free[cols]], bounds.col_lower[free[cols]],
+                      bounds.col_upper[free[cols]], lower[rows], upper[rows])
         highs.passModel(lp)
         highs.run()
         status = highs.getModelStatus()

@@ -1,0 +1,31 @@
+"""A model in the form HiGHS takes it (`highspy.HighsLp`), from sparse arrays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def highs_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray,
+             col_upper: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
+             integer: np.ndarray | None = None, offset: float = 0.0) -> Any:
+    """min cost.x + offset, row_lower <= A x <= row_upper, col_lower <= x <= col_upper,
+    x integer where `integer` says so."""
+    import highspy
+
+    matrix = sp.csc_matrix(matrix)
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.col_cost_, lp.offset_ = cost, offset
+    lp.col_lower_, lp.col_upper_ = col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    if integer is not None and np.any(integer):
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else
+                           highspy.HighsVarType.kContinuous for i in integer]
+    return lp
