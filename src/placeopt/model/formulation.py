@@ -173,12 +173,15 @@ class Formulation:
                 np.concatenate([r.upper for r in self.rows]))
 
 
-def formulate(instance: Instance, strong_linking: bool = False) -> Formulation:
+def formulate(instance: Instance, strong_linking: bool = False,
+              open_by: bool = True) -> Formulation:
     """Compute the variables and every constraint family of SPEC §2 as sparse rows.
 
     The families are written in b (an option opens in year t), then given to the solver
     in y (open by year t): each block's matrix is multiplied by T (b = T y) and the cost
-    by T' (see `Layout`)."""
+    by T' (see `Layout`). `open_by=False` keeps SPEC §2's own variables b: the plain
+    model the tests compare every faster route with (its option block is b, not y, so
+    `Layout.openings` does not apply to its solutions)."""
     layout = _layout(instance)
     columns, arc_cost = _columns(instance, layout)
     families: list[Callable[[Instance, Layout], Rows | None]] = [
@@ -187,9 +190,12 @@ def formulate(instance: Instance, strong_linking: bool = False) -> Formulation:
     ]
     if strong_linking:
         families.append(new_site_linking_rows)
-    transform = layout.opening_transform()
-    rows = [_in_open_by(r, transform) for family in families
+    rows = [r for family in families
             if (r := family(instance, layout)) is not None and len(r)]
+    if not open_by:
+        return Formulation(layout, columns, tuple(rows), arc_cost)
+    transform = layout.opening_transform()
+    rows = [_in_open_by(r, transform) for r in rows]
     if (stays := stays_open_rows(instance, layout)) is not None:
         rows.append(stays)
     columns = Columns(columns.lower, columns.upper, columns.integer,

@@ -112,7 +112,8 @@ class Instance:
         return capex / life if rate == 0 else capex * rate / (1 - (1 + rate) ** -life)
 
 
-def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instance:
+def compile_instance(inputs: Inputs, residential_k: int | None = None,
+                     prune_dominated: bool = True) -> Instance:
     """Validated inputs -> Instance; raises InputError for what only shows up here.
 
     `residential_k` (off by default, so the model is exact) keeps, for each group, only
@@ -136,8 +137,10 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None) -> Instan
     problems.raise_if_errors()
     reached = np.zeros(len(providers), dtype=bool)
     reached[arcs["provider"].to_numpy(int)] = True
-    arcs, current, forced, pruned = _prune_dominated(inputs, providers, arcs, current, forced,
-                                                     revenue)
+    pruned = 0
+    if prune_dominated:  # exact (see `_prune_dominated`); off only for the tests' reference
+        arcs, current, forced, pruned = _prune_dominated(inputs, providers, arcs, current,
+                                                         forced, revenue)
     held = np.zeros_like(current) if params["allow_moves"] else current
     limits = _limits(inputs, groups, providers, arcs, held)
     over_roll = _over_roll(providers, arcs, held)

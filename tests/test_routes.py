@@ -1,0 +1,111 @@
+"""Every faster route `placeopt run` takes gives the optimum of the plain model.
+
+The plain model is SPEC §2 as written: every allowed arc (no dominated arc left out),
+the options' variables b[e,t] ("opens in year t"), the whole objective in one HiGHS MIP
+solved to a zero gap. The default route differs from it in four exact ways: dominated
+arcs are left out (`instance._prune_dominated`), the solver decides y[e,t] ("open by year
+t", docs/decisions/0009), the cost of locked pupils is folded into HiGHS's objective
+offset, and with the builds fixed (the baseline, the marginal-value LP) the years are
+solved apart (`model/yearly.py`). Here both are solved on the worked example's every
+scenario (the Northbridge model) and on random synthetic local authorities, and must
+agree on the plan's and the baseline's optimum. (The hand-solved instances of
+`test_model.py` and the OR-Library sets of `test_orlib.py` check the default route
+against optima known in advance.)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from placeopt.case import build_case
+from placeopt.model.formulation import formulate
+from placeopt.model.highs_lp import highs_lp
+from placeopt.model.instance import Instance, compile_instance
+from placeopt.model.solve import optional_columns
+from placeopt.run import plan
+from placeopt.workbook.template import write_template
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synthetic import Size, generate  # noqa: E402
+
+EXAMPLE_SCENARIOS = ["base", "high_growth", "no_new_school", "hard_budget",
+                     "with_satellite", "inmss_fees_rise"]
+
+
+def plain_optimum(instance: Instance, baseline: bool = False) -> float:
+    """The optimum of the plain model (SPEC §2 in b, one MIP, gap 0); with `baseline`,
+    the options that are not required shut."""
+    formulation = formulate(instance, open_by=False)
+    columns, n = formulation.columns, formulation.layout.n_columns
+    blocks = [sp.csr_matrix((r.values, r.indices, r.indptr), shape=(len(r), n))
+              for r in formulation.rows]
+    upper = columns.upper.copy()
+    if baseline:
+        upper[optional_columns(instance, formulation.layout)] = 0.0
+    lp = highs_lp(sp.vstack(blocks), columns.cost, columns.lower, upper,
+                  np.concatenate([r.lower for r in formulation.rows]),
+                  np.concatenate([r.upper for r in formulation.rows]),
+                  integer=columns.integer)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.passModel(lp)
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return float(highs.getInfo().objective_function_value)
+
+
+def assert_routes_agree(workbook: Path, scenario: str = "base") -> Instance:
+    case = build_case(workbook, scenario)
+    plain = compile_instance(case.inputs, prune_dominated=False)
+    results = plan(workbook, scenario, mip_gap=0.0, project_values=False)
+    summary = results.summary
+    assert summary["status"] == "optimal"
+    assert summary["solve"]["check"]["passed"]
+    # HiGHS stops at an absolute gap of 1e-6 of the objective's units (£): allow a penny.
+    assert summary["objective"] == pytest.approx(plain_optimum(plain), rel=1e-9, abs=0.01)
+    assert summary["baseline_objective"] == pytest.approx(
+        plain_optimum(plain, baseline=True), rel=1e-9, abs=0.01)
+    # The marginal-value LP (the plan's builds fixed) has the plan's own optimum.
+    lp = summary["solve"]["check"]["solves"]["marginal_values"]
+    assert lp["objective_reported"] == pytest.approx(summary["objective"], rel=1e-9, abs=0.01)
+    return case.instance
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_template(tmp_path_factory.mktemp("routes") / "example.xlsx", example=True)
+
+
+@pytest.mark.parametrize("scenario", EXAMPLE_SCENARIOS)
+def test_worked_example_every_scenario(example: Path, scenario: str) -> None:
+    assert_routes_agree(example, scenario)
+
+
+# Random local authorities (benchmarks/synthetic.py): 12 zones, 2 special schools, 3
+# resourced units, 2 mainstream, 3 independent schools, 6 options over 6 years.
+SMALL = Size(1, 12, 2, 3, 2, 3, 6, years=6)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_synthetic_authority(tmp_path: Path, seed: int) -> None:
+    assert_routes_agree(generate(SMALL, tmp_path / f"la{seed}.xlsx", seed=seed))
+
+
+def test_the_instances_exercise_every_reduction(example: Path, tmp_path: Path) -> None:
+    """Arcs left out and locked pupils folded out (the example); the baseline solved
+    year by year (a random authority, whose required options have no choice of year)."""
+    instance = build_case(example).instance
+    assert instance.dominated_arcs > 0 and instance.lock.sum() > 0
+    random = generate(SMALL, tmp_path / "la.xlsx", seed=1)
+    assert build_case(random).instance.dominated_arcs > 0
+    solves = plan(random, mip_gap=0.0, project_values=False).summary["solve"]["check"]["solves"]
+    assert solves["baseline"]["attempts"] == ["year by year"]
+    assert solves["marginal_values"]["attempts"] == ["year by year"]
