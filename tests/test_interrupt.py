@@ -1,4 +1,4 @@
-"""Ctrl-C during a solve: HiGHS stops within seconds (its interrupt callbacks), the best
+"""Ctrl-C during a solve: HiGHS stops at its next check (its interrupt callbacks), the best
 plan found so far is kept with status "interrupted", no traceback. (During HiGHS's
 presolve, and sparsely in the root's cut rounds, there is no interrupt check: there
 Ctrl-C takes effect when HiGHS next looks; measured up to about 25 s on the 2-core CI.)
@@ -56,7 +56,8 @@ def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(tmp_path: Path) -> Non
     assert process.returncode == 130, err
     assert "Traceback" not in err + stdout
     assert "plan: interrupted" in err
-    assert stopped < 10, f"HiGHS took {stopped:.1f}s to stop:\n{err[-1500:]}"
+    # Root cut rounds on this model take up to ~25 s on a busy 2-core machine.
+    assert stopped < 40, f"HiGHS took {stopped:.1f}s to stop:\n{err[-1500:]}"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     assert "Ctrl-C" in summary["explanation"]

@@ -13,8 +13,9 @@ solves by changing column bounds only:
 Every solution is checked against the model as built before it is used (`verify`); one
 that fails is solved again another way (without the start solution, then without
 presolve), and reported as an error if it still fails. An infeasible model is explained
-(`diagnose`). Ctrl-C during a solve stops HiGHS within moments through its interrupt
-callbacks: the best plan found so far is kept, with status "interrupted".
+(`diagnose`). Ctrl-C during a solve stops HiGHS at its next interrupt check (seconds in
+the search, longer at the root: docs/model.md): the best plan found so far is kept, with
+status "interrupted".
 """
 
 from __future__ import annotations
@@ -250,12 +251,13 @@ class HighsModel:
             event.interrupt()
 
     def _run_interruptibly(self) -> None:
-        """Run HiGHS so that Ctrl-C stops it within moments.
+        """Run HiGHS so that Ctrl-C stops it at HiGHS's next interrupt check.
 
         HiGHS runs in a worker thread while this thread waits in short steps, so Python
         handles SIGINT at once; the flag it sets is read by HiGHS's interrupt callbacks,
         which stop the solve where it stands and keep the best plan found. (HiGHS has no
-        interrupt check inside presolve: there Ctrl-C waits for presolve to end.) A second
+        interrupt check inside presolve, and none inside a root cut round: there Ctrl-C
+        waits for the step to end.) A second
         Ctrl-C abandons the solve. Where SIGINT is ignored (a background job) it stays so.
         """
         self._stop = False
