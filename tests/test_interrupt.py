@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from synthetic import SIZES, generate  # noqa: E402
+
+from placeopt.run import plan  # noqa: E402
 
 
 def _wait_for(process: subprocess.Popen, log: Path, pattern: str, seconds: float) -> None:
@@ -63,3 +66,34 @@ def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(tmp_path: Path) -> Non
     assert "Ctrl-C" in summary["explanation"]
     assert summary["solve"]["check"]["passed"] is True
     assert (out / "placements.csv").exists() and not (out / "report.xlsx").exists()
+
+
+# --- HiGHS's thread never calls the caller's progress function -------------------------
+# HiGHS runs in a thread of its own (so Ctrl-C is handled at once); its callbacks queue
+# their lines and the solving thread passes them on. A Dask worker's `log_event` fails
+# off the task's thread, which once turned every LA-sized task of a Dask batch into
+# "HiGHS stopped on the plan without a plan: Solve error".
+
+NORTHBRIDGE = ROOT / "models" / "northbridge.xlsx"
+
+
+def test_progress_lines_come_from_the_thread_that_asked_for_the_solve() -> None:
+    threads: list[tuple[str, str]] = []
+    plan(NORTHBRIDGE, project_values=False,
+         progress=lambda line: threads.append((threading.current_thread().name, line)))
+    incumbents = [name for name, line in threads if "incumbent" in line]
+    assert incumbents, "the plan reported no incumbent: the test proves nothing"
+    assert {name for name, _ in threads} == {threading.current_thread().name}
+
+
+class Refused(Exception):
+    pass
+
+
+def test_a_progress_function_that_fails_stops_the_solve_with_its_own_error() -> None:
+    def progress(line: str) -> None:
+        if "incumbent" in line:
+            raise Refused(line)
+
+    with pytest.raises(Refused, match="incumbent"):
+        plan(NORTHBRIDGE, project_values=False, progress=progress)

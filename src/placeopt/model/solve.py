@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import queue
 import signal
 import threading
 import time
@@ -222,6 +223,9 @@ class HighsModel:
         self.handoff_seconds = time.perf_counter() - started
         self.version = f"{self.highs.versionMajor()}.{self.highs.versionMinor()}." \
                        f"{self.highs.versionPatch()}"
+        # HiGHS calls back from its own thread (`_run_interruptibly`): the callbacks only
+        # set or queue; `progress` is called from the thread that asked for the solve.
+        self._queued: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
         self._stop = False
         self._offset, self._constant = form.offset, 0.0
@@ -230,11 +234,15 @@ class HighsModel:
             event.subscribe(self._on_interrupt_check)
 
     def _on_incumbent(self, event) -> None:
+        """HiGHS's thread: queue the line for the solving thread (`_say_queued`)."""
         data = event.data_out
         gap = f"{100 * data.mip_gap:.2f}%" if np.isfinite(data.mip_gap) else "not yet known"
-        self.progress(f"  incumbent £{data.objective_function_value + self._constant:,.0f}, "
-                      f"gap {gap}, "
-                      f"{data.running_time:.1f}s")
+        self._queued.put(f"  incumbent £{data.objective_function_value + self._constant:,.0f}, "
+                         f"gap {gap}, {data.running_time:.1f}s")
+
+    def _say_queued(self) -> None:
+        while not self._queued.empty():
+            self.progress(self._queued.get())
 
     def _fold_constant(self) -> None:
         """Hand HiGHS the objective less what no decision can change: the cost of every
@@ -257,8 +265,13 @@ class HighsModel:
         handles SIGINT at once; the flag it sets is read by HiGHS's interrupt callbacks,
         which stop the solve where it stands and keep the best plan found. (HiGHS has no
         interrupt check inside presolve, and none inside a root cut round: there Ctrl-C
-        waits for the step to end.) A second
-        Ctrl-C abandons the solve. Where SIGINT is ignored (a background job) it stays so.
+        waits for the step to end.) A second Ctrl-C abandons the solve. Where SIGINT is
+        ignored (a background job) it stays so.
+
+        HiGHS's callbacks run in its thread; the progress lines they queue are passed on
+        here, in the caller's thread, so a progress function need not be thread-safe
+        (a Dask worker's `log_event` must be called from the task's own thread). If it
+        raises, the solve is stopped and the error passed on.
         """
         self._stop = False
         failure: list[BaseException] = []
@@ -285,10 +298,16 @@ class HighsModel:
             while worker.is_alive():
                 try:
                     worker.join(timeout=0.1)
+                    self._say_queued()
                 except Interrupted:
                     raise
                 except KeyboardInterrupt:  # a handler other than ours raised it
                     stop()
+                except BaseException:  # the progress function failed: stop, then say so
+                    self._stop = True
+                    worker.join()
+                    raise
+            self._say_queued()
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
