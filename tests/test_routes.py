@@ -5,8 +5,8 @@ the options' variables b[e,t] ("opens in year t"), the whole objective in one Hi
 solved to a zero gap. The default route differs from it in four exact ways: dominated
 arcs are left out (`instance._prune_dominated`), the solver decides y[e,t] ("open by year
 t", docs/decisions/0009), the cost of locked pupils is folded into HiGHS's objective
-offset, and with the builds fixed (the baseline, the marginal-value LP) the years are
-solved apart (`model/yearly.py`). Here both are solved on the worked example's every
+offset, and with the builds fixed the baseline's years are solved apart
+(`model/yearly.py`). Here both are solved on the worked example's every
 scenario (the Northbridge model) and on random synthetic local authorities, and must
 agree on the plan's and the baseline's optimum. (The hand-solved instances of
 `test_model.py` and the OR-Library sets of `test_orlib.py` check the default route
@@ -108,4 +108,3 @@ def test_the_instances_exercise_every_reduction(example: Path, tmp_path: Path) -
     assert build_case(random).instance.dominated_arcs > 0
     solves = plan(random, mip_gap=0.0, project_values=False).summary["solve"]["check"]["solves"]
     assert solves["baseline"]["attempts"] == ["year by year"]
-    assert solves["marginal_values"]["attempts"] == ["year by year"]

@@ -2,8 +2,9 @@
 
 (The capital drawn from each funding stream is one more small block of its own.)
 
-Once the options' opening years are fixed (the marginal-value LP always; the baseline
-when no committed option has a choice of year), the model falls apart into one
+Once the options' opening years are fixed (the baseline when no committed option has a
+choice of year; the marginal-value LP too, though that is solved whole: right after the
+plan, on the plan's HiGHS model, the whole LP is faster), the model falls apart into one
 transportation-like LP per year: every row left (demand, capacity, limits, revenue
 budget) lives in one year, and the rows that tie years together (capital, once open
 stays open, option groups) hold only the fixed build columns. Solving the years apart
