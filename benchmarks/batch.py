@@ -156,18 +156,27 @@ def samples(workbook: Path, count: int, jobs: int, overrides: Overrides, name: s
                               **run})
 
 
-def dask(workbook: Path, scenarios: str, jobs: int, overrides: Overrides, name: str) -> dict:
+def dask(workbook: Path, scenarios: str, jobs: int, overrides: Overrides, name: str,
+         malloc_trim: bool = True) -> dict:
+    """`malloc_trim=False` leaves MALLOC_TRIM_THRESHOLD_ out of the environment Dask's
+    nannies give their workers (Dask sets it to 65536 by default; it slows HiGHS)."""
+    import dask as dask_config
     from distributed import LocalCluster
 
     local = timed_batch(workbook, OUT / f"{name}-local", scenarios=scenarios, jobs=jobs,
                         overrides=overrides)
+    environ = dict(dask_config.config.get("distributed.nanny.pre-spawn-environ"))
+    if not malloc_trim:
+        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     started = time.perf_counter()
-    with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None) as cluster:
+    with dask_config.config.set({"distributed.nanny.pre-spawn-environ": environ}), \
+            LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                         host="127.0.0.1", dashboard_address=None) as cluster:
         cluster_start = time.perf_counter() - started
         remote = timed_batch(workbook, OUT / f"{name}-dask", scenarios=scenarios,
                              scheduler=cluster.scheduler_address, overrides=overrides)
     return record("dask", {"workbook": str(workbook), "workers": jobs, "local": local,
+                           "worker_environ": environ,
                            "dask": remote, "cluster_start_seconds": round(cluster_start, 1),
                            "overhead": round(remote["wall_seconds"] / local["wall_seconds"]
                                              - 1, 3),
@@ -181,6 +190,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--time-limit", type=float, default=600)
     parser.add_argument("--threads", type=int, default=1, help="HiGHS threads per solve")
+    parser.add_argument("--no-malloc-trim", action="store_true",
+                        help="dask: leave MALLOC_TRIM_THRESHOLD_ out of the workers' environment")
     args = parser.parse_args()
     overrides = Overrides(time_limit=args.time_limit, threads=args.threads)
     if args.what == "smoke":
@@ -194,7 +205,8 @@ def main() -> None:
         samples(ROOT / "models" / "trafford.xlsx", args.samples, args.jobs, overrides,
                 "trafford")
     else:
-        dask(la_workbook(), "all", args.jobs, overrides, "la")
+        dask(la_workbook(), "all", args.jobs, overrides, "la",
+             malloc_trim=not args.no_malloc_trim)
 
 
 if __name__ == "__main__":
