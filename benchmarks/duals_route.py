@@ -13,7 +13,6 @@ import dataclasses
 import sys
 import time
 
-import highspy
 import numpy as np
 
 from placeopt.case import build_case
@@ -34,9 +33,7 @@ def main() -> None:
     started = time.perf_counter()
     yearly = model.run_fixed_builds("marginal-value LP")
     yearly_seconds = time.perf_counter() - started
-    model.highs.changeColsIntegrality(model.n_cols, np.arange(model.n_cols, dtype=np.int32),
-                                      [highspy.HighsVarType.kContinuous] * model.n_cols)
-    model._integer[:] = False
+    model.relax_integrality()
     started = time.perf_counter()
     whole = model.run("marginal-value LP")
     whole_seconds = time.perf_counter() - started

@@ -15,7 +15,6 @@ import dataclasses
 import sys
 import time
 
-import highspy
 import numpy as np
 
 from placeopt.case import build_case
@@ -33,8 +32,7 @@ def main() -> None:
     builds = np.arange(layout.b_start, layout.o_start)
 
     started = time.perf_counter()
-    model.highs.changeColsIntegrality(model.n_cols, np.arange(model.n_cols, dtype=np.int32),
-                                      [highspy.HighsVarType.kContinuous] * model.n_cols)
+    model.relax_integrality()
     model._fold_constant()
     model.highs.run()
     bound = model.highs.getInfo().objective_function_value + model._constant

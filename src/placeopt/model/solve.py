@@ -453,6 +453,17 @@ class HighsModel:
                       f"{seconds:.1f}s")
         return CaseSolution(state, objective, gap, values, seconds, bound=bound)
 
+    def relax_integrality(self) -> None:
+        """Make every column continuous, in HiGHS and in what solutions are checked
+        against: the model's LP relaxation (with builds fixed, the marginal-value LP)."""
+        import highspy
+
+        if self._integer.any():
+            self.highs.changeColsIntegrality(
+                self.n_cols, np.arange(self.n_cols, dtype=np.int32),
+                [highspy.HighsVarType.kContinuous] * self.n_cols)
+            self._integer[:] = False
+
     def add_row(self, flat: np.ndarray, coefficients: np.ndarray, upper: float) -> int:
         """Add the row sum(coefficients * x[flat]) <= upper; returns its index."""
         cols = self.columns(flat)
@@ -503,8 +514,6 @@ class HighsModel:
     def capacity_duals(self, plan: CaseSolution) -> tuple[np.ndarray, str, CaseSolution | None]:
         """Row duals of the capacity rows of the LP with the plan's builds fixed, the status
         of that LP in words ("optimal" or why the duals are unknown), and its solution."""
-        import highspy
-
         layout = self.formulation.layout
         b = np.arange(layout.b_start, layout.o_start)
         built = np.round(plan.values[b])
@@ -514,11 +523,7 @@ class HighsModel:
         # The whole LP on the plan's own HiGHS model, not the years apart
         # (`run_fixed_builds`): right after the plan HiGHS solves it several times faster
         # (Trafford 0.25 s against 1.2 s, LA 0.9 s against 8.0 s; benchmarks/RESULTS.md).
-        if self._integer.any():
-            self.highs.changeColsIntegrality(
-                self.n_cols, np.arange(self.n_cols, dtype=np.int32),
-                [highspy.HighsVarType.kContinuous] * self.n_cols)
-            self._integer[:] = False
+        self.relax_integrality()
         try:
             lp = self.run("marginal-value LP")
         except SolveError as exc:
