@@ -32,6 +32,7 @@ class Overrides:
     mip_gap: float | None = None  # mip_gap
     threads: int | None = None  # threads
     residential_k: int | None = None  # keep the k cheapest far residential arcs (off: exact)
+    route: str = "years"  # how MIPs are solved: "years" (Benders) or "whole" (SolverSettings)
 
     def parameters(self) -> dict[str, Any]:
         given = {"time_limit_seconds": self.time_limit, "mip_gap": self.mip_gap,
@@ -90,7 +91,8 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
     inputs.warnings.extend(found)
     settings = SolverSettings(mip_gap=float(inputs.params["mip_gap"]),
                               time_limit=float(inputs.params["time_limit_seconds"]),
-                              threads=int(inputs.params["threads"]), verbose=verbose)
+                              threads=int(inputs.params["threads"]), verbose=verbose,
+                              route=overrides.route)
     return Case(workbook=path, inputs=inputs, instance=instance, settings=settings,
                 overrides=overrides, read_seconds=read_seconds,
                 compile_seconds=time.perf_counter() - clock)

@@ -180,6 +180,10 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--engine", type=click.Choice(["direct", "pyomo"]), default="direct",
               show_default=True, help="How the model reaches HiGHS: stacked sparse rows, or "
               "through a Pyomo model and Pyomo's standard-form compiler (slower).")
+@click.option("--route", type=click.Choice(["years", "whole"]), default="years",
+              show_default=True, help="How each MIP is solved: by years (a master over the "
+              "builds and one LP per year, joined by Benders cuts; exact, and the whole "
+              "model where it does not split) or whole (one HiGHS MIP).")
 @click.option("--residential-k", type=click.IntRange(min=1), default=None,
               help="Keep only the K cheapest residential schools beyond each group's journey "
               "limit (for national runs; off = exact).")
@@ -194,7 +198,7 @@ def validate(workbook: Path, quiet: bool) -> None:
 @guarded
 def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
         gap: float | None, threads: int | None, write_model: Path | None, engine: str,
-        residential_k: int | None, project_values: bool | None, no_reports: bool,
+        route: str, residential_k: int | None, project_values: bool | None, no_reports: bool,
         quiet: bool, verbose: bool) -> None:
     """Solve one scenario of WORKBOOK (plan and baseline) and write the results."""
     from .report import check_replaceable
@@ -209,7 +213,7 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
         results = plan(workbook, scenario, time_limit=time_limit, mip_gap=gap, threads=threads,
                        verbose=verbose and not quiet, progress=console.step,
                        write_model=write_model, engine=engine, residential_k=residential_k,
-                       project_values=project_values)
+                       project_values=project_values, route=route)
     except SolveError as exc:
         if exc.summary is not None:  # no plan, but the planner gets the why in a folder
             folder = output or default_output(workbook, exc.summary["scenario"])

@@ -30,7 +30,8 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
          mip_gap: float | None = None, threads: int | None = None, verbose: bool = False,
          progress: Progress | None = None, write_model: str | Path | None = None,
          strong_linking: bool = False, engine: str = "direct",
-         residential_k: int | None = None, project_values: bool | None = None) -> Results:
+         residential_k: int | None = None, project_values: bool | None = None,
+         route: str = "years") -> Results:
     """Solve one scenario of a planning workbook: the plan, the baseline, the savings.
 
     Solver settings given here override the workbook's Parameters. `project_values`:
@@ -41,7 +42,8 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
     say = progress or (lambda _msg: None)
     started_at = dt.datetime.now(dt.UTC)
     case = build_case(workbook, scenario, verbose=verbose, progress=say, overrides=Overrides(
-        time_limit=time_limit, mip_gap=mip_gap, threads=threads, residential_k=residential_k))
+        time_limit=time_limit, mip_gap=mip_gap, threads=threads, residential_k=residential_k,
+        route=route))
     return solve_case(case, started_at=started_at, progress=say, write_model=write_model,
                       strong_linking=strong_linking, engine=engine,
                       project_values=project_values)
@@ -74,6 +76,7 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "options": _jsonable(inputs.params),
         "strong_linking": strong_linking,
         "engine": engine,
+        "route": case.settings.route if engine == "direct" else "whole",
         "residential_k": case.overrides.residential_k,
         "dominated_arcs_left_out": instance.dominated_arcs,
         "read_seconds": round(case.read_seconds, 3),

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..workbook.schema import CAPITAL
 from .formulation import Formulation
-from .highs_lp import highs_lp
+from .highs_lp import highs_lp, new_highs
 from .instance import GROUP_KEY, Instance
 from .verify import Bounds, Violation
 
@@ -125,8 +125,7 @@ def explain_infeasible(instance: Instance, formulation: Formulation, bounds: Bou
     """Which constraint families conflict, from HiGHS's IIS of the model as solved."""
     import highspy
 
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     highs.setOptionValue("time_limit", 60.0)
     # From the LP's own infeasibility, then reduced to an irreducible set (the default
     # "light" strategy finds only rows whose own bounds clash).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
 import numpy as np
@@ -29,3 +31,32 @@ def highs_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray,
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else
                            highspy.HighsVarType.kContinuous for i in integer]
     return lp
+
+
+@contextlib.contextmanager
+def quiet_stdout(enabled: bool = True):
+    """HiGHS prints its banner from C++ when the first one is made; keep it off our
+    terminal."""
+    if not enabled:
+        yield
+        return
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs(verbose: bool = False, threads: int = 0) -> Any:
+    """A HiGHS instance, made quietly; its log on the terminal only if `verbose`."""
+    import highspy
+
+    with quiet_stdout(not verbose):
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(verbose))
+    if threads:
+        highs.setOptionValue("threads", int(threads))
+    return highs

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .formulation import Layout
-from .highs_lp import highs_lp
+from .highs_lp import highs_lp, new_highs
 from .verify import Bounds
 
 
@@ -90,10 +90,7 @@ def solve_by_year(bounds: Bounds, layout: Layout, threads: int = 0) -> YearlySol
         cols = np.flatnonzero(year_of_column == year)
         rows = np.flatnonzero(year_of_row == year)
         block = rest[rows][:, cols].tocsc()
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
-        if threads:
-            highs.setOptionValue("threads", int(threads))
+        highs = new_highs(threads=threads)
         lp = highs_lp(block, bounds.cost[free[cols]], bounds.col_lower[free[cols]],
                       bounds.col_upper[free[cols]], lower[rows], upper[rows])
         highs.passModel(lp)
