@@ -37,18 +37,32 @@ def _wait_for(process: subprocess.Popen, log: Path, pattern: str, seconds: float
         time.sleep(0.2)
 
 
+@pytest.fixture(scope="module")
+def la_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(SIZES["la"], tmp_path_factory.mktemp("interrupt") / "la.xlsx")
+
+
+# When the plan's solve is under way: on the whole route, once HiGHS's search has a
+# proven bound (an incumbent reported with a gap: HiGHS checks for interrupts often in
+# its branch-and-bound search, rarely in presolve and the root's cut rounds); by years,
+# once the master MIP has been solved and priced once.
+UNDER_WAY = {
+    "whole": r"Solving the plan\.\.\.\n(.*\n)*?  incumbent .*, gap \d",
+    "years": r"Solving the plan by years\.\.\.\n(.*\n)*?  Benders round 1:",
+}
+
+
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
-def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(tmp_path: Path) -> None:
-    workbook = generate(SIZES["la"], tmp_path / "la.xlsx")
+@pytest.mark.parametrize("route", ["years", "whole"])
+def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(la_workbook: Path, tmp_path: Path,
+                                                          route: str) -> None:
     out, log = tmp_path / "out", tmp_path / "stderr.txt"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "placeopt.cli", "run", str(workbook), "-o", str(out),
-             "--gap", "0"], stdout=subprocess.PIPE, stderr=stderr, text=True)
-        # HiGHS checks for interrupts often in its branch-and-bound search, rarely in
-        # presolve and the root's cut rounds: wait until the search has a proven bound
-        # (an incumbent reported with a gap), so the test measures the search's checks.
-        _wait_for(process, log, r"Solving the plan\.\.\.\n(.*\n)*?  incumbent .*, gap \d", 240)
+            [sys.executable, "-m", "placeopt.cli", "run", str(la_workbook), "-o", str(out),
+             "--gap", "0", "--route", route], stdout=subprocess.PIPE, stderr=stderr,
+            text=True)
+        _wait_for(process, log, UNDER_WAY[route], 240)
         assert process.poll() is None, log.read_text()
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
@@ -77,12 +91,17 @@ def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(tmp_path: Path) -> Non
 NORTHBRIDGE = ROOT / "models" / "northbridge.xlsx"
 
 
-def test_progress_lines_come_from_the_thread_that_asked_for_the_solve() -> None:
+# A line written in the solving thread: HiGHS's incumbents (whole), the rounds (by years).
+FROM_THE_SOLVE = {"whole": "incumbent", "years": "Benders round"}
+
+
+@pytest.mark.parametrize("route", ["years", "whole"])
+def test_progress_lines_come_from_the_thread_that_asked_for_the_solve(route: str) -> None:
     threads: list[tuple[str, str]] = []
-    plan(NORTHBRIDGE, project_values=False,
+    plan(NORTHBRIDGE, project_values=False, route=route, mip_gap=0.0,
          progress=lambda line: threads.append((threading.current_thread().name, line)))
-    incumbents = [name for name, line in threads if "incumbent" in line]
-    assert incumbents, "the plan reported no incumbent: the test proves nothing"
+    lines = [name for name, line in threads if FROM_THE_SOLVE[route] in line]
+    assert lines, "the plan reported nothing from its thread: the test proves nothing"
     assert {name for name, _ in threads} == {threading.current_thread().name}
 
 
@@ -90,10 +109,11 @@ class Refused(Exception):
     pass
 
 
-def test_a_progress_function_that_fails_stops_the_solve_with_its_own_error() -> None:
+@pytest.mark.parametrize("route", ["years", "whole"])
+def test_a_progress_function_that_fails_stops_the_solve_with_its_own_error(route: str) -> None:
     def progress(line: str) -> None:
-        if "incumbent" in line:
+        if FROM_THE_SOLVE[route] in line:
             raise Refused(line)
 
-    with pytest.raises(Refused, match="incumbent"):
-        plan(NORTHBRIDGE, project_values=False, progress=progress)
+    with pytest.raises(Refused, match=FROM_THE_SOLVE[route]):
+        plan(NORTHBRIDGE, project_values=False, progress=progress, route=route, mip_gap=0.0)

@@ -2,13 +2,15 @@
 
 The plain model is SPEC §2 as written: every allowed arc (no dominated arc left out),
 the options' variables b[e,t] ("opens in year t"), the whole objective in one HiGHS MIP
-solved to a zero gap. The default route differs from it in four exact ways: dominated
-arcs are left out (`instance._prune_dominated`), the solver decides y[e,t] ("open by year
-t", docs/decisions/0009), the cost of locked pupils is folded into HiGHS's objective
-offset, and with the builds fixed the baseline's years are solved apart
-(`model/yearly.py`). Here both are solved on the worked example's every
-scenario (the Northbridge model) and on random synthetic local authorities, and must
-agree on the plan's and the baseline's optimum. (The hand-solved instances of
+solved to a zero gap. Both routes of `placeopt run` differ from it in three exact ways:
+dominated arcs are left out (`instance._prune_dominated`), the solver decides y[e,t]
+("open by year t", docs/decisions/0009), and the cost of locked pupils is folded out of
+the objective the gap is measured on. The `years` route (the default) then solves every
+MIP by Benders over years (`model/benders.py`, docs/decisions/0011) and the
+marginal-value LP as the years' LPs; the `whole` route solves one HiGHS MIP, with the
+baseline's years apart when its builds are fixed (`model/yearly.py`). Here all three
+are solved on the worked example's every scenario (the Northbridge model) and on random
+synthetic local authorities, and must agree on the plan's and the baseline's optimum. (The hand-solved instances of
 `test_model.py` and the OR-Library sets of `test_orlib.py` check the default route
 against optima known in advance.)
 """
@@ -65,17 +67,20 @@ def plain_optimum(instance: Instance, baseline: bool = False) -> float:
 def assert_routes_agree(workbook: Path, scenario: str = "base") -> Instance:
     case = build_case(workbook, scenario)
     plain = compile_instance(case.inputs, prune_dominated=False)
-    results = plan(workbook, scenario, mip_gap=0.0, project_values=False)
-    summary = results.summary
-    assert summary["status"] == "optimal"
-    assert summary["solve"]["check"]["passed"]
-    # HiGHS stops at an absolute gap of 1e-6 of the objective's units (£): allow a penny.
-    assert summary["objective"] == pytest.approx(plain_optimum(plain), rel=1e-9, abs=0.01)
-    assert summary["baseline_objective"] == pytest.approx(
-        plain_optimum(plain, baseline=True), rel=1e-9, abs=0.01)
-    # The marginal-value LP (the plan's builds fixed) has the plan's own optimum.
-    lp = summary["solve"]["check"]["solves"]["marginal_values"]
-    assert lp["objective_reported"] == pytest.approx(summary["objective"], rel=1e-9, abs=0.01)
+    optimum, baseline = plain_optimum(plain), plain_optimum(plain, baseline=True)
+    for route in ("years", "whole"):
+        summary = plan(workbook, scenario, mip_gap=0.0, project_values=False,
+                       route=route).summary
+        assert summary["status"] == "optimal"
+        assert summary["solve"]["check"]["passed"]
+        # Solvers stop at an absolute gap of 1e-6 of the objective's units (£): a penny.
+        assert summary["objective"] == pytest.approx(optimum, rel=1e-9, abs=0.01), route
+        assert summary["baseline_objective"] == pytest.approx(baseline, rel=1e-9,
+                                                              abs=0.01), route
+        # The marginal-value LP (the plan's builds fixed) has the plan's own optimum.
+        lp = summary["solve"]["check"]["solves"]["marginal_values"]
+        assert lp["objective_reported"] == pytest.approx(summary["objective"], rel=1e-9,
+                                                         abs=0.01), route
     return case.instance
 
 
@@ -100,11 +105,16 @@ def test_random_synthetic_authority(tmp_path: Path, seed: int) -> None:
 
 
 def test_the_instances_exercise_every_reduction(example: Path, tmp_path: Path) -> None:
-    """Arcs left out and locked pupils folded out (the example); the baseline solved
-    year by year (a random authority, whose required options have no choice of year)."""
+    """Arcs left out and locked pupils folded out (the example); every solve by years,
+    and on the whole route the baseline year by year (a random authority, whose required
+    options have no choice of year)."""
     instance = build_case(example).instance
     assert instance.dominated_arcs > 0 and instance.lock.sum() > 0
     random = generate(SMALL, tmp_path / "la.xlsx", seed=1)
     assert build_case(random).instance.dominated_arcs > 0
-    solves = plan(random, mip_gap=0.0, project_values=False).summary["solve"]["check"]["solves"]
-    assert solves["baseline"]["attempts"] == ["year by year"]
+    for route, baseline in (("years", "by years"), ("whole", "year by year")):
+        solves = plan(random, mip_gap=0.0, project_values=False,
+                      route=route).summary["solve"]["check"]["solves"]
+        assert solves["baseline"]["attempts"] == [baseline]
+        if route == "years":
+            assert {s["attempts"][0] for s in solves.values()} == {"by years"}

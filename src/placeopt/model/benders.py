@@ -125,6 +125,11 @@ class Benders:
             return "whole-number placements make each year a MIP"
         if not bounds.integer.any():
             return "the model has no build decision"
+        if len(np.unique(self.year_of_column[~self.in_master])) < 2:
+            # One year's LP is the whole LP: nothing to take apart, and HiGHS's own
+            # branch-and-cut beats cuts at whole points (OR-Library: 0.1 s against
+            # hundreds of rounds).
+            return "one year: nothing to take apart"
         matrix = bounds.matrix.tocsr()
         low, high = self._rows_with_years(matrix)
         if np.any((high >= 0) & (low != high)):
@@ -183,6 +188,12 @@ class Benders:
                                                            dtype=np.int32), at, at)
         year.highs.run()
         status = year.highs.getModelStatus()
+        if status not in (highspy.HighsModelStatus.kOptimal,
+                          highspy.HighsModelStatus.kInterrupt):
+            # A warm start can mislead the simplex on badly scaled costs: once from cold.
+            year.highs.clearSolver()
+            year.highs.run()
+            status = year.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kInterrupt:
             raise Stopped
         if status != highspy.HighsModelStatus.kOptimal:

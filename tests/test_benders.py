@@ -1,0 +1,108 @@
+"""The years route (`model/benders.py`): its cuts are valid, they stay valid while the
+master changes, and where the model does not split the route steps aside.
+
+(That the route gives the plain model's optimum is `test_routes.py`; the hand-solved
+instances of `test_model.py` go through it too, as it is the default.)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from placeopt.case import build_case
+from placeopt.model.benders import Benders
+from placeopt.model.formulation import formulate
+from placeopt.model.solve import HighsModel, SolverSettings
+from placeopt.problems import SolveError
+from placeopt.run import plan, solve_case
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synthetic import Size, generate  # noqa: E402
+
+NORTHBRIDGE = ROOT / "models" / "northbridge.xlsx"
+SMALL = Size(1, 12, 2, 3, 2, 3, 6, years=6)
+
+
+def test_every_cut_is_a_subgradient_of_the_years_cost(tmp_path: Path) -> None:
+    """z_t(y2) >= z_t(y1) + d_t(y1) . (y2 - y1) for random build points y1, y2 (whole or
+    fractional): the reduced costs of the fixed build columns bound each year's cost from
+    below everywhere, so no cut ever cuts off a plan."""
+    case = build_case(generate(SMALL, tmp_path / "la.xlsx", seed=7))
+    formulation = formulate(case.instance)
+    bounds = HighsModel(formulation, SolverSettings()).bounds()
+    benders = Benders(bounds, formulation.layout)
+    assert not benders.why_not
+    cols = benders.master_columns
+    lower, upper = bounds.col_lower[cols], bounds.col_upper[cols]
+    upper = np.where(np.isfinite(upper), upper, lower + 1e6)
+    rng = np.random.default_rng(0)
+    points = [lower + (upper - lower) * rng.random(len(cols)) for _ in range(4)]
+    points += [lower + (upper - lower) * rng.integers(0, 2, len(cols)) for _ in range(4)]
+    priced = [benders.price(p) for p in points]
+    moved = 0
+    for first in priced:
+        for second in priced:
+            for t, year in enumerate(benders.years):
+                step = second.point[year.links] - first.point[year.links]
+                promised = first.costs[t] + first.slopes[t] @ step
+                assert second.costs[t] >= promised - 1e-6 * max(1.0, abs(second.costs[t]))
+                moved += abs(first.slopes[t] @ step) > 1.0
+    assert moved, "every slope was zero: the test proves nothing"
+
+
+def test_project_values_by_years_match_the_whole_model() -> None:
+    """Each option forced out of or into the plan is one more solve on the same years'
+    LPs with every cut kept (the master's bounds and rows change, the cuts stay valid):
+    at a zero gap the worth of each project is the whole model's."""
+    worth, statuses = {}, {}
+    for route in ("years", "whole"):
+        results = plan(NORTHBRIDGE, mip_gap=0.0, project_values=True, route=route)
+        assert results.summary["solve"]["check"]["passed"]
+        statuses[route] = {option: solve["status"] for option, solve
+                           in results.summary["project_values"]["solves"].items()}
+        worth[route] = results.expansions.set_index("option_id")[
+            ["npv_if_dropped", "npv_if_forced"]]
+    assert statuses["years"] == statuses["whole"] and statuses["years"]
+    assert worth["years"].notna().sum().sum() >= 2, "too few values: the test proves little"
+    assert np.allclose(worth["years"].to_numpy(float), worth["whole"].to_numpy(float),
+                       atol=1.0, equal_nan=True)
+
+
+def test_the_route_solves_by_years_where_the_model_splits() -> None:
+    solves = plan(NORTHBRIDGE, project_values=False).summary["solve"]["check"]["solves"]
+    assert solves["baseline"]["attempts"] == ["by years"]
+    assert solves["plan"]["attempts"] == ["by years"]
+    assert solves["marginal_values"]["attempts"] == ["by years"]
+
+
+def test_whole_pupils_are_solved_whole() -> None:
+    """Whole-number placements make each year a MIP, whose duals give no valid cut."""
+    case = build_case(NORTHBRIDGE, adjust=lambda inputs: inputs.params.update(
+        integer_placements=True))
+    lines: list[str] = []
+    summary = solve_case(case, project_values=False, progress=lines.append).summary
+    assert summary["status"] == "optimal"
+    assert summary["solve"]["check"]["solves"]["plan"]["attempts"] != ["by years"]
+    assert any("whole-number placements" in line for line in lines)
+
+
+def test_a_plan_that_cannot_exist_is_explained_by_either_route() -> None:
+    """The master's rows are the model's own over the builds: when they cannot hold, the
+    plan is infeasible (not a failure of the route), and said why as for the whole."""
+    case = build_case(NORTHBRIDGE)
+    formulation = formulate(case.instance)
+    layout = formulation.layout
+    capex = case.instance.options["capex"].to_numpy(float)[layout.b_option]
+    last = np.flatnonzero(layout.b_last)
+    for route in ("years", "whole"):
+        model = HighsModel(formulation, SolverSettings(route=route), instance=case.instance)
+        # Build more capital than every option together costs.
+        model.add_row(layout.b_start + last, -capex[last], -(capex[last].sum() + 1.0))
+        with pytest.raises(SolveError) as raised:
+            model.run("plan")
+        assert raised.value.status == "infeasible"
