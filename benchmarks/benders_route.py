@@ -1,25 +1,21 @@
-"""The plan two ways: Benders over years against one HiGHS MIP of the whole model.
+"""The plan by each route: by years (Benders, the default) against the whole model.
 
     python benchmarks/benders_route.py WORKBOOK GAP [--whole] [--time-limit S]
 
-Solves the baseline, then the plan by Benders (`model/benders.py`) from the baseline, and
-with `--whole` the plan as one MIP on the same model; prints each objective, bound, gap
-in pounds and seconds.
+Solves the baseline and the plan by years (`model/benders.py`) and, with `--whole`, the
+same two as one HiGHS MIP each; prints each plan's objective, proven bound, the gap in
+pounds and the seconds, and the peak memory of the process so far.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
-
-import numpy as np
+import resource
 
 from placeopt.case import build_case
-from placeopt.model.benders import solve_by_benders
 from placeopt.model.formulation import formulate
-from placeopt.model.solve import HighsModel, optional_columns
-from placeopt.model.verify import check_solution
+from placeopt.model.solve import HighsModel, solve_cases
 
 
 def main() -> None:
@@ -30,25 +26,16 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=600)
     args = parser.parse_args()
     case = build_case(args.workbook)
-    settings = dataclasses.replace(case.settings, mip_gap=args.gap, time_limit=args.time_limit)
     formulation = formulate(case.instance)
-    model = HighsModel(formulation, settings, print, "direct", instance=case.instance)
-    shut = optional_columns(case.instance, formulation.layout)
-    model.set_bounds(shut, np.zeros(len(shut)), np.zeros(len(shut)))
-    baseline = model.run_fixed_builds("baseline") or model.run("baseline")
-    model.set_bounds(shut, np.zeros(len(shut)), np.ones(len(shut)))
-    started = time.perf_counter()
-    result = solve_by_benders(model.bounds(), formulation.layout, baseline.values,
-                              args.gap, args.time_limit, print)
-    seconds = time.perf_counter() - started
-    check = check_solution(model.bounds(), result.values, result.objective)
-    print(f"benders: {result.status}, £{result.objective:,.2f}, bound £{result.bound:,.2f}, "
-          f"gap £{result.objective - result.bound:,.0f}, {result.rounds} rounds, "
-          f"{result.cuts} cuts, {seconds:.1f} s, check {check.passed} {check.reason}")
-    if args.whole:
-        plan = model.run("plan", start=baseline.values)
-        print(f"whole: {plan.status}, £{plan.objective:,.2f}, bound £{plan.bound:,.2f}, "
-              f"gap £{plan.gap_pounds:,.0f}, {plan.seconds:.1f} s")
+    for route in ("years", "whole") if args.whole else ("years",):
+        settings = dataclasses.replace(case.settings, mip_gap=args.gap,
+                                       time_limit=args.time_limit, route=route)
+        model = HighsModel(formulation, settings, print, instance=case.instance)
+        baseline, plan = solve_cases(model, case.instance)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{route}: baseline {baseline.seconds:.1f} s; plan {plan.status}, "
+              f"£{plan.objective:,.2f}, bound £{plan.bound:,.2f}, gap £{plan.gap_pounds:,.0f}"
+              f", {plan.seconds:.1f} s; peak memory so far {peak:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ MIP by Benders over years (`model/benders.py`, docs/decisions/0011) and the
 marginal-value LP as the years' LPs; the `whole` route solves one HiGHS MIP, with the
 baseline's years apart when its builds are fixed (`model/yearly.py`). Here all three
 are solved on the worked example's every scenario (the Northbridge model) and on random
-synthetic local authorities, and must agree on the plan's and the baseline's optimum. (The hand-solved instances of
-`test_model.py` and the OR-Library sets of `test_orlib.py` check the default route
-against optima known in advance.)
+synthetic local authorities, and must agree on the plan's and the baseline's optimum.
+(The hand-solved instances of `test_model.py` check the default route, and the
+OR-Library sets of `test_orlib.py` the whole route, which one-year models take, against
+optima known in advance.)
 """
 
 from __future__ import annotations
