@@ -271,8 +271,7 @@ class _Solve:
         rows = np.flatnonzero(high < 0)
         self.rows = rows
         self.block = matrix[rows][:, cols].tocsr()
-        self.constant = float(bounds.cost @ np.where(np.isfinite(bounds.col_lower),
-                                                     bounds.col_lower, 0.0))
+        self.constant = bounds.constant
         self.master_cost = bounds.cost[cols]
         matrix = sp.hstack([self.block, sp.csr_matrix((len(rows), n_years))], format="csc")
         cost = np.concatenate([self.master_cost, np.ones(n_years)])

@@ -280,8 +280,7 @@ class HighsModel:
         self.highs.changeObjectiveOffset(self._offset - self._constant)
 
     def _folded_constant(self) -> float:
-        lower = np.where(np.isfinite(self._col_lower), self._col_lower, 0.0)
-        return float(self.formulation.columns.cost @ lower)
+        return self.bounds().constant
 
     def _on_interrupt_check(self, event) -> None:
         if self._stop:

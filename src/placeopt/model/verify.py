@@ -38,6 +38,13 @@ class Bounds:
     cost: np.ndarray
     offset: float = 0.0
 
+    @property
+    def constant(self) -> float:
+        """The cost of every column at its lower bound (pupils who must stay, committed
+        options): what no decision changes, which the gap is measured without."""
+        lower = np.where(np.isfinite(self.col_lower), self.col_lower, 0.0)
+        return float(self.cost @ lower)
+
 
 @dataclass(frozen=True)
 class Violation:
