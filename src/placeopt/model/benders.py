@@ -84,7 +84,6 @@ class BendersResult:
     values: np.ndarray
     rounds: int
     seconds: float
-    priced: Priced | None
 
 
 class Benders:
@@ -103,7 +102,6 @@ class Benders:
         self.signature = self._signature(bounds) if not self.why_not else b""
         self.pool = ThreadPoolExecutor(max(1, min(workers, len(self.years) or 1)))
         self.cuts: list[tuple[np.ndarray, np.ndarray, float]] = []  # positions, coefs, rhs
-        self.pricing_seconds = 0.0
         self.stop: Callable[[], bool] = lambda: False
 
     # -- the split ---------------------------------------------------------------------
@@ -172,9 +170,7 @@ class Benders:
     # -- pricing -----------------------------------------------------------------------
     def price(self, point: np.ndarray) -> Priced:
         """Solve every year's LP with the master's columns at `point`."""
-        started = time.perf_counter()
         solved = list(self.pool.map(lambda year: self._price_year(year, point), self.years))
-        self.pricing_seconds += time.perf_counter() - started
         return Priced(point, np.array([s[0] for s in solved]), [s[1] for s in solved],
                       [s[2] for s in solved], [s[3] for s in solved])
 
@@ -236,11 +232,10 @@ class Benders:
             pass
         if solve.best is None:
             return BendersResult("no_plan", np.nan, solve.lower, np.zeros(self.n_cols),
-                                 rounds, time.perf_counter() - started, None)
-        best = solve.best
+                                 rounds, time.perf_counter() - started)
         return BendersResult(status, solve.best_cost, min(solve.lower, solve.best_cost),
-                             self.full_values(best), rounds, time.perf_counter() - started,
-                             best)
+                             self.full_values(solve.best), rounds,
+                             time.perf_counter() - started)
 
 
 class BendersFailed(RuntimeError):

@@ -224,8 +224,8 @@ class HighsModel:
             settings, form = self.settings, self._form
             rows = self.row_of >= 0
             row_lower, row_upper = form.row_lower.copy(), form.row_upper.copy()
-            row_lower[self.row_of[rows]] = self._row_lower[:len(self.row_of)][rows]
-            row_upper[self.row_of[rows]] = self._row_upper[:len(self.row_of)][rows]
+            row_lower[self.row_of[rows]] = self._row_lower[rows]
+            row_upper[self.row_of[rows]] = self._row_upper[rows]
             lp = highs_lp(form.matrix, form.cost, self._col_lower[self.column_of],
                           self._col_upper[self.column_of], row_lower, row_upper,
                           self._integer[self.column_of], form.offset)
@@ -237,14 +237,11 @@ class HighsModel:
                     raise ValueError(f"HiGHS refused option {name}={value!r}")
             if self.n_cols:
                 highs.passModel(lp)
+            self._highs = highs
             for flat, values, upper in self._extra:
-                cols = self.columns(flat)
-                keep = cols >= 0
-                highs.addRow(-np.inf, upper, int(keep.sum()), cols[keep].astype(np.int32),
-                             values[keep])
+                self._add_to_highs(flat, values, upper)
             highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
             self._watch(highs)
-            self._highs = highs
             self.handoff_seconds += time.perf_counter() - started
         return self._highs
 
@@ -276,11 +273,8 @@ class HighsModel:
         is the same; HiGHS's relative gap, and so `mip_gap`, then measures the decisions
         rather than the whole cost. Objectives and bounds are reported with it added back.
         """
-        self._constant = self._folded_constant()
+        self._constant = self.bounds().constant
         self.highs.changeObjectiveOffset(self._offset - self._constant)
-
-    def _folded_constant(self) -> float:
-        return self.bounds().constant
 
     def _on_interrupt_check(self, event) -> None:
         if self._stop:
@@ -423,13 +417,12 @@ class HighsModel:
                          explanation=f"every answer HiGHS gave for the {label} failed the "
                          "independent check against the model: " + "; ".join(failures))
 
-    def benders(self) -> Benders | None:
-        """The years route's Benders engine for the bounds in force (made again if the
-        years' own bounds changed), or None where the route is whole or the model does
-        not split."""
+    def benders(self, bounds: Bounds) -> Benders | None:
+        """The years route's Benders engine for `bounds`, the bounds in force (made again
+        if the years' own bounds changed), or None where the route is whole or the model
+        does not split."""
         if self.route != "years" or not self._integer.any():
             return None
-        bounds = self.bounds()
         if self._benders is None or not self._benders.fits(bounds):
             if self._benders is not None and self._benders.why_not:
                 return None
@@ -444,10 +437,10 @@ class HighsModel:
     def by_years(self, label: str, start: np.ndarray | None = None) -> CaseSolution | None:
         """The MIP by Benders over years (`benders`), checked against the model; None if
         the model does not split, or the route fails (the caller solves it whole)."""
-        benders = self.benders()
+        bounds = self.bounds()
+        benders = self.benders(bounds)
         if benders is None:
             return None
-        bounds = self.bounds()
         benders.stop = lambda: self._stop
         self.progress(f"Solving the {label} by years...")
         try:
@@ -468,7 +461,7 @@ class HighsModel:
                                         f"the model ({check.reason})")
         state = "interrupted" if result.status == "interrupted" and self._stop \
             else result.status
-        folded = max(1.0, abs(result.objective - self._folded_constant()))
+        folded = max(1.0, abs(result.objective - bounds.constant))
         bound = result.bound if np.isfinite(result.bound) else None
         # No bound yet (stopped before the LP phase ended): the gap is unknown, never 0.
         gap = None if bound is None else max(0.0, result.objective - bound) / folded
@@ -566,16 +559,18 @@ class HighsModel:
 
     def add_row(self, flat: np.ndarray, coefficients: np.ndarray, upper: float) -> int:
         """Add the row sum(coefficients * x[flat]) <= upper; returns its index."""
+        flat, coefficients = np.asarray(flat, dtype=np.int64), np.asarray(coefficients, float)
         if self._highs is not None:
-            cols = self.columns(flat)
-            keep = cols >= 0
-            self.highs.addRow(-np.inf, float(upper), int(keep.sum()),
-                              cols[keep].astype(np.int32),
-                              np.asarray(coefficients, float)[keep])
-        self._extra.append((np.asarray(flat, dtype=np.int64),
-                            np.asarray(coefficients, float), float(upper)))
+            self._add_to_highs(flat, coefficients, float(upper))
+        self._extra.append((flat, coefficients, float(upper)))
         self.n_rows += 1
         return self.n_rows - 1
+
+    def _add_to_highs(self, flat: np.ndarray, coefficients: np.ndarray, upper: float) -> None:
+        cols = self.columns(flat)
+        keep = cols >= 0
+        self._highs.addRow(-np.inf, upper, int(keep.sum()), cols[keep].astype(np.int32),
+                           coefficients[keep])
 
     def set_row_upper(self, row: int, upper: float) -> None:
         if self._highs is not None:
@@ -623,7 +618,7 @@ class HighsModel:
         self.set_bounds(b, built, built)
         rows = self.formulation.block_rows("capacity")
         unknown = np.full(len(rows), np.nan)
-        benders = self.benders()
+        benders = self.benders(self.bounds())
         self.relax_integrality()
         if benders is not None:
             # The years' LPs, warm from the plan's last pricing, at the plan's builds.
