@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 from scale import commit  # noqa: E402
 from synthetic import SIZES, generate  # noqa: E402
 
-from placeopt.batch_run import run_batch  # noqa: E402
+from placeopt.batches.run import run_batch  # noqa: E402
 from placeopt.case import Overrides  # noqa: E402
 
 OUT = HERE / "out"

@@ -20,19 +20,19 @@ from batch_cases import batch_workbook
 from conftest import run_cli
 
 from placeopt import batch
-from placeopt.batch_run import EXIT_FAILED, FolderError, run_batch
-from placeopt.case import build_case
-from placeopt.model.journeys import JourneyCache, TravelParameters, journeys, reusing
-from placeopt.problems import InputError
-from placeopt.programme import read_programme
-from placeopt.run import plan, write_results
-from placeopt.uncertainty import (
+from placeopt.batches.programme import read_programme
+from placeopt.batches.run import EXIT_FAILED, FolderError, run_batch
+from placeopt.batches.uncertainty import (
     SEN2_PERSISTENCE,
     SEN2_PHASE_SPREAD,
     SEN2_SPREAD,
     DemandModel,
     DemandSample,
 )
+from placeopt.case import build_case
+from placeopt.model.journeys import JourneyCache, TravelParameters, journeys, reusing
+from placeopt.problems import InputError
+from placeopt.run import plan, write_results
 from placeopt.workbook.reader import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

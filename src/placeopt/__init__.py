@@ -1,7 +1,7 @@
 """placeopt: optimisation of SEND school place planning in England.
 
 Three wings: `workbook` (the planner's file), `model` (the optimisation) and `report`
-(the business-case views); `case`, `run`, `frontier`, `batch_run` and `cli` are the entry
+(the business-case views); `case`, `run`, `frontier`, `batches` and `cli` are the entry
 points.
 """
 
@@ -20,7 +20,7 @@ def plan(workbook, scenario: str = "base", **options):
 def batch(workbook, output=None, scenarios="all", **options):
     """Solve several scenarios of a workbook (or demand samples of them), one result
     folder each; returns the summary table (one row per scenario or sample). See
-    `placeopt.batch_run.run_batch` for the options."""
-    from .batch_run import run_batch
+    `placeopt.batches.run.run_batch` for the options."""
+    from .batches.run import run_batch
 
     return run_batch(workbook, output, scenarios, **options).table

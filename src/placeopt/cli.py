@@ -326,7 +326,7 @@ def batch(workbook: Path, output: Path | None, scenarios: str, jobs: int | None,
           gap: float | None, threads: int | None, quiet: bool) -> None:
     """Solve several scenarios of WORKBOOK (or demand futures around them), one result
     folder each, plus batch_summary.csv/.xlsx and batch.html. Exit 3 if any failed."""
-    from .batch_run import FolderError, SchedulerError, run_batch
+    from .batches.run import FolderError, SchedulerError, run_batch
     from .case import Overrides
 
     if jobs is not None and scheduler is not None:

@@ -34,18 +34,18 @@ from typing import Any
 
 import pandas as pd
 
-from .batch_views import BatchTables, write_batch_files
-from .case import Overrides, build_case
-from .model.journeys import JourneyCache, reusing
-from .problems import InputError, Problem, SolveError
+from ..case import Overrides, build_case
+from ..model.journeys import JourneyCache, reusing
+from ..problems import InputError, Problem, SolveError
+from ..report.folder import read_table
+from ..run import solve_case, write_results
+from ..version import __version__
+from ..workbook.inputs import Inputs
+from ..workbook.reader import read_workbook
+from ..workbook.scenario_rows import scenario_names
 from .programme import Programme, read_programme, rebase, regret
-from .report.folder import read_table
-from .run import solve_case, write_results
 from .uncertainty import DemandModel, DemandSample, option_frequencies, percentiles
-from .version import __version__
-from .workbook.inputs import Inputs
-from .workbook.reader import read_workbook
-from .workbook.scenario_rows import scenario_names
+from .views import BatchTables, write_batch_files
 
 SOLVED = ("optimal", "time_limit")  # a plan exists
 FINAL = (*SOLVED, "infeasible")  # a folder with these is not solved again unless forced

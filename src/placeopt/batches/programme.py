@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model.instance import Instance
-from .model.results import Results, savings
-from .problems import InputError, Problem, Problems
-from .workbook.inputs import Inputs
+from ..model.instance import Instance
+from ..model.results import Results, savings
+from ..problems import InputError, Problem, Problems
+from ..workbook.inputs import Inputs
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .workbook.inputs import Inputs
-from .workbook.schema import PHASES
+from ..workbook.inputs import Inputs
+from ..workbook.schema import PHASES
 
 # Standard deviation of one LA's annual log growth in EHC plans minus England's growth in
 # the same year, over 893 LA-years 2019/20-2024/25 (SEN2 2025; inputs/sen2_growth_spread.py).
