@@ -15,7 +15,7 @@ import resource
 
 from placeopt.case import build_case
 from placeopt.model.formulation import formulate
-from placeopt.model.solve import HighsModel, solve_cases
+from placeopt.model.solve import Solver, solve_cases
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
     for route in ("years", "whole") if args.whole else ("years",):
         settings = dataclasses.replace(case.settings, mip_gap=args.gap,
                                        time_limit=args.time_limit, route=route)
-        model = HighsModel(formulation, settings, print, instance=case.instance)
+        model = Solver(formulation, settings, print, instance=case.instance)
         baseline, plan = solve_cases(model, case.instance)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{route}: baseline {baseline.seconds:.1f} s; plan {plan.status}, "

@@ -3,7 +3,7 @@
     python benchmarks/duals_route.py WORKBOOK GAP
 
 Solves the baseline and the plan (to GAP), fixes the plan's builds, then times the LP
-solved year by year (`HighsModel.run_fixed_builds`) and solved whole on the plan's HiGHS
+solved year by year (`Solver.run_fixed_builds`) and solved whole on the plan's HiGHS
 model (integrality relaxed), and prints both objectives (they must agree).
 """
 
@@ -17,14 +17,14 @@ import numpy as np
 
 from placeopt.case import build_case
 from placeopt.model.formulation import formulate
-from placeopt.model.solve import HighsModel, solve_cases
+from placeopt.model.solve import Solver, solve_cases
 
 
 def main() -> None:
     case = build_case(sys.argv[1])
     settings = dataclasses.replace(case.settings, mip_gap=float(sys.argv[2]))
     formulation = formulate(case.instance)
-    model = HighsModel(formulation, settings, None, "direct", instance=case.instance)
+    model = Solver(formulation, settings, None, "direct", instance=case.instance)
     _, plan = solve_cases(model, case.instance)
     layout = formulation.layout
     builds = np.arange(layout.b_start, layout.o_start)

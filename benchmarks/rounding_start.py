@@ -4,7 +4,7 @@
 
 Solves the plan's LP relaxation (every column continuous), rounds each "open by year t"
 column at several thresholds, and prices each rounded programme with the year-by-year
-LPs (`HighsModel.run_fixed_builds`, which also says when a rounding breaks the capital
+LPs (`Solver.run_fixed_builds`, which also says when a rounding breaks the capital
 or funding rows). Issue 10 asked whether such a start would spare HiGHS its search for
 an incumbent; the figures are in RESULTS.md.
 """
@@ -19,7 +19,7 @@ import numpy as np
 
 from placeopt.case import build_case
 from placeopt.model.formulation import formulate
-from placeopt.model.solve import HighsModel
+from placeopt.model.solve import Solver
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     settings = dataclasses.replace(case.settings, threads=threads)
     formulation = formulate(case.instance)
     layout = formulation.layout
-    model = HighsModel(formulation, settings, print, "direct", instance=case.instance)
+    model = Solver(formulation, settings, print, "direct", instance=case.instance)
     builds = np.arange(layout.b_start, layout.o_start)
 
     started = time.perf_counter()

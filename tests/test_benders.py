@@ -1,5 +1,6 @@
-"""The years route (`model/benders.py`): its cuts are valid, they stay valid while the
-master changes, and where the model does not split the route steps aside.
+"""The years route (`model/benders.py` over `model/years.py`): its cuts are valid, they
+stay valid while the master changes, and where the model does not split the route steps
+aside.
 
 (That the route gives the plain model's optimum is `test_routes.py`; the hand-solved
 instances of `test_model.py` go through it too, as it is the default.)
@@ -14,9 +15,9 @@ import numpy as np
 import pytest
 
 from placeopt.case import build_case
-from placeopt.model.benders import Benders
 from placeopt.model.formulation import formulate
-from placeopt.model.solve import HighsModel, SolverSettings
+from placeopt.model.solve import Solver, SolverSettings
+from placeopt.model.years import YearLPs
 from placeopt.problems import SolveError
 from placeopt.run import plan, solve_case
 
@@ -34,8 +35,8 @@ def test_every_cut_is_a_subgradient_of_the_years_cost(tmp_path: Path) -> None:
     below everywhere, so no cut ever cuts off a plan."""
     case = build_case(generate(SMALL, tmp_path / "la.xlsx", seed=7))
     formulation = formulate(case.instance)
-    bounds = HighsModel(formulation, SolverSettings()).bounds()
-    benders = Benders(bounds, formulation.layout)
+    bounds = Solver(formulation, SolverSettings()).bounds()
+    benders = YearLPs(bounds, formulation.layout)
     assert not benders.why_not
     cols = benders.master_columns
     lower, upper = bounds.col_lower[cols], bounds.col_upper[cols]
@@ -74,10 +75,16 @@ def test_project_values_by_years_match_the_whole_model() -> None:
 
 
 def test_the_route_solves_by_years_where_the_model_splits() -> None:
-    solves = plan(NORTHBRIDGE, project_values=False).summary["solve"]["check"]["solves"]
-    assert solves["baseline"]["attempts"] == ["by years"]
+    summary = plan(NORTHBRIDGE, project_values=False, route="years").summary
+    solves = summary["solve"]["check"]["solves"]
+    # The baseline's builds are fixed: one LP per year; the plan by Benders; the
+    # marginal-value LP at the plan's builds, one LP per year again.
+    assert solves["baseline"]["attempts"] == ["year by year"]
     assert solves["plan"]["attempts"] == ["by years"]
-    assert solves["marginal_values"]["attempts"] == ["by years"]
+    assert solves["marginal_values"]["attempts"] == ["year by year"]
+    assert summary["provenance"]["routes"] == {
+        "baseline": "year by year", "plan": "years", "marginal_values": "year by year"}
+    assert summary["provenance"]["route"] == "years"
 
 
 def test_whole_pupils_are_solved_whole() -> None:
@@ -100,7 +107,7 @@ def test_a_plan_that_cannot_exist_is_explained_by_either_route() -> None:
     capex = case.instance.options["capex"].to_numpy(float)[layout.b_option]
     last = np.flatnonzero(layout.b_last)
     for route in ("years", "whole"):
-        model = HighsModel(formulation, SolverSettings(route=route), instance=case.instance)
+        model = Solver(formulation, SolverSettings(route=route), instance=case.instance)
         # Build more capital than every option together costs.
         model.add_row(layout.b_start + last, -capex[last], -(capex[last].sum() + 1.0))
         with pytest.raises(SolveError) as raised:

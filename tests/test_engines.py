@@ -59,12 +59,12 @@ def test_time_limit_returns_the_best_plan_found_with_its_gap(example: Path, rout
     warm start), reports status time_limit and the gap achieved, by either route."""
     from placeopt.model.formulation import formulate
     from placeopt.model.instance import compile_instance
-    from placeopt.model.solve import HighsModel, SolverSettings, optional_columns
+    from placeopt.model.solve import Solver, SolverSettings, optional_columns
     from placeopt.workbook.reader import read_workbook
 
     instance = compile_instance(read_workbook(example))
     formulation = formulate(instance)
-    model = HighsModel(formulation, SolverSettings(mip_gap=0.0, time_limit=600, route=route))
+    model = Solver(formulation, SolverSettings(mip_gap=0.0, time_limit=600, route=route))
     shut = optional_columns(instance, formulation.layout)
     model.set_bounds(shut, 0 * shut, 0 * shut)
     baseline = model.run("baseline")

@@ -147,12 +147,12 @@ def test_capital_rows_are_raised_through_either_engine(tmp_path: Path, engine: s
     from placeopt.frontier import general_pot
     from placeopt.model.formulation import formulate
     from placeopt.model.instance import compile_instance
-    from placeopt.model.solve import HighsModel, SolverSettings
+    from placeopt.model.solve import Solver, SolverSettings
     from placeopt.workbook.reader import read_workbook
 
     instance = compile_instance(read_workbook(_two_options(tmp_path / "t.xlsx")))
     formulation = formulate(instance)
-    model = HighsModel(formulation, SolverSettings(mip_gap=0.0), engine=engine)
+    model = Solver(formulation, SolverSettings(mip_gap=0.0), engine=engine)
     pot = general_pot(instance, formulation)
     assert pot is not None and pot.today == 100
     # £100: A only, 100 + 20,000 + 50,000. £100 more: both, 200 + 20,000 + 30,000.

@@ -69,13 +69,15 @@ def assert_routes_agree(workbook: Path, scenario: str = "base") -> Instance:
     case = build_case(workbook, scenario)
     plain = compile_instance(case.inputs, prune_dominated=False)
     optimum, baseline = plain_optimum(plain), plain_optimum(plain, baseline=True)
-    for route in ("years", "whole"):
+    for route in ("auto", "years", "whole"):
         summary = plan(workbook, scenario, mip_gap=0.0, project_values=False,
                        route=route).summary
         assert summary["status"] == "optimal"
         assert summary["solve"]["check"]["passed"]
         # Solvers stop at an absolute gap of 1e-6 of the objective's units (£): a penny.
         assert summary["objective"] == pytest.approx(optimum, rel=1e-9, abs=0.01), route
+        # The proven bound is a bound: never above the optimum.
+        assert summary["objective_bound"] <= optimum + 0.01, route
         assert summary["baseline_objective"] == pytest.approx(baseline, rel=1e-9,
                                                               abs=0.01), route
         # The marginal-value LP (the plan's builds fixed) has the plan's own optimum.
@@ -106,16 +108,31 @@ def test_random_synthetic_authority(tmp_path: Path, seed: int) -> None:
 
 
 def test_the_instances_exercise_every_reduction(example: Path, tmp_path: Path) -> None:
-    """Arcs left out and locked pupils folded out (the example); every solve by years,
-    and on the whole route the baseline year by year (a random authority, whose required
-    options have no choice of year)."""
+    """Arcs left out and locked pupils folded out (the example); the baseline (required
+    options with no choice of year) one LP per year on every route, the plan by the route
+    asked for."""
     instance = build_case(example).instance
     assert instance.dominated_arcs > 0 and instance.lock.sum() > 0
     random = generate(SMALL, tmp_path / "la.xlsx", seed=1)
     assert build_case(random).instance.dominated_arcs > 0
-    for route, baseline in (("years", "by years"), ("whole", "year by year")):
-        solves = plan(random, mip_gap=0.0, project_values=False,
-                      route=route).summary["solve"]["check"]["solves"]
-        assert solves["baseline"]["attempts"] == [baseline]
-        if route == "years":
-            assert {s["attempts"][0] for s in solves.values()} == {"by years"}
+    for route in ("years", "whole"):
+        summary = plan(random, mip_gap=0.0, project_values=False, route=route).summary
+        solves = summary["solve"]["check"]["solves"]
+        assert solves["baseline"]["attempts"] == ["year by year"]
+        assert solves["plan"]["route"] == route
+        assert summary["provenance"]["routes"]["plan"] == route
+
+
+@pytest.mark.parametrize("route", ["auto", "years", "whole"])
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_bound_is_a_bound_at_a_loose_gap(tmp_path: Path, route: str, seed: int) -> None:
+    """Stopped at a 2% gap, each route's proven bound lies below the plain model's
+    optimum and its plan above it, and the two are as far apart as the gap says: a bound
+    moved up by any amount beyond a penny fails here."""
+    workbook = generate(SMALL, tmp_path / f"la{seed}.xlsx", seed=seed)
+    optimum = plain_optimum(compile_instance(build_case(workbook).inputs,
+                                             prune_dominated=False))
+    summary = plan(workbook, mip_gap=0.02, project_values=False, route=route).summary
+    bound, objective = summary["objective_bound"], summary["objective"]
+    assert bound <= optimum + 0.01 <= objective + 0.02
+    assert summary["gap_pounds"] == pytest.approx(objective - bound, abs=0.02)

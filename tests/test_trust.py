@@ -256,7 +256,7 @@ def test_runs_are_deterministic(tmp_path: Path) -> None:
         summary = json.loads((folder / "summary.json").read_text())
         for key in ("started_at", "finished_at", "read_seconds"):
             summary["provenance"].pop(key)
-        for key in ("build_seconds", "handoff_seconds", "solve_seconds", "timings"):
+        for key in ("build_seconds", "handoff_seconds", "solve_seconds", "timings", "races"):
             summary["solve"].pop(key)
         return summary
 
@@ -267,13 +267,13 @@ def test_marginal_values_lp_failing_is_said_not_zeroed(tmp_path: Path) -> None:
     """If the LP for marginal values fails, they are unknown (blank), with the reason,
     never a column of zeros that reads as "no value"."""
     from placeopt.model.formulation import formulate
-    from placeopt.model.solve import HighsModel, solve_cases
+    from placeopt.model.solve import Solver, solve_cases
 
     case = build_case(tiny_workbook(
         tmp_path / "t.xlsx", providers=[provider("SP", "special", 20_000, capacity=4),
                                         provider("IN", "inmss", 50_000)],
         demand=[demand(5)]))
-    model = HighsModel(formulate(case.instance), case.settings, instance=case.instance)
+    model = Solver(formulate(case.instance), case.settings, instance=case.instance)
     _, plan_solution = solve_cases(model, case.instance)
     # Break the LP: nobody may be placed or counted unmet (the builds are fixed anyway).
     everything = np.arange(model.n_cols)

@@ -32,7 +32,7 @@ class Overrides:
     mip_gap: float | None = None  # mip_gap
     threads: int | None = None  # threads
     residential_k: int | None = None  # keep the k cheapest far residential arcs (off: exact)
-    route: str = "years"  # how MIPs are solved: "years" (Benders) or "whole" (SolverSettings)
+    route: str = "auto"  # how MIPs are solved: "auto" (the portfolio), "years" or "whole"
 
     def parameters(self) -> dict[str, Any]:
         given = {"time_limit_seconds": self.time_limit, "mip_gap": self.mip_gap,

@@ -180,10 +180,11 @@ def validate(workbook: Path, quiet: bool) -> None:
 @click.option("--engine", type=click.Choice(["direct", "pyomo"]), default="direct",
               show_default=True, help="How the model reaches HiGHS: stacked sparse rows, or "
               "through a Pyomo model and Pyomo's standard-form compiler (slower).")
-@click.option("--route", type=click.Choice(["years", "whole"]), default="years",
-              show_default=True, help="How each MIP is solved: by years (a master over the "
-              "builds and one LP per year, joined by Benders cuts; exact, and the whole "
-              "model where it does not split) or whole (one HiGHS MIP).")
+@click.option("--route", type=click.Choice(["auto", "years", "whole"]), default="auto",
+              show_default=True, help="How each MIP is solved: auto (the two routes raced, "
+              "the first proof kept: docs/model.md), years (a master over the builds and "
+              "one LP per year, joined by Benders cuts; the whole model where it does not "
+              "split) or whole (one HiGHS MIP).")
 @click.option("--residential-k", type=click.IntRange(min=1), default=None,
               help="Keep only the K cheapest residential schools beyond each group's journey "
               "limit (for national runs; off = exact).")

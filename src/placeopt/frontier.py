@@ -38,7 +38,7 @@ from .model.formulation import Formulation, formulate
 from .model.funding import funding_table
 from .model.instance import Instance
 from .model.results import case_arrays, savings, view
-from .model.solve import CaseSolution, HighsModel, Progress, solve_cases
+from .model.solve import CaseSolution, Progress, Solver, solve_cases
 from .workbook.schema import CAPITAL
 
 
@@ -74,7 +74,7 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
                       overrides=Overrides(time_limit=time_limit, mip_gap=mip_gap))
     instance, settings = case.instance, case.settings
     formulation = formulate(instance)
-    model = HighsModel(formulation, settings, instance=instance)
+    model = Solver(formulation, settings, instance=instance)
     baseline, plan = solve_cases(model, instance)
     layout = formulation.layout
     capex = instance.options["capex"].to_numpy(float)[layout.b_option] if layout.n_b \
@@ -102,7 +102,7 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
         if pot is not None:
             model.set_rows_upper(pot.rows, pot.upper + extra)
         say(f"Capital budget £{budget:,.0f}...")
-        model.set_row_upper(row, budget)
+        model.set_rows_upper([row], budget)
         previous = model.run(f"plan within £{budget:,.0f}", start=previous.values)
         found.append(Point(budget, extra, previous))
     return _table(instance, formulation, baseline, found, capex, pot)
@@ -121,7 +121,7 @@ def general_pot(instance: Instance, formulation: Formulation) -> GeneralPot | No
                       float(capital.money[capital.limited].sum()))
 
 
-def _enough(model: HighsModel, instance: Instance, formulation: Formulation,
+def _enough(model: Solver, instance: Instance, formulation: Formulation,
             pot: GeneralPot | None, plan: CaseSolution,
             spent: Callable[[CaseSolution], float], say: Progress) -> float:
     """The default top of the curve: enough capital to build every option that has

@@ -31,7 +31,7 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
          progress: Progress | None = None, write_model: str | Path | None = None,
          strong_linking: bool = False, engine: str = "direct",
          residential_k: int | None = None, project_values: bool | None = None,
-         route: str = "years") -> Results:
+         route: str = "auto") -> Results:
     """Solve one scenario of a planning workbook: the plan, the baseline, the savings.
 
     Solver settings given here override the workbook's Parameters. `project_values`:
@@ -76,7 +76,7 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "options": _jsonable(inputs.params),
         "strong_linking": strong_linking,
         "engine": engine,
-        "route": case.settings.route if engine == "direct" else "whole",
+        "route": case.settings.route if engine == "direct" else "whole",  # as asked
         "residential_k": case.overrides.residential_k,
         "dominated_arcs_left_out": instance.dominated_arcs,
         "read_seconds": round(case.read_seconds, 3),

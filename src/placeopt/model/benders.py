@@ -28,17 +28,17 @@ cutting planes zig-zag); this reaches the LP bound of the whole model with a hun
 cuts instead of the whole model's columns. Then the master MIP is solved, each of its
 improving solutions priced, cuts added, until the bound and the best plan meet.
 
-The split is found from the matrix (`split_by_year`): it applies whenever no row holds
+The split is found from the matrix (model/years.py): it applies whenever no row holds
 placements of two years and placements are continuous (whole pupils make the years
-MIPs, whose duals give no valid cut); otherwise the caller solves the model whole.
+MIPs, whose duals give no valid cut); otherwise the route says why not, and the
+portfolio solves the model whole. A one-year model is left to the whole route too: its
+one LP is the whole LP, and HiGHS's own branch-and-cut beats cuts at whole points
+(OR-Library: 0.1 s against hundreds of rounds).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,242 +46,147 @@ import scipy.sparse as sp
 
 from .formulation import Layout
 from .highs_lp import highs_lp, new_highs
-from .verify import FEASIBILITY, INTEGRALITY, Bounds
-from .yearly import column_years
+from .route import Attempt, Limits, SolverSettings
+from .state import ModelState
+from .verify import FEASIBILITY, INTEGRALITY, Bounds, check_solution
+from .watch import Watch
+from .years import Priced, Stopped, YearFailed, YearLPs
 
-Progress = Callable[[str], None]
 LP_TOLERANCE = 1e-4  # the LP phase stops when its bound is this close (relative) to its best
 LP_ROUNDS = 100
 
 
-@dataclass
-class YearLP:
-    """One year's LP: its own columns, then the master columns its rows hold (fixed)."""
-
-    year: int
-    columns: np.ndarray  # formulation columns of the year
-    rows: np.ndarray  # formulation rows
-    links: np.ndarray  # positions, among the master's columns, of those in its rows
-    highs: object
-
-
-@dataclass
-class Priced:
-    """A master point priced by the years: each year's cost, solution and cut slope."""
-
-    point: np.ndarray  # master column values
-    costs: np.ndarray  # z_t, one per year
-    values: list[np.ndarray]  # each year's own column values
-    row_duals: list[np.ndarray]  # each year's row duals
-    slopes: list[np.ndarray]  # d_t over the year's links
-
-
-@dataclass
-class BendersResult:
-    status: str  # optimal | time_limit | interrupted | no_plan
-    objective: float
-    bound: float
-    values: np.ndarray
-    rounds: int
-    seconds: float
-
-
-class Benders:
-    """The year LPs of one model, its cuts, and the master built afresh for each solve
-    from the bounds in force. `split` tells whether the model splits (`None` and why)."""
-
-    def __init__(self, bounds: Bounds, layout: Layout, threads: int = 0,
-                 workers: int = 1, on_highs: Callable[[object], None] | None = None):
-        self.threads, self.on_highs = threads, on_highs or (lambda _h: None)
-        self.n_cols = bounds.matrix.shape[1]
-        self.year_of_column = column_years(layout)
-        self.in_master = self.year_of_column < 0
-        self.master_columns = np.flatnonzero(self.in_master)
-        self.years: list[YearLP] = []
-        self.why_not = self._split(bounds)
-        self.signature = self._signature(bounds) if not self.why_not else b""
-        self.pool = ThreadPoolExecutor(max(1, min(workers, len(self.years) or 1)))
-        self.cuts: list[tuple[np.ndarray, np.ndarray, float]] = []  # positions, coefs, rhs
-        self.stop: Callable[[], bool] = lambda: False
-
-    # -- the split ---------------------------------------------------------------------
-    def _rows_with_years(self, matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        """For each row, the lowest and highest year of its year columns (-1: none)."""
-        n_rows = matrix.shape[0]
-        entry_year = self.year_of_column[matrix.indices]
-        is_year = entry_year >= 0
-        row_of_entry = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))[is_year]
-        low = np.full(n_rows, np.iinfo(np.int64).max)
-        high = np.full(n_rows, -1)
-        np.minimum.at(low, row_of_entry, entry_year[is_year])
-        np.maximum.at(high, row_of_entry, entry_year[is_year])
-        return low, high
-
-    def _split(self, bounds: Bounds) -> str:
-
-        if bounds.integer[~self.in_master].any():
-            return "whole-number placements make each year a MIP"
-        if not bounds.integer.any():
-            return "the model has no build decision"
-        if len(np.unique(self.year_of_column[~self.in_master])) < 2:
-            # One year's LP is the whole LP: nothing to take apart, and HiGHS's own
-            # branch-and-cut beats cuts at whole points (OR-Library: 0.1 s against
-            # hundreds of rounds).
-            return "one year: nothing to take apart"
-        matrix = bounds.matrix.tocsr()
-        low, high = self._rows_with_years(matrix)
-        if np.any((high >= 0) & (low != high)):
-            return "a row holds placements of more than one year"
-        position = np.full(self.n_cols, -1)
-        position[self.master_columns] = np.arange(len(self.master_columns))
-        csc = matrix.tocsc()
-        for year in np.unique(self.year_of_column[~self.in_master]):
-            columns = np.flatnonzero(self.year_of_column == year)
-            rows = np.flatnonzero(high == year)
-            links = np.setdiff1d(np.unique(matrix[rows].indices), columns)
-            block = sp.hstack([csc[:, columns][rows], csc[:, links][rows]], format="csc")
-            cost = np.concatenate([bounds.cost[columns], np.zeros(len(links))])
-            lower = np.concatenate([bounds.col_lower[columns], bounds.col_lower[links]])
-            upper = np.concatenate([bounds.col_upper[columns], bounds.col_upper[links]])
-            highs = new_highs(threads=self.threads)
-            highs.passModel(highs_lp(block, cost, lower, upper, bounds.row_lower[rows],
-                                     bounds.row_upper[rows]))
-            self.on_highs(highs)
-            self.years.append(YearLP(int(year), columns, rows, position[links], highs))
-        return ""
-
-    def _signature(self, bounds: Bounds) -> bytes:
-        """What the year LPs were built from: the years' rows, their bounds and the
-        bounds of the years' columns. A solve whose bounds differ there needs new LPs."""
-        digest = hashlib.blake2b(digest_size=16)
-        _, high = self._rows_with_years(bounds.matrix.tocsr())
-        year_rows = np.flatnonzero(high >= 0)
-        year_cols = np.flatnonzero(~self.in_master)
-        for array in (year_rows, bounds.row_lower[year_rows], bounds.row_upper[year_rows],
-                      bounds.col_lower[year_cols], bounds.col_upper[year_cols],
-                      bounds.cost[year_cols]):
-            digest.update(np.ascontiguousarray(array).tobytes())
-        return digest.digest()
-
-    def fits(self, bounds: Bounds) -> bool:
-        """Were the year LPs (and so the cuts) made for these bounds?"""
-        return not self.why_not and self._signature(bounds) == self.signature
-
-    # -- pricing -----------------------------------------------------------------------
-    def price(self, point: np.ndarray) -> Priced:
-        """Solve every year's LP with the master's columns at `point`."""
-        solved = list(self.pool.map(lambda year: self._price_year(year, point), self.years))
-        return Priced(point, np.array([s[0] for s in solved]), [s[1] for s in solved],
-                      [s[2] for s in solved], [s[3] for s in solved])
-
-    def _price_year(self, year: YearLP, point: np.ndarray):
-        import highspy
-
-        at = point[year.links]
-        n_own = len(year.columns)
-        if len(at):
-            year.highs.changeColsBounds(len(at), np.arange(n_own, n_own + len(at),
-                                                           dtype=np.int32), at, at)
-        year.highs.run()
-        status = year.highs.getModelStatus()
-        if status not in (highspy.HighsModelStatus.kOptimal,
-                          highspy.HighsModelStatus.kInterrupt):
-            # A warm start can mislead the simplex on badly scaled costs: once from cold.
-            year.highs.clearSolver()
-            year.highs.run()
-            status = year.highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kInterrupt:
-            raise Stopped
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise BendersFailed(f"year {year.year}'s LP: "
-                                f"{year.highs.modelStatusToString(status)}")
-        solution = year.highs.getSolution()
-        return (float(year.highs.getInfo().objective_function_value),
-                np.asarray(solution.col_value)[:n_own], np.asarray(solution.row_dual),
-                np.asarray(solution.col_dual)[n_own:])
-
-    def full_values(self, priced: Priced) -> np.ndarray:
-        values = np.zeros(self.n_cols)
-        values[self.master_columns] = priced.point
-        for year, own in zip(self.years, priced.values, strict=True):
-            values[year.columns] = own
-        return values
-
-    def row_duals(self, priced: Priced, n_rows: int) -> np.ndarray:
-        """Row duals over the formulation's rows (0 for the master's)."""
-        duals = np.zeros(n_rows)
-        for year, row_dual in zip(self.years, priced.row_duals, strict=True):
-            duals[year.rows] = row_dual
-        return duals
-
-    # -- one solve ---------------------------------------------------------------------
-    def solve(self, bounds: Bounds, start: np.ndarray | None, mip_gap: float,
-              time_limit: float, say: Progress) -> BendersResult:
-        """The MIP of `bounds` (which `fits`), from `start` if it is feasible."""
-        started = time.perf_counter()
-        solve = _Solve(self, bounds, say)
-        deadline = started + time_limit
-        status, rounds = "interrupted", 0
-        try:
-            if start is not None:
-                solve.consider(self.price(start[self.master_columns]))
-            core = solve.best.point if solve.best is not None else None
-            solve.lp_phase(core, deadline)
-            status, rounds = solve.mip_phase(mip_gap, deadline)
-        except Stopped:
-            pass
-        if solve.best is None:
-            return BendersResult("no_plan", np.nan, solve.lower, np.zeros(self.n_cols),
-                                 rounds, time.perf_counter() - started)
-        return BendersResult(status, solve.best_cost, min(solve.lower, solve.best_cost),
-                             self.full_values(solve.best), rounds,
-                             time.perf_counter() - started)
-
-
-class BendersFailed(RuntimeError):
-    """A year LP or the master did not solve: the caller solves the model whole."""
-
-
-class MasterInfeasible(BendersFailed):
+class MasterInfeasible(RuntimeError):
     """The master's rows and bounds (the model's own, over the builds) cannot all hold:
     no plan exists. (Cuts only bound each year's cost from below: never the cause.)"""
 
 
-class Stopped(Exception):
-    """A year LP was interrupted (Ctrl-C): the solve ends with the best plan so far."""
+@dataclass
+class Cut:
+    """eta_t >= rhs + slope . (links): stored as positions and coefficients of the row
+    coefficients . master >= rhs."""
+
+    positions: np.ndarray
+    coefficients: np.ndarray
+    rhs: float
 
 
-class _Solve:
+class BendersRoute:
+    """The years route: the model's year LPs (`YearLPs`, made again when the years' own
+    bounds change), the cuts found so far (kept while the LPs stand), and one master per
+    solve."""
+
+    name = "years"
+
+    def __init__(self, state: ModelState, settings: SolverSettings, workers: int = 1):
+        self.state, self.settings, self.workers = state, settings, workers
+        self.lps: YearLPs | None = None
+        self.cuts: list[Cut] = []
+        self.watch = Watch()
+
+    @property
+    def layout(self) -> Layout:
+        return self.state.formulation.layout
+
+    def year_lps(self, bounds: Bounds | None = None) -> YearLPs:
+        """The year LPs for the model as it stands (made again, and the cuts dropped, if
+        the years' own bounds changed)."""
+        bounds = bounds if bounds is not None else self.state.bounds()
+        if self.lps is None or (not self.lps.why_not and not self.lps.fits(bounds)):
+            self.lps = YearLPs(bounds, self.layout, self.settings.threads, self.workers,
+                               self.settings.verbose)
+            self.cuts = []
+        return self.lps
+
+    def why_not(self) -> str:
+        bounds = self.state.bounds()
+        if not bounds.integer.any():
+            return "the model has no build decision"
+        lps = self.year_lps(bounds)
+        if lps.why_not:
+            return lps.why_not
+        if len(lps.years) < 2:
+            return "one year: nothing to take apart"
+        return ""
+
+    def solve(self, label: str, start: np.ndarray | None, limits: Limits,
+              watch: Watch) -> Attempt:
+        """The MIP as the model stands, from `start` if it is feasible, by Benders."""
+        started = time.perf_counter()
+        bounds = self.state.bounds()
+        lps = self.year_lps(bounds)
+        lps.watch = self.watch = watch
+        watch.say(f"Solving the {label} by years...")
+        try:
+            solve = _Master(self, bounds)
+        except MasterInfeasible:
+            return Attempt(self.name, "infeasible", seconds=time.perf_counter() - started,
+                           note=f"the {label}'s rows over the builds cannot all hold")
+        status, rounds = "interrupted", 0
+        try:
+            if start is not None:
+                solve.consider(lps.price(start[lps.master_columns]))
+            core = solve.best.point if solve.best is not None else None
+            solve.lp_phase(core, limits.deadline)
+            status, rounds = solve.mip_phase(limits.mip_gap, limits.deadline)
+        except Stopped:
+            pass
+        except MasterInfeasible:
+            return Attempt(self.name, "infeasible", seconds=time.perf_counter() - started,
+                           note=f"the {label}'s rows over the builds cannot all hold")
+        except YearFailed as exc:
+            return Attempt(self.name, "failed", seconds=time.perf_counter() - started,
+                           note=f"{label} by years: {exc}")
+        seconds = time.perf_counter() - started
+        if status == "interrupted" and not watch.stopped:
+            status = "time_limit"
+        if solve.best is None:
+            return Attempt(self.name, "no_plan" if status != "interrupted" else status,
+                           bound=_finite(solve.lower), seconds=seconds,
+                           note=f"no plan for the {label} by years before it stopped")
+        values = lps.full_values(solve.best)
+        check = check_solution(bounds, values, solve.best_cost, ("by years",))
+        bound = _finite(min(solve.lower, solve.best_cost))
+        watch.say(f"  {label} by years: {status}, £{solve.best_cost:,.0f}, {seconds:.1f}s "
+                  f"({rounds} rounds, {len(self.cuts)} cuts)")
+        return Attempt(self.name, status, solve.best_cost, bound, values, seconds,
+                       note=f"{rounds} master rounds, {len(self.cuts)} cuts", check=check,
+                       ways=("by years",))
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+class _Master:
     """The master of one solve (from the bounds in force and every cut so far), the best
     plan priced and the bound proven."""
 
-    def __init__(self, benders: Benders, bounds: Bounds, say: Progress):
-
-        self.benders, self.bounds, self.say = benders, bounds, say
-        cols = benders.master_columns
+    def __init__(self, route: BendersRoute, bounds: Bounds):
+        self.route, self.bounds, self.lps = route, bounds, route.year_lps(bounds)
+        self.say = route.watch.say
+        cols = self.lps.master_columns
         self.n = len(cols)
-        n_years = len(benders.years)
-        matrix = bounds.matrix.tocsr()
-        _, high = benders._rows_with_years(matrix)
-        rows = np.flatnonzero(high < 0)
-        self.rows = rows
-        self.block = matrix[rows][:, cols].tocsr()
+        n_years = len(self.lps.years)
+        self.rows, self.block = self.lps.master_rows(bounds)
         self.constant = bounds.constant
         self.master_cost = bounds.cost[cols]
-        matrix = sp.hstack([self.block, sp.csr_matrix((len(rows), n_years))], format="csc")
+        matrix = sp.hstack([self.block, sp.csr_matrix((len(self.rows), n_years))],
+                           format="csc")
         cost = np.concatenate([self.master_cost, np.ones(n_years)])
         lower = np.concatenate([bounds.col_lower[cols], np.full(n_years, -np.inf)])
         upper = np.concatenate([bounds.col_upper[cols], np.full(n_years, np.inf)])
         self.integer = np.concatenate([bounds.integer[cols], np.zeros(n_years, dtype=bool)])
-        self.master = new_highs(threads=benders.threads)
-        # The objective less the constant (as `HighsModel._fold_constant`), so that the
+        self.master = route.watch.attach(new_highs(route.settings.verbose,
+                                                   route.settings.threads))
+        # The objective less the constant (as the whole route does), so that the
         # master's relative gap means what `mip_gap` means.
-        self.master.passModel(highs_lp(matrix, cost, lower, upper, bounds.row_lower[rows],
-                                       bounds.row_upper[rows], self.integer,
+        self.master.passModel(highs_lp(matrix, cost, lower, upper,
+                                       bounds.row_lower[self.rows],
+                                       bounds.row_upper[self.rows], self.integer,
                                        bounds.offset - self.constant))
-        benders.on_highs(self.master)
-        for positions, coefficients, rhs in benders.cuts:
-            self._add_row(positions, coefficients, rhs)
+        for cut in route.cuts:
+            self._add_row(cut)
         self.found: list[np.ndarray] = []
         self.master.cbMipImprovingSolution.subscribe(
             lambda event: self.found.append(np.array(event.data_out.mip_solution)))
@@ -289,9 +194,12 @@ class _Solve:
         self.best_cost = np.inf
         self.lower = -np.inf
 
-    def _add_row(self, positions: np.ndarray, coefficients: np.ndarray, rhs: float) -> None:
-        self.master.addRow(rhs, np.inf, len(positions), positions.astype(np.int32),
-                           coefficients)
+    def stopped(self) -> bool:
+        return self.route.watch.stopped
+
+    def _add_row(self, cut: Cut) -> None:
+        self.master.addRow(cut.rhs, np.inf, len(cut.positions),
+                           cut.positions.astype(np.int32), cut.coefficients)
 
     def cost_of(self, priced: Priced) -> float:
         return float(self.master_cost @ priced.point + priced.costs.sum()
@@ -300,7 +208,7 @@ class _Solve:
     def feasible(self, point: np.ndarray) -> bool:
         """Does the master point satisfy the master's rows, bounds and integrality? (Only
         then is its price a plan's cost.)"""
-        cols = self.benders.master_columns
+        cols = self.lps.master_columns
         lower, upper = self.bounds.col_lower[cols], self.bounds.col_upper[cols]
         scale = np.maximum(1.0, np.abs(point))
         if np.any((lower - point > FEASIBILITY * scale) | (point - upper > FEASIBILITY * scale)):
@@ -321,7 +229,7 @@ class _Solve:
             if cost < self.best_cost:
                 self.best, self.best_cost = priced, cost
         added = 0
-        for t, year in enumerate(self.benders.years):
+        for t, year in enumerate(self.lps.years):
             slope, at = priced.slopes[t], priced.point[year.links]
             rhs = priced.costs[t] - float(slope @ at)
             if master_point is not None:
@@ -330,10 +238,10 @@ class _Solve:
                 if promised >= owed - 1e-9 * max(1.0, abs(owed)):
                     continue
             keep = slope != 0
-            positions = np.concatenate([year.links[keep], [self.n + t]])
-            coefficients = np.concatenate([-slope[keep], [1.0]])
-            self.benders.cuts.append((positions, coefficients, rhs))
-            self._add_row(positions, coefficients, rhs)
+            cut = Cut(np.concatenate([year.links[keep], [self.n + t]]),
+                      np.concatenate([-slope[keep], [1.0]]), rhs)
+            self.route.cuts.append(cut)
+            self._add_row(cut)
             added += 1
         return added
 
@@ -371,23 +279,23 @@ class _Solve:
         lp_lower, lp_upper, rounds = -np.inf, np.inf, 0
         try:
             while rounds < LP_ROUNDS and time.perf_counter() < deadline \
-                    and not self.benders.stop():
+                    and not self.stopped():
                 rounds += 1
-                if self.benders.cuts or rounds > 1:
+                if self.route.cuts or rounds > 1:
                     point, lp_lower = self._run_master()
                     if self.master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                         break
                 else:  # no cut yet: the master is unbounded below; price its lower bounds
                     point = np.concatenate([np.nan_to_num(
-                        self.bounds.col_lower[self.benders.master_columns], neginf=0.0),
-                        np.full(len(self.benders.years), -np.inf)])
+                        self.bounds.col_lower[self.lps.master_columns], neginf=0.0),
+                        np.full(len(self.lps.years), -np.inf)])
                 y = point[:self.n]
                 core = y if core is None else core
-                priced = self.benders.price(0.5 * y + 0.5 * core)
+                priced = self.lps.price(0.5 * y + 0.5 * core)
                 if self.feasible(priced.point):
                     lp_upper = min(lp_upper, self.cost_of(priced))
                 if not self.consider(priced, point):
-                    priced = self.benders.price(y)
+                    priced = self.lps.price(y)
                     lp_upper = min(lp_upper, self.cost_of(priced))
                     if not self.consider(priced, point):
                         break  # the LP's answer priced as it promised: the LP bound
@@ -399,7 +307,7 @@ class _Solve:
             self._set_integrality(True)
         self.lower = max(self.lower, lp_lower)
         self.say(f"  Benders LP: bound £{lp_lower:,.0f} after {rounds} rounds, "
-                 f"{len(self.benders.cuts)} cuts")
+                 f"{len(self.route.cuts)} cuts")
 
     def mip_phase(self, mip_gap: float, deadline: float) -> tuple[str, int]:
         """Solve the master MIP, price its solutions, add their cuts, until the bound and
@@ -411,8 +319,8 @@ class _Solve:
         rounds, status = 0, "optimal"
         while self.best is None or self.gap() > mip_gap:
             remaining = deadline - time.perf_counter()
-            if self.benders.stop() or remaining <= 0:
-                status = "interrupted" if self.benders.stop() else "time_limit"
+            if self.stopped() or remaining <= 0:
+                status = "interrupted" if self.stopped() else "time_limit"
                 break
             rounds += 1
             self.master.setOptionValue("time_limit", float(remaining))
@@ -434,12 +342,12 @@ class _Solve:
                 key = np.round(point[:self.n], 6).tobytes()
                 if key not in seen:
                     seen.add(key)
-                    added += self.consider(self.benders.price(point[:self.n]), point)
+                    added += self.consider(self.lps.price(point[:self.n]), point)
             shown = "-" if self.best is None else f"£{self.best_cost:,.0f}"
             self.say(f"  Benders round {rounds}: plan {shown}, bound £{self.lower:,.0f}, "
-                     f"gap {100 * self.gap():.3f}%, {len(self.benders.cuts)} cuts")
+                     f"gap {100 * self.gap():.3f}%, {len(self.route.cuts)} cuts")
             if state != highspy.HighsModelStatus.kOptimal:
-                status = "interrupted" if self.benders.stop() else "time_limit"
+                status = "interrupted" if self.stopped() else "time_limit"
                 break
             if not added:  # the master's answer priced as it promised: nothing to cut,
                 # so the gap is the master's own; it can exceed `mip_gap` only by how the

@@ -19,6 +19,7 @@ from ..problems import Problem
 from ..workbook.inputs import Inputs
 from ..workbook.schema import CAPITAL
 from .formulation import budget_coefficients
+from .funding import split_capital
 from .instance import GROUP_KEY, Instance
 
 Check = Callable[[Inputs, Instance], list[Problem]]
@@ -240,26 +241,12 @@ def capital_below_required(inputs: Inputs, instance: Instance) -> list[Problem]:
 def _fundable(instance: Instance, members: np.ndarray, due: np.ndarray, k: int) -> bool:
     """Can the options `members`, each opening in its year `due`, be paid from their
     streams with every limited stream's cumulative capital held up to year k?"""
-    from scipy.optimize import linprog
-
-    capital = instance.capital
-    capex = instance.options["capex"].to_numpy(float)
-    pairs = [(e, f) for e in members for f in instance.options.at[e, "funding"]]
-    if not pairs:
-        return True
-    equal = np.zeros((len(members), len(pairs)))
-    rows, limits = [], []
-    for j, (e, _) in enumerate(pairs):
-        equal[list(members).index(e), j] = 1.0
-    for f in np.flatnonzero(capital.limited):
-        available = np.cumsum(capital.money[f])
-        for t in range(k + 1):
-            rows.append([1.0 if g == f and due[e] <= t else 0.0 for e, g in pairs])
-            limits.append(available[t])
-    answer = linprog(np.zeros(len(pairs)), A_ub=np.array(rows) if rows else None,
-                     b_ub=np.array(limits) if rows else None, A_eq=equal,
-                     b_eq=capex[members], bounds=(0, None), method="highs")
-    return answer.status != 2  # 2: infeasible
+    keys = np.array([(e, due[e], f) for e in members for f in instance.options.at[e, "funding"]],
+                    dtype=int).reshape(-1, 3)
+    split = split_capital(instance, keys, through=k)
+    if split.status == "unknown":  # the LP failed: that proves nothing either way
+        raise RuntimeError(f"the capital check's LP failed: {split.reason}")
+    return split.status == "paid"
 
 
 def _unfunded(instance: Instance, members: np.ndarray, k: int) -> Problem:

@@ -278,6 +278,13 @@ def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
     cost[u] = delta[layout.u_year] * float(params["unmet_penalty"])
     b = slice(layout.b_start, layout.o_start)
     upper[b], integer[b] = 1.0, True
+    # A committed option with one possible year opens then: fixed (in b and in y alike),
+    # so a baseline with no other choice has its builds fixed (one LP per year).
+    window = np.bincount(layout.b_option, minlength=len(instance.options))[layout.b_option] \
+        if layout.n_b else np.zeros(0, dtype=int)
+    pinned = (window == 1) & instance.options["required"].to_numpy(bool)[layout.b_option] \
+        if layout.n_b else np.zeros(0, dtype=bool)
+    lower[layout.b_start + np.flatnonzero(pinned)] = 1.0
     cost[b] = instance.capex_charge()[layout.b_option, layout.b_year]
     o = slice(layout.o_start, layout.w_start)
     cost[o] = delta[layout.o_year] * float(params["overspend_weight"])

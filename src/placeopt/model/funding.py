@@ -12,6 +12,7 @@ sees ring-fenced money spent first. Should that LP fail, the solver's own split 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,9 +37,9 @@ def funding_table(instance: Instance, formulation: Formulation, values: np.ndarr
     amounts = values[layout.w_start:layout.n_columns].copy()
     built = opened[keys[:, 0], keys[:, 1]] > 0.5
     keys, amounts = keys[built], np.where(amounts[built] > 0, amounts[built], 0.0)
-    drawn = _ring_fenced_first(instance, keys)
-    if drawn is not None:
-        amounts = drawn
+    split = split_capital(instance, keys)
+    if split.status == "paid":
+        amounts = split.amounts
     keep = amounts > 0.005
     keys, amounts = keys[keep], amounts[keep]
     table = pd.DataFrame({
@@ -50,15 +51,30 @@ def funding_table(instance: Instance, formulation: Formulation, values: np.ndarr
     return table.sort_values(["year", "stream", "option_id"], ignore_index=True)
 
 
-def _ring_fenced_first(instance: Instance, keys: np.ndarray) -> np.ndarray | None:
-    """Amounts on each (option, year, stream) drawing on the general pot as little as
-    the streams allow; None if the LP fails (the caller keeps the solver's split)."""
+@dataclass(frozen=True)
+class CapitalSplit:
+    """How openings could be paid for: `status` "paid" (with the amounts), "unpaid" (no
+    split fits the capital streams) or "unknown" (the LP failed: why in `reason`)."""
+
+    status: str
+    amounts: np.ndarray
+    reason: str = ""
+
+
+def split_capital(instance: Instance, keys: np.ndarray, through: int | None = None
+                  ) -> CapitalSplit:
+    """The one cumulative-capital LP (SPEC §2 item 7): amounts on each (option, year index,
+    stream) of `keys` such that each opening (option, year) is paid in full from its rows
+    and every limited stream's cumulative drawing stays within its cumulative capital in
+    every year up to `through` (default: the last), drawing on the general pot
+    `capital` as little as the streams allow (ring-fenced money first)."""
     from scipy.optimize import linprog
 
     if not len(keys):
-        return np.zeros(0)
+        return CapitalSplit("paid", np.zeros(0))
     capital = instance.capital
     capex = instance.options["capex"].to_numpy(float)
+    last = instance.n_years - 1 if through is None else through
     openings, which = np.unique(keys[:, :2], axis=0, return_inverse=True)
     which = which.ravel()
     equal = np.zeros((len(openings), len(keys)))
@@ -66,7 +82,7 @@ def _ring_fenced_first(instance: Instance, keys: np.ndarray) -> np.ndarray | Non
     rows, limits = [], []
     for f in np.flatnonzero(capital.limited):
         available = np.cumsum(capital.money[f])
-        for t in range(instance.n_years):
+        for t in range(last + 1):
             rows.append(((keys[:, 2] == f) & (keys[:, 1] <= t)).astype(float))
             limits.append(available[t])
     general = capital.names.index(CAPITAL)
@@ -74,7 +90,11 @@ def _ring_fenced_first(instance: Instance, keys: np.ndarray) -> np.ndarray | Non
                      A_ub=np.array(rows) if rows else None,
                      b_ub=np.array(limits) if rows else None, A_eq=equal,
                      b_eq=capex[openings[:, 0]], bounds=(0, None), method="highs")
-    return answer.x if answer.status == 0 else None
+    if answer.status == 0:
+        return CapitalSplit("paid", answer.x)
+    if answer.status == 2:
+        return CapitalSplit("unpaid", np.zeros(len(keys)))
+    return CapitalSplit("unknown", np.zeros(len(keys)), str(answer.message))
 
 
 def funding_summary(instance: Instance, table: pd.DataFrame) -> dict[str, Any]:

@@ -19,10 +19,13 @@ is what each option changes at the margin of the chosen programme:
   two solves' gaps in pounds (each is optimal to within its MIP gap).
 
 Required options are in the baseline and every plan, so they get no values. Each value
-costs one more MIP solve on the same HiGHS model, checked like every other (verify); so
-they are computed by default only when that should take no more than about
-`PROJECT_VALUES_SECONDS` (the options to value times the plan's own solve time), and
-`project_values` True/False says otherwise.
+costs one more MIP solve of the same model, checked like every other (verify), by the
+route that proved the plan (with every Benders cut kept, from the plan's solution). By
+default they take at most about the plan's own solve time (`budget`, at least
+`PROJECT_VALUES_SECONDS`), measured as they run, re-solve overheads and all, not
+foretold: the options the plan builds are valued first, and once the budget is spent the
+rest are left, with a status that says how many were valued and that `--project-values`
+values them all. `project_values` True/False computes them all, or none.
 """
 
 from __future__ import annotations
@@ -38,10 +41,16 @@ from ..problems import SolveError
 from .formulation import Formulation
 from .instance import Instance
 from .results import Results, case_arrays, savings, view
-from .solve import CaseSolution, HighsModel, Progress
+from .solve import CaseSolution, Progress, Solver
 
-PROJECT_VALUES_SECONDS = 30.0  # by default, values only if about this long (options x plan)
+PROJECT_VALUES_SECONDS = 10.0  # by default, values take at most max(this, the plan's time)
 COLUMNS = ("npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost")
+
+
+def default_budget(plan_seconds: float) -> float:
+    """Seconds the values may take by default: about the plan's own solve time, so that
+    a run takes about twice that (PROJECT_VALUES_SECONDS at least)."""
+    return max(PROJECT_VALUES_SECONDS, plan_seconds)
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class ProjectAppraisal:
         options = np.unique(layout.b_option)
         return options[~self.instance.options["required"].to_numpy(bool)[options]]
 
-    def __call__(self, model: HighsModel, baseline: CaseSolution, plan: CaseSolution) -> None:
+    def __call__(self, model: Solver, baseline: CaseSolution, plan: CaseSolution) -> None:
         options = self.candidates()
         if not len(options):
             self.status = "no options to value"
@@ -84,21 +93,24 @@ class ProjectAppraisal:
             self.status = "skipped: the plan was interrupted"
         elif self.wanted is False:
             self.status = "skipped (--no-project-values)"
-        elif self.wanted is None and len(options) * plan.seconds > PROJECT_VALUES_SECONDS:
-            self.status = (f"skipped: {len(options)} more solves, each about as long as the "
-                           f"plan's {plan.seconds:.0f} s (--project-values computes them)")
         else:
             started = time.perf_counter()
-            self._value_each(model, baseline, plan, options)
+            budget = np.inf if self.wanted else default_budget(plan.seconds)
+            self._value_each(model, baseline, plan, options, budget)
             self.seconds = time.perf_counter() - started
 
-    def _value_each(self, model: HighsModel, baseline: CaseSolution, plan: CaseSolution,
-                    options: np.ndarray) -> None:
+    def _value_each(self, model: Solver, baseline: CaseSolution, plan: CaseSolution,
+                    options: np.ndarray, budget: float) -> None:
+        """Value the options (those the plan builds first) until done or the budget is
+        spent."""
         say = self.progress or (lambda _msg: None)
         base = case_arrays(self.instance, view(self.instance, self.formulation, baseline))
         npv_plan = self._npv(plan, base)
         opened = self._opened(plan.values)
-        say(f"Valuing each project: {len(options)} more solves...")
+        options = sorted(options, key=lambda e: (not opened[e], e))
+        say(f"Valuing each project: {len(options)} more solves"
+            + ("" if np.isinf(budget) else f", for at most about {budget:.0f} s") + "...")
+        started = time.perf_counter()
         for e in options:
             value = (self._dropped if opened[e] else self._forced)(model, plan, base, npv_plan,
                                                                   int(e))
@@ -106,6 +118,13 @@ class ProjectAppraisal:
             if value.status == "interrupted":  # Ctrl-C: the planner wants the run to end
                 self.status = (f"stopped by the user (Ctrl-C) after {len(self.values)} of "
                                f"{len(options)} options")
+                return
+            if len(self.values) < len(options) and time.perf_counter() - started > budget:
+                self.status = (f"partly computed: {len(self.values)} of {len(options)} "
+                               f"options valued within the default time ({budget:.0f} s, "
+                               "the plan's own solve time or more); --project-values values "
+                               "them all")
+                say(f"  {self.status}")
                 return
         self.status = "computed"
 
@@ -130,7 +149,7 @@ class ProjectAppraisal:
     def _label(self, e: int, what: str) -> str:
         return f"plan {what} {self.instance.options.at[e, 'option_id']}"
 
-    def _dropped(self, model: HighsModel, plan: CaseSolution, base: dict[str, np.ndarray],
+    def _dropped(self, model: Solver, plan: CaseSolution, base: dict[str, np.ndarray],
                  npv_plan: float, e: int) -> Value:
         b, w = self._columns_of(e)
         columns = self.formulation.columns
@@ -143,7 +162,7 @@ class ProjectAppraisal:
         finally:
             model.set_bounds(b, columns.lower[b], columns.upper[b])
 
-    def _forced(self, model: HighsModel, plan: CaseSolution, base: dict[str, np.ndarray],
+    def _forced(self, model: Solver, plan: CaseSolution, base: dict[str, np.ndarray],
                 npv_plan: float, e: int) -> Value:
         b, w = self._columns_of(e)
         row = model.add_row(b[-1:], -np.ones(1), -1.0)  # open by its last year: sum_t b >= 1
@@ -151,7 +170,7 @@ class ProjectAppraisal:
             return self._solve(model, plan, base, npv_plan, e, self._label(e, "with"),
                                self._forced_start(plan, e, b, w))
         finally:
-            model.set_row_upper(row, np.inf)
+            model.set_rows_upper([row], np.inf)
 
     def _forced_start(self, plan: CaseSolution, e: int, b: np.ndarray,
                       w: np.ndarray) -> np.ndarray:
@@ -168,7 +187,7 @@ class ProjectAppraisal:
         start[b] = 1.0  # open by every year of its window: opened in the first
         return start
 
-    def _solve(self, model: HighsModel, plan: CaseSolution, base: dict[str, np.ndarray],
+    def _solve(self, model: Solver, plan: CaseSolution, base: dict[str, np.ndarray],
                npv_plan: float, e: int, label: str, start: np.ndarray) -> Value:
         built = self._opened(plan.values)[e]
         try:

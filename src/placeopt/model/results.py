@@ -366,12 +366,14 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
             "solver": solved.solver,
             "solver_version": solved.solver_version,
             "timings": {k: round(v, 3) for k, v in solved.timings.items()},
+            "races": solved.races,
             "marginal_values": solved.duals_status,
             "check": check_summary(solved.checks),
         },
-        "provenance": {k: v for k, v in provenance.items()
-                       if k not in ("placeopt_version", "workbook", "scenario",
-                                    "compile_seconds")},
+        "provenance": {**{k: v for k, v in provenance.items()
+                          if k not in ("placeopt_version", "workbook", "scenario",
+                                       "compile_seconds")},
+                       "routes": solved.routes},
     }
     return Results(
         summary=summary,
@@ -411,6 +413,7 @@ def check_summary(checks: dict[str, dict[str, Any]]) -> dict[str, Any]:
     plan = checks.get("plan", {})
     resolves = [f"{name}: solved {' then '.join(c['attempts'][1:])}"
                 for name, c in checks.items() if len(c.get("attempts", [])) > 1]
+    resolves += [f"{name}: {c['fallback']}" for name, c in checks.items() if c.get("fallback")]
     return {
         "passed": all(c["passed"] for c in checks.values()),
         "objective_recomputed": plan.get("objective_recomputed"),

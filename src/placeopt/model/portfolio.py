@@ -1,0 +1,241 @@
+"""Which route solves each MIP: the one that proves it first (docs/decisions/0012).
+
+Neither route is the faster on every plan shape. By years (Benders) wins by an order of
+magnitude where years are many and options few; one HiGHS MIP wins by two where many
+options make the master MIP hard to re-solve round after round (benchmarks/RESULTS.md,
+the shape family). No rule read off the model's size foretold which on shapes it had not
+seen, so the default ("auto") does not guess: it races them.
+
+A race has a leader and a challenger. The leader runs alone for its patience; if it has
+not proved the solve by then, the challenger starts beside it, each in a thread of its
+own. The first proof (the gap reached, or no plan exists) ends the race once the other
+route has had a grace of `GRACE` of the time so far to prove it too; if both prove, the
+cheaper plan is kept (the whole model's at the same cost). The loser is stopped at its
+next interrupt check. So the answer depends on the clock only when the two routes finish
+within a fifth of each other, and a model that the leader solves within its patience is
+solved the same way every time. If neither proves by the time limit, the better plan is
+kept with the better of the two bounds (both bound the same model).
+
+The first solve of a model is led by the whole model with a patience of `HEAD_START`.
+The winner then leads the model's later solves (project values, frontier points: the
+same model a bound or a row apart), with a patience of `PATIENCE` times its winning time,
+so they are raced only if it is far slower than it was. A route that cannot solve the
+model (whole-number placements, one year, no build decision) or fails (a year LP that
+will not solve) leaves it to the other; a model too large to hold twice in memory goes
+by years alone, the route that scales, and whole only if that fails.
+
+Every decision is recorded: which route's answer is kept and why (`Decision`), and how
+each route of the race ended (`Portfolio.record`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .benders import BendersRoute
+from .route import PROOFS, Attempt, Limits, Route, SolverSettings
+from .state import ModelState
+from .watch import Watch
+from .whole import WholeRoute
+
+HEAD_START = 1.0  # seconds the first leader (the whole model) runs alone
+PATIENCE = 3.0  # later solves: the leader alone for this many times its winning time
+GRACE = 0.2  # after a first proof, the other route has this share of the time so far
+# Above this many nonzeros the whole model and the year LPs together would not fit in
+# 16 GiB (the whole MIP in HiGHS takes about 250 bytes per nonzero at region scale).
+RACE_NONZEROS = 25_000_000
+
+
+@dataclass
+class Decision:
+    """How one solve went: the answer kept, the route it came from, and why."""
+
+    attempt: Attempt
+    route: str  # the route whose answer is kept
+    why: str  # in words, for the summary
+    tried: tuple[str, ...]  # every route that ran, with how it ended
+    fallback: str = ""  # a route that failed and the one that took over, in words
+    record: dict[str, dict[str, object]] = field(default_factory=dict)  # status, seconds
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Portfolio:
+    """The routes of one model and the choice between them."""
+
+    def __init__(self, state: ModelState, settings: SolverSettings, engine: str = "direct"):
+        self.state, self.settings = state, settings
+        self.whole = WholeRoute(state, settings, engine)
+        workers = settings.threads or cores()
+        # The years route builds from the formulation's own rows: with the Pyomo engine,
+        # whose point is to solve the model as Pyomo writes it, the whole model it is.
+        self.years = BendersRoute(state, settings, workers) if engine == "direct" else None
+        self.leader, self.patience = "whole", HEAD_START
+        self.record: dict[str, dict[str, object]] = {}  # the last race: each route's end
+        self._running: dict[str, threading.Thread] = {}  # a stopped loser, still ending
+
+    def routes(self) -> dict[str, Route]:
+        out: dict[str, Route] = {"whole": self.whole}
+        if self.years is not None:
+            out["years"] = self.years
+        return out
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for a stopped route still on its way to its next interrupt check."""
+        for name, thread in list(self._running.items()):
+            thread.join(timeout)
+            if not thread.is_alive():
+                del self._running[name]
+
+    def solve(self, label: str, start: np.ndarray | None, limits: Limits,
+              watch: Watch) -> Decision:
+        """Solve the model as it stands by the route asked for, or race them ("auto")."""
+        self.settle()
+        self.record = {}
+        decision = self._choose(label, start, limits, watch)
+        decision.record = self.record
+        return decision
+
+    def _choose(self, label: str, start: np.ndarray | None, limits: Limits,
+                watch: Watch) -> Decision:
+        asked = self.settings.route
+        years_why = "the Pyomo engine solves the model as Pyomo writes it, whole" \
+            if self.years is None else self.years.why_not()
+        if asked == "whole" or years_why:
+            reason = "asked for (--route whole)" if asked == "whole" else \
+                f"the years route does not apply: {years_why}"
+            return self._alone(self.whole, label, start, limits, watch, reason)
+        if asked == "years":
+            decision = self._alone(self.years, label, start, limits, watch,
+                                   "asked for (--route years)")
+            return self._or_whole(decision, label, start, limits, watch)
+        if self.state.bounds().matrix.nnz > RACE_NONZEROS:
+            decision = self._alone(self.years, label, start, limits, watch,
+                                   f"the model is too large to hold twice for a race "
+                                   f"({self.state.bounds().matrix.nnz:,} nonzeros): by "
+                                   "years, the route that scales")
+            return self._or_whole(decision, label, start, limits, watch)
+        return self._race(label, start, limits, watch)
+
+    def _alone(self, route: Route, label: str, start: np.ndarray | None, limits: Limits,
+               watch: Watch, why: str) -> Decision:
+        attempt = route.solve(label, start, limits, watch)
+        self.record = {route.name: {"status": attempt.status,
+                                    "seconds": round(attempt.seconds, 3)}}
+        return Decision(attempt, route.name, why, (f"{route.name}: {attempt.status}",))
+
+    def _or_whole(self, decision: Decision, label: str, start: np.ndarray | None,
+                  limits: Limits, watch: Watch) -> Decision:
+        """The years route's answer, or the whole model's where it failed or found no
+        plan while time is left (the time limit covers both)."""
+        attempt = decision.attempt
+        if attempt.status in PROOFS or attempt.has_plan or watch.stopped \
+                or limits.remaining <= 0:
+            return decision
+        watch.say(f"  {attempt.note or 'the years route gave no plan'}; solving it whole")
+        whole = self.whole.solve(label, start, limits, watch)
+        self.record["whole"] = {"status": whole.status, "seconds": round(whole.seconds, 3)}
+        why = f"left the years route ({attempt.note or attempt.status}); solved whole"
+        return Decision(whole, "whole", why, decision.tried + (f"whole: {whole.status}",),
+                        fallback=why)
+
+    def _race(self, label: str, start: np.ndarray | None, limits: Limits,
+              watch: Watch) -> Decision:
+        """The leader alone for its patience, then both; the first proof ends the race
+        once the other has had `GRACE` of the time so far to prove it too."""
+        routes = self.routes()
+        order = [self.leader] + [name for name in routes if name != self.leader]
+        answers: dict[str, Attempt] = {}
+        watches = {name: watch.child() for name in order}
+        began = time.perf_counter()
+        finished = threading.Condition()
+
+        def run(name: str) -> None:
+            clock = time.perf_counter()
+            try:
+                attempt = routes[name].solve(label, start, limits, watches[name])
+            except Exception as exc:  # noqa: BLE001 - a route's bug must not end the race
+                attempt = Attempt(name, "failed", note=f"{type(exc).__name__}: {exc}",
+                                  seconds=time.perf_counter() - clock, error=exc)
+            with finished:
+                answers[name] = attempt
+                finished.notify_all()
+
+        threads = {name: threading.Thread(target=run, args=(name,), name=f"route-{name}",
+                                          daemon=True) for name in order}
+        threads[order[0]].start()
+        with finished:
+            finished.wait_for(lambda: order[0] in answers, timeout=self.patience)
+        if (order[0] not in answers or not _settles(answers[order[0]])) \
+                and not watch.stopped:
+            threads[order[1]].start()
+        running = [n for n in order if threads[n].ident is not None]
+        with finished:
+            finished.wait_for(lambda: any(_proves(a) for a in answers.values())
+                              or all(n in answers for n in running))
+            if len(answers) < len(running):  # the grace: the other may prove it too
+                grace = GRACE * (time.perf_counter() - began)
+                finished.wait_for(lambda: len(answers) == len(running), timeout=grace)
+        proofs = [n for n in running if n in answers and _proves(answers[n])]
+        for name in running:
+            if name not in answers:
+                watches[name].stop()
+                self._running[name] = threads[name]
+        seconds = {n: round(time.perf_counter() - began if n not in answers
+                            else answers[n].seconds, 3) for n in running}
+        self.record = {n: {"status": answers[n].status if n in answers else "stopped",
+                           "seconds": seconds[n]} for n in running}
+        return self._decide(proofs, running, answers)
+
+    def _decide(self, proofs: list[str], running: list[str],
+                answers: dict[str, Attempt]) -> Decision:
+        failed = [f"{n} failed ({answers[n].note})" for n in running
+                  if n in answers and answers[n].status == "failed"]
+        fallback = "; ".join(failed)
+        tried = tuple(f"{n}: {answers[n].status if n in answers else 'stopped'}"
+                      for n in running)
+        if proofs:
+            # Both proved within the grace: a rule that does not depend on the clock.
+            winner = min(proofs, key=lambda n: (answers[n].status != "infeasible",
+                                                answers[n].objective, n != "whole"))
+            self._lead(winner, answers[winner].seconds)
+            why = f"{winner} proved it first" if len(proofs) == 1 else \
+                f"both routes proved it; {winner}'s plan kept (the cheaper, or the whole " \
+                "model's at the same cost)"
+            return Decision(answers[winner], winner, why, tried, fallback)
+        planned = [answers[n] for n in running if n in answers and answers[n].has_plan]
+        if planned:
+            best = min(planned, key=lambda a: (a.objective, a.route != "whole"))
+            bounds = [a.bound for a in answers.values() if a.bound is not None]
+            if bounds:
+                best.bound = min(max(bounds), best.objective)
+            return Decision(best, best.route, "neither route proved it; the better plan is "
+                            "kept with the better of the two bounds", tried, fallback)
+        ended = [answers[n] for n in running if n in answers]
+        first = ended[0] if ended else Attempt(running[0], "no_plan")
+        return Decision(first, first.route, "neither route found a plan", tried, fallback)
+
+    def _lead(self, winner: str, seconds: float) -> None:
+        """The winner leads the model's later solves (project values, frontier points:
+        the same model a bound apart), alone unless it takes far longer than it did."""
+        self.leader = winner
+        self.patience = max(HEAD_START, PATIENCE * seconds)
+
+
+def _proves(attempt: Attempt) -> bool:
+    return attempt.status == "infeasible" or (attempt.status == "optimal" and attempt.has_plan)
+
+
+def _settles(attempt: Attempt) -> bool:
+    """Does this answer end the solve on its own (a proof, or the planner's Ctrl-C)?"""
+    return _proves(attempt) or attempt.status == "interrupted"

@@ -1,0 +1,120 @@
+"""Solves that can be stopped: Ctrl-C, a route that lost a race, progress from HiGHS.
+
+HiGHS runs in threads of its own (a solve in a worker thread, the years' LPs in a pool,
+two routes side by side in a race). It can be stopped only from inside, at its interrupt
+checks, which call back into Python: a `Watch` is a stop flag those callbacks read. A
+watch may have a parent (the solve's), so that Ctrl-C stops every route of a race while
+the race stops only its loser.
+
+HiGHS's callbacks run in its threads, so progress lines are queued (`say`) and passed on
+in the thread that asked for the solve (`run`): a progress function need not be
+thread-safe (a Dask worker's `log_event` must be called from the task's own thread).
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..problems import Interrupted
+
+Progress = Callable[[str], None]
+T = TypeVar("T")
+
+
+class Watch:
+    """A stop flag read at HiGHS's interrupt checks, and the queue of progress lines."""
+
+    def __init__(self, parent: Watch | None = None):
+        self.parent = parent
+        self._stop = False
+        self._lines: queue.SimpleQueue[str] = parent._lines if parent else queue.SimpleQueue()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop or (self.parent is not None and self.parent.stopped)
+
+    def stop(self) -> None:
+        self._stop = True
+
+    def reset(self) -> None:
+        self._stop = False
+
+    def child(self) -> Watch:
+        """A watch stopped with this one, or on its own."""
+        return Watch(self)
+
+    def attach(self, highs: Any) -> Any:
+        """Let this watch stop `highs` at its next interrupt check; returns it."""
+        for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
+            event.subscribe(self._on_check)
+        return highs
+
+    def _on_check(self, event: Any) -> None:
+        if self.stopped:
+            event.interrupt()
+
+    def say(self, line: str) -> None:
+        """Queue a progress line (from any thread)."""
+        self._lines.put(line)
+
+    def flush(self, progress: Progress) -> None:
+        while not self._lines.empty():
+            progress(self._lines.get())
+
+    def run(self, work: Callable[[], T], progress: Progress) -> T:
+        """Run `work` (whose HiGHS instances this watch is attached to) in a worker thread
+        so that Ctrl-C stops it at HiGHS's next interrupt check; returns what it returns.
+
+        This thread waits in short steps, so Python handles SIGINT at once: the flag it
+        sets is read by HiGHS's interrupt callbacks, which stop the solve where it stands
+        and keep the best plan found. (HiGHS has no interrupt check inside presolve, and
+        none inside a root cut round: there Ctrl-C waits for the step to end.) A second
+        Ctrl-C abandons the solve. Where SIGINT is ignored (a background job) it stays
+        so. If `progress` raises, the solve is stopped and the error passed on.
+        """
+        self.reset()
+        failure: list[BaseException] = []
+        result: list[Any] = []
+
+        def solve() -> None:
+            try:
+                result.append(work())
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                failure.append(exc)
+
+        def stop(_signum: int = 0, _frame: object = None) -> None:
+            if self._stop:  # the second Ctrl-C: abandon the solve (the thread dies with us)
+                raise Interrupted("abandoned during the solve")
+            self.stop()
+            progress("Stopping at the solver's next check (Ctrl-C again to abandon)...")
+
+        previous = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
+            previous = signal.signal(signal.SIGINT, stop)
+        worker = threading.Thread(target=solve, name="highs", daemon=True)
+        try:
+            worker.start()
+            while worker.is_alive():
+                try:
+                    worker.join(timeout=0.1)
+                    self.flush(progress)
+                except Interrupted:
+                    raise
+                except KeyboardInterrupt:  # a handler other than ours raised it
+                    stop()
+                except BaseException:  # the progress function failed: stop, then say so
+                    self.stop()
+                    worker.join()
+                    raise
+            self.flush(progress)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        if failure:
+            raise failure[0]
+        return result[0] if result else None  # type: ignore[return-value]

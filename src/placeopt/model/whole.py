@@ -1,0 +1,264 @@
+"""The whole route: the model as one HiGHS MIP (or LP), kept in HiGHS across solves.
+
+The model reaches HiGHS the first time a solve needs it (`highs`), by the engine asked
+for (model/matrix.py), and is brought up to date from the `ModelState` before every
+solve (`_sync`: only what changed is changed in HiGHS), so a re-solve with one bound
+moved keeps HiGHS's warm data. Each answer is checked against the model as it stands
+(verify); one that fails is solved again another way: without the start solution, then
+without presolve. The objective handed to HiGHS leaves out the cost no decision changes
+(`Bounds.constant`), so that HiGHS's relative gap measures the decisions.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from .highs_lp import highs_lp, new_highs
+from .matrix import ENGINES, MatrixForm
+from .route import Attempt, Limits, SolverSettings
+from .state import ModelState
+from .verify import check_solution
+from .watch import Watch
+
+
+class WholeRoute:
+    """One HiGHS instance holding the whole model, re-solved with changed bounds."""
+
+    name = "whole"
+
+    def __init__(self, state: ModelState, settings: SolverSettings, engine: str = "direct"):
+        self.state, self.settings = state, settings
+        self.form: MatrixForm = ENGINES[engine](state.formulation)
+        self.build_seconds = self.form.build_seconds
+        self.handoff_seconds = 0.0
+        self._highs: Any = None
+        self._seen: dict[str, np.ndarray] = {}  # the model as HiGHS holds it
+        self._watch = Watch()
+        self._constant = 0.0
+
+    @property
+    def n_columns(self) -> int:
+        return self.form.matrix.shape[1]
+
+    def why_not(self) -> str:
+        return ""
+
+    # -- the model in HiGHS ------------------------------------------------------------
+    @property
+    def highs(self) -> Any:
+        """The whole model in HiGHS, passed over the first time a solve needs it, as the
+        model stands then."""
+        if self._highs is None:
+            import highspy
+
+            started = time.perf_counter()
+            settings, form, state = self.settings, self.form, self.state
+            highs = new_highs(settings.verbose, settings.threads)
+            for name, value in settings.highs_options:
+                if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+                    raise ValueError(f"HiGHS refused option {name}={value!r}")
+            own = state.n_model_rows
+            mapped = form.row_of >= 0
+            row_lower, row_upper = form.row_lower.copy(), form.row_upper.copy()
+            row_lower[form.row_of[mapped]] = state.row_lower[:own][mapped]
+            row_upper[form.row_of[mapped]] = state.row_upper[:own][mapped]
+            if self.n_columns:
+                highs.passModel(highs_lp(
+                    form.matrix, form.cost, state.col_lower[form.column_of],
+                    state.col_upper[form.column_of], row_lower, row_upper,
+                    state.integer[form.column_of], form.offset))
+            self._highs = highs
+            self._remember(rows=own)  # rows added to the model before now: at `_sync`
+            highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
+            for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt,
+                          highs.cbIpmInterrupt):
+                event.subscribe(self._on_interrupt_check)
+            self.handoff_seconds += time.perf_counter() - started
+        return self._highs
+
+    def _remember(self, rows: int | None = None) -> None:
+        """What HiGHS now holds: the model as it stands (its first `rows` rows)."""
+        state = self.state
+        own = state.n_model_rows
+        self._seen = {"col_lower": state.col_lower.copy(), "col_upper": state.col_upper.copy(),
+                      "integer": state.integer.copy(), "row_lower": state.row_lower[:own].copy(),
+                      "row_upper": state.row_upper[:rows].copy()}
+
+    def _sync(self) -> None:
+        """Bring HiGHS up to date with the model as it stands (only what changed)."""
+        import highspy
+
+        highs, state, seen, form = self.highs, self.state, self._seen, self.form
+        if not self.n_columns:
+            return
+        cols = form.column_of
+        lower, upper = state.col_lower[cols], state.col_upper[cols]
+        changed = np.flatnonzero((lower != seen["col_lower"][cols])
+                                 | (upper != seen["col_upper"][cols]))
+        if len(changed):
+            highs.changeColsBounds(len(changed), changed.astype(np.int32), lower[changed],
+                                   upper[changed])
+        integer = state.integer[cols]
+        flipped = np.flatnonzero(integer != seen["integer"][cols])
+        if len(flipped):
+            highs.changeColsIntegrality(len(flipped), flipped.astype(np.int32), [
+                highspy.HighsVarType.kInteger if integer[j] else highspy.HighsVarType.kContinuous
+                for j in flipped])
+        own, known = state.n_model_rows, len(seen["row_upper"])
+        rows = np.flatnonzero((state.row_lower[:own] != seen["row_lower"])
+                              | (state.row_upper[:own] != seen["row_upper"][:own]))
+        rows = rows[form.row_of[rows] >= 0]
+        if len(rows):
+            highs.changeRowsBounds(len(rows), form.row_of[rows].astype(np.int32),
+                                   state.row_lower[rows], state.row_upper[rows])
+        # Rows added to the model (after the form's own in HiGHS, in the same order).
+        first_added = form.matrix.shape[0]
+        moved = np.flatnonzero(state.row_upper[own:known] != seen["row_upper"][own:known])
+        for i in moved:
+            highs.changeRowBounds(int(first_added + i), -np.inf, float(state.row_upper[own + i]))
+        for i in range(known - own, len(state.added)):
+            flat, values = state.added[i]
+            where = self.highs_columns(flat)
+            keep = where >= 0
+            highs.addRow(-np.inf, float(state.row_upper[own + i]), int(keep.sum()),
+                         where[keep].astype(np.int32), values[keep])
+        self._remember()
+
+    def highs_columns(self, flat: np.ndarray) -> np.ndarray:
+        """HiGHS column of each formulation column; -1 where the engine dropped it."""
+        lookup = np.full(self.state.n_columns, -1, dtype=np.int64)
+        lookup[self.form.column_of] = np.arange(len(self.form.column_of))
+        return lookup[np.asarray(flat, dtype=np.int64)]
+
+    def write_model(self, path: str) -> None:
+        self._sync()
+        self.highs.writeModel(str(path))
+
+    # -- HiGHS's callbacks (its thread) --------------------------------------------------
+    def _on_incumbent(self, event: Any) -> None:
+        data = event.data_out
+        gap = f"{100 * data.mip_gap:.2f}%" if np.isfinite(data.mip_gap) else "not yet known"
+        self._watch.say(f"  incumbent £{data.objective_function_value + self._constant:,.0f},"
+                        f" gap {gap}, {data.running_time:.1f}s")
+
+    def _on_interrupt_check(self, event: Any) -> None:
+        if self._watch.stopped:
+            event.interrupt()
+
+    # -- solving -----------------------------------------------------------------------
+    def solve(self, label: str, start: np.ndarray | None, limits: Limits,
+              watch: Watch) -> Attempt:
+        """Solve as the model stands; check the answer, and solve again another way if it
+        fails: without the start solution, then with presolve off."""
+        self._watch = watch
+        ways = ([("with the start solution", start)] if start is not None else []) + [
+            ("without a start solution" if start is not None else "as given", None),
+            ("with presolve off", None)]
+        tried: list[str] = []
+        failures: list[str] = []
+        started = time.perf_counter()
+        for way, given in ways:
+            tried.append(way)
+            attempt = self._solve_once(label, given, limits, presolve=way != "with presolve off")
+            attempt.ways = tuple(tried)
+            if attempt.values is None:
+                attempt.seconds = time.perf_counter() - started
+                return attempt
+            attempt.check = check_solution(self.state.bounds(), attempt.values,
+                                           attempt.objective, attempt.ways)
+            if attempt.check.passed or attempt.status == "interrupted":
+                attempt.seconds = time.perf_counter() - started
+                return attempt
+            failures.append(f"{way}: {attempt.check.reason}")
+            watch.say(f"  the {label} from HiGHS {way} failed the check against the model "
+                      f"({attempt.check.reason}); solving again")
+            self.highs.clearSolver()
+            if limits.remaining <= 0:
+                break
+        return Attempt(self.name, "failed", seconds=time.perf_counter() - started,
+                       ways=tuple(tried),
+                       note=f"every answer HiGHS gave for the {label} failed the "
+                            "independent check against the model: " + "; ".join(failures))
+
+    def _solve_once(self, label: str, start: np.ndarray | None, limits: Limits,
+                    presolve: bool) -> Attempt:
+        import highspy
+
+        if not self.n_columns:  # nothing to decide (e.g. no demand at all)
+            return Attempt(self.name, "optimal", 0.0, 0.0, np.zeros(self.state.n_columns))
+        highs = self.highs
+        self._sync()
+        highs.setOptionValue("mip_rel_gap", float(limits.mip_gap))
+        highs.setOptionValue("time_limit", max(1e-3, limits.remaining))
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = list(start[self.form.column_of])
+            solution.value_valid = True
+            highs.setSolution(solution)
+        if not presolve:
+            highs.setOptionValue("presolve", "off")
+        started = time.perf_counter()
+        # The objective less what no decision can change: the same optimum, and HiGHS's
+        # relative gap then measures the decisions (reported with the constant added).
+        self._constant = self.state.bounds().constant
+        highs.changeObjectiveOffset(self.form.offset - self._constant)
+        self._watch.say(f"Solving the {label} whole...")
+        try:
+            highs.run()
+        finally:
+            if not presolve:
+                highs.setOptionValue("presolve", "choose")
+        seconds = time.perf_counter() - started
+        return self._outcome(label, seconds)
+
+    def _outcome(self, label: str, seconds: float) -> Attempt:
+        """What HiGHS's last run gave, as an attempt (values unchecked)."""
+        import highspy
+
+        highs, status = self.highs, self.highs.getModelStatus()
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        stopped = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt,
+                   highspy.HighsModelStatus.kIterationLimit,
+                   highspy.HighsModelStatus.kSolutionLimit)
+        if status == highspy.HighsModelStatus.kOptimal:
+            state = "optimal"
+        elif status == highspy.HighsModelStatus.kModelEmpty:
+            state, has_solution = "optimal", True
+        elif status in stopped:
+            state = "interrupted" if self._watch.stopped else "time_limit"
+        elif status in (highspy.HighsModelStatus.kInfeasible,
+                        highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return Attempt(self.name, "infeasible", seconds=seconds,
+                           note=f"HiGHS proved the {label} infeasible")
+        else:
+            return Attempt(self.name, "failed", seconds=seconds,
+                           note=f"HiGHS stopped on the {label} without a plan: "
+                                f"{highs.modelStatusToString(status)}")
+        if not has_solution:
+            return Attempt(self.name, "no_plan" if state != "interrupted" else state,
+                           seconds=seconds, note=f"no plan for the {label} before HiGHS "
+                                                 f"stopped ({state})")
+        values = np.zeros(self.state.n_columns)
+        if status != highspy.HighsModelStatus.kModelEmpty:
+            values[self.form.column_of] = np.asarray(highs.getSolution().col_value)
+        objective = float(info.objective_function_value) + self._constant
+        if self.state.integer.any():
+            bound: float | None = float(info.mip_dual_bound) + self._constant
+        else:  # a linear programme solved to optimality is its own bound
+            bound = objective if state == "optimal" else None
+        if bound is not None and not np.isfinite(bound):
+            bound = None
+        return Attempt(self.name, state, objective, bound, values, seconds)
+
+    def row_duals(self) -> np.ndarray:
+        """Row duals of the last LP solved, over the formulation's own rows (0 where the
+        engine dropped a row)."""
+        duals = np.zeros(self.state.n_model_rows)
+        row_dual = np.asarray(self.highs.getSolution().row_dual)
+        rows = self.form.row_of >= 0
+        duals[rows] = row_dual[self.form.row_of[rows]]
+        return duals
