@@ -113,3 +113,42 @@ def test_a_plan_that_cannot_exist_is_explained_by_either_route() -> None:
         with pytest.raises(SolveError) as raised:
             model.run("plan")
         assert raised.value.status == "infeasible"
+
+
+def test_a_years_solve_that_falls_back_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year LP that will not solve (made to fail here) sends each solve whole: the
+    summary says so in solve.check (`resolves`, each solve's route and why) and in
+    provenance (the route each solve took, and the route asked for)."""
+    from placeopt.model import years
+
+    def failing(self, year, point):
+        raise years.YearFailed(f"year {year.year}'s LP: Unknown")
+
+    monkeypatch.setattr(years.YearLPs, "_price_year", failing)
+    summary = plan(NORTHBRIDGE, project_values=False, route="years").summary
+    assert summary["status"] == "optimal"
+    check = summary["solve"]["check"]
+    assert check["solves"]["plan"]["route"] == "whole"
+    assert "left the years route (plan by years: year 0's LP: Unknown)" in \
+        check["solves"]["plan"]["fallback"]
+    assert any(line.startswith("plan: left the years route") for line in check["resolves"])
+    assert summary["provenance"]["route"] == "years"
+    assert summary["provenance"]["routes"]["plan"] == "whole"
+    assert summary["provenance"]["routes"]["baseline"] == "whole"
+
+
+def test_verbose_shows_the_solver_log_by_years(tmp_path: Path) -> None:
+    """--verbose adds HiGHS's own log on the years route too: the master's and the year
+    LPs' (the same words HiGHS prints for the whole model)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "placeopt.cli", "run", str(NORTHBRIDGE), "--route", "years",
+         "--verbose", "--no-reports", "--no-project-values", "-o", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Solving the plan by years" in done.stderr
+    log = done.stdout
+    assert "Coefficient ranges:" in log and "Model status        : Optimal" in log
+    assert "dual simplex" in log  # the year LPs'
+    assert "subMIP time" in log  # the master MIP's

@@ -117,6 +117,7 @@ class BendersRoute:
         lps = self.year_lps(bounds)
         lps.watch = self.watch = watch
         watch.say(f"Solving the {label} by years...")
+        lps.deadline = limits.deadline
         try:
             solve = _Master(self, bounds)
         except MasterInfeasible:
@@ -259,9 +260,10 @@ class _Master:
                 highspy.HighsVarType.kContinuous
             self.master.changeColsIntegrality(len(cols), cols, [kind] * len(cols))
 
-    def _run_master(self) -> tuple[np.ndarray, float]:
+    def _run_master(self, deadline: float) -> tuple[np.ndarray, float]:
         import highspy
 
+        self.master.setOptionValue("time_limit", max(1e-3, deadline - time.perf_counter()))
         self.master.run()
         status = self.master.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
@@ -282,9 +284,10 @@ class _Master:
                     and not self.stopped():
                 rounds += 1
                 if self.route.cuts or rounds > 1:
-                    point, lp_lower = self._run_master()
+                    point, value = self._run_master(deadline)
                     if self.master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                        break
+                        break  # stopped: its objective bounds nothing
+                    lp_lower = value
                 else:  # no cut yet: the master is unbounded below; price its lower bounds
                     point = np.concatenate([np.nan_to_num(
                         self.bounds.col_lower[self.lps.master_columns], neginf=0.0),
@@ -323,14 +326,13 @@ class _Master:
                 status = "interrupted" if self.stopped() else "time_limit"
                 break
             rounds += 1
-            self.master.setOptionValue("time_limit", float(remaining))
             if self.best is not None:
                 start = highspy.HighsSolution()
                 start.col_value = list(np.concatenate([self.best.point, self.best.costs]))
                 start.value_valid = True
                 self.master.setSolution(start)
             self.found = []
-            final, _ = self._run_master()
+            final, _ = self._run_master(deadline)
             state = self.master.getModelStatus()
             info = self.master.getInfo()
             if np.isfinite(info.mip_dual_bound):

@@ -232,12 +232,15 @@ class Solver:
         self.progress(f"Solving the {label}, year by year...")
         started = time.perf_counter()
         lps.watch = self.watch
+        lps.deadline = Limits.within(0.0, self.settings.time_limit).deadline
         try:
             fixed = self.watch.run(lambda: lps.solve_fixed(bounds), self.progress)
         except YearFailed as exc:
             fixed = str(exc)
         except Stopped:
-            raise Interrupted(f"interrupted during the {label}") from None
+            if self.watch.stopped:
+                raise Interrupted(f"interrupted during the {label}") from None
+            fixed = "stopped by the time limit"
         if isinstance(fixed, str):
             self.progress(f"  {label}: {fixed}; solving it whole")
             return None

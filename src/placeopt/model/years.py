@@ -20,6 +20,7 @@ whole LP, in less time and memory.
 from __future__ import annotations
 
 import hashlib
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +91,7 @@ class YearLPs:
                  verbose: bool = False):
         self.threads, self.verbose = threads, verbose
         self.watch = Watch()  # the solve's, set by whoever prices (`price`)
+        self.deadline = float("inf")  # the solve's (time.perf_counter()), likewise
         self.n_cols = bounds.matrix.shape[1]
         self.year_of_column = column_years(layout)
         self.in_master = self.year_of_column < 0
@@ -175,15 +177,19 @@ class YearLPs:
         if len(at):
             year.highs.changeColsBounds(len(at), np.arange(n_own, n_own + len(at),
                                                            dtype=np.int32), at, at)
+        stopped = (highspy.HighsModelStatus.kInterrupt, highspy.HighsModelStatus.kTimeLimit)
+        remaining = self.deadline - time.perf_counter()
+        if remaining <= 0:
+            raise Stopped
+        year.highs.setOptionValue("time_limit", float(min(remaining, 1e30)))
         year.highs.run()
         status = year.highs.getModelStatus()
-        if status not in (highspy.HighsModelStatus.kOptimal,
-                          highspy.HighsModelStatus.kInterrupt):
+        if status not in (highspy.HighsModelStatus.kOptimal, *stopped):
             # A warm start can mislead the simplex on badly scaled costs: once from cold.
             year.highs.clearSolver()
             year.highs.run()
             status = year.highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kInterrupt:
+        if status in stopped:
             raise Stopped
         if status != highspy.HighsModelStatus.kOptimal:
             raise YearFailed(f"year {year.year}'s LP: "
