@@ -31,6 +31,7 @@ from placeopt.batches.uncertainty import (
 )
 from placeopt.case import build_case
 from placeopt.model.journeys import JourneyCache, TravelParameters, journeys, reusing
+from placeopt.model.portfolio import cores
 from placeopt.problems import InputError
 from placeopt.run import plan, write_results
 from placeopt.workbook.reader import read_workbook
@@ -78,6 +79,12 @@ def test_local_processes_and_dask_cluster_agree_failures_included(workbook: Path
                            reports=False, listener=lambda kind, p: events.append((kind, p)))
     pd.testing.assert_frame_equal(_found(local.table), _found(remote.table))
     assert remote.exit_code == EXIT_FAILED
+    # Without --threads each task solves on its share of the cores: two local workers,
+    # or two one-thread Dask workers on this machine, each get half of them.
+    share = max(1, cores() // 2)
+    for where in ("local", "dask"):
+        summary = json.loads((tmp_path / where / "base" / "summary.json").read_text())
+        assert summary["provenance"]["options"]["threads"] == share, where
     # Progress reached this process from the workers: every task started, solved in stages.
     stages = {(p["label"], p["stage"]) for kind, p in events if kind == "progress"}
     assert {("base", "starting"), ("base", "plan"), ("grow", "baseline")} <= stages

@@ -31,11 +31,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from ..case import Overrides, build_case
 from ..model.journeys import JourneyCache, reusing
+from ..model.portfolio import cores
 from ..problems import InputError, Problem, SolveError
 from ..report.folder import read_table
 from ..run import solve_case, write_results
@@ -55,12 +57,38 @@ Notify = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class BatchSpec:
-    """What every task of a batch shares: the workbook (by path and content) and the
-    command's solver settings."""
+    """What every task of a batch shares: the workbook (by path and content), the
+    command's solver settings and, where the command gave no --threads, the share of the
+    cores each of the tasks running side by side may use (`cores_per_task`; 0: ask the
+    Dask worker). The share is not part of a task's identity: it changes how fast a task
+    solves, not its answer."""
 
     workbook: Path
     sha256: str
     overrides: Overrides = field(default_factory=Overrides)
+    cores_per_task: int = 0
+    slots_by_host: tuple[tuple[str, int], ...] = ()  # Dask: tasks at once, by worker host
+
+    def solver_overrides(self) -> Overrides:
+        """The overrides a task solves with: --threads, else its share of the cores."""
+        if self.overrides.threads is not None:
+            return self.overrides
+        share = self.cores_per_task or self._dask_share()
+        return dataclasses.replace(self.overrides, threads=share) if share else \
+            self.overrides
+
+    def _dask_share(self) -> int:
+        """On a Dask worker: its machine's cores over the tasks that every worker on that
+        machine runs at once (0 where this is no Dask worker)."""
+        try:
+            from distributed import get_worker
+
+            worker = get_worker()
+        except (ImportError, ValueError):
+            return 0
+        host = urlsplit(worker.address).hostname
+        slots = dict(self.slots_by_host).get(host, worker.state.nthreads)
+        return max(1, cores() // max(1, slots))
 
 
 @dataclass(frozen=True)
@@ -280,8 +308,8 @@ def _solve(spec: BatchSpec, task: Task, inputs: Inputs, say: _Reporter):
     programme, the scenario solved free and then with the programme, set against the
     free solve's do-minimum."""
     def solve(with_programme: bool):
-        case = build_case(inputs, task.scenario, overrides=spec.overrides, progress=say,
-                          adjust=task.adjust(with_programme))
+        case = build_case(inputs, task.scenario, overrides=spec.solver_overrides(),
+                          progress=say, adjust=task.adjust(with_programme))
         return case, solve_case(case, progress=say)
 
     if task.programme is None:
@@ -530,6 +558,11 @@ def _dask(spec: BatchSpec, work: list[tuple[int, Task]], address: str) -> Iterat
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
         raise SchedulerError(f"could not reach the Dask scheduler at {address}: {exc}") from exc
+    slots: dict[str, int] = {}
+    for address_, worker in client.scheduler_info().get("workers", {}).items():
+        host = urlsplit(address_).hostname or ""
+        slots[host] = slots.get(host, 0) + int(worker.get("nthreads", 1))
+    spec = dataclasses.replace(spec, slots_by_host=tuple(sorted(slots.items())))
     topic = f"placeopt-batch-{uuid.uuid4().hex}"
     events: queue.SimpleQueue = queue.SimpleQueue()
     client.subscribe_topic(topic, lambda event: events.put(event[1]))
@@ -593,7 +626,11 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     programme = read_programme(fix_programme) if fix_programme is not None else None
     tasks = plan_tasks(folder, choose_scenarios(inputs, scenarios), samples, seed, model,
                        programme, reports)
-    spec = BatchSpec(workbook.resolve(), inputs.source.sha256, overrides or Overrides())
+    jobs = jobs or cores()
+    parallel = scheduler is None and jobs > 1 and len(tasks) > 1
+    spec = BatchSpec(workbook.resolve(), inputs.source.sha256, overrides or Overrides(),
+                     cores_per_task=max(1, cores() // min(jobs, len(tasks))) if parallel
+                     else (cores() if scheduler is None else 0))
     outcomes: dict[int, Outcome] = {}
     if not force:
         for index, task in enumerate(tasks):
@@ -604,7 +641,6 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     tell("start", tasks)
     for found in outcomes.values():
         tell("done", found)
-    jobs = jobs or os.cpu_count() or 1
     if scheduler is not None:
         stream = _dask(spec, work, scheduler)
     elif jobs == 1 or len(work) <= 1:
