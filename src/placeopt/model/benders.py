@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,6 +55,10 @@ from .years import Priced, Stopped, YearFailed, YearLPs
 
 LP_TOLERANCE = 1e-4  # the LP phase stops when its bound is this close (relative) to its best
 LP_ROUNDS = 100
+MIP_INOUT = 0.0  # > 0: also cut at this mix of the core point and each master solution
+COARSE_FIRST = 0.0  # > 0: each round's master gap is this share of the gap still open
+EARLY_ROUNDS = False  # end a master round at an incumbent the years cut off (`mip_phase`)
+EARLY_WHILE = 10.0  # ... while the master's own gap is above this many times the gap asked
 
 
 class MasterInfeasible(RuntimeError):
@@ -178,8 +183,10 @@ class _Master:
         lower = np.concatenate([bounds.col_lower[cols], np.full(n_years, -np.inf)])
         upper = np.concatenate([bounds.col_upper[cols], np.full(n_years, np.inf)])
         self.integer = np.concatenate([bounds.integer[cols], np.zeros(n_years, dtype=bool)])
+        self.cut_now = False  # an incumbent the years price well above its promise
         self.master = route.watch.attach(new_highs(route.settings.verbose,
-                                                   route.settings.threads))
+                                                   route.settings.threads),
+                                         also=lambda: self.cut_now)
         # The objective less the constant (as the whole route does), so that the
         # master's relative gap means what `mip_gap` means.
         self.master.passModel(highs_lp(matrix, cost, lower, upper,
@@ -188,15 +195,34 @@ class _Master:
                                        bounds.offset - self.constant))
         for cut in route.cuts:
             self._add_row(cut)
-        self.found: list[np.ndarray] = []
-        self.master.cbMipImprovingSolution.subscribe(
-            lambda event: self.found.append(np.array(event.data_out.mip_solution)))
+        self.found: list[tuple[np.ndarray, Priced | None]] = []  # master points, priced
+        self.early = False  # stop the master at such an incumbent (`mip_phase`)
+        self.master.cbMipImprovingSolution.subscribe(self._on_incumbent)
         self.best: Priced | None = None
+        self.core: np.ndarray | None = None  # a point inside the LP's region (lp_phase)
         self.best_cost = np.inf
         self.lower = -np.inf
 
     def stopped(self) -> bool:
         return self.route.watch.stopped
+
+    def _on_incumbent(self, event: Any) -> None:
+        """HiGHS's thread: keep the master's new incumbent; while rounds may end early,
+        price it at once, and if the years cost it well above what the master promised
+        (half the gap asked for), end this round: its cuts are needed whatever the
+        master would prove of the rest."""
+        point = np.array(event.data_out.mip_solution)
+        if not self.early:
+            self.found.append((point, None))
+            return
+        priced = self.lps.price(point[:self.n])
+        self.found.append((point, priced))
+        promised = float(self.master_cost @ point[:self.n] + point[self.n:].sum())
+        actual = float(self.master_cost @ priced.point + priced.costs.sum())
+        if actual - promised > 0.5 * self.early_gap * max(1.0, abs(actual + self.bounds.offset
+                                                                  - self.constant)) \
+                and event.data_out.mip_gap > EARLY_WHILE * self.early_gap:
+            self.cut_now = True
 
     def _add_row(self, cut: Cut) -> None:
         self.master.addRow(cut.rhs, np.inf, len(cut.positions),
@@ -206,16 +232,17 @@ class _Master:
         return float(self.master_cost @ priced.point + priced.costs.sum()
                      + self.bounds.offset)
 
-    def feasible(self, point: np.ndarray) -> bool:
-        """Does the master point satisfy the master's rows, bounds and integrality? (Only
-        then is its price a plan's cost.)"""
+    def feasible(self, point: np.ndarray, whole: bool = True) -> bool:
+        """Does the master point satisfy the master's rows, bounds and (with `whole`)
+        integrality? Only then is its price a plan's cost; without integrality, the cost
+        of a point of the LP relaxation (a bound on the LP's optimum from above)."""
         cols = self.lps.master_columns
         lower, upper = self.bounds.col_lower[cols], self.bounds.col_upper[cols]
         scale = np.maximum(1.0, np.abs(point))
         if np.any((lower - point > FEASIBILITY * scale) | (point - upper > FEASIBILITY * scale)):
             return False
-        whole = self.integer[:self.n]
-        if np.any(np.abs(point[whole] - np.round(point[whole])) > INTEGRALITY):
+        integer = self.integer[:self.n]
+        if whole and np.any(np.abs(point[integer] - np.round(point[integer])) > INTEGRALITY):
             return False
         activity = self.block @ point
         scale = np.maximum(1.0, abs(self.block) @ np.abs(point))
@@ -295,7 +322,7 @@ class _Master:
                 y = point[:self.n]
                 core = y if core is None else core
                 priced = self.lps.price(0.5 * y + 0.5 * core)
-                if self.feasible(priced.point):
+                if self.feasible(priced.point, whole=False):
                     lp_upper = min(lp_upper, self.cost_of(priced))
                 if not self.consider(priced, point):
                     priced = self.lps.price(y)
@@ -303,8 +330,12 @@ class _Master:
                     if not self.consider(priced, point):
                         break  # the LP's answer priced as it promised: the LP bound
                 core = 0.5 * core + 0.5 * y
-                if max(0.0, lp_upper - lp_lower) <= LP_TOLERANCE * max(
-                        1.0, abs(lp_upper - self.constant)):
+                self.core = core
+                # Converged: the LP's bound and the cost of a point of the LP's region
+                # (not a plan: it may be fractional) within LP_TOLERANCE. (Before both
+                # are known, inf - -inf is no convergence.)
+                if np.isfinite(lp_upper - lp_lower) and lp_upper - lp_lower <= \
+                        LP_TOLERANCE * max(1.0, abs(lp_upper - self.constant)):
                     break
         finally:
             self._set_integrality(True)
@@ -319,6 +350,7 @@ class _Master:
 
         master_gap = float(mip_gap)
         self.master.setOptionValue("mip_rel_gap", master_gap)
+        self.early, self.early_gap = EARLY_ROUNDS, float(mip_gap)
         rounds, status = 0, "optimal"
         while self.best is None or self.gap() > mip_gap:
             remaining = deadline - time.perf_counter()
@@ -331,23 +363,38 @@ class _Master:
                 start.col_value = list(np.concatenate([self.best.point, self.best.costs]))
                 start.value_valid = True
                 self.master.setSolution(start)
-            self.found = []
+            self.found, self.cut_now = [], False
+            if COARSE_FIRST and self.best is not None:
+                # Early rounds need cuts, not proofs: the master to a gap tied to the gap
+                # still open, never finer than asked.
+                master_gap = max(float(mip_gap), COARSE_FIRST * self.gap())
+                self.master.setOptionValue("mip_rel_gap", master_gap)
             final, _ = self._run_master(deadline)
             state = self.master.getModelStatus()
             info = self.master.getInfo()
             if np.isfinite(info.mip_dual_bound):
                 self.lower = max(self.lower, float(info.mip_dual_bound) + self.constant)
-            if info.primal_solution_status == 2:
-                self.found.append(final)
+            early = self.cut_now and state == highspy.HighsModelStatus.kInterrupt \
+                and not self.stopped()
+            if info.primal_solution_status == 2 and not early:
+                self.found.append((final, None))
             added, seen = 0, set()
-            for point in self.found:
+            for point, priced in self.found:
                 key = np.round(point[:self.n], 6).tobytes()
                 if key not in seen:
                     seen.add(key)
-                    added += self.consider(self.lps.price(point[:self.n]), point)
+                    added += self.consider(priced or self.lps.price(point[:self.n]), point)
+                    if MIP_INOUT and self.core is not None:
+                        # A cut between the plan and the core too: deeper where the
+                        # years' LPs are degenerate (valid at any point).
+                        added += self.consider(self.lps.price(
+                            MIP_INOUT * self.core + (1 - MIP_INOUT) * point[:self.n]), point)
             shown = "-" if self.best is None else f"£{self.best_cost:,.0f}"
             self.say(f"  Benders round {rounds}: plan {shown}, bound £{self.lower:,.0f}, "
-                     f"gap {100 * self.gap():.3f}%, {len(self.route.cuts)} cuts")
+                     f"gap {100 * self.gap():.3f}%, {len(self.route.cuts)} cuts"
+                     + (" (ended early: an incumbent cut off)" if early else ""))
+            if early:
+                continue
             if state != highspy.HighsModelStatus.kOptimal:
                 status = "interrupted" if self.stopped() else "time_limit"
                 break

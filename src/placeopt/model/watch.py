@@ -25,6 +25,20 @@ Progress = Callable[[str], None]
 T = TypeVar("T")
 
 
+def interrupt_check(stop: Callable[[], bool]) -> Callable[[Any], None]:
+    """A HiGHS interrupt callback that sets the interrupt flag to `stop()`, true or false.
+
+    HiGHS keeps the flag between checks and between runs (1.16): once set, a later run of
+    the same instance stops at its first check. Setting it to the truth at every check,
+    from one callback per instance, lets an instance stopped once (Ctrl-C, a lost race,
+    a master round ended early) run again."""
+
+    def check(event: Any) -> None:
+        event.interrupt(bool(stop()))
+
+    return check
+
+
 class Watch:
     """A stop flag read at HiGHS's interrupt checks, and the queue of progress lines."""
 
@@ -47,15 +61,13 @@ class Watch:
         """A watch stopped with this one, or on its own."""
         return Watch(self)
 
-    def attach(self, highs: Any) -> Any:
-        """Let this watch stop `highs` at its next interrupt check; returns it."""
+    def attach(self, highs: Any, also: Callable[[], bool] | None = None) -> Any:
+        """Let this watch (or `also`, when it says so) stop `highs` at its next interrupt
+        check; returns `highs`. One callback per HiGHS instance: see `interrupt_check`."""
+        check = interrupt_check(lambda: self.stopped or (also is not None and also()))
         for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
-            event.subscribe(self._on_check)
+            event.subscribe(check)
         return highs
-
-    def _on_check(self, event: Any) -> None:
-        if self.stopped:
-            event.interrupt()
 
     def say(self, line: str) -> None:
         """Queue a progress line (from any thread)."""

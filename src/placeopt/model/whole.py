@@ -21,7 +21,7 @@ from .matrix import ENGINES, MatrixForm
 from .route import Attempt, Limits, SolverSettings
 from .state import ModelState
 from .verify import check_solution
-from .watch import Watch
+from .watch import Watch, interrupt_check
 
 
 class WholeRoute:
@@ -73,9 +73,10 @@ class WholeRoute:
             self._highs = highs
             self._remember(rows=own)  # rows added to the model before now: at `_sync`
             highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
+            check = interrupt_check(lambda: self._watch.stopped)
             for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt,
                           highs.cbIpmInterrupt):
-                event.subscribe(self._on_interrupt_check)
+                event.subscribe(check)
             self.handoff_seconds += time.perf_counter() - started
         return self._highs
 
@@ -143,10 +144,6 @@ class WholeRoute:
         gap = f"{100 * data.mip_gap:.2f}%" if np.isfinite(data.mip_gap) else "not yet known"
         self._watch.say(f"  incumbent £{data.objective_function_value + self._constant:,.0f},"
                         f" gap {gap}, {data.running_time:.1f}s")
-
-    def _on_interrupt_check(self, event: Any) -> None:
-        if self._watch.stopped:
-            event.interrupt()
 
     # -- solving -----------------------------------------------------------------------
     def solve(self, label: str, start: np.ndarray | None, limits: Limits,

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from .formulation import Layout
 from .highs_lp import highs_lp, new_highs
 from .verify import Bounds
-from .watch import Watch
+from .watch import Watch, interrupt_check
 
 BUILDS, FUNDING = -1, -2  # blocks of `column_years` that are not a year
 
@@ -136,14 +136,11 @@ class YearLPs:
             highs = new_highs(self.verbose, self.threads)
             highs.passModel(highs_lp(block, cost, lower, upper, bounds.row_lower[rows],
                                      bounds.row_upper[rows]))
+            check = interrupt_check(lambda: self.watch.stopped)
             for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
-                event.subscribe(self._on_check)
+                event.subscribe(check)
             self.years.append(YearLP(int(year), columns, rows, position[links], highs))
         return ""
-
-    def _on_check(self, event: Any) -> None:
-        if self.watch.stopped:
-            event.interrupt()
 
     def _signature(self, bounds: Bounds) -> bytes:
         """What the year LPs were built from: the years' rows, their bounds and the
