@@ -19,7 +19,7 @@ from conftest import run_cli, valid_sheets, write_workbook
 from openpyxl.chart import BarChart, Reference
 
 from placeopt.forecast.ages import AGES
-from placeopt.forecast.backtest import backtest, backtest_authority, summarise
+from placeopt.forecast.backtest import backtest, project_from, summarise
 from placeopt.forecast.cohort import ALL_AGES, BY_AGE, carry_on, extrapolate, project
 from placeopt.forecast.command import make_forecast
 from placeopt.forecast.demand import PROVISION
@@ -84,17 +84,17 @@ def test_projection_by_age_by_hand() -> None:
     """Ratios 2023/24 -> 2024/25: the LA's 4->5 15/10 = 1.5, 5->6 24/20 = 1.2, 6->7 27/30
     = 0.9; England's 1.5, 1.1, 1.1; pooled half and half: 1.5, 1.15, 1.0. Nobody was 7 in
     2023/24, so 7->8 has no ratio (0). Age 4 enters at its latest count, 12."""
-    projection = project(LA, TOY_ENGLAND, 2, Method(pooling=0.5))
+    projection = project(LA, TOY_ENGLAND, 2, Method(pooling=0.5, share_trend="constant"))
     assert projection.estimate.form == BY_AGE
-    plans = projection.plans[0]
+    plans = projection.plans
     at = {a: AGES.index(a) for a in (4, 5, 6, 7, 8)}
     year_1 = {a: plans[1, j] for a, j in at.items()}
     assert year_1 == pytest.approx({4: 12, 5: 18, 6: 17.25, 7: 24, 8: 0})
     year_2 = {a: plans[2, j] for a, j in at.items()}
     assert year_2 == pytest.approx({4: 12, 5: 18, 6: 20.7, 7: 17.25, 8: 0})
-    assert projection.measure("total")[0].tolist() == pytest.approx([78, 71.25, 67.95])
+    assert projection.measure("total").tolist() == pytest.approx([78, 71.25, 67.95])
     # special places: each age's 2024/25 share (5 of 15, 12 of 24, 9 of 27) carried on
-    assert projection.measure("special")[0][1] == pytest.approx(18 / 3 + 17.25 / 2 + 24 / 3)
+    assert projection.measure("special")[1] == pytest.approx(18 / 3 + 17.25 / 2 + 24 / 3)
 
 
 def test_projection_of_all_ages_as_one_band_by_hand() -> None:
@@ -105,10 +105,20 @@ def test_projection_of_all_ages_as_one_band_by_hand() -> None:
                  not_recorded=np.zeros(3), age_years=(), by_age=np.zeros((0, len(AGES))),
                  by_age_level=np.zeros((0, len(AGES), len(LEVELS))))
     england = replace(la, plans=np.array([1000.0, 1200.0, 1440.0]))
-    projection = project(la, england, 2, Method(pooling=0.5))
+    projection = project(la, england, 2, Method(pooling=0.5, share_trend="constant"))
     assert projection.estimate.form == ALL_AGES
-    assert projection.measure("total")[0].tolist() == pytest.approx([121, 139.15, 160.0225])
-    assert projection.measure("specialist")[0][2] == pytest.approx(160.0225 * 0.2)
+    assert projection.measure("total").tolist() == pytest.approx([121, 139.15, 160.0225])
+    assert projection.measure("specialist")[2] == pytest.approx(160.0225 * 0.2)
+    # pooled shares: the specialist share held at 0.2 here (ratio 1) and fell 0.02 ->
+    # 0.0183 -> 0.0168 in "England" (ratios 11/12 twice): pooled (1 + 11/12) / 2, damped
+    pooled = project(la, england, 2, Method(pooling=0.5, share_trend="pooled", damping=0.5))
+    ratio = (1 + 11 / 12) / 2
+    assert pooled.estimate.share_ratios[LEVELS.index("special")] == pytest.approx(ratio)
+    assert pooled.measure("specialist").tolist() == pytest.approx(
+        [24.2, 139.15 * 0.2 * ratio ** 0.5, 160.0225 * 0.2 * ratio ** 0.75])
+    # mainstream, a group of its own: 0.8 held here, 88/1200 over 80/1000 in "England"
+    mainstream = (1 + (88 / 1200) / (80 / 1000)) / 2
+    assert pooled.measure("mainstream")[1] == pytest.approx(139.15 * 0.8 * mainstream ** 0.5)
 
 
 def test_constant_ratios_reproduce_a_steady_state() -> None:
@@ -204,7 +214,7 @@ def test_backtest_of_trafford_by_hand(sen2: Sen2) -> None:
     """Hold out 2023/24 and 2024/25: from January 2023 (2,745 plans) the model has no
     ages, so all plans move at the mean of the last three pooled ratios; naive moves at
     the compound growth of the same years."""
-    rows = backtest_authority(sen2.history(sen2.find("Trafford")), sen2.england(), 2)
+    rows = project_from(sen2.history(sen2.find("Trafford")), sen2.england(), 2022)
     total = {r["year"]: r for r in rows if r["measure"] == "total"}
     assert [total[y]["actual"] for y in (2023, 2024)] == [2939, 3143]
     own = [2256 / 2030, 2448 / 2256, 2745 / 2448]
@@ -217,15 +227,15 @@ def test_backtest_of_trafford_by_hand(sen2: Sen2) -> None:
         assert total[year]["note"] == ""
     specialist = {r["year"]: r for r in rows if r["measure"] == "specialist"}
     assert [specialist[y]["actual"] for y in (2023, 2024)] == [1069, 1116]
-    summary = summarise(backtest(sen2, [sen2.find("Trafford")], 2))
+    summary = summarise(backtest(sen2, [sen2.find("Trafford")], 2).table)
     assert set(summary["measure"]) == {"total", "specialist"}
     assert summary["rows"].tolist() == [1, 1, 2, 1, 1, 2]
 
 
 def test_backtest_names_what_it_cannot_score(sen2: Sen2) -> None:
-    rows = backtest_authority(sen2.history(sen2.find("Cumberland")), sen2.england(), 2)
+    rows = project_from(sen2.history(sen2.find("Cumberland")), sen2.england(), 2022)
     assert rows and all(r["note"].startswith("not projected") for r in rows)  # from 2023
-    rows = backtest_authority(sen2.history(sen2.find("Wolverhampton")), sen2.england(), 2)
+    rows = project_from(sen2.history(sen2.find("Wolverhampton")), sen2.england(), 2022)
     note = next(r["note"] for r in rows if r["measure"] == "specialist" and r["year"] == 2024)
     assert note == "placement not recorded for 26% of plans"
 
@@ -421,6 +431,6 @@ def test_entrants_follow_a_population_projection(sen2: Sen2, tmp_path: Path) -> 
     with_people = project(history, sen2.england(), 3, population=read_population(path).by_band)
     without = project(history, sen2.england(), 3)
     entry = AGES.index(4)
-    assert with_people.plans[0, 1, entry] == without.plans[0, 1, entry] == 94
-    assert with_people.plans[0, 2, entry] == pytest.approx(94 * 0.9)
+    assert with_people.plans[1, entry] == without.plans[1, entry] == 94
+    assert with_people.plans[2, entry] == pytest.approx(94 * 0.9)
     assert set(PROVISION) == {*LEVELS, "any"} and ENGLAND.name == "England"
