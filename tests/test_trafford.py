@@ -124,7 +124,7 @@ def test_first_year_demand_is_the_current_placements(committed: Inputs) -> None:
         wanted.to_numpy(), abs=1e-6)
     # each provision level and phase follows placeopt forecast's central projection
     forecast = _build_script().demand_forecast()
-    projected = forecast.level_phase()[0]
+    projected = forecast.level_phase()
     totals = demand.groupby(["year", "provision", "phase"])["pupils"].sum()
     for (year, provision, phase), pupils in totals.items():
         expected = projected[forecast.years.index(year), PROVISION.index(provision),
