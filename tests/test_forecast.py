@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import run_cli, valid_sheets, write_workbook
 from openpyxl.chart import BarChart, Reference
 
 from placeopt.forecast.ages import AGES
 from placeopt.forecast.backtest import backtest, project_from, summarise
+from placeopt.forecast.calibration import ErrorModel, fit_error_model
 from placeopt.forecast.cohort import ALL_AGES, BY_AGE, carry_on, extrapolate, project
 from placeopt.forecast.command import make_forecast
 from placeopt.forecast.demand import PROVISION
@@ -364,6 +366,9 @@ def test_project_says_which_excel_extensions_the_copy_loses(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("args", "fragment"), [
     (["--la", "Narnia"], "no local authority 'Narnia'"),
+    (["--la", "kingston"], "'kingston' is part of the names of 2 local authorities: Kingston "
+                           "upon Hull, City of (810, E06000010); Kingston upon Thames (314, "
+                           "E09000021). Give more of the name, or a code."),
     (["--la", "358", "--provision", "special,schools"], "provision levels must be among"),
     (["--la", "358", "--provision", "any,special"], "'any' (every plan) would count"),
     (["--la", "358", "--first-year", "2020"], "the first planning year 2020 is before 2024"),
@@ -398,9 +403,45 @@ def test_backtest_command_on_one_authority(tmp_path: Path) -> None:
                                  "projected", "naive"]
     assert {(r["year"], r["measure"]) for r in rows} == {
         (y, m) for y in ("2023", "2024") for m in ("total", "specialist")}
-    assert (tmp_path / "backtest_summary.csv").exists()
+    for name in ("backtest_summary.csv", "errors.csv", "errors_summary.csv", "coverage.csv",
+                 "coverage.svg"):
+        assert (tmp_path / name).exists(), name
+    # calibrated on every authority's errors known in January 2023 only: no peeking
+    model = ErrorModel.from_json((tmp_path / "calibration.json").read_text(encoding="utf-8"))
+    assert (model.origins, model.through) == ((2020, 2021), 2022)
+    errors = pd.read_csv(tmp_path / "errors.csv")
+    assert_same_model(model, fit_error_model(errors[errors["year"] <= 2022]))
+    assert "Calibrated on the errors the method made" in result.output
+    total = next(r for r in rows if r["measure"] == "total" and r["year"] == "2024")
+    low, high = model.ends(float(total["projected"]), float(total["size"]), 2, "total", 0.8)
+    assert (float(total["low"]), float(total["high"])) == pytest.approx((low, high), rel=1e-5)
     unknown = run_cli("forecast", "backtest", "--la", "Atlantis", "-o", tmp_path / "b")
     assert unknown.exit_code == 2 and "no local authority 'Atlantis'" in unknown.output
+    # held out from January 2021, nothing is known to calibrate on: a usage error
+    early = run_cli("forecast", "backtest", "--la", "Trafford", "--hold-out", "4", "-o",
+                    tmp_path / "c")
+    assert early.exit_code == 2 and "--hold-out" in early.output
+
+
+def assert_same_model(model: ErrorModel, other: ErrorModel) -> None:
+    """The same model, but for the rounding of the errors in a CSV file."""
+    assert (model.origins, model.through, model.method) == \
+        (other.origins, other.through, other.method)
+    for mine, theirs in zip(model.measures, other.measures, strict=True):
+        assert (mine.measure, mine.errors) == (theirs.measure, theirs.errors)
+        assert mine.sigma == pytest.approx(theirs.sigma, rel=1e-3)
+        assert mine.size_scale == pytest.approx(theirs.size_scale, rel=1e-3)
+        assert mine.persistence == pytest.approx(theirs.persistence, abs=0.011)
+
+
+def test_la_takes_a_part_of_a_name_and_says_which(tmp_path: Path) -> None:
+    result = run_cli("forecast", "project", "--la", "Herefordshire", "-o",
+                     tmp_path / "h.xlsx", "--horizon", "2")
+    assert result.exit_code == 0, result.output
+    assert "--la 'Herefordshire': Herefordshire, County of (884, E06000019)" in result.stderr
+    exact = run_cli("forecast", "project", "--la", "Trafford", "-o", tmp_path / "t.xlsx",
+                    "--horizon", "2")
+    assert exact.exit_code == 0 and "--la" not in exact.stderr
 
 
 def test_population_years_and_zones(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from types import ModuleType
 import pandas as pd
 import pytest
 
+from placeopt.batches.uncertainty import DemandModel, sampled_demand
 from placeopt.case import check_workbook
 from placeopt.forecast.demand import PHASES, PROVISION
 from placeopt.workbook.inputs import Inputs
@@ -131,3 +132,23 @@ def test_first_year_demand_is_the_current_placements(committed: Inputs) -> None:
                              PHASES.index(phase)]
         assert pupils == pytest.approx(expected, abs=0.05), (year, provision, phase)
     assert totals.groupby("year").sum().is_monotonic_increasing  # Trafford's demand rises
+
+
+def test_batch_samples_spread_as_the_forecast_band(committed: Inputs) -> None:
+    """One uncertainty model: the demand samples of `placeopt batch --samples` on Trafford
+    (drawn without solving) spread as the forecast's 80% band of specialist places."""
+    forecast = _build_script().demand_forecast()
+    levels = [PROVISION.index("resourced"), PROVISION.index("special")]
+    plans = forecast.projection.level_phase()[:, levels].sum(axis=(1, 2))
+    central, low, high = (v[forecast.steps()] for v in
+                          forecast.projection.interval(plans, "specialist"))
+    model = DemandModel.calibrated(committed)
+    assert "specialist places, 1,116 pupils in 2025" in model.basis
+    drawn = sampled_demand(committed, ["base"], model, seed=0, samples=4000)
+    assert drawn["central"].to_numpy() == pytest.approx(central, abs=0.5)  # rows rounded
+    assert drawn["band_low"].to_numpy() == pytest.approx(low, rel=1e-3)
+    assert drawn["band_high"].to_numpy() == pytest.approx(high, rel=1e-3)
+    # 4,000 samples: their P10 and P90 within about 1.5% of the band's ends
+    assert drawn["P10"].to_numpy() == pytest.approx(low, rel=0.015)
+    assert drawn["P90"].to_numpy() == pytest.approx(high, rel=0.015)
+    assert high[-1] / central[-1] > 1.25  # ten years ahead: a wide band, not a thin line

@@ -215,8 +215,8 @@ def summarise_errors(errors: pd.DataFrame) -> pd.DataFrame:
     measure and authority size (the measure's count at the origin)."""
     rows = scored(errors)
     band = pd.cut(rows["size"], SIZE_BANDS, right=False)
-    rows["size_band"] = [f"{b.left:,.0f}+" if b.right == np.inf
-                         else f"{b.left:,.0f}-{b.right - 1:,.0f}" for b in band]
+    rows["size_band"] = [f"{b.left:.0f}+" if b.right == np.inf
+                         else f"{b.left:.0f}-{b.right - 1:.0f}" for b in band]
     records = []
     for by in ("years_ahead", "size_band"):
         for (measure, key), part in pd.concat([rows.astype({by: object}),
@@ -232,7 +232,7 @@ def summarise_errors(errors: pd.DataFrame) -> pd.DataFrame:
     frame["_by"] = frame["by"].map({"years ahead": 0, "size band": 1})
     frame["_m"] = frame["measure"].map({m: i for i, m in enumerate(MEASURES)})
     frame["_g"] = [99.0 if g == "all" else (float(g) if b == 0 else
-                   float(str(g).split("-")[0].rstrip("+").replace(",", "")))
+                   float(str(g).split("-")[0].rstrip("+")))
                    for g, b in zip(frame["group"], frame["_by"], strict=True)]
     return frame.sort_values(["_by", "_m", "_g"]).drop(columns=["_by", "_m", "_g"]) \
         .reset_index(drop=True)
@@ -241,9 +241,8 @@ def summarise_errors(errors: pd.DataFrame) -> pd.DataFrame:
 def coverage_table(result: Backtest) -> pd.DataFrame:
     """coverage.csv: the 80% band's coverage by measure and years ahead, at every origin
     judged on the errors known there, and in the hold-out of the chosen authorities."""
-    method = result.model.method
-    judged = judged_at_every_origin(result.errors, method)
-    held = coverage_records(result.model, scored(result.table), f"hold-out {result.origin}")
+    judged = judged_at_every_origin(result.errors, result.model.method)
+    held = coverage_records(result.model, scored(result.table), "hold-out")
     return pd.concat([judged, pd.DataFrame(held)], ignore_index=True)
 
 
@@ -258,7 +257,7 @@ def write_backtest(result: Backtest, summary: pd.DataFrame, folder: Path) -> lis
              "coverage.csv": coverage}
     written = []
     for name, frame in files.items():
-        frame.to_csv(folder / name, index=False, float_format="%.4f")
+        frame.to_csv(folder / name, index=False, float_format="%.6g")
         written.append(folder / name)
     (folder / "calibration.json").write_text(result.model.to_json(), encoding="utf-8")
     (folder / "coverage.svg").write_text(coverage_chart(coverage), encoding="utf-8")

@@ -238,8 +238,8 @@ def fit_error_model(errors: pd.DataFrame, method: str = "default") -> ErrorModel
 
 def judged_at_every_origin(errors: pd.DataFrame, method: str = "default") -> pd.DataFrame:
     """Coverage of the 80% band at each origin that has earlier errors, the model fitted
-    on the errors known at that origin only (their years up to it): measure, origin,
-    years_ahead, rows, coverage, median width (high − low over the projection)."""
+    on the errors known at that origin only (their years up to it): see
+    `coverage_records`."""
     rows = scored(errors)
     records = []
     for origin in sorted(rows["origin"].unique()):
@@ -248,16 +248,19 @@ def judged_at_every_origin(errors: pd.DataFrame, method: str = "default") -> pd.
             model = fit_error_model(known, method)
         except NothingToCalibrate:
             continue
-        records += coverage_records(model, rows[rows["origin"] == origin], origin)
+        records += coverage_records(model, rows[rows["origin"] == origin], "every origin")
     return pd.DataFrame(records)
 
 
-def coverage_records(model: ErrorModel, rows: pd.DataFrame, origin: object) -> list[dict]:
-    """Coverage and width of `model`'s 80% band over scored rows, by measure and horizon."""
+def coverage_records(model: ErrorModel, rows: pd.DataFrame, judged: str) -> list[dict]:
+    """Coverage and median width (high − low over the projection) of `model`'s 80% band
+    over scored rows, by measure, origin and horizon; `judged` names the set of rows."""
     records = []
-    for (measure, ahead), part in rows.groupby(["measure", "years_ahead"]):
+    for (measure, origin, ahead), part in rows.groupby(["measure", "origin", "years_ahead"]):
         half = z_score(COVERAGE) * model.of(measure).spread(part["size"], ahead)
-        records.append({"measure": measure, "origin": origin, "years_ahead": int(ahead),
-                        "rows": len(part), "coverage": float((np.abs(part["e"]) <= half).mean()),
+        records.append({"measure": measure, "judged": judged, "origin": int(origin),
+                        "calibrated_on": len(model.origins), "years_ahead": int(ahead),
+                        "rows": len(part),
+                        "coverage": float((np.abs(part["e"]) <= half).mean()),
                         "median_width": float(np.median(np.exp(half) - np.exp(-half)))})
     return records

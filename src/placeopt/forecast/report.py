@@ -67,11 +67,13 @@ def coverage_chart(coverage: pd.DataFrame) -> str:
         ax.axhspan(0.75, 0.85, color="#c7e9c0", alpha=0.6, label="target 75-85%")
         ax.axhline(0.8, color="#31a354", lw=1, ls="--")
         part = coverage[coverage["measure"] == measure]
-        for origin, line in part.groupby("origin", sort=False):
-            held = str(origin).startswith("hold-out")
+        for (judged, origin), line in part.groupby(["judged", "origin"], sort=False):
+            held = judged == "hold-out"
+            fitted = int(line["calibrated_on"].iloc[0])
+            label = (f"{'hold-out: ' if held else ''}from January {origin + 1} "
+                     f"({fitted} earlier origin{'s' if fitted > 1 else ''})")
             ax.plot(line["years_ahead"], line["coverage"], "o-" if held else "o--",
-                    lw=2.5 if held else 1.2, color="#1f4e78" if held else None,
-                    label=str(origin) if held else f"from {origin}")
+                    lw=2.5 if held else 1.2, color="#1f4e78" if held else None, label=label)
         ax.set_title(title, fontsize=11)
         ax.set_xlabel("years ahead")
         ax.set_xticks(sorted(part["years_ahead"].unique()))
