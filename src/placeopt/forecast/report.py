@@ -33,8 +33,8 @@ def fan_chart(forecast: Forecast, measure: str) -> str:
     ax = figure.subplots()
     origins = forecast.projection.error_model.origins
     ax.fill_between(part["year"], part["low"], part["high"], color="#9ecae1", alpha=0.6,
-                    label=f"{forecast.projection.method.interval:.0%} band, calibrated on "
-                          f"SEN2 backtest errors from {min(origins)}-{max(origins)}")
+                    label=f"{forecast.projection.method.interval:.0%} band, calibrated on the "
+                          f"method's errors from January {min(origins) + 1}-{max(origins) + 1}")
     ax.plot(part["year"], part["central"], color="#1f4e78", lw=2, label="projection")
     ax.plot(seen["year"], seen["plans"], "o-", color="#333333", ms=4, label="SEN2 count")
     ax.set_ylim(bottom=0)
