@@ -82,10 +82,10 @@ class DemandModel:
         measure = "specialist" if levels and levels <= set(SPECIALIST) else "total"
         size = float(demand.loc[demand["year"] == inputs.years[0], "pupils"].sum())
         fit = errors.of(measure)
-        origins = f"{min(errors.origins)}-{max(errors.origins)}"
+        origins = f"January {min(errors.origins) + 1}-{max(errors.origins) + 1}"
         basis = (f"placeopt forecast's error model for "
                  f"{'specialist places' if measure == 'specialist' else 'all plans'}, "
-                 f"{size:,.0f} pupils in {inputs.years[0]} (SEN2 backtest, origins {origins})")
+                 f"{size:,.0f} pupils in {inputs.years[0]}: its SEN2 backtest from {origins}")
         return cls(float(fit.yearly(size)), fit.persistence, basis=basis)
 
     def overridden(self, spread: float) -> DemandModel:

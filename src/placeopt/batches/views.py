@@ -382,7 +382,7 @@ def _demand_plot(demand: pd.DataFrame) -> Figure:
     """Each scenario's total demand: the calibrated 80% band, the samples' P10-P90, the
     scenario's own line."""
     scenarios = list(dict.fromkeys(demand["scenario"]))
-    figure = Figure(figsize=(min(11, 3.8 * len(scenarios)) + 0.6, 3.2))
+    figure = Figure(figsize=(max(6.5, min(11, 3.8 * len(scenarios)) + 0.6), 3.4))
     axes = np.atleast_1d(figure.subplots(1, len(scenarios), sharey=True))
     for ax, scenario in zip(axes, scenarios, strict=True):
         part = demand[demand["scenario"] == scenario]
