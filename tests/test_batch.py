@@ -244,9 +244,11 @@ def test_samples_are_reproducible_and_summarised(workbook: Path, tmp_path: Path)
 
 
 def test_spread_says_what_it_overrides(workbook: Path, tmp_path: Path) -> None:
-    result = run_cli("batch", workbook, "--scenarios", "base", "--samples", "1",
+    result = run_cli("batch", workbook, "--scenarios", "base,bad", "--samples", "1",
                      "--spread", "0.1", "--jobs", "1", "-o", tmp_path / "b")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT_FAILED, result.output  # "bad" cannot be applied
+    demand = pd.read_csv(tmp_path / "b" / "batch_demand.csv")
+    assert set(demand["scenario"]) == {"base"}  # the samples' demand of what could be
     assert "yearly spread 0.1000" in result.stderr
     # in place of the calibrated spread of an authority of 6 specialist places: σ √(1 + N₀/6)
     calibrated = shipped_model().of("specialist").yearly(6)

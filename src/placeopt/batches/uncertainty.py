@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..forecast.calibration import ErrorModel, horizon_variance, shipped_model, z_score
+from ..problems import InputError
 from ..workbook.inputs import Inputs
 from ..workbook.scenarios import apply_scenario
 from ..workbook.schema import PHASES
@@ -174,7 +175,10 @@ def sampled_demand(inputs: Inputs, scenarios: list[str], model: DemandModel, see
     these need no solve."""
     frames = []
     for scenario in scenarios:
-        chosen = apply_scenario(inputs, scenario)
+        try:
+            chosen = apply_scenario(inputs, scenario)
+        except InputError:  # its rows say why it was not solved
+            continue
         years = chosen.years
         central = chosen.tables["Demand"].groupby("year")["pupils"].sum() \
             .reindex(years, fill_value=0.0).to_numpy(float)
@@ -185,7 +189,8 @@ def sampled_demand(inputs: Inputs, scenarios: list[str], model: DemandModel, see
         frames.append(pd.DataFrame({"scenario": scenario, "year": years, "central": central,
                                     "P10": p10, "P50": p50, "P90": p90, "band_low": low,
                                     "band_high": high}))
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["scenario", "year", "central", "P10", "P50", "P90", "band_low", "band_high"])
 
 
 # --- What the samples say together ------------------------------------------------------

@@ -179,7 +179,7 @@ def write_xlsx(tables: BatchTables, path: Path) -> None:
         sheet = Sheet(book.create_sheet("Samples"), 8)
         sheet.title("Demand samples", "What the futures drawn around each scenario say")
         sheet.table(percentile_table(tables))
-        if tables.demand is not None:
+        if tables.demand is not None and not tables.demand.empty:
             sheet.table(demand_table(tables))
         placed = sheet.table(options_table(tables))
         sheet.charts([_options_chart(placed, tables)])
@@ -283,7 +283,7 @@ def page(tables: BatchTables) -> str:
                                  "Each band spans P10 to P90 of the samples, the tick is the "
                                  "median (P50), and each dot is one sample."))
             parts.append(html_table(percentile_table(tables)))
-            if tables.demand is not None:
+            if tables.demand is not None and not tables.demand.empty:
                 parts.append(_figure(_demand_plot(tables.demand), "demand",
                                      demand_note(tables)))
                 parts.append(html_table(demand_table(tables)))
