@@ -476,6 +476,9 @@ def serve(host: str, port: int, data: Path, open_page: bool, token: str | None,
                    say=click.echo)
     except ServeError as exc:
         raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how the page stops; the server has already shut down cleanly
+    click.echo("placeopt serve stopped.")
 
 
 # -- placeopt forecast: demand from EHC plan history (the work is in placeopt/forecast/) ----

@@ -17,6 +17,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import mimetypes
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -98,6 +100,9 @@ def create_app(settings: Settings) -> Starlette:
         try:
             wanted = run_request(upload.fields, upload.name, upload.path is not None)
             warnings: list[Any] = []
+            if wanted.kind == "forecast":
+                found = await anyio.to_thread.run_sync(_authority, wanted.authority)
+                wanted = dataclasses.replace(wanted, authority=found)
             if upload.path is not None and wanted.kind == "forecast":
                 await anyio.to_thread.run_sync(check_for_forecast, upload.path,
                                                  limiter=checking)
@@ -223,15 +228,32 @@ def _template_bytes(store: RunStore, example: bool) -> bytes:
         path.unlink(missing_ok=True)
 
 
+@functools.cache
+def _sen2() -> Any:
+    from ..forecast.sen2 import Sen2
+
+    return Sen2.read(Sen2.REPOSITORY_DATA)
+
+
 def _authorities() -> dict[str, Any]:
-    from ..forecast.sen2 import Sen2, Sen2Missing
+    from ..forecast.sen2 import Sen2Missing
 
     try:
-        sen2 = Sen2.read(Sen2.REPOSITORY_DATA)
+        sen2 = _sen2()
     except Sen2Missing as exc:
         return {"authorities": [], "message": f"No SEN2 data for forecasts: {exc}"}
     return {"authorities": [{"code": a.old_code, "ons_code": a.new_code, "name": a.name}
                             for a in sen2.authorities()], "message": ""}
+
+
+def _authority(text: str) -> str:
+    """The authority a forecast asks for, as SEN2 names it; 400 if SEN2 has none such."""
+    from ..forecast.sen2 import Sen2Missing, UnknownAuthority
+
+    try:
+        return _sen2().find(text).name
+    except (Sen2Missing, UnknownAuthority) as exc:
+        raise refuse(400, str(exc), where="authority") from None
 
 
 def _headline(summary: dict[str, Any] | None) -> dict[str, Any] | None:

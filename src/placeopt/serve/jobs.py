@@ -21,7 +21,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from .runs import LOG, WORKBOOK, Request, RunRecord, RunStore, now
+from .runs import LOG, Request, RunRecord, RunStore, now, workbook_name
 
 KINDS = ("run", "batch", "samples", "frontier", "forecast")
 INTERRUPTED = (130, -signal.SIGINT)
@@ -31,7 +31,7 @@ STOP_WAIT_SECONDS = 20.0  # how long a stopping server waits for its runs to wri
 def command(request: Request, run_id: str, jobs: int = 1) -> list[str]:
     """The placeopt command a run executes, with the data folder as working directory.
     Values the planner typed go in as `--option=value`, so none can pose as an option."""
-    workbook = f".runs/{run_id}/{WORKBOOK}"
+    workbook = f".runs/{run_id}/{workbook_name(run_id)}"
     if request.kind == "run":
         return ["run", workbook, "-o", run_id, f"--scenario={request.scenario}"]
     if request.kind == "batch":
@@ -195,6 +195,10 @@ class Runner:
     def _finish(self, record: RunRecord, code: int | None) -> None:
         cause = SERVER_STOPPED if self.stopping and not record.cancelling else "Cancelled"
         status, message = outcome(record, code, self.store, cause)
+        if record.cancelling and code == 0:  # Ctrl-C came after the plan was solved
+            message = ("Cancelled after the plan was solved: its results are written; what "
+                       "was still being worked out (e.g. the project values) is left out, "
+                       "as the progress says.")
         self.store.save(dataclasses.replace(record, status=status, message=message,
                                             exit_code=code, finished_at=now(), pid=None,
                                             cancelling=False))

@@ -2,7 +2,7 @@
 beside them (under `.runs/`) each run's record, the workbook it was given and its log.
 
     DATA/<id>/              the result folder (or batch, frontier or forecast folder)
-    DATA/.runs/<id>/        run.json (the record), workbook.xlsx, progress.log
+    DATA/.runs/<id>/        run.json (the record), <id>.xlsx (the workbook), progress.log
     DATA/.incoming/         uploads being checked, under names the server makes
 
 The folder is the record: a restarted server reads its runs back from it. Ids are made
@@ -26,8 +26,14 @@ from pathlib import Path
 from typing import Any
 
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
-RECORD, WORKBOOK, LOG = "run.json", "workbook.xlsx", "progress.log"
+RECORD, LOG = "run.json", "progress.log"
 WAITING = ("queued", "running")
+
+
+def workbook_name(run_id: str) -> str:
+    """The stored workbook's name: the run's, so a report naming its workbook names the run
+    (the planner's own file name is kept in the record, never used as a path)."""
+    return f"{run_id}.xlsx"
 
 
 def now() -> str:
@@ -132,7 +138,7 @@ class RunStore:
         folder = self.record_folder(record.id)
         folder.mkdir()
         if workbook is not None:
-            os.replace(workbook, folder / WORKBOOK)
+            os.replace(workbook, folder / workbook_name(record.id))
         self.save(record)
         return record
 

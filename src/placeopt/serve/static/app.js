@@ -9,6 +9,12 @@ const KIND_WORDS = { run: "Scenario", batch: "Scenarios", samples: "Demand sampl
 
 function $(id) { return document.getElementById(id); }
 
+function present(children) {
+  return children.flat().filter((c) => c !== null && c !== undefined && c !== false);
+}
+
+function fill(node, ...children) { node.replaceChildren(...present(children)); }
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -17,9 +23,7 @@ function el(tag, attrs = {}, ...children) {
     else if (key === "text") node.textContent = value;
     else node.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child);
-  }
+  node.append(...present(children));
   return node;
 }
 
@@ -76,7 +80,7 @@ function plural(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
 async function checkWorkbook(file) {
   state.file = file;
   const box = $("check");
-  box.replaceChildren(el("p", { class: "verdict busy", text: `Checking ${file.name}…` }));
+  fill(box, el("p", { class: "verdict busy", text: `Checking ${file.name}…` }));
   $("choose").hidden = true;
   $("into-mine").disabled = true;
   const form = new FormData();
@@ -94,7 +98,7 @@ async function checkWorkbook(file) {
     : `${file.name} was not accepted: ${plural(errors.length, "error")}` +
       (warnings.length ? ` and ${plural(warnings.length, "warning")}` : "") +
       ". Fix them in Excel, save, and drop it again.";
-  box.replaceChildren(
+  fill(box,
     el("p", { class: `verdict ${ok ? "ok" : "bad"}`, id: "verdict", text: verdict }),
     ...(body.notes || []).map((n) => el("p", { class: "note", text: n })),
     errors.length || warnings.length ? problemTable(errors, warnings) : null);
@@ -108,7 +112,7 @@ function showChoices(name) {
   $("chosen-file").textContent = name;
   const select = $("scenario");
   select.replaceChildren(...state.scenarios.map((s) => el("option", { value: s, text: s })));
-  $("scenario-boxes").replaceChildren(...state.scenarios.map((s) => el("label", {},
+  fill($("scenario-boxes"), ...state.scenarios.map((s) => el("label", {},
     el("input", { type: "checkbox", name: "scenarios", value: s, checked: true }), ` ${s}`)));
   $("choose").hidden = false;
   $("into-mine").disabled = false;
@@ -132,7 +136,7 @@ async function startRun(form, button, box) {
     loadHistory();
   } catch (error) {
     const errors = (error.body && error.body.errors) || [];
-    box.replaceChildren(el("p", { class: "verdict bad", text: `Not started: ${error.message}` }),
+    fill(box, el("p", { class: "verdict bad", text: `Not started: ${error.message}` }),
       errors.length > 1 ? problemTable(errors, error.body.warnings || []) : null);
   } finally {
     button.disabled = false;
@@ -173,9 +177,9 @@ async function showRun(id) {
   state.current = id;
   state.seen = "";
   $("run").hidden = false;
-  $("view").replaceChildren();
-  $("downloads").replaceChildren();
-  $("headline").replaceChildren();
+  fill($("view"));
+  fill($("downloads"));
+  fill($("headline"));
   await poll(id);
   $("run").scrollIntoView({ behavior: "smooth", block: "start" });
 }
@@ -236,7 +240,7 @@ function renderRun(run) {
   if (text !== state.seen) {
     const log = $("log");
     const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
-    log.textContent = text;
+    log.textContent = text || "Starting the solver's process…";
     if (atEnd) log.scrollTop = log.scrollHeight;
     state.seen = text;
   }
@@ -257,12 +261,12 @@ function tile(label, value, sub, negative) {
 
 function renderHeadline(summary) {
   const box = $("headline");
-  if (!summary || !summary.savings) { box.replaceChildren(); return; }
+  if (!summary || !summary.savings) { fill(box); return; }
   const saved = summary.savings, plan = summary.plan, base = summary.baseline;
   const last = summary.years.length - 1, year = summary.years[last];
   const gap = summary.mip_gap === null ? "gap unknown" : `gap ${(100 * summary.mip_gap).toFixed(2)}%`;
   const extra = (saved.additional_pupils_placed || []).reduce((a, b) => a + b, 0);
-  box.replaceChildren(
+  fill(box,
     tile("NPV of the plan over the baseline", money(saved.npv), `${summary.status}, ${gap}`,
       saved.npv < 0),
     tile("Capital, all years", money(saved.capital_cost_total), "with optimism bias"),
@@ -286,7 +290,7 @@ function renderResult(run) {
     "frontier.xlsx", "demand.xlsx", "demand.forecast.html"].filter((n) => names.includes(n));
   const top = names.filter((n) => !n.includes("/") && !main.includes(n));
   const nested = names.filter((n) => n.includes("/"));
-  box.replaceChildren(
+  fill(box,
     ...main.map((n) => el("a", { class: `button${n.endsWith(".xlsx") ? " main" : ""}`,
       href: fileUrl(run.id, n, true), download: n, text: `Download ${n}` })),
     names.length ? el("a", { class: "button", href: `api/runs/${encodeURIComponent(run.id)}/folder.zip`,
@@ -296,11 +300,11 @@ function renderResult(run) {
     nested.length ? el("details", {}, el("summary", { text: `Each folder's files (${nested.length})` }),
       nested.map((n) => el("a", { href: fileUrl(run.id, n, true), download: "", text: n }))) : null);
   const view = $("view");
-  if (!run.view) { view.replaceChildren(); return; }
+  if (!run.view) { fill(view); return; }
   if (run.view.endsWith(".svg")) {
-    view.replaceChildren(el("img", { src: fileUrl(run.id, run.view, false), alt: "The capital programme curve" }));
+    fill(view, el("img", { src: fileUrl(run.id, run.view, false), alt: "The capital programme curve" }));
   } else {
-    view.replaceChildren(el("iframe", { src: fileUrl(run.id, run.view, false), sandbox: "",
+    fill(view, el("iframe", { src: fileUrl(run.id, run.view, false), sandbox: "",
       title: run.view, id: "report-frame" }));
   }
 }
@@ -334,7 +338,7 @@ async function loadHistory() {
     row.addEventListener("click", () => { location.hash = `run=${run.id}`; });
     return row;
   });
-  $("runs").tBodies[0].replaceChildren(...rows);
+  fill($("runs").tBodies[0], ...rows);
   $("no-runs").hidden = rows.length > 0;
 }
 
@@ -343,7 +347,7 @@ async function loadAuthorities() {
   state.authorities = true;
   try {
     const body = await api("api/authorities");
-    $("authorities").replaceChildren(...body.authorities.map((a) =>
+    fill($("authorities"), ...body.authorities.map((a) =>
       el("option", { value: a.name, text: `${a.code} ${a.ons_code}` })));
     if (body.message) $("forecast-note").textContent = body.message;
   } catch (_) { state.authorities = false; }
