@@ -22,7 +22,6 @@ import httpx
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 NORTHBRIDGE = REPOSITORY / "models" / "northbridge.xlsx"
-TRAFFORD = REPOSITORY / "models" / "trafford.xlsx"
 BAD = REPOSITORY / "tests" / "data" / "bad"
 FINISHED_WITHIN = 180.0  # seconds: a run of the examples on a busy two-core machine
 

@@ -40,7 +40,7 @@ from ..version import __version__
 from .forms import run_request
 from .guard import Guard
 from .jobs import Runner, cores_wanted, plain_lines
-from .runs import RunRecord, RunStore
+from .runs import RunRecord, RunStore, workbook_name
 from .uploads import Refused, check, check_for_forecast, receive, refuse
 
 STATIC = Path(__file__).with_name("static")
@@ -136,7 +136,7 @@ def create_app(settings: Settings) -> Starlette:
         files = store.files(record.id)
         return JSONResponse({
             **record.public(),
-            "progress": plain_lines(store.log_lines(record.id))[-PROGRESS_LINES:],
+            "progress": _as_the_planner_named_it(record, store)[-PROGRESS_LINES:],
             "summary": None if record.waiting else store.summary(record.id),
             "files": [{"name": n, "bytes": p.stat().st_size} for n, p in files.items()],
             "view": next((v for v in VIEWS if v in files), None),
@@ -254,6 +254,13 @@ def _authority(text: str) -> str:
         return _sen2().find(text).name
     except (Sen2Missing, UnknownAuthority) as exc:
         raise refuse(400, str(exc), where="authority") from None
+
+
+def _as_the_planner_named_it(record: RunRecord, store: RunStore) -> list[str]:
+    """The run's log in words, its workbook called by the planner's name for it."""
+    stored = f".runs/{record.id}/{workbook_name(record.id)}"
+    shown = record.request.workbook_name or "the workbook"
+    return [line.replace(stored, shown) for line in plain_lines(store.log_lines(record.id))]
 
 
 def _headline(summary: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -97,7 +97,7 @@ async function checkWorkbook(file) {
     ? `${file.name}: no errors, ${plural(warnings.length, "warning")}. Ready to run.`
     : `${file.name} was not accepted: ${plural(errors.length, "error")}` +
       (warnings.length ? ` and ${plural(warnings.length, "warning")}` : "") +
-      ". Fix them in Excel, save, and drop it again.";
+      `. Fix ${errors.length === 1 ? "it" : "them"}, save, and drop the workbook again.`;
   fill(box,
     el("p", { class: `verdict ${ok ? "ok" : "bad"}`, id: "verdict", text: verdict }),
     ...(body.notes || []).map((n) => el("p", { class: "note", text: n })),
