@@ -170,3 +170,9 @@ def test_serve_help_ends_with_examples_and_a_taken_port_is_a_usage_error(tmp_pat
     assert refused.exit_code == 2
     assert f"port {port} on 127.0.0.1 is in use" in refused.output
     assert refused.exception is None or isinstance(refused.exception, SystemExit)
+
+
+def test_a_token_that_cannot_travel_in_a_cookie_is_a_usage_error(tmp_path: Path) -> None:
+    refused = CliRunner().invoke(main, ["serve", "--port", "0", "--token", "a b;c",
+                                        "--data", str(tmp_path / "runs")])
+    assert refused.exit_code == 2 and "letters, digits" in refused.output

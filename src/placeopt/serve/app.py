@@ -41,7 +41,7 @@ from .forms import run_request
 from .guard import Guard
 from .jobs import Runner, cores_wanted, plain_lines
 from .runs import RunRecord, RunStore, workbook_name
-from .uploads import Refused, check, check_for_forecast, receive, refuse
+from .uploads import Refused, check, check_for_forecast, error_body, receive, refuse
 
 STATIC = Path(__file__).with_name("static")
 PROGRESS_LINES = 2000  # the last lines of a run's log that the page is sent
@@ -133,7 +133,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def show_run(request: HttpRequest) -> Response:
         record = _record(store, request)
-        files = store.files(record.id)
+        files = {} if record.waiting else store.files(record.id)  # a batch's may be many
         return JSONResponse({
             **record.public(),
             "progress": _as_the_planner_named_it(record, store)[-PROGRESS_LINES:],
@@ -278,9 +278,7 @@ async def _refused(request: HttpRequest, exc: Exception) -> Response:
 
 async def _http_error(request: HttpRequest, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"errors": [{"sheet": None, "cell": None, "level": "error",
-                                     "where": "request", "message": str(exc.detail)}]},
-                        status_code=exc.status_code)
+    return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code)
 
 
 async def _internal_error(request: HttpRequest, exc: Exception) -> Response:
@@ -290,6 +288,4 @@ async def _internal_error(request: HttpRequest, exc: Exception) -> Response:
                "bug in placeopt, not a problem with your workbook. Please report it to the "
                "placeopt maintainers with what you did and the server's log (its terminal "
                "shows the detail).")
-    return JSONResponse({"errors": [{"sheet": None, "cell": None, "level": "error",
-                                     "where": "server", "message": message}]},
-                        status_code=500)
+    return JSONResponse(error_body(message, where="server"), status_code=500)

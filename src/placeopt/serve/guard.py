@@ -20,6 +20,8 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .uploads import error_body
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -135,9 +137,7 @@ def _with_headers(send: Send) -> Send:
 async def _plain(send: Send, status: int, message: str, as_json: bool) -> None:
     """A refusal: the API's error shape for scripts and the page, words for a browser."""
     if as_json:
-        body = json.dumps({"errors": [{"sheet": None, "cell": None, "level": "error",
-                                       "where": "request", "message": message}]}).encode()
-        kind = b"application/json"
+        body, kind = json.dumps(error_body(message)).encode(), b"application/json"
     else:
         body, kind = f"placeopt: {message}\n".encode(), b"text/plain; charset=utf-8"
     await send({"type": "http.response.start", "status": status, "headers": [

@@ -160,12 +160,22 @@ class Runner:
         """Start queued runs, oldest first, while their cores are free."""
         async with self.lock:
             while self.queue and not self.stopping:
-                record = self.store.load(self.queue[0])
+                try:
+                    record = self.store.load(self.queue[0])
+                except (KeyError, OSError, ValueError, TypeError):  # deleted or damaged by hand
+                    self.queue.pop(0)
+                    continue
                 cores = cores_wanted(record.request, self.slots)
                 if self.running and self.busy + cores > self.slots:
                     return
                 self.queue.pop(0)
-                await self._launch(record, cores)
+                try:
+                    await self._launch(record, cores)
+                except OSError as exc:  # no process could be started: say so on the run
+                    self.store.save(dataclasses.replace(
+                        record, status="error", finished_at=now(),
+                        message=f"The run could not be started ({exc.strerror or exc}). "
+                        + internal_error(record.id)))
 
     async def _launch(self, record: RunRecord, cores: int) -> None:
         argv = [sys.executable, "-m", "placeopt",

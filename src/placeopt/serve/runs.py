@@ -18,7 +18,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -205,10 +204,3 @@ class RunStore:
             for inside, path in self.files(run_id).items():
                 archive.write(path, f"{run_id}/{inside}")
         return Path(name)
-
-    def discard(self, path: Path) -> None:
-        """Remove a file or folder the server made (an upload, a zip)."""
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import socket
 import threading
@@ -77,6 +78,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, data: Path = Path("placeopt
 
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(24)
+    if token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]+", token):
+        raise ServeError("the token may hold letters, digits and . _ ~ - only (it travels "
+                         "in a cookie and a header); make it long, e.g. 32 characters")
     folder = data_folder(data)
     slots = jobs or os.cpu_count() or 1
     sock = bind(host, port)

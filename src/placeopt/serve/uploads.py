@@ -38,6 +38,11 @@ def refuse(status: int, message: str, where: str = "request") -> Refused:
     return Refused(status, [Problem("error", where, message)])
 
 
+def error_body(message: str, where: str = "request") -> dict[str, Any]:
+    """The API's one shape for an answer that is not what was asked for."""
+    return {"errors": [problem_json(Problem("error", where, message))]}
+
+
 _CELL = re.compile(r"(?P<sheet>.+)!(?P<cell>[A-Z]*\d*(?::[A-Z]*\d*)?)")
 _ROW = re.compile(r"(?P<sheet>.+) row (?P<row>\d+)")
 
