@@ -188,8 +188,9 @@ class RunStore:
         return listing
 
     def summary(self, run_id: str) -> dict[str, Any] | None:
-        path = self.files(run_id).get("summary.json")
-        if path is None:
+        """A run's summary.json (a batch's folder has none at its top)."""
+        path = self.result_folder(run_id) / "summary.json"
+        if path.is_symlink() or not path.is_file():
             return None
         try:
             return json.loads(path.read_text(encoding="utf-8"))
