@@ -62,7 +62,7 @@ class Guard:
 
     def refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
         if self.token is None:
-            if _host_name(headers.get("host", "")) not in LOCAL_NAMES:
+            if _host_name(headers.get("host", "").lower()) not in LOCAL_NAMES:
                 return 403, ("this placeopt page answers only as 127.0.0.1 or localhost; "
                              "to serve it to others, start it with --host and a token")
         elif not self.allowed(scope, headers):
