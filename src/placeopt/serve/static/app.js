@@ -331,7 +331,7 @@ async function loadHistory() {
     const row = el("tr", { "data-id": run.id, class: run.id === state.current ? "current" : null },
       el("td", { text: new Date(run.created_at).toLocaleString("en-GB",
         { dateStyle: "medium", timeStyle: "short" }) }),
-      el("td", { text: describe(run.request) }),
+      el("td", {}, el("a", { href: `#run=${run.id}`, text: describe(run.request) })),
       el("td", { text: run.request.workbook_name || "–" }),
       el("td", {}, el("span", { class: `status ${run.status}`, text: run.status.replace("_", " ") })),
       el("td", { class: "num", text: run.headline ? money(run.headline.npv) : "" }));
