@@ -447,6 +447,44 @@ def batch_table(result: Any) -> str:
             table[column] = table[column] / 1e6
     return table.rename(columns=columns).to_string(
         index=False, na_rep="-", float_format=lambda x: f"{x:,.2f}")
+
+
+@main.command(epilog="""\b
+Examples:
+  placeopt serve --open
+  placeopt serve --host 0.0.0.0 --port 8080 --data /srv/placeopt-runs""")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback (127.0.0.1, localhost) "
+              "serves other machines, and then every request needs the token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("placeopt-runs"), show_default=True,
+              help="Folder for the runs: one result folder each, kept across restarts.")
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the browser.")
+@click.option("--token", envvar="PLACEOPT_SERVE_TOKEN", help="The token every request "
+              "must show (also from PLACEOPT_SERVE_TOKEN) [default: none on loopback, "
+              "else a new one, printed at start].")
+@click.option("--jobs", type=click.IntRange(min=1), help="Cores the runs may use at once, "
+              "one solve each [default: every core].")
+@guarded
+def serve(host: str, port: int, data: Path, open_page: bool, token: str | None,
+          jobs: int | None) -> None:
+    """The planner's page: drop a workbook, run it, read the business case, in a browser
+    (docs/serve.md)."""
+    from .serve.server import ServeError
+    from .serve.server import serve as serve_page
+
+    try:
+        serve_page(host, port, data, open_page=open_page, token=token or None, jobs=jobs,
+                   say=click.echo)
+    except ServeError as exc:
+        raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how the page stops; the server has already shut down cleanly
+    click.echo("placeopt serve stopped.")
+
+
 # -- placeopt forecast: demand from EHC plan history (the work is in placeopt/forecast/) ----
 def _method_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The cohort model's parameters as options, with Method's defaults and help."""

@@ -41,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..problems import Interrupted, SolveError
-from .benders import Benders, BendersFailed, MasterInfeasible
+from .benders import Benders, BendersFailed, MasterInfeasible, Stopped
 from .diagnose import describe_violation, explain_infeasible
 from .formulation import Formulation, to_pyomo
 from .highs_lp import highs_lp, new_highs
@@ -275,6 +275,11 @@ class HighsModel:
         """
         self._constant = self.bounds().constant
         self.highs.changeObjectiveOffset(self._offset - self._constant)
+
+    @property
+    def stopped(self) -> bool:
+        """Was the last solve stopped by Ctrl-C?"""
+        return self._stop
 
     def _on_interrupt_check(self, event) -> None:
         if self._stop:
@@ -622,7 +627,10 @@ class HighsModel:
         self.relax_integrality()
         if benders is not None:
             # The years' LPs, warm from the plan's last pricing, at the plan's builds.
-            lp, row_duals = self._priced_by_years(benders, plan, b, built)
+            try:
+                lp, row_duals = self._priced_by_years(benders, plan, b, built)
+            except Stopped:  # Ctrl-C while the years' LPs were priced
+                return unknown, "not computed: stopped by the user (Ctrl-C)", None
             if lp is not None:
                 return row_duals[rows], "optimal", lp
         # The whole LP on the plan's own HiGHS model, not the years apart
@@ -717,9 +725,12 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         after_plan(model, baseline, plan)
     b = np.arange(formulation.layout.b_start, formulation.layout.o_start)
     started = time.perf_counter()
-    if plan.status == "interrupted":
+    if plan.status == "interrupted" or model.stopped:
+        # After Ctrl-C (in the plan, or in `after_plan`'s solves) the planner wants out.
         duals = np.full(len(model.capacity_rows), np.nan)
         duals_status, lp = "not computed: the plan was interrupted", None
+        if plan.status != "interrupted":
+            duals_status = "not computed: stopped by the user (Ctrl-C)"
     else:
         duals, duals_status, lp = model.capacity_duals(plan)
     dual_seconds = time.perf_counter() - started
