@@ -146,7 +146,8 @@ def write_results(results: Results, folder: str | Path, reports: bool = True,
     costs the run nothing but the report: `warn` is told why (default: a Python warning)."""
     with staged(folder) as staging:
         write_files(staging, results.summary,
-                    {name: getattr(results, name) for name in Results.TABLES})
+                    {name: getattr(results, name) for name in Results.TABLES
+                     if getattr(results, name) is not None})
         failure = try_write_reports(staging) if reports else None
     if failure is not None:
         (warn or _warn)(f"{folder}: {failure}")
