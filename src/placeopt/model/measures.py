@@ -115,7 +115,7 @@ def with_partner_groups(table: pd.DataFrame, window: np.ndarray, groups: pd.Data
 
 def _matches(measure: pd.Series, groups: pd.DataFrame) -> np.ndarray:
     """(G,) the groups whose demand the measure can divert."""
-    match = (groups["provision"] == measure["from_provision"]).to_numpy()
+    match = (groups["provision"] == measure["from_provision"]).to_numpy(copy=True)
     for column, listed in (("need", "needs"), ("phase", "phases"), ("zone_id", "zones")):
         items = measure[listed]
         if items != ALL and items is not None:
