@@ -66,6 +66,10 @@ def test_a_measure_cheaper_than_inmss_is_funded(tmp_path: Path) -> None:
     assert r.summary["plan"]["total_cost"] == [348_000]
     assert r.summary["savings"]["npv"] == pytest.approx(152_000)
     assert r.placements.set_index("provider_id")["pupils"].to_dict() == {"IN": 6.0, "MS": 4.0}
+    # its worth: the plan without it is the baseline, 152,000 of NPV lost
+    assert summary["npv_if_dropped"] == pytest.approx(152_000)
+    assert summary["npv_if_forced"] is None
+    assert r.summary["inclusion"]["values"]["solves"]["M1"]["case"] == "dropped"
 
 
 def test_a_measure_dearer_than_the_places_it_saves_is_left_out(tmp_path: Path) -> None:
@@ -75,6 +79,8 @@ def test_a_measure_dearer_than_the_places_it_saves_is_left_out(tmp_path: Path) -
     assert r.summary["objective"] == pytest.approx(500_000, rel=REL)
     assert diverted(r) == [0.0] and started(r) is None
     assert r.summary["inclusion"]["measures"]["M1"]["cost_per_pupil_year"] is None
+    # forced, it would cost 6 x 50,000 + 4 x 5,000 + 200,000 = 520,000: 20,000 of NPV
+    assert r.summary["inclusion"]["measures"]["M1"]["npv_if_forced"] == pytest.approx(-20_000)
 
 
 @pytest.mark.parametrize(("budget", "funded", "objective"),
