@@ -64,10 +64,15 @@ class MeasureAppraisal(ProjectAppraisal):
         if inclusion is None:
             return
         table = self.table().set_index("option_id")
+        ids = self._ids()
+        programmes = {str(ids[v.option]): list(v.programme) for v in self.values
+                      if v.npv_change is not None}
         for measure_id, entry in inclusion["measures"].items():
             for column in COLUMNS[:3]:
                 value = table.at[measure_id, column] if measure_id in table.index else None
                 entry[column] = None if value is None or value != value else float(value)
+            # the options the plan would build without the measure (or with it forced)
+            entry["options_built_otherwise"] = programmes.get(measure_id)
         inclusion["values"] = self.summary()
         results.summary["solve"]["timings"]["measure_values"] = round(self.seconds, 3)
 

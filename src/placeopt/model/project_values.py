@@ -55,6 +55,7 @@ class Value:
     entry_capital_cost: float | None
     status: str  # the solve's status, or why there is no value
     check: dict[str, Any] | None = None
+    programme: tuple[str, ...] = ()  # the options the re-solved plan builds
 
 
 @dataclass
@@ -189,7 +190,14 @@ class ProjectAppraisal:
         gap = max(gaps) if len(gaps) == 2 else None
         entry = None if built else self._entry_price(plan, solution, e)
         check = solution.check.as_dict(model.describe) if solution.check else None
-        return Value(e, built, change, gap, entry, solution.status, check)
+        return Value(e, built, change, gap, entry, solution.status, check,
+                     self._programme(solution.values))
+
+    def _programme(self, values: np.ndarray) -> tuple[str, ...]:
+        """The options a solution builds."""
+        layout = self.formulation.layout
+        built = np.unique(layout.b_option[np.round(layout.openings(values)) > 0.5])
+        return tuple(str(i) for i in self.instance.options["option_id"].to_numpy()[built])
 
     def _entry_price(self, plan: CaseSolution, forced: CaseSolution, e: int) -> float | None:
         """capex - (forced objective - plan objective) / (K(e,t)/capex) at the forced
