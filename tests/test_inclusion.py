@@ -9,9 +9,11 @@ special demand to mainstream by default.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from tiny import solve, tiny_workbook
 
@@ -250,3 +252,35 @@ def _errors(path: Path) -> list:
     with pytest.raises(InputError) as caught:
         plan(path)
     return caught.value.errors
+
+
+# --- Uncertain effect: `batch --samples` draws each share from its evidence range -------
+
+
+def test_share_samples_are_beta_pert_within_the_range_and_reproducible() -> None:
+    from placeopt.batches.uncertainty import ShareSample
+
+    draws = np.array([ShareSample(7, i).draw("M1", 0.2, 0.1, 0.5) for i in range(1, 2001)])
+    assert draws.min() >= 0.1 and draws.max() <= 0.5
+    # beta-PERT: mean (low + 4 mode + high) / 6 = 0.2333
+    assert draws.mean() == pytest.approx(0.2333, abs=0.005)
+    assert ShareSample(7, 3).draw("M1", 0.2, 0.1, 0.5) == draws[2]
+    assert ShareSample(7, 3).draw("M2", 0.2, 0.1, 0.5) != draws[2]  # its own draw
+    assert ShareSample(7, 3).draw("M1", 0.2, 0.2, 0.2) == 0.2  # no range: as given
+
+
+def test_a_batch_of_samples_shows_how_often_each_measure_is_funded(tmp_path: Path) -> None:
+    # Share 0.3 in [0.05, 0.6]: the team (90,000 a year) pays for itself once it diverts
+    # 2 pupils (45,000 saved each), so it is funded when the draw reaches 0.2.
+    from placeopt.batches.run import run_batch
+
+    path = tiny_workbook(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(10)],
+                         inclusion=[measure(share=0.3, share_low=0.05, share_high=0.6,
+                                            annual_cost=90_000)])
+    result = run_batch(path, tmp_path / "batch", samples=8, seed=1, jobs=1, reports=False)
+    assert result.table["status"].eq("optimal").all()
+    shares = [json.loads((Path(f) / "summary.json").read_text())["inclusion"]["measures"]
+              ["M1"]["share"] for f in result.table["folder"]]
+    funded = result.options.set_index("option_id").at["M1", "built_share"]
+    assert funded == pytest.approx(np.mean(np.array(shares) >= 0.2))
+    assert 0 < funded < 1  # the range straddles the break-even share
