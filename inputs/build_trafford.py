@@ -955,6 +955,10 @@ def scenario_rows(plist: list[Provider]) -> list[dict[str, Any]]:
                  "note": "DfE's central free school route pays for a 150-place special "
                          "school (capital incl. optimism bias), ring-fenced to the new "
                          "school, on top of Trafford's share"})
+    rows.append({"scenario": "no_inclusion", "sheet": "Inclusion", "column": "enabled",
+                 "operation": "set", "value": "no",
+                 "note": "no inclusion measure: the capital programme alone, as before "
+                         "the Inclusion sheet"})
     rows.append({"scenario": "inmss_fees_rise", "sheet": "Providers",
                  "column": "annual_cost_per_place", "filter": "type=inmss",
                  "operation": "scale", "value": round(72_000 / 63_000, 6),
