@@ -284,3 +284,45 @@ def test_a_batch_of_samples_shows_how_often_each_measure_is_funded(tmp_path: Pat
     funded = result.options.set_index("option_id").at["M1", "built_share"]
     assert funded == pytest.approx(np.mean(np.array(shares) >= 0.2))
     assert 0 < funded < 1  # the range straddles the break-even share
+
+
+# --- Results and reports ----------------------------------------------------------------
+
+
+def test_the_reports_give_the_measures_a_section_beside_the_capital_programme(
+        tmp_path: Path) -> None:
+    import openpyxl
+
+    from placeopt.report.folder import read_folder
+    from placeopt.run import write_results
+
+    r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(10)],
+              inclusion=[measure("TEAM", annual_cost=20_000, name="Outreach"),
+                         measure("DEAR", annual_cost=200_000)])
+    folder = write_results(r, tmp_path / "out")
+    data = read_folder(folder)
+    assert set(data.inclusion["measure_id"]) == {"TEAM", "DEAR"}
+    assert list(data.inclusion.columns) == ["case", "year", "measure_id", "name", "running",
+                                            "start_year", "effect", "pupils_diverted",
+                                            "annual_cost", "support_cost", "capital_cost"]
+    book = openpyxl.load_workbook(folder / "report.xlsx")
+    assert book.sheetnames[2:4] == ["Capital programme", "Inclusion measures"]
+    text = " ".join(str(c) for row in book["Inclusion measures"].iter_rows(values_only=True)
+                    for c in row if c is not None)
+    assert "TEAM (Outreach) is funded from 2026" in text
+    assert "£5,000 per pupil-year on top of the mainstream place" in text  # 20,000 / 4
+    assert "DEAR is not funded: funded from its first possible year, the plan's NPV " \
+           "would fall by £20,000" in text
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Inclusion measures</h2>" in page
+    assert page.index("<h2>Capital programme</h2>") < page.index("<h2>Inclusion measures</h2>")
+
+
+def test_without_an_inclusion_sheet_there_is_no_inclusion_csv(tmp_path: Path) -> None:
+    from placeopt.run import write_results
+
+    r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(10)])
+    assert r.inclusion is None and "inclusion" not in r.summary
+    folder = write_results(r, tmp_path / "out", reports=False)
+    assert not (folder / "inclusion.csv").exists()
+    assert r.summary["plan"]["inclusion_cost"] == [0.0]
