@@ -124,10 +124,15 @@ def describe_column(instance: Instance, formulation: Formulation, column: int) -
     if column < layout.a_start:
         i = column - layout.w_start
         b = int(layout.w_b[i])
-        return "w", (f"{instance.options.at[int(layout.b_option[b]), 'option_id']} opening "
-                     f"in {_year(instance, layout.b_year[b])}, paid from "
-                     f"{instance.capital.names[int(layout.w_stream[i])]}")
+        return "w", _paid(instance, str(instance.options.at[int(layout.b_option[b]),
+                                                            "option_id"]),
+                          f"opening in {_year(instance, layout.b_year[b])}",
+                          layout.w_stream[i])
     return _describe_measure_column(instance, layout, column)
+
+
+def _paid(instance: Instance, who: str, when: str, stream: int) -> str:
+    return f"{who} {when}, paid from {instance.capital.names[int(stream)]}"
 
 
 def _measure(instance: Instance, m: int) -> str:
@@ -147,9 +152,9 @@ def _describe_measure_column(instance: Instance, layout, column: int) -> tuple[s
     if column < layout.v_start:
         i = column - layout.q_start
         a = int(layout.q_a[i])
-        return "q", (f"{_measure(instance, layout.a_measure[a])} starting in "
-                     f"{_year(instance, layout.a_year[a])}, paid from "
-                     f"{instance.capital.names[int(layout.q_stream[i])]}")
+        return "q", _paid(instance, _measure(instance, layout.a_measure[a]),
+                          f"starting in {_year(instance, layout.a_year[a])}",
+                          layout.q_stream[i])
     i = column - layout.v_start
     return "v", (f"{_measure(instance, layout.v_measure[i])} from "
                  f"{_group(instance, layout.v_group[i])} in {_year(instance, layout.v_year[i])}")

@@ -187,6 +187,30 @@ def _provider_like_columns(new_site: bool) -> tuple[Column, ...]:
     )
 
 
+def _window_columns(verb: str, ramps: str) -> tuple[Column, ...]:
+    """When an option may open (a measure start), and how it ramps up."""
+    return (
+        Column("earliest_year", Kind.INTEGER, f"First year it could {verb}; blank = "
+               "first_year", "year"),
+        Column("latest_year", Kind.INTEGER, f"Last year it could {verb}; blank = the last "
+               "planning year", "year"),
+        Column("ramp_years", Kind.INTEGER, f"{ramps} evenly over this many years", "years",
+               default=1, minimum=1),
+    )
+
+
+def _commitment_columns(required: str, general: str) -> tuple[Column, ...]:
+    """Whether an option (a measure) is committed or available, and what pays for it."""
+    return (
+        Column("required", Kind.YESNO, f"yes = {required}", default=False, width=10),
+        Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
+        Column("funding", Kind.LIST, "Capital streams that may pay for it, separated by "
+               f"';': capital {general}".rstrip() + " and ring-fenced streams capital:NAME "
+               "of the Budget sheet, or all", default="capital", refers_to="stream",
+               width=22),
+    )
+
+
 PARAMETERS: tuple[Column, ...] = (
     Column("first_year", Kind.INTEGER, "First planning year (an academic year is named by the "
            "calendar year it starts in: 2026 = 2026/27)", "year", required=True,
@@ -358,21 +382,11 @@ SHEETS: tuple[Sheet, ...] = (
                    required=True, above=0),
             Column("capital_cost", Kind.NUMBER, "Capital cost (before optimism bias)", "£",
                    required=True, minimum=0, width=14),
-            Column("earliest_year", Kind.INTEGER, "First year it could open; blank = "
-                   "first_year", "year"),
-            Column("latest_year", Kind.INTEGER, "Last year it could open; blank = the last "
-                   "planning year", "year"),
-            Column("ramp_years", Kind.INTEGER, "Places open evenly over this many years",
-                   "years", default=1, minimum=1),
+            *_window_columns("open", "Places open"),
             Column("group", Kind.TEXT, "At most one option of each group is built "
                    "(alternative sizes or sites)"),
-            Column("required", Kind.YESNO, "yes = must be built (committed project)",
-                   default=False, width=10),
-            Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
-            Column("funding", Kind.LIST, "Capital streams that may pay for it, separated by "
-                   "';': capital (the general pot) and ring-fenced streams capital:NAME of "
-                   "the Budget sheet, or all", default="capital", refers_to="stream",
-                   width=22),
+            *_commitment_columns("must be built (committed project)",
+                                 "(the general pot)"),
             *_provider_like_columns(new_site=True),
         ),
         key=("option_id",), fill_order=8,
@@ -413,18 +427,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("capital_cost", Kind.NUMBER, "Capital cost at the start (before optimism "
                    "bias), paid and charged as an option's", "£", default=0.0, minimum=0,
                    width=12),
-            Column("earliest_year", Kind.INTEGER, "First year it could start; blank = "
-                   "first_year", "year"),
-            Column("latest_year", Kind.INTEGER, "Last year it could start; blank = the last "
-                   "planning year", "year"),
-            Column("ramp_years", Kind.INTEGER, "Its effect reaches share evenly over this "
-                   "many years", "years", default=1, minimum=1),
-            Column("required", Kind.YESNO, "yes = must be funded (a committed measure)",
-                   default=False, width=10),
-            Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
-            Column("funding", Kind.LIST, "Capital streams that may pay its capital cost, "
-                   "separated by ';': capital or ring-fenced capital:NAME of the Budget "
-                   "sheet, or all", default="capital", refers_to="stream", width=22),
+            *_window_columns("start", "Its effect reaches share"),
+            *_commitment_columns("must be funded (a committed measure)", ""),
         ),
         key=("measure_id",), record="measure", fill_order=9,
         notes=("A measure reaches no one already placed: it diverts only new demand, a "
