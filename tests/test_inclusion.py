@@ -45,7 +45,7 @@ def diverted(results, mid: str = "M1", case: str = "plan") -> list[float]:
 
 
 def started(results, mid: str = "M1") -> int | None:
-    return results.summary["inclusion"]["measures"][mid]["start_year"]
+    return results.summary["inclusion"][mid]["start_year"]
 
 
 def test_a_measure_cheaper_than_inmss_is_funded(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_a_measure_cheaper_than_inmss_is_funded(tmp_path: Path) -> None:
     row = r.inclusion[r.inclusion["case"] == "plan"].iloc[0]
     assert (row["running"], row["effect"], row["annual_cost"], row["support_cost"]) == (
         "yes", 1.0, 20_000, 8_000)
-    summary = r.summary["inclusion"]["measures"]["M1"]
+    summary = r.summary["inclusion"]["M1"]
     assert summary["cost_per_pupil_year"] == pytest.approx(7_000)  # (20,000 + 8,000) / 4
     # the measure's cost is revenue: in the plan's costs, its savings and its NPV
     assert r.summary["plan"]["inclusion_cost"] == [28_000]
@@ -71,7 +71,9 @@ def test_a_measure_cheaper_than_inmss_is_funded(tmp_path: Path) -> None:
     # its worth: the plan without it is the baseline, 152,000 of NPV lost
     assert summary["npv_if_dropped"] == pytest.approx(152_000)
     assert summary["npv_if_forced"] is None
-    assert r.summary["inclusion"]["values"]["solves"]["M1"]["case"] == "dropped"
+    assert r.summary["inclusion_values"]["solves"]["M1"]["case"] == "dropped"
+    assert summary["pupils_diverted"] == [4.0] and summary["cost"] == [28_000]
+    assert summary["started"] is True
 
 
 def test_a_measure_dearer_than_the_places_it_saves_is_left_out(tmp_path: Path) -> None:
@@ -80,9 +82,9 @@ def test_a_measure_dearer_than_the_places_it_saves_is_left_out(tmp_path: Path) -
               inclusion=[measure(annual_cost=200_000)])
     assert r.summary["objective"] == pytest.approx(500_000, rel=REL)
     assert diverted(r) == [0.0] and started(r) is None
-    assert r.summary["inclusion"]["measures"]["M1"]["cost_per_pupil_year"] is None
+    assert r.summary["inclusion"]["M1"]["cost_per_pupil_year"] is None
     # forced, it would cost 6 x 50,000 + 4 x 5,000 + 200,000 = 520,000: 20,000 of NPV
-    assert r.summary["inclusion"]["measures"]["M1"]["npv_if_forced"] == pytest.approx(-20_000)
+    assert r.summary["inclusion"]["M1"]["npv_if_forced"] == pytest.approx(-20_000)
 
 
 @pytest.mark.parametrize(("budget", "funded", "objective"),
@@ -279,8 +281,8 @@ def test_a_batch_of_samples_shows_how_often_each_measure_is_funded(tmp_path: Pat
                                             annual_cost=90_000)])
     result = run_batch(path, tmp_path / "batch", samples=8, seed=1, jobs=1, reports=False)
     assert result.table["status"].eq("optimal").all()
-    shares = [json.loads((Path(f) / "summary.json").read_text())["inclusion"]["measures"]
-              ["M1"]["share"] for f in result.table["folder"]]
+    shares = [json.loads((Path(f) / "summary.json").read_text())["inclusion"]["M1"]["share"]
+              for f in result.table["folder"]]
     funded = result.options.set_index("option_id").at["M1", "built_share"]
     assert funded == pytest.approx(np.mean(np.array(shares) >= 0.2))
     assert 0 < funded < 1  # the range straddles the break-even share
@@ -302,9 +304,10 @@ def test_the_reports_give_the_measures_a_section_beside_the_capital_programme(
     folder = write_results(r, tmp_path / "out")
     data = read_folder(folder)
     assert set(data.inclusion["measure_id"]) == {"TEAM", "DEAR"}
-    assert list(data.inclusion.columns) == ["case", "year", "measure_id", "name", "running",
+    assert list(data.inclusion.columns) == ["year", "measure_id", "name", "running",
                                             "start_year", "effect", "pupils_diverted",
-                                            "annual_cost", "support_cost", "capital_cost"]
+                                            "annual_cost", "support_cost", "capital_cost",
+                                            "case"]
     book = openpyxl.load_workbook(folder / "report.xlsx")
     assert book.sheetnames[2:4] == ["Capital programme", "Inclusion measures"]
     text = " ".join(str(c) for row in book["Inclusion measures"].iter_rows(values_only=True)

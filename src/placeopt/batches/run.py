@@ -320,7 +320,7 @@ def built_options(expansions: pd.DataFrame | None) -> dict[str, int | None]:
 
 def started_measures(summary: dict[str, Any]) -> dict[str, int | None]:
     """measure_id -> start year (None: not funded), from summary.json `inclusion`."""
-    found = (summary.get("inclusion") or {}).get("measures", {})
+    found = summary.get("inclusion") or {}
     return {str(m): entry.get("start_year") for m, entry in found.items()}
 
 

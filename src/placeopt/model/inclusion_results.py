@@ -21,8 +21,8 @@ from .instance import Instance
 from .layout import Layout
 
 TINY = 0.0005  # pupils below this are rounding noise (outputs keep three decimals)
-COLUMNS = ["case", "year", "measure_id", "name", "running", "start_year", "effect",
-           "pupils_diverted", "annual_cost", "support_cost", "capital_cost"]
+COLUMNS = ["year", "measure_id", "name", "running", "start_year", "effect",
+           "pupils_diverted", "annual_cost", "support_cost", "capital_cost", "case"]
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,18 @@ def inclusion_table(instance: Instance, cases: dict[str, MeasureView]) -> pd.Dat
 
 def inclusion_summary(instance: Instance, plan: MeasureView, baseline: MeasureView
                       ) -> dict[str, Any]:
-    """summary.json `inclusion`: per measure, whether and when the plan starts it, the
-    pupils diverted and the cost by year, and the measure's own cost (running, support
-    and capital in cash) per pupil-year diverted, the place the pupil then takes aside."""
+    """summary.json `inclusion`, keyed by measure_id: whether and when the plan starts the
+    measure, the pupils it diverts and its cost (running, support, and capital in the
+    start year: cash) by year, and that cost per pupil-year diverted, the place the pupil
+    then takes aside."""
     table = instance.measures.table
-    measures = {}
+    found = {}
     for m, measure in table.iterrows():
         started = bool(plan.started[m].sum() > 0.5)
         pupil_years = float(plan.diverted[m].sum())
         cost = plan.running_cost[m] + plan.support_cost[m]
         capital = float(plan.capital[m].sum())
-        measures[str(measure["measure_id"])] = {
+        found[str(measure["measure_id"])] = {
             "name": measure["name"] if isinstance(measure["name"], str) else "",
             "started": started,
             "start_year": int(instance.years[plan.started[m].argmax()]) if started else None,
@@ -111,15 +112,14 @@ def inclusion_summary(instance: Instance, plan: MeasureView, baseline: MeasureVi
             "share": float(measure["share"]),
             "share_range": [float(measure["share_low"]), float(measure["share_high"])],
             "pupils_diverted": _round(plan.diverted[m], 3),
+            "cost": _round(cost + plan.capital[m]),
             "revenue_cost": _round(cost),
             "capital_cost": round(capital, 2),
             "pupil_years_diverted": round(pupil_years, 3),
             "cost_per_pupil_year": round((float(cost.sum()) + capital) / pupil_years, 2)
             if pupil_years > TINY else None,
         }
-    return {"measures": measures,
-            "pupils_diverted": _round(plan.diverted.sum(axis=0), 3),
-            "revenue_cost": _round(plan.revenue_cost)}
+    return found
 
 
 def _round(values: np.ndarray, digits: int = 2) -> list[float]:

@@ -6,7 +6,8 @@ plan funds it (`npv_if_dropped`: the NPV it adds), with it forced to start if th
 leaves it out (`npv_if_forced`: usually negative, what funding it anyway would cost).
 The solves, their checks, their defaults (only when quick) and `value_gap` are those of
 the options' values; only what a measure's columns are differs. The values go to
-summary.json `inclusion` (per measure, and `values`: status and each solve's check).
+summary.json `inclusion` (per measure), the status and each solve's check to
+`inclusion_values`.
 """
 
 from __future__ import annotations
@@ -67,12 +68,12 @@ class MeasureAppraisal(ProjectAppraisal):
         ids = self._ids()
         programmes = {str(ids[v.option]): list(v.programme) for v in self.values
                       if v.npv_change is not None}
-        for measure_id, entry in inclusion["measures"].items():
+        for measure_id, entry in inclusion.items():
             for column in COLUMNS[:3]:
                 value = table.at[measure_id, column] if measure_id in table.index else None
                 entry[column] = None if value is None or value != value else float(value)
             # the options the plan would build without the measure (or with it forced)
             entry["options_built_otherwise"] = programmes.get(measure_id)
-        inclusion["values"] = self.summary()
+        results.summary["inclusion_values"] = self.summary()
         results.summary["solve"]["timings"]["measure_values"] = round(self.seconds, 3)
 

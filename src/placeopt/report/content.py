@@ -732,7 +732,7 @@ def _revenue_words(data: ResultFolder) -> str:
 
 def _measures_words(data: ResultFolder) -> str:
     """The inclusion measures in one sentence: how many the plan funds, what they do."""
-    found = data.summary["inclusion"]["measures"].values()
+    found = data.summary["inclusion"].values()
     funded = [m for m in found if m["started"]]
     pupil_years = sum(m["pupil_years_diverted"] for m in funded)
     cost = _total(data.summary["plan"]["inclusion_cost"])

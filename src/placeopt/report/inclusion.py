@@ -4,7 +4,7 @@ school and independent (INMSS) places it stands in for, and what it is worth to 
 plan, in a planner's words.
 
 Built from the result folder only: inclusion.csv, costs.csv and summary.json
-`inclusion` (with each measure's worth when it was computed).
+`inclusion` (with each measure's worth when it was computed, `inclusion_values`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ TYPES = ("mainstream", "special", "inmss")  # the unit costs a diverted pupil is
 
 def measures(data: ResultFolder) -> dict[str, dict[str, Any]]:
     """summary.json `inclusion` measures, by id ({} for a folder without them)."""
-    return (data.summary.get("inclusion") or {}).get("measures", {})
+    return data.summary.get("inclusion") or {}
 
 
 def unit_costs(data: ResultFolder) -> dict[str, float | None]:
@@ -156,7 +156,7 @@ def _programme_change(m: dict[str, Any], built: set[str]) -> str:
 
 def inclusion_note(data: ResultFolder) -> str:
     """How to read the measures' figures."""
-    status = ((data.summary.get("inclusion") or {}).get("values") or {}).get("status")
+    status = (data.summary.get("inclusion_values") or {}).get("status")
     worth = ("Each funded measure's worth is the NPV the plan would lose without it, the "
              "rest of the plan (the capital programme too) free to adapt; each measure left "
              "out shows the NPV change if it had to be funded from its first possible year.")
