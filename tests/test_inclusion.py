@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pytest
 from tiny import solve, tiny_workbook
 
@@ -293,8 +294,6 @@ def test_a_batch_of_samples_shows_how_often_each_measure_is_funded(tmp_path: Pat
 
 def test_the_reports_give_the_measures_a_section_beside_the_capital_programme(
         tmp_path: Path) -> None:
-    import openpyxl
-
     from placeopt.report.folder import read_folder
     from placeopt.run import write_results
 
@@ -329,3 +328,17 @@ def test_without_an_inclusion_sheet_there_is_no_inclusion_csv(tmp_path: Path) ->
     folder = write_results(r, tmp_path / "out", reports=False)
     assert not (folder / "inclusion.csv").exists()
     assert r.summary["plan"]["inclusion_cost"] == [0.0]
+
+
+def test_a_scenario_may_change_a_share_whose_range_is_blank(tmp_path: Path) -> None:
+    # share 0.4, no range given; scenario more_effect scales it to 0.6: 6 diverted.
+    path = tiny_workbook(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(10)],
+                         inclusion=[measure(annual_cost=20_000)])
+    book = openpyxl.load_workbook(path)
+    sheet = book.create_sheet("Scenarios")
+    sheet.append(["scenario", "sheet", "column", "filter", "operation", "value"])
+    sheet.append(["more_effect", "Inclusion", "share", None, "scale", 1.5])
+    book.save(path)
+    r = plan(path, "more_effect")
+    assert diverted(r) == [6.0]
+    assert r.summary["inclusion"]["M1"]["share_range"] == pytest.approx([0.6, 0.6])

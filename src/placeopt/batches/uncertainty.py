@@ -144,6 +144,9 @@ class ShareSample:
             strict=True)]
 
     def draw(self, measure_id: str, share: float, low: float, high: float) -> float:
+        """One share from [low, high] (blank: share) with mode `share`."""
+        low = share if np.isnan(low) else low
+        high = share if np.isnan(high) else high
         if not high > low:
             return share
         rng = np.random.default_rng(np.random.SeedSequence(

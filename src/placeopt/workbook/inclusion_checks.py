@@ -3,8 +3,7 @@
 A measure names needs, phases and zones that must exist, two provision levels that must
 differ, a level its diverted pupils need that some provider can meet, an evidence range
 around its share, a window of years and capital streams: each is checked here, and put
-in canonical form for the model (lists in the workbook's spelling, blank share_low and
-share_high filled with share).
+in canonical form for the model (lists in the workbook's spelling).
 """
 
 from __future__ import annotations
@@ -73,8 +72,8 @@ def _check_references(inputs: Inputs, problems: Problems) -> None:
 
 
 def _check_shares(inputs: Inputs, problems: Problems, table: pd.DataFrame) -> None:
-    """share_low <= share <= share_high, blanks taking share (each is 0..1, checked as
-    the cell was read)."""
+    """share_low <= share <= share_high, a blank end taking share (each is 0..1, checked
+    as the cell was read). Blanks stay blank: a scenario that changes share moves them."""
     share = table["share"].astype(float)
     low = table["share_low"].astype(float).fillna(share)
     high = table["share_high"].astype(float).fillna(share)
@@ -90,7 +89,6 @@ def _check_shares(inputs: Inputs, problems: Problems, table: pd.DataFrame) -> No
             problems.error(where(inputs, SHEET, "share_high", row),
                            f"share_high {hi:g} of measure {measure} is below its share {s:g}; "
                            "expected share_low <= share <= share_high")
-    table["share_low"], table["share_high"] = low, high
 
 
 def _check_provisions(inputs: Inputs, problems: Problems, table: pd.DataFrame) -> None:
