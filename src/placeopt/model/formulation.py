@@ -222,7 +222,7 @@ def capacity_rows(instance: Instance, layout: Layout) -> Rows:
     labels = pd.DataFrame({"provider": provider, "year": year})
     upper = capacity[provider] + instance.over_roll[provider, year]
     return rows_of("capacity", capacity_rows.__doc__, inverse, cols, vals,
-                 np.full(len(distinct), -INF), upper, labels)
+                   np.full(len(distinct), -INF), upper, labels)
 
 
 def limit_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -252,7 +252,7 @@ def limit_rows(instance: Instance, layout: Layout) -> Rows | None:
         [instance.limits["over_roll"].iat[i][k] for i, k in zip(limit, year, strict=True)])
     labels = pd.DataFrame({"limit": limit, "year": year})
     return rows_of("limit", limit_rows.__doc__, inverse, cols_all, np.ones(len(cols_all)),
-                 np.full(len(distinct), -INF), places, labels)
+                   np.full(len(distinct), -INF), places, labels)
 
 
 def open_once_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -262,9 +262,9 @@ def open_once_rows(instance: Instance, layout: Layout) -> Rows | None:
     inverse, options = cells_of(layout.b_option)
     required = instance.options["required"].to_numpy(bool)[options]
     return rows_of("open_once", open_once_rows.__doc__, inverse,
-                 layout.b_start + np.arange(layout.n_b), np.ones(layout.n_b),
-                 required.astype(float), np.ones(len(options)),
-                 pd.DataFrame({"option": options}))
+                   layout.b_start + np.arange(layout.n_b), np.ones(layout.n_b),
+                   required.astype(float), np.ones(len(options)),
+                   pd.DataFrame({"option": options}))
 
 
 def option_group_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -276,9 +276,9 @@ def option_group_rows(instance: Instance, layout: Layout) -> Rows | None:
     names = np.array([str(g).lower() for g in group[has]])
     inverse, distinct = cells_of(names)
     return rows_of("option_group", option_group_rows.__doc__, inverse,
-                 layout.b_start + np.flatnonzero(has), np.ones(has.sum()),
-                 np.full(len(distinct), -INF), np.ones(len(distinct)),
-                 pd.DataFrame({"group": distinct}))
+                   layout.b_start + np.flatnonzero(has), np.ones(has.sum()),
+                   np.full(len(distinct), -INF), np.ones(len(distinct)),
+                   pd.DataFrame({"group": distinct}))
 
 
 def budget_coefficients(instance: Instance) -> np.ndarray:
@@ -310,8 +310,8 @@ def revenue_budget_rows(instance: Instance, layout: Layout) -> Rows | None:
                            inclusion.budget_terms(instance, layout, row_of_year), strict=True):
         terms.append(part)
     return rows_of("revenue_budget", revenue_budget_rows.__doc__, np.concatenate(rows),
-                 np.concatenate(cols), np.concatenate(vals), np.full(len(budget_years), -INF),
-                 instance.revenue_budget[budget_years], pd.DataFrame({"year": budget_years}))
+                   np.concatenate(cols), np.concatenate(vals), np.full(len(budget_years), -INF),
+                   instance.revenue_budget[budget_years], pd.DataFrame({"year": budget_years}))
 
 
 def funding_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -327,7 +327,7 @@ def funding_rows(instance: Instance, layout: Layout) -> Rows | None:
     keep = vals != 0  # a free option: its w are 0, b is unconstrained here
     zero = np.zeros(layout.n_b)
     return rows_of("funding", funding_rows.__doc__, rows[keep], cols[keep], vals[keep], zero,
-                 zero, pd.DataFrame({"option": layout.b_option, "year": layout.b_year}))
+                   zero, pd.DataFrame({"option": layout.b_option, "year": layout.b_year}))
 
 
 def capital_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -388,8 +388,8 @@ def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:
                 cols.append(col)
                 vals.append(-instance.demand[group_of_x[j], t])
     return rows_of("new_site_link", new_site_linking_rows.__doc__, np.array(rows),
-                 np.array(cols), np.array(vals), np.full(len(xs), -INF), np.zeros(len(xs)),
-                 pd.DataFrame({"x": xs}))
+                   np.array(cols), np.array(vals), np.full(len(xs), -INF), np.zeros(len(xs)),
+                   pd.DataFrame({"x": xs}))
 
 
 def to_pyomo(formulation: Formulation) -> pyo.ConcreteModel:
