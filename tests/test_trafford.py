@@ -70,12 +70,17 @@ def _residential_january_2025() -> float:
 
 def test_workbook_validates_cleanly() -> None:
     warnings, notes = check_workbook(MODEL)  # every scenario; raises on any error
-    # One warning, and a true one: without the free-school grant (£0 but in scenario
-    # free_school_funded) the 250-place school costs more than all Trafford's capital.
+    # Two warnings, both true: without the free-school grant (£0 but in scenario
+    # free_school_funded) the 250-place school costs more than all Trafford's capital; and
+    # with no inclusion measure (scenario no_inclusion) nobody is sent to the mainstream
+    # schools that stand for where the measures keep pupils.
     assert [f"{w.where}: {w.message}" for w in warnings] == [
         "Expansions!A13: option NEW-SCH-250 costs £28,520,000 with optimism bias, more than "
         "all the capital of its funding streams (capital:free_school £0, capital "
-        "£23,400,000): it is never built"]
+        "£23,400,000): it is never built",
+        "Providers!A27: [scenario no_inclusion] provider MS-NEAR-HOME is in reach of no "
+        "demand it can serve (its type, needs, phases and the journey limits leave no zone "
+        "that can use it): its places will be empty in every plan"]
     assert "28 zones" in notes[0]
 
 

@@ -47,6 +47,7 @@ from .programme import Programme, read_programme, rebase, regret
 from .uncertainty import (
     DemandModel,
     DemandSample,
+    ShareSample,
     option_frequencies,
     percentiles,
     sampled_demand,
@@ -93,7 +94,9 @@ class Task:
         return json.loads(json.dumps(identity))
 
     def adjust(self, with_programme: bool) -> Callable[[Inputs], None] | None:
-        steps = [s for s in (self.sample, self.programme if with_programme else None) if s]
+        shares = ShareSample(self.sample.seed, self.sample.index) if self.sample else None
+        steps = [s for s in (self.sample, shares, self.programme if with_programme else None)
+                 if s]
         if not steps:
             return None
 
@@ -317,6 +320,12 @@ def built_options(expansions: pd.DataFrame | None) -> dict[str, int | None]:
                                            expansions["open_year"], strict=True)}
 
 
+def started_measures(summary: dict[str, Any]) -> dict[str, int | None]:
+    """measure_id -> start year (None: not funded), from summary.json `inclusion`."""
+    found = summary.get("inclusion") or {}
+    return {str(m): entry.get("start_year") for m, entry in found.items()}
+
+
 def _listing(builds: dict[str, int | None]) -> str:
     return "; ".join(f"{option} {year}" for option, year in
                      sorted(builds.items(), key=lambda item: (item[1] or 0, item[0]))
@@ -339,7 +348,7 @@ def outcome(index: int, task: Task, summary: dict[str, Any], expansions: pd.Data
     def final(values: list[float] | None) -> float | None:
         return values[-1] if values else None
 
-    builds = built_options(expansions)
+    builds = {**built_options(expansions), **started_measures(summary)}
     row = _row(index, task, status, summary.get("explanation") or "", seconds, reused)
     row.update({
         "mip_gap": summary.get("mip_gap"),

@@ -19,6 +19,9 @@ before. The median multiplier of the total is 1.
 
 `--spread` replaces σ (the persistence and the mix stay as calibrated).
 
+Each sample also draws the share of every inclusion measure from its evidence range
+(`ShareSample`), so the samples show how often each measure is funded across the range.
+
 Reproducible: sample i of seed S draws the same numbers whatever the number of samples,
 the scenario, the other scenarios of the batch or the machine that solves it. Every
 scenario gets the same draws for sample i (common random numbers), so two scenarios'
@@ -191,6 +194,44 @@ def sampled_demand(inputs: Inputs, scenarios: list[str], model: DemandModel, see
                                     "band_high": high}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["scenario", "year", "central", "P10", "P50", "P90", "band_low", "band_high"])
+
+
+# --- Uncertain effect of inclusion measures -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareSample:
+    """Sample `index` (from 1) of seed `seed` of each inclusion measure's share: applied to
+    a scenario's inputs beside its demand sample (`build_case(adjust=...)`), it draws each
+    measure's share from its evidence range [share_low, share_high] by a beta-PERT
+    distribution whose mode is the workbook's share (the three-point estimate of project
+    appraisal: low, most likely, high; weight 4 on the mode). A measure whose range is a
+    single value keeps it. Each measure's draw depends on the seed, the sample and the
+    measure's id only: the same in every scenario (common random numbers) and whatever
+    other measures or demand draws there are."""
+
+    seed: int
+    index: int
+
+    def __call__(self, inputs: Inputs) -> None:
+        table = inputs.tables.get("Inclusion")
+        if table is None or table.empty:
+            return
+        table["share"] = [self.draw(str(m), s, lo, hi) for m, s, lo, hi in zip(
+            table["measure_id"], table["share"], table["share_low"], table["share_high"],
+            strict=True)]
+
+    def draw(self, measure_id: str, share: float, low: float, high: float) -> float:
+        """One share from [low, high] (blank: share) with mode `share`."""
+        low = share if np.isnan(low) else low
+        high = share if np.isnan(high) else high
+        if not high > low:
+            return share
+        rng = np.random.default_rng(np.random.SeedSequence(
+            self.seed, spawn_key=(self.index, 2, zlib.crc32(measure_id.encode()))))
+        alpha = 1 + 4 * (share - low) / (high - low)
+        beta = 1 + 4 * (high - share) / (high - low)
+        return round(float(low + (high - low) * rng.beta(alpha, beta)), 6)
 
 
 # --- What the samples say together ------------------------------------------------------

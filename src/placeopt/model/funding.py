@@ -25,18 +25,31 @@ COLUMNS = ["year", "stream", "option_id", "amount"]
 
 
 def funding_table(instance: Instance, formulation: Formulation, values: np.ndarray,
-                  opened: np.ndarray) -> pd.DataFrame:
-    """funding.csv: one row per opening and stream that pays for it (amount > 0)."""
+                  opened: np.ndarray, started: np.ndarray | None = None) -> pd.DataFrame:
+    """funding.csv: one row per opening (or start of an inclusion measure, `started`) and
+    stream that pays for it (amount > 0); a measure's id stands in the option_id column."""
     layout = formulation.layout
-    if not layout.n_w:
+    if not layout.n_w and not len(layout.q_a):
         return pd.DataFrame(columns=COLUMNS)
-    # (option, year, stream) of each w, and the solver's amount on it.
-    keys = np.column_stack([layout.b_option[layout.w_b], layout.b_year[layout.w_b],
-                            layout.w_stream])
-    amounts = values[layout.w_start:layout.n_columns].copy()
-    built = opened[keys[:, 0], keys[:, 1]] > 0.5
+    n_options = len(instance.options)
+    measures = instance.measures.table
+    # (payer, year, stream) of each draw, payers numbered options first, then measures
+    keys = np.vstack([
+        np.column_stack([layout.b_option[layout.w_b], layout.b_year[layout.w_b],
+                         layout.w_stream]),
+        np.column_stack([n_options + layout.a_measure[layout.q_a],
+                         layout.a_year[layout.q_a], layout.q_stream]),
+    ]).astype(int)
+    amounts = values[layout.funding_columns].copy()
+    ids = np.concatenate([instance.options["option_id"].to_numpy(object),
+                          measures["measure_id"].to_numpy(object)])
+    capex = np.concatenate([instance.options["capex"].to_numpy(float),
+                            measures["capex"].to_numpy(float)])
+    made = np.vstack([opened, started if started is not None
+                      else np.zeros((len(measures), instance.n_years))])
+    built = made[keys[:, 0], keys[:, 1]] > 0.5
     keys, amounts = keys[built], np.where(amounts[built] > 0, amounts[built], 0.0)
-    drawn = _ring_fenced_first(instance, keys)
+    drawn = _ring_fenced_first(instance, keys, capex)
     if drawn is not None:
         amounts = drawn
     keep = amounts > 0.005
@@ -44,21 +57,21 @@ def funding_table(instance: Instance, formulation: Formulation, values: np.ndarr
     table = pd.DataFrame({
         "year": instance.years[keys[:, 1]].astype(int),
         "stream": np.array(instance.capital.names, dtype=object)[keys[:, 2]],
-        "option_id": instance.options["option_id"].to_numpy()[keys[:, 0]],
+        "option_id": ids[keys[:, 0]],
         "amount": amounts.round(2),
     })
     return table.sort_values(["year", "stream", "option_id"], ignore_index=True)
 
 
-def _ring_fenced_first(instance: Instance, keys: np.ndarray) -> np.ndarray | None:
-    """Amounts on each (option, year, stream) drawing on the general pot as little as
+def _ring_fenced_first(instance: Instance, keys: np.ndarray, capex: np.ndarray
+                       ) -> np.ndarray | None:
+    """Amounts on each (payer, year, stream) drawing on the general pot as little as
     the streams allow; None if the LP fails (the caller keeps the solver's split)."""
     from scipy.optimize import linprog
 
     if not len(keys):
         return np.zeros(0)
     capital = instance.capital
-    capex = instance.options["capex"].to_numpy(float)
     openings, which = np.unique(keys[:, :2], axis=0, return_inverse=True)
     which = which.ravel()
     equal = np.zeros((len(openings), len(keys)))

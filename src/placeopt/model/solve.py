@@ -43,7 +43,7 @@ import scipy.sparse as sp
 from ..problems import Interrupted, SolveError
 from .benders import Benders, BendersFailed, MasterInfeasible, Stopped
 from .diagnose import describe_violation, explain_infeasible
-from .formulation import Formulation, to_pyomo
+from .formulation import Formulation, baseline_shut, to_pyomo
 from .highs_lp import highs_lp, new_highs
 from .instance import Instance
 from .verify import Bounds, SolutionCheck, check_solution
@@ -618,7 +618,7 @@ class HighsModel:
         """Row duals of the capacity rows of the LP with the plan's builds fixed, the status
         of that LP in words ("optimal" or why the duals are unknown), and its solution."""
         layout = self.formulation.layout
-        b = np.arange(layout.b_start, layout.o_start)
+        b = layout.build_columns
         built = np.round(plan.values[b])
         self.set_bounds(b, built, built)
         rows = self.formulation.block_rows("capacity")
@@ -656,7 +656,7 @@ class HighsModel:
         capital drawn from each stream costs nothing, so the plan's own stays optimal),
         checked like every solve; (None, _) if it cannot be so."""
         layout = self.formulation.layout
-        if np.any(self.formulation.columns.cost[layout.w_start:] != 0):
+        if np.any(self.formulation.columns.cost[layout.funding_columns] != 0):
             return None, np.zeros(0)
         point = plan.values.copy()
         point[b] = built
@@ -682,11 +682,8 @@ class HighsModel:
 
 
 def optional_columns(instance: Instance, layout) -> np.ndarray:
-    """Columns b[e,t] of the options that are not required: shut in the baseline."""
-    b = np.arange(layout.b_start, layout.o_start)
-    if not layout.n_b:
-        return b
-    return b[~instance.options["required"].to_numpy(bool)[layout.b_option]]
+    """The columns the baseline shuts (`formulation.baseline_shut`)."""
+    return baseline_shut(instance, layout)
 
 
 def solve_cases(model: HighsModel, instance: Instance) -> tuple[CaseSolution, CaseSolution]:
@@ -723,7 +720,7 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
     constraints = model.n_rows  # the model's own rows, not those a later step adds
     if after_plan is not None:
         after_plan(model, baseline, plan)
-    b = np.arange(formulation.layout.b_start, formulation.layout.o_start)
+    b = formulation.layout.build_columns
     started = time.perf_counter()
     if plan.status == "interrupted" or model.stopped:
         # After Ctrl-C (in the plan, or in `after_plan`'s solves) the planner wants out.
