@@ -4,7 +4,9 @@ Shapes follow the real system (DOMAIN.md): ~10 needs, 3 phases, per LA ~50 in-ar
 providers (special schools near full, resourced units, mainstream), ~30 out-of-area
 INMSS (fees ~£53-63k), ~80 options (resourced units, special expansions, new special
 schools), a pooled budget and capital. Locations are random points around LA centres
-placed on a grid over England. Seeded: the same arguments give the same workbook.
+placed on a grid over England. With `measures_per_la`, inclusion measures too
+(outreach teams and inclusion bases that divert specialist demand to mainstream, with
+illustrative costs and shares). Seeded: the same arguments give the same workbook.
 
     python benchmarks/synthetic.py la out.xlsx
     python benchmarks/synthetic.py region out.xlsx     # 10 LAs
@@ -35,6 +37,7 @@ class Size:
     inmss_per_la: int
     options_per_la: int
     years: int = 10
+    measures_per_la: int = 0
 
 
 SIZES = {
@@ -51,7 +54,7 @@ def generate(size: Size, path: str | Path, seed: int = 7, first_year: int = 2026
     side = int(np.ceil(np.sqrt(size.las)))
     centres = [(50.9 + 3.8 * (i // side) / max(side - 1, 1),
                 -2.9 + 3.3 * (i % side) / max(side - 1, 1)) for i in range(size.las)]
-    zones, demand, providers, options, current = [], [], [], [], []
+    zones, demand, providers, options, current, measures = [], [], [], [], [], []
     for la, (lat0, lon0) in enumerate(centres):
         code = f"LA{la:03d}"
         zlat = lat0 + rng.normal(0, 0.06, size.zones_per_la)
@@ -128,13 +131,40 @@ def generate(size: Size, path: str | Path, seed: int = 7, first_year: int = 2026
                                 places * 92000, first_year + 4, None, 3, f"{code}NEW",
                                 "special", "yes", lat, lon, needs, "all",
                                 round(rng.uniform(22000, 26000))])
+    # Drawn after everything else, so a workbook without measures is as it always was.
+    for la in range(size.las):
+        measures += _measures(rng, f"LA{la:03d}", size, first_year)
     _write(path, first_year, size.years, zones, demand, providers, options, current, rng,
-           size)
+           size, measures)
     return Path(path)
 
 
+def _measures(rng: np.random.Generator, code: str, size: Size, first_year: int) -> list:
+    """Inclusion measures of one LA: an outreach team for a specialist need across the
+    authority, or an inclusion base for a few zones (with capital). Illustrative figures."""
+    rows = []
+    for i in range(size.measures_per_la):
+        need = sorted(SPECIALIST)[i % len(SPECIALIST)]
+        share = round(float(rng.uniform(0.05, 0.2)), 3)
+        low, high = round(share * 0.5, 3), round(min(1.0, share * 1.8), 3)
+        if i % 2 == 0:  # outreach: running cost only
+            rows.append([f"{code}M{i:02d}", f"{code} {need} outreach", need,
+                         "primary;secondary", "all", share, low, high,
+                         round(float(rng.uniform(150_000, 400_000))),
+                         round(float(rng.uniform(2_000, 6_000))), 0, first_year, None, 2])
+        else:  # an inclusion base serving a few zones
+            zones = ";".join(f"{code}Z{z:03d}" for z in sorted(rng.choice(
+                size.zones_per_la, min(4, size.zones_per_la), replace=False)))
+            rows.append([f"{code}M{i:02d}", f"{code} {need} inclusion base", need,
+                         "secondary", zones, share, low, high,
+                         round(float(rng.uniform(60_000, 150_000))),
+                         round(float(rng.uniform(3_000, 8_000))),
+                         round(float(rng.uniform(100_000, 400_000))), first_year + 1, None, 1])
+    return rows
+
+
 def _write(path, first_year, horizon, zones, demand, providers, options, current, rng,
-           size) -> None:
+           size, measures=()) -> None:
     book = Workbook(write_only=True)
     years = list(range(first_year, first_year + horizon))
 
@@ -163,6 +193,11 @@ def _write(path, first_year, horizon, zones, demand, providers, options, current
                                                                         strict=True)]
     budget += [[y, "capital", 6_000_000 * size.las] for y in years[:4]]
     sheet("Budget", ["year", "stream", "amount"], budget)
+    if measures:
+        sheet("Inclusion", ["measure_id", "name", "needs", "phases", "zones", "share",
+                            "share_low", "share_high", "annual_cost", "cost_per_pupil",
+                            "capital_cost", "earliest_year", "latest_year", "ramp_years"],
+              measures)
     book.save(path)
 
 

@@ -83,8 +83,11 @@ POPULATION = "trafford_mid2024_population_msoa_syoa.csv"
 # Needs, phases and the SEN2 columns behind them are placeopt forecast's (its sen2 and ages
 # modules): "need unknown" (8 plans in Trafford) is counted as OTH; SEN2 age is at 31
 # August before the census, so 4 = Reception, 10 = Year 6, 11 = Year 7, 15 = Year 11.
-# The demand projection's parameters (docs/forecast.md): change one and rebuild.
-FORECAST = Method()
+# The demand projection's parameters (docs/forecast.md): change one and rebuild. The
+# provision shares stay constant, as when docs/trafford.md's plans were solved; the
+# forecast's default since then (share_trend pooled) takes Trafford's specialist places to
+# about 1,690 in 2034/35 instead of 1,846: rebuild and solve again to move to it.
+FORECAST = Method(share_trend="constant")
 
 # Settings counted as needing a resourced or specialist place (SEN2 caseload columns and
 # the matching sen_needs_all_plans placement rows). Not counted: mainstream without a
@@ -138,6 +141,58 @@ OOA_SPECIAL_HEADROOM = 5  # places a neighbouring LA could still sell Trafford (
 INMSS_MAX_MINUTES = 90  # Trafford already accepts journeys this long to independent schools
 EGERTON_CAPACITY = 76  # GIAS blank; Trafford Council statutory notice: 60 funded places
 #                        (11-16) + 16 sixth-form places
+
+# Inclusion measures (SPEC §1 Inclusion; issue 21): what the model may fund instead of, or
+# beside, building places. ILLUSTRATIVE: the published evidence is thin, so each figure
+# says what it leans on; change them here and rebuild.
+# - A pupil kept in mainstream takes a place at a school near home: the school meets the
+#   first £6,000 of additional support from its own budget (element 2; e.g.
+#   https://www.cambridgeshire.gov.uk/residents/children-and-families/schools-learning/
+#   school-funding/funding-special-educational-needs), the council pays a top-up above it
+#   from the high-needs block. Bands differ by council and no national average is
+#   published: £6,000 a year is assumed. No home-to-school transport (a local school).
+MAINSTREAM_TOP_UP = 6_000
+# - Effect (share of new specialist demand kept in mainstream). Birmingham's autism team
+#   with the Autism Education Trust programme saw the share of its autistic pupils in
+#   specialist schools fall from 39% to 35% in 2016-2019, 178 pupils, about a tenth of
+#   the specialist share (https://www.autismeducationtrust.org.uk/md-case-studies/; the
+#   AET licence cost £15,000 a year, the team's own cost is not given). DfE's Delivering
+#   Better Value reviews judged that 65% of the children whose cases were reviewed could
+#   have had their needs met in other provision, 35,000 more in mainstream nationally
+#   (https://dbvinsend.com/insights): an upper end, not an effect measured.
+# - Cost: staff at about £60,000 a year each with on-costs (illustrative); an inclusion
+#   base made by adapting a classroom for 12 pupils at Oldham's £15.5k-£31k a place for
+#   resourced provision by adapting space (DOMAIN.md) gives about £250,000 of capital;
+#   DfE expects inclusion bases in every secondary school, "additional spaces within the
+#   school building or refurbishment or repurposing of existing space"
+#   (https://schoolsweek.co.uk/inclusion-base-for-every-school-but-who-will-pay).
+# - Trafford itself: its small specialist class for autistic pupils at Lostock High
+#   School grew from 10 students in 2018 to 22 by September 2021 and was reviewed as
+#   "extremely successful" (https://www.trafford.gov.uk/residents/schools/
+#   high-needs-capital/strategic-priorities-and-proposals-2021-22.aspx).
+MAINSTREAM_PROVIDER = "MS-NEAR-HOME"
+LOCALITIES = {  # illustrative groupings of the MSOAs (by name) for the inclusion bases
+    "north and west (Stretford, Old Trafford, Urmston, Partington)": (
+        "Old Trafford", "Trafford Park", "Gorse Hill", "Firswood", "Davyhulme", "Flixton",
+        "Lostock", "Urmston", "Stretford", "Partington"),
+    "south and central (Sale, Altrincham, Timperley, Hale)": (
+        "Sale", "Ashton upon Mersey", "Broadheath", "Timperley", "West Timperley",
+        "Altrincham", "Hale",
+        "Bowdon"),
+}
+INCLUSION_MEASURES = [  # measure_id, name, needs, phases, locality (None: all), share,
+    #                     low, high, annual_cost, cost_per_pupil, capital_cost, earliest,
+    #                     latest, ramp
+    ("AUTISM-OUTREACH", "Autism outreach team from the special schools to mainstream "
+     "(6 staff; illustrative)", "ASD", "primary;secondary", None, 0.10, 0.05, 0.25,
+     360_000, 3_000, 0, 2026, 2029, 2),
+    ("SEMH-BASE-NORTH", "SEMH inclusion bases in secondary schools, north and west "
+     "(illustrative)", "SEMH", "secondary", 0, 0.15, 0.05, 0.30, 180_000, 2_000, 250_000,
+     2026, 2030, 1),
+    ("SEMH-BASE-SOUTH", "SEMH inclusion bases in secondary schools, south and central "
+     "(illustrative)", "SEMH", "secondary", 1, 0.15, 0.05, 0.30, 180_000, 2_000, 250_000,
+     2026, 2030, 1),
+]
 
 
 @dataclass
@@ -698,7 +753,7 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     forecast = demand_forecast()
     # (years, provision level, phase): each group of a level and phase follows its level
     # and phase in the forecast (need and zone shares stay as in January 2025)
-    projected = forecast.level_phase()[0]
+    projected = forecast.level_phase()
 
     zone_rows = [{"zone_id": i, "name": n, "latitude": round(float(la), 6),
                   "longitude": round(float(lo), 6)}
@@ -741,6 +796,7 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
                      "provider_id": pid, "pupils": m / 1000}
                     for (zone, need, phase, provision, pid), m in current]
 
+    provider_rows.append(mainstream_row(z))
     expansions = expansion_rows(plist)
     budget, capital_notes = budget_rows(current_rows, by_id)
     scenarios = forecast.scenario_rows() + scenario_rows(plist)
@@ -757,7 +813,10 @@ def build_tables() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
         "Providers": provider_rows,
         "Expansions": expansions,
         "CurrentPlacements": current_rows,
+        "TravelMatrix": [{"zone_id": zone, "provider_id": MAINSTREAM_PROVIDER, "minutes": 10,
+                          "annual_transport_cost": 0} for zone in z.ids],
         "Budget": budget,
+        "Inclusion": inclusion_rows(z),
         "Boundaries": boundary_rows(z.ids),
         "Scenarios": scenarios,
     }
@@ -831,6 +890,37 @@ def expansion_rows(plist: list[Provider]) -> list[dict[str, Any]]:
     return rows
 
 
+def mainstream_row(z: Zones) -> dict[str, Any]:
+    """One provider stands for Trafford's mainstream schools: where the pupils an inclusion
+    measure keeps in mainstream go, near home (TravelMatrix: 10 minutes, no transport)."""
+    centre = z.ids.index("E02001273")  # Sale Central: a point for the map only
+    return {"provider_id": MAINSTREAM_PROVIDER,
+            "name": "Mainstream schools near home (all of Trafford's, as one)",
+            "type": "mainstream", "in_area": "yes",
+            "latitude": round(float(z.latitude[centre]), 6),
+            "longitude": round(float(z.longitude[centre]), 6), "needs": "all",
+            "phases": "primary;secondary", "capacity": None,
+            "annual_cost_per_place": MAINSTREAM_TOP_UP, "residential": "no",
+            "max_travel_minutes": None, "la": "Trafford", "urn": None}
+
+
+def inclusion_rows(z: Zones) -> list[dict[str, Any]]:
+    localities = list(LOCALITIES.values())
+    rows = []
+    for (measure_id, name, needs, phases, locality, share, low, high, annual, per_pupil,
+         capital, earliest, latest, ramp) in INCLUSION_MEASURES:
+        zones = "all" if locality is None else ";".join(
+            i for i, n in zip(z.ids, z.names, strict=True)
+            if n.startswith(localities[locality]))
+        rows.append({"measure_id": measure_id, "name": name, "needs": needs,
+                     "phases": phases, "zones": zones, "from_provision": "special",
+                     "to_provision": "mainstream", "share": share, "share_low": low,
+                     "share_high": high, "annual_cost": annual, "cost_per_pupil": per_pupil,
+                     "capital_cost": capital, "earliest_year": earliest,
+                     "latest_year": latest, "ramp_years": ramp})
+    return rows
+
+
 def budget_rows(current_rows: list[dict[str, Any]], by_id: dict[str, Provider]
                 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     share = caseload_total(SNAPSHOT, ["ehcplans"]) / england_plans(SNAPSHOT)
@@ -868,6 +958,10 @@ def scenario_rows(plist: list[Provider]) -> list[dict[str, Any]]:
                  "note": "DfE's central free school route pays for a 150-place special "
                          "school (capital incl. optimism bias), ring-fenced to the new "
                          "school, on top of Trafford's share"})
+    rows.append({"scenario": "no_inclusion", "sheet": "Inclusion", "column": "enabled",
+                 "operation": "set", "value": "no",
+                 "note": "no inclusion measure: the capital programme alone, as before "
+                         "the Inclusion sheet"})
     rows.append({"scenario": "inmss_fees_rise", "sheet": "Providers",
                  "column": "annual_cost_per_place", "filter": "type=inmss",
                  "operation": "scale", "value": round(72_000 / 63_000, 6),
@@ -881,7 +975,9 @@ def scenario_rows(plist: list[Provider]) -> list[dict[str, Any]]:
 def specialist_demand(forecast: Forecast) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(central, low, high) pupils needing a resourced or special place, by planning year."""
     levels = [PROVISION.index("resourced"), PROVISION.index("special")]
-    return forecast.projection.interval(forecast.level_phase()[:, :, levels].sum(axis=(2, 3)))
+    plans = forecast.projection.level_phase()[:, levels].sum(axis=(1, 2))
+    return tuple(values[forecast.steps()] for values in
+                 forecast.projection.interval(plans, "specialist"))
 
 
 def guide_notes(facts: dict[str, Any]) -> list[str]:
@@ -928,6 +1024,13 @@ def guide_notes(facts: dict[str, Any]) -> list[str]:
         "a ring-fenced free-school grant (stream capital:free_school) that only the new "
         "special school may draw on, £0 in the base case (scenario free_school_funded: "
         "enough for the 150-place school in 2029).",
+        "INCLUSION MEASURES (illustrative, Inclusion sheet): an autism outreach team and "
+        "SEMH inclusion bases in secondary schools in two localities, each diverting a share "
+        "of the new demand for special school places to mainstream schools near home (one "
+        "provider, MS-NEAR-HOME, at a £6,000 top-up a year, no transport). Their shares, "
+        "evidence ranges and costs lean on Birmingham's autism team (AET case study), DfE's "
+        "Delivering Better Value reviews and Trafford's Lostock High class; the figures and "
+        "their sources are in inputs/build_trafford.py and docs/trafford.md.",
         "2025/26 is the first planning year: its demand is exactly the January 2025 SEN2 "
         "count and every pupil is a current placement, so year 1 of the baseline "
         "reproduces SEN2; demand follows the forecast from 2026/27, each provision level and "

@@ -218,7 +218,7 @@ CORPUS: list[tuple[str, int, list[str]]] = [
     ]),
     ('scenario_unknown_sheet', 1, [
         "ERROR Scenarios!B3: unknown sheet 'Schools'; expected one of Parameters, Needs, Zones, "
-        'Demand, Suitability, Providers, CapacityLimits, Expansions, CurrentPlacements, '
+        'Demand, Suitability, Providers, CapacityLimits, Expansions, Inclusion, CurrentPlacements, '
         'TravelMatrix, Budget, Boundaries',
     ]),
 ]

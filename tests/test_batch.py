@@ -11,6 +11,7 @@ import json
 import os
 import signal
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import openpyxl
@@ -23,13 +24,12 @@ from placeopt import batch
 from placeopt.batches.programme import read_programme
 from placeopt.batches.run import EXIT_FAILED, FolderError, run_batch
 from placeopt.batches.uncertainty import (
-    SEN2_PERSISTENCE,
     SEN2_PHASE_SPREAD,
-    SEN2_SPREAD,
     DemandModel,
     DemandSample,
 )
 from placeopt.case import build_case
+from placeopt.forecast.calibration import shipped_model
 from placeopt.model.journeys import JourneyCache, TravelParameters, journeys, reusing
 from placeopt.model.portfolio import cores
 from placeopt.problems import InputError
@@ -239,56 +239,88 @@ def test_samples_are_reproducible_and_summarised(workbook: Path, tmp_path: Path)
     built = first.table.loc[first.table["scenario"] == "base", "options_built"]
     assert options.loc[("base", "OPT_A"), "built_share"] == pytest.approx(
         built.str.contains("OPT_A").mean())
-    for name in ("batch_samples.csv", "batch_options.csv", "batch.html"):
+    for name in ("batch_samples.csv", "batch_options.csv", "batch.html", "batch_demand.csv"):
         assert (tmp_path / "a" / name).exists()
     assert not (tmp_path / "a" / "base.sample-0001" / "report.xlsx").exists()
+    # The samples' total demand, beside the calibrated band it is drawn from.
+    banded = pd.read_csv(tmp_path / "a" / "batch_demand.csv").set_index(["scenario", "year"])
+    assert banded.loc[("base", 2028), "central"] == pytest.approx(10)
+    assert banded.loc[("base", 2026), "P90"] == banded.loc[("base", 2026), "band_high"] == 6
+    assert banded.loc[("base", 2028), "band_low"] < 10 < banded.loc[("base", 2028), "band_high"]
+    assert "error model for specialist places" in (tmp_path / "a" / "batch.html").read_text()
+
+
+def test_spread_says_what_it_overrides(workbook: Path, tmp_path: Path) -> None:
+    result = run_cli("batch", workbook, "--scenarios", "base,bad", "--samples", "1",
+                     "--spread", "0.1", "--jobs", "1", "-o", tmp_path / "b")
+    assert result.exit_code == EXIT_FAILED, result.output  # "bad" cannot be applied
+    demand = pd.read_csv(tmp_path / "b" / "batch_demand.csv")
+    assert set(demand["scenario"]) == {"base"}  # the samples' demand of what could be
+    assert "yearly spread 0.1000" in result.stderr
+    # in place of the calibrated spread of an authority of 6 specialist places: σ √(1 + N₀/6)
+    calibrated = shipped_model().of("specialist").yearly(6)
+    assert f"--spread 0.1, in place of {calibrated:.4f}" in result.stderr
 
 
 def test_sample_draws_follow_the_documented_model() -> None:
     model = DemandModel(spread=0.06, persistence=0.3)
     years = 10
-    draws = np.array([np.log(DemandSample(model, 4, i).multipliers("ASD", "primary", years))
-                      for i in range(1, 2001)])
-    assert np.all(draws[:, 0] == 0)  # M = 1 in the first year
-    # log M[k] is a sum of k AR(1) steps: its variance is sigma^2 sum_ij rho^|i-j|.
+    shared = np.array([DemandSample(model, 4, i).shared(years) for i in range(1, 2001)])
+    assert np.all(shared[:, 0] == 0)  # M = 1 in the first year
+    # s[k] is a sum of k AR(1) steps: its variance is sigma^2 sum_ij rho^|i-j|.
     k = years - 1
     steps = np.arange(k)
     correlation = model.persistence ** np.abs(steps[:, None] - steps[None, :])
-    expected = np.sqrt((model.spread**2 + SEN2_PHASE_SPREAD["primary"] ** 2)
-                       * correlation.sum())
-    assert np.std(draws[:, -1]) == pytest.approx(expected, rel=0.06)
-    assert np.median(draws[:, -1]) == pytest.approx(0, abs=0.02)  # median multiplier 1
+    assert np.std(shared[:, -1]) == pytest.approx(model.spread * np.sqrt(correlation.sum()),
+                                                  rel=0.06)
+    assert np.median(shared[:, -1]) == pytest.approx(0, abs=0.02)  # median multiplier 1
+    mix = np.array([DemandSample(model, 4, i).mix("ASD", "primary", years)
+                    for i in range(1, 2001)])
+    assert np.std(mix[:, -1]) == pytest.approx(
+        SEN2_PHASE_SPREAD["primary"] * np.sqrt(correlation.sum()), rel=0.06)
     # Sample i is sample i whatever else is drawn, and shared by every scenario.
     same = DemandSample(model, 4, 7)
-    assert np.allclose(np.log(same.multipliers("ASD", "primary", years)), draws[6])
-    assert np.allclose(np.log(same.multipliers("ASD", "primary", 6)), draws[6, :6])
+    assert np.allclose(same.shared(years), shared[6])
+    assert np.allclose(same.shared(6), shared[6, :6])
     # Needs differ in their own part of the path; the whole-authority part is shared.
-    no_mix = DemandModel(spread=0.06, persistence=0.3,
-                         phase_spread=dict.fromkeys(SEN2_PHASE_SPREAD, 0.0))
-    assert np.array_equal(DemandSample(no_mix, 4, 7).multipliers("ASD", "primary", years),
-                          DemandSample(no_mix, 4, 7).multipliers("SEMH", "post16", years))
-    assert not np.array_equal(same.multipliers("ASD", "primary", years),
-                              same.multipliers("SEMH", "primary", years))
+    assert not np.array_equal(same.mix("ASD", "primary", years),
+                              same.mix("SEMH", "primary", years))
 
 
 def test_sampled_demand_scales_each_row_by_its_path(workbook: Path) -> None:
     inputs = read_workbook(workbook)
-    sample = DemandSample(DemandModel(), 1, 2)
+    sample = DemandSample(DemandModel(spread=0.06, persistence=0.2), 1, 2)
     case = build_case(inputs, "grow", adjust=sample)
-    path = sample.multipliers("ASD", "secondary", 3)
+    path = np.exp(sample.shared(3))  # one need and phase: its mix is its total's
     assert case.instance.demand[0] == pytest.approx(np.round(np.array([9, 12, 15]) * path, 3))
     assert inputs.tables["Demand"]["pupils"].tolist() == [6, 8, 10]  # the read is untouched
 
 
-def test_default_spread_is_derived_from_the_sen2_extract() -> None:
+def test_the_mix_moves_pupils_and_the_shared_path_the_total() -> None:
+    """Two needs and two phases: each row moves by its own mix, but each year's total is
+    the scenario's times exp(s[k]), the calibrated whole-authority path."""
+    demand = pd.DataFrame({"zone_id": "Z1", "need": ["ASD", "ASD", "SEMH", "SEMH"] * 3,
+                           "phase": ["primary", "post19"] * 6, "provision": "special",
+                           "year": np.repeat([2025, 2026, 2027], 4),
+                           "pupils": [10.0, 20, 30, 40, 12, 22, 33, 41, 15, 25, 35, 45]})
+    inputs = SimpleNamespace(tables={"Demand": demand.copy()}, years=[2025, 2026, 2027])
+    sample = DemandSample(DemandModel(spread=0.05, persistence=0.4), 3, 5)
+    sample(inputs)
+    sampled = inputs.tables["Demand"]
+    totals = sampled.groupby("year")["pupils"].sum().to_numpy()
+    expected = demand.groupby("year")["pupils"].sum().to_numpy() * np.exp(sample.shared(3))
+    assert totals == pytest.approx(expected, abs=0.002)  # rows are rounded to 3 decimals
+    assert sampled["pupils"].iloc[:4].tolist() == [10, 20, 30, 40]  # the first year known
+    ratio = sampled["pupils"].to_numpy() / demand["pupils"].to_numpy()
+    assert len(np.unique(np.round(ratio[4:8], 4))) == 4  # each row its own mix
+
+
+def test_the_phase_spreads_are_derived_from_the_sen2_extract() -> None:
     script = ROOT / "inputs" / "sen2_growth_spread.py"
     spec = importlib.util.spec_from_file_location("sen2_growth_spread", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    table = module.read()
-    spread, persistence, n = module.spread_and_persistence(table)
-    assert (round(spread, 3), round(persistence, 2), n) == (SEN2_SPREAD, SEN2_PERSISTENCE, 893)
-    for phase, (value, _) in module.phase_spreads(table).items():
+    for phase, (value, _) in module.phase_spreads(module.read()).items():
         assert SEN2_PHASE_SPREAD[phase] == pytest.approx(value, abs=0.005)
 
 

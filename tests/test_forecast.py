@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import run_cli, valid_sheets, write_workbook
 from openpyxl.chart import BarChart, Reference
 
 from placeopt.forecast.ages import AGES
-from placeopt.forecast.backtest import backtest, backtest_authority, summarise
+from placeopt.forecast.backtest import backtest, project_from, summarise
+from placeopt.forecast.calibration import ErrorModel, fit_error_model
 from placeopt.forecast.cohort import ALL_AGES, BY_AGE, carry_on, extrapolate, project
 from placeopt.forecast.command import make_forecast
 from placeopt.forecast.demand import PROVISION
@@ -84,17 +86,17 @@ def test_projection_by_age_by_hand() -> None:
     """Ratios 2023/24 -> 2024/25: the LA's 4->5 15/10 = 1.5, 5->6 24/20 = 1.2, 6->7 27/30
     = 0.9; England's 1.5, 1.1, 1.1; pooled half and half: 1.5, 1.15, 1.0. Nobody was 7 in
     2023/24, so 7->8 has no ratio (0). Age 4 enters at its latest count, 12."""
-    projection = project(LA, TOY_ENGLAND, 2, Method(pooling=0.5))
+    projection = project(LA, TOY_ENGLAND, 2, Method(pooling=0.5, share_trend="constant"))
     assert projection.estimate.form == BY_AGE
-    plans = projection.plans[0]
+    plans = projection.plans
     at = {a: AGES.index(a) for a in (4, 5, 6, 7, 8)}
     year_1 = {a: plans[1, j] for a, j in at.items()}
     assert year_1 == pytest.approx({4: 12, 5: 18, 6: 17.25, 7: 24, 8: 0})
     year_2 = {a: plans[2, j] for a, j in at.items()}
     assert year_2 == pytest.approx({4: 12, 5: 18, 6: 20.7, 7: 17.25, 8: 0})
-    assert projection.measure("total")[0].tolist() == pytest.approx([78, 71.25, 67.95])
+    assert projection.measure("total").tolist() == pytest.approx([78, 71.25, 67.95])
     # special places: each age's 2024/25 share (5 of 15, 12 of 24, 9 of 27) carried on
-    assert projection.measure("special")[0][1] == pytest.approx(18 / 3 + 17.25 / 2 + 24 / 3)
+    assert projection.measure("special")[1] == pytest.approx(18 / 3 + 17.25 / 2 + 24 / 3)
 
 
 def test_projection_of_all_ages_as_one_band_by_hand() -> None:
@@ -105,10 +107,20 @@ def test_projection_of_all_ages_as_one_band_by_hand() -> None:
                  not_recorded=np.zeros(3), age_years=(), by_age=np.zeros((0, len(AGES))),
                  by_age_level=np.zeros((0, len(AGES), len(LEVELS))))
     england = replace(la, plans=np.array([1000.0, 1200.0, 1440.0]))
-    projection = project(la, england, 2, Method(pooling=0.5))
+    projection = project(la, england, 2, Method(pooling=0.5, share_trend="constant"))
     assert projection.estimate.form == ALL_AGES
-    assert projection.measure("total")[0].tolist() == pytest.approx([121, 139.15, 160.0225])
-    assert projection.measure("specialist")[0][2] == pytest.approx(160.0225 * 0.2)
+    assert projection.measure("total").tolist() == pytest.approx([121, 139.15, 160.0225])
+    assert projection.measure("specialist")[2] == pytest.approx(160.0225 * 0.2)
+    # pooled shares: the specialist share held at 0.2 here (ratio 1) and fell 0.02 ->
+    # 0.0183 -> 0.0168 in "England" (ratios 11/12 twice): pooled (1 + 11/12) / 2, damped
+    pooled = project(la, england, 2, Method(pooling=0.5, share_trend="pooled", damping=0.5))
+    ratio = (1 + 11 / 12) / 2
+    assert pooled.estimate.share_ratios[LEVELS.index("special")] == pytest.approx(ratio)
+    assert pooled.measure("specialist").tolist() == pytest.approx(
+        [24.2, 139.15 * 0.2 * ratio ** 0.5, 160.0225 * 0.2 * ratio ** 0.75])
+    # mainstream, a group of its own: 0.8 held here, 88/1200 over 80/1000 in "England"
+    mainstream = (1 + (88 / 1200) / (80 / 1000)) / 2
+    assert pooled.measure("mainstream")[1] == pytest.approx(139.15 * 0.8 * mainstream ** 0.5)
 
 
 def test_constant_ratios_reproduce_a_steady_state() -> None:
@@ -204,7 +216,7 @@ def test_backtest_of_trafford_by_hand(sen2: Sen2) -> None:
     """Hold out 2023/24 and 2024/25: from January 2023 (2,745 plans) the model has no
     ages, so all plans move at the mean of the last three pooled ratios; naive moves at
     the compound growth of the same years."""
-    rows = backtest_authority(sen2.history(sen2.find("Trafford")), sen2.england(), 2)
+    rows = project_from(sen2.history(sen2.find("Trafford")), sen2.england(), 2022)
     total = {r["year"]: r for r in rows if r["measure"] == "total"}
     assert [total[y]["actual"] for y in (2023, 2024)] == [2939, 3143]
     own = [2256 / 2030, 2448 / 2256, 2745 / 2448]
@@ -217,15 +229,15 @@ def test_backtest_of_trafford_by_hand(sen2: Sen2) -> None:
         assert total[year]["note"] == ""
     specialist = {r["year"]: r for r in rows if r["measure"] == "specialist"}
     assert [specialist[y]["actual"] for y in (2023, 2024)] == [1069, 1116]
-    summary = summarise(backtest(sen2, [sen2.find("Trafford")], 2))
+    summary = summarise(backtest(sen2, [sen2.find("Trafford")], 2).table)
     assert set(summary["measure"]) == {"total", "specialist"}
     assert summary["rows"].tolist() == [1, 1, 2, 1, 1, 2]
 
 
 def test_backtest_names_what_it_cannot_score(sen2: Sen2) -> None:
-    rows = backtest_authority(sen2.history(sen2.find("Cumberland")), sen2.england(), 2)
+    rows = project_from(sen2.history(sen2.find("Cumberland")), sen2.england(), 2022)
     assert rows and all(r["note"].startswith("not projected") for r in rows)  # from 2023
-    rows = backtest_authority(sen2.history(sen2.find("Wolverhampton")), sen2.england(), 2)
+    rows = project_from(sen2.history(sen2.find("Wolverhampton")), sen2.england(), 2022)
     note = next(r["note"] for r in rows if r["measure"] == "specialist" and r["year"] == 2024)
     assert note == "placement not recorded for 26% of plans"
 
@@ -354,6 +366,9 @@ def test_project_says_which_excel_extensions_the_copy_loses(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("args", "fragment"), [
     (["--la", "Narnia"], "no local authority 'Narnia'"),
+    (["--la", "kingston"], "'kingston' is part of the names of 2 local authorities: Kingston "
+                           "upon Hull, City of (810, E06000010); Kingston upon Thames (314, "
+                           "E09000021). Give more of the name, or a code."),
     (["--la", "358", "--provision", "special,schools"], "provision levels must be among"),
     (["--la", "358", "--provision", "any,special"], "'any' (every plan) would count"),
     (["--la", "358", "--first-year", "2020"], "the first planning year 2020 is before 2024"),
@@ -388,9 +403,45 @@ def test_backtest_command_on_one_authority(tmp_path: Path) -> None:
                                  "projected", "naive"]
     assert {(r["year"], r["measure"]) for r in rows} == {
         (y, m) for y in ("2023", "2024") for m in ("total", "specialist")}
-    assert (tmp_path / "backtest_summary.csv").exists()
+    for name in ("backtest_summary.csv", "errors.csv", "errors_summary.csv", "coverage.csv",
+                 "coverage.svg"):
+        assert (tmp_path / name).exists(), name
+    # calibrated on every authority's errors known in January 2023 only: no peeking
+    model = ErrorModel.from_json((tmp_path / "calibration.json").read_text(encoding="utf-8"))
+    assert (model.origins, model.through) == ((2020, 2021), 2022)
+    errors = pd.read_csv(tmp_path / "errors.csv")
+    assert_same_model(model, fit_error_model(errors[errors["year"] <= 2022]))
+    assert "Calibrated on the errors the method made" in result.output
+    total = next(r for r in rows if r["measure"] == "total" and r["year"] == "2024")
+    low, high = model.ends(float(total["projected"]), float(total["size"]), 2, "total", 0.8)
+    assert (float(total["low"]), float(total["high"])) == pytest.approx((low, high), rel=1e-5)
     unknown = run_cli("forecast", "backtest", "--la", "Atlantis", "-o", tmp_path / "b")
     assert unknown.exit_code == 2 and "no local authority 'Atlantis'" in unknown.output
+    # held out from January 2021, nothing is known to calibrate on: a usage error
+    early = run_cli("forecast", "backtest", "--la", "Trafford", "--hold-out", "4", "-o",
+                    tmp_path / "c")
+    assert early.exit_code == 2 and "--hold-out" in early.output
+
+
+def assert_same_model(model: ErrorModel, other: ErrorModel) -> None:
+    """The same model, but for the rounding of the errors in a CSV file."""
+    assert (model.origins, model.through, model.method) == \
+        (other.origins, other.through, other.method)
+    for mine, theirs in zip(model.measures, other.measures, strict=True):
+        assert (mine.measure, mine.errors) == (theirs.measure, theirs.errors)
+        assert mine.sigma == pytest.approx(theirs.sigma, rel=1e-3)
+        assert mine.size_scale == pytest.approx(theirs.size_scale, rel=1e-3)
+        assert mine.persistence == pytest.approx(theirs.persistence, abs=0.011)
+
+
+def test_la_takes_a_part_of_a_name_and_says_which(tmp_path: Path) -> None:
+    result = run_cli("forecast", "project", "--la", "Herefordshire", "-o",
+                     tmp_path / "h.xlsx", "--horizon", "2")
+    assert result.exit_code == 0, result.output
+    assert "--la 'Herefordshire': Herefordshire, County of (884, E06000019)" in result.stderr
+    exact = run_cli("forecast", "project", "--la", "Trafford", "-o", tmp_path / "t.xlsx",
+                    "--horizon", "2")
+    assert exact.exit_code == 0 and "--la" not in exact.stderr
 
 
 def test_population_years_and_zones(tmp_path: Path) -> None:
@@ -421,6 +472,6 @@ def test_entrants_follow_a_population_projection(sen2: Sen2, tmp_path: Path) -> 
     with_people = project(history, sen2.england(), 3, population=read_population(path).by_band)
     without = project(history, sen2.england(), 3)
     entry = AGES.index(4)
-    assert with_people.plans[0, 1, entry] == without.plans[0, 1, entry] == 94
-    assert with_people.plans[0, 2, entry] == pytest.approx(94 * 0.9)
+    assert with_people.plans[1, entry] == without.plans[1, entry] == 94
+    assert with_people.plans[2, entry] == pytest.approx(94 * 0.9)
     assert set(PROVISION) == {*LEVELS, "any"} and ENGLAND.name == "England"

@@ -53,6 +53,28 @@ UNDER_WAY = {
 
 
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_ctrl_c_while_projects_are_valued_keeps_the_plan(tmp_path: Path) -> None:
+    """After the plan: the values stop where they stand, the marginal-value LP is left
+    out, and the solved plan is written as it is (it was an internal error, exit 4)."""
+    out, log = tmp_path / "out", tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "placeopt", "run", str(ROOT / "models" / "northbridge.xlsx"),
+             "-o", str(out), "--project-values", "--no-reports"], stdout=subprocess.PIPE,
+            stderr=stderr, text=True)
+        _wait_for(process, log, r"Valuing each project", 120)
+        process.send_signal(signal.SIGINT)
+        stdout, _ = process.communicate(timeout=120)
+    err = log.read_text()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Internal error" not in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["project_values"]["status"].startswith("stopped by the user (Ctrl-C)")
+    assert summary["solve"]["marginal_values"].startswith("not computed")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
 @pytest.mark.parametrize("route", ["years", "whole"])
 def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(la_workbook: Path, tmp_path: Path,
                                                           route: str) -> None:

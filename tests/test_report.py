@@ -566,14 +566,19 @@ def assert_prints_well(report: Path, tmp_path: Path, most_pages: int) -> dict[st
     dpi = 50
     pages, images = _pdf_pages(pdf, dpi)
     text = [" ".join(w for w, *_ in words) for words in pages]
-    names = "|".join(re.escape(n) for n in sorted(SHEETS, key=len, reverse=True))
+    book = openpyxl.load_workbook(report)
+    # every sheet of SHEETS, and the inclusion measures' beside the capital programme when
+    # the run has them
+    expected = [s for s in book.sheetnames if s in SHEETS or s == "Inclusion measures"]
+    assert [s for s in expected if s in SHEETS] == SHEETS
+    names = "|".join(re.escape(n) for n in sorted(expected, key=len, reverse=True))
     sheet_of = [re.search(rf"({names}), page \d+ of \d+", t).group(1) for t in text]
     counts = {s: sheet_of.count(s) for s in dict.fromkeys(sheet_of)}
-    assert list(counts) == SHEETS
+    assert list(counts) == expected
     assert counts["Placements"] == counts["Map"] == 1
     assert counts["Capital programme"] <= 2  # the programme, what each project is worth, funding
+    assert counts.get("Inclusion measures", 1) == 1
     assert len(pages) <= most_pages, counts
-    book = openpyxl.load_workbook(report)
     titles = [title_text(c.title) for c in book["Costs by year"]._charts]
     for title in titles:
         start = title.split()[:5]  # enough to tell it from table rows and headings
@@ -619,7 +624,8 @@ def trafford_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 @needs_office
 def test_trafford_report_prints(trafford_folder: Path, tmp_path: Path) -> None:
-    """378 pages before, 370 of them placements, with charts cut in half."""
+    """378 pages before, 370 of them placements, with charts cut in half. Its inclusion
+    measures get a sheet of their own, printed on one page."""
     assert_prints_well(trafford_folder / "report.xlsx", tmp_path, most_pages=18)
 
 

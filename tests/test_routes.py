@@ -10,7 +10,8 @@ MIP by Benders over years (`model/benders.py`, docs/decisions/0011) and the
 marginal-value LP as the years' LPs; the `whole` route solves one HiGHS MIP, with the
 baseline's years apart when its builds are fixed (`model/yearly.py`). Here all three
 are solved on the worked example's every scenario (the Northbridge model) and on random
-synthetic local authorities, and must agree on the plan's and the baseline's optimum.
+synthetic local authorities (some with inclusion measures), and must agree on the plan's
+and the baseline's optimum.
 (The hand-solved instances of `test_model.py` check the default route, and the
 OR-Library sets of `test_orlib.py` the whole route, which one-year models take, against
 optima known in advance.)
@@ -105,6 +106,19 @@ SMALL = Size(1, 12, 2, 3, 2, 3, 6, years=6)
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_random_synthetic_authority(tmp_path: Path, seed: int) -> None:
     assert_routes_agree(generate(SMALL, tmp_path / f"la{seed}.xlsx", seed=seed))
+
+
+# The same, with inclusion measures (SPEC §2 item 8): two outreach teams and two
+# inclusion bases that may divert specialist demand to the mainstream schools.
+WITH_MEASURES = Size(1, 12, 2, 3, 2, 3, 6, years=6, measures_per_la=4)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_synthetic_authority_with_inclusion_measures(tmp_path: Path, seed: int
+                                                            ) -> None:
+    instance = assert_routes_agree(generate(WITH_MEASURES, tmp_path / f"m{seed}.xlsx",
+                                            seed=seed))
+    assert len(instance.measures) == 4 and len(instance.measures.cells) > 0
 
 
 def test_the_instances_exercise_every_reduction(example: Path, tmp_path: Path) -> None:

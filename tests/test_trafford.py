@@ -15,6 +15,7 @@ from types import ModuleType
 import pandas as pd
 import pytest
 
+from placeopt.batches.uncertainty import DemandModel, sampled_demand
 from placeopt.case import check_workbook
 from placeopt.forecast.demand import PHASES, PROVISION
 from placeopt.workbook.inputs import Inputs
@@ -69,12 +70,17 @@ def _residential_january_2025() -> float:
 
 def test_workbook_validates_cleanly() -> None:
     warnings, notes = check_workbook(MODEL)  # every scenario; raises on any error
-    # One warning, and a true one: without the free-school grant (£0 but in scenario
-    # free_school_funded) the 250-place school costs more than all Trafford's capital.
+    # Two warnings, both true: without the free-school grant (£0 but in scenario
+    # free_school_funded) the 250-place school costs more than all Trafford's capital; and
+    # with no inclusion measure (scenario no_inclusion) nobody is sent to the mainstream
+    # schools that stand for where the measures keep pupils.
     assert [f"{w.where}: {w.message}" for w in warnings] == [
         "Expansions!A13: option NEW-SCH-250 costs £28,520,000 with optimism bias, more than "
         "all the capital of its funding streams (capital:free_school £0, capital "
-        "£23,400,000): it is never built"]
+        "£23,400,000): it is never built",
+        "Providers!A27: [scenario no_inclusion] provider MS-NEAR-HOME is in reach of no "
+        "demand it can serve (its type, needs, phases and the journey limits leave no zone "
+        "that can use it): its places will be empty in every plan"]
     assert "28 zones" in notes[0]
 
 
@@ -124,10 +130,30 @@ def test_first_year_demand_is_the_current_placements(committed: Inputs) -> None:
         wanted.to_numpy(), abs=1e-6)
     # each provision level and phase follows placeopt forecast's central projection
     forecast = _build_script().demand_forecast()
-    projected = forecast.level_phase()[0]
+    projected = forecast.level_phase()
     totals = demand.groupby(["year", "provision", "phase"])["pupils"].sum()
     for (year, provision, phase), pupils in totals.items():
         expected = projected[forecast.years.index(year), PROVISION.index(provision),
                              PHASES.index(phase)]
         assert pupils == pytest.approx(expected, abs=0.05), (year, provision, phase)
     assert totals.groupby("year").sum().is_monotonic_increasing  # Trafford's demand rises
+
+
+def test_batch_samples_spread_as_the_forecast_band(committed: Inputs) -> None:
+    """One uncertainty model: the demand samples of `placeopt batch --samples` on Trafford
+    (drawn without solving) spread as the forecast's 80% band of specialist places."""
+    forecast = _build_script().demand_forecast()
+    levels = [PROVISION.index("resourced"), PROVISION.index("special")]
+    plans = forecast.projection.level_phase()[:, levels].sum(axis=(1, 2))
+    central, low, high = (v[forecast.steps()] for v in
+                          forecast.projection.interval(plans, "specialist"))
+    model = DemandModel.calibrated(committed)
+    assert "specialist places, 1,116 pupils in 2025" in model.basis
+    drawn = sampled_demand(committed, ["base"], model, seed=0, samples=4000)
+    assert drawn["central"].to_numpy() == pytest.approx(central, abs=0.5)  # rows rounded
+    assert drawn["band_low"].to_numpy() == pytest.approx(low, rel=1e-3)
+    assert drawn["band_high"].to_numpy() == pytest.approx(high, rel=1e-3)
+    # 4,000 samples: their P10 and P90 within about 1.5% of the band's ends
+    assert drawn["P10"].to_numpy() == pytest.approx(low, rel=0.015)
+    assert drawn["P90"].to_numpy() == pytest.approx(high, rel=0.015)
+    assert high[-1] / central[-1] > 1.25  # ten years ahead: a wide band, not a thin line

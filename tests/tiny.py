@@ -77,7 +77,8 @@ def tiny_workbook(path: Path, *, params: Mapping[str, Any] | None = None,
                   budget: Iterable[Row] = (),
                   limits: Iterable[Row] = (),
                   suitability: Iterable[Row] = (),
-                  needs: Iterable[Row] = ()) -> Path:
+                  needs: Iterable[Row] = (),
+                  inclusion: Iterable[Row] = ()) -> Path:
     """Write a tiny planning workbook; returns its path."""
     p = {**DEFAULT_PARAMS, **(params or {})}
     years = years_of(p)
@@ -124,6 +125,8 @@ def tiny_workbook(path: Path, *, params: Mapping[str, Any] | None = None,
     sheets["TravelMatrix"] = _table(matrix)
     if budget:
         sheets["Budget"] = _table(budget, ["year", "stream", "amount"])
+    if inclusion:
+        sheets["Inclusion"] = _table(inclusion, ["measure_id", "share"])
 
     return write_workbook(path, sheets)
 

@@ -98,10 +98,10 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
                 compile_seconds=time.perf_counter() - clock)
 
 
-def check_workbook(path: str | Path) -> tuple[list[Problem], list[str]]:
+def check_workbook(path: str | Path | Inputs) -> tuple[list[Problem], list[str]]:
     """`placeopt validate`: every warning of every scenario (errors raise InputError),
-    and a line describing the workbook."""
-    base = read_workbook(path)
+    and a line describing the workbook (given as a path, or as inputs already read)."""
+    base = path if isinstance(path, Inputs) else read_workbook(path)
     warnings: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for name in scenario_names(base):

@@ -307,8 +307,9 @@ def report(result_dir: Path) -> None:
               help="Demand futures to draw around each scenario (docs/batch.md).")
 @click.option("--seed", type=int, help="Seed of the demand futures [default: 0].")
 @click.option("--spread", type=click.FloatRange(min=0),
-              help="Spread of annual demand growth (log, whole authority) [default: from "
-              "SEN2, docs/batch.md].")
+              help="Spread of a year's demand error (log, whole authority), in place of "
+              "placeopt forecast's calibrated error model for the workbook's size "
+              "[default: calibrated, docs/batch.md].")
 @click.option("--fix-programme", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Evaluate the build decisions of this result folder under each scenario, "
               "with its regret against the scenario's own optimum.")
@@ -386,7 +387,10 @@ class BatchProgress:
     def __call__(self, kind: str, payload: Any) -> None:
         if self.quiet:
             return
-        if kind == "start":
+        if kind == "note":
+            self.clear()
+            click.echo(payload, err=True)
+        elif kind == "start":
             self.total = len(payload)
         elif kind == "progress":
             gap = "" if payload["gap"] is None else f" gap {payload['gap']:.2f}%"
@@ -444,15 +448,54 @@ def batch_table(result: Any) -> str:
             table[column] = table[column] / 1e6
     return table.rename(columns=columns).to_string(
         index=False, na_rep="-", float_format=lambda x: f"{x:,.2f}")
+
+
+@main.command(epilog="""\b
+Examples:
+  placeopt serve --open
+  placeopt serve --host 0.0.0.0 --port 8080 --data /srv/placeopt-runs""")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback (127.0.0.1, localhost) "
+              "serves other machines, and then every request needs the token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("placeopt-runs"), show_default=True,
+              help="Folder for the runs: one result folder each, kept across restarts.")
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the browser.")
+@click.option("--token", envvar="PLACEOPT_SERVE_TOKEN", help="The token every request "
+              "must show (also from PLACEOPT_SERVE_TOKEN) [default: none on loopback, "
+              "else a new one, printed at start].")
+@click.option("--jobs", type=click.IntRange(min=1), help="Cores the runs may use at once, "
+              "one solve each [default: every core].")
+@guarded
+def serve(host: str, port: int, data: Path, open_page: bool, token: str | None,
+          jobs: int | None) -> None:
+    """The planner's page: drop a workbook, run it, read the business case, in a browser
+    (docs/serve.md)."""
+    from .serve.server import ServeError
+    from .serve.server import serve as serve_page
+
+    try:
+        serve_page(host, port, data, open_page=open_page, token=token or None, jobs=jobs,
+                   say=click.echo)
+    except ServeError as exc:
+        raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how the page stops; the server has already shut down cleanly
+    click.echo("placeopt serve stopped.")
+
+
 # -- placeopt forecast: demand from EHC plan history (the work is in placeopt/forecast/) ----
 def _method_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The cohort model's parameters as options, with Method's defaults and help."""
     from dataclasses import fields
 
-    from .forecast.method import TRENDS, Method
+    from .forecast.method import SHARE_TRENDS, TRENDS, Method
 
+    choices = {"trend": TRENDS, "share_trend": SHARE_TRENDS}
     for f in reversed(fields(Method)):
-        kind = click.Choice(TRENDS) if f.name.endswith("trend") else type(f.default)
+        kind = click.Choice(choices[f.name]) if f.name in choices else type(f.default)
         command = click.option(f"--{f.name.replace('_', '-')}", f.name, type=kind,
                                default=f.default, show_default=True,
                                help=f.metadata["help"])(command)
@@ -462,6 +505,7 @@ def _method_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def _forecast_arguments() -> Iterator[None]:
     """The forecast's complaints about its arguments, as usage errors naming the option."""
+    from .forecast.calibration import NothingToCalibrate
     from .forecast.cohort import NotEnoughHistory
     from .forecast.command import BadRequest
     from .forecast.population import PopulationError
@@ -469,14 +513,23 @@ def _forecast_arguments() -> Iterator[None]:
 
     try:
         yield
-    except (Sen2Missing, UnknownAuthority, NotEnoughHistory, PopulationError, BadRequest) as exc:
+    except (Sen2Missing, UnknownAuthority, NotEnoughHistory, PopulationError, BadRequest,
+            NothingToCalibrate) as exc:
         hint = {Sen2Missing: "--sen2", UnknownAuthority: "--la", NotEnoughHistory: "--la",
-                PopulationError: "--population"}.get(type(exc))
+                PopulationError: "--population", NothingToCalibrate: "--hold-out"}.get(type(exc))
         if isinstance(exc, BadRequest):
             hint = "--provision" if exc.about == "provision" else "--first-year/--base-year"
         raise click.BadParameter(str(exc), param_hint=hint) from None
     except ValueError as exc:  # the method's parameters
         raise click.BadParameter(str(exc), param_hint="the method's options") from None
+
+
+def _authority(sen2: Any, text: str, console: Console) -> Any:
+    """The authority --la names; says which one a part of a name chose."""
+    authority = sen2.find(text)
+    if not sen2.exactly(text, authority):
+        console.step(f"--la {text!r}: {authority}")
+    return authority
 
 
 def _fresh(path: Path, force: bool, option: str) -> None:
@@ -539,9 +592,10 @@ def forecast_project(la: str, output: Path, workbook: Path | None, population: P
     report = report or output.with_suffix(".forecast.html")
     _fresh(output, force, "--output")
     _fresh(report, force, "--report")
+    console = Console(quiet)
     with _forecast_arguments():
         sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
-        authority = sen2.find(la)
+        authority = _authority(sen2, la, console)
         people = read_population(population, population_year) if population else None
         result, notes = forecast_workbook(
             sen2, authority, output, workbook=workbook, first_year=first_year,
@@ -549,7 +603,6 @@ def forecast_project(la: str, output: Path, workbook: Path | None, population: P
             provision=tuple(p.strip() for p in provision.split(",") if p.strip()),
             population=people)
     write_report(result, report)
-    console = Console(quiet)
     for note in notes:
         console.out(f"Note: {note}")
     summary = result.summary()
@@ -564,9 +617,11 @@ def forecast_project(la: str, output: Path, workbook: Path | None, population: P
 @forecast.command("backtest")
 @click.option("--la", required=True, help="Local authority (name or code), or all.")
 @click.option("--hold-out", "hold_out", type=click.IntRange(min=1), default=2,
-              show_default=True, help="Years held out at the end of the history.")
+              show_default=True, help="Years held out at the end of the history; the "
+              "interval is calibrated on the errors known before them.")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for backtest.csv and backtest_summary.csv.")
+              help="Folder for backtest.csv, errors.csv, their summaries, coverage.csv and "
+              ".svg and calibration.json.")
 @click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP)
 @click.option("--force", is_flag=True, help="Overwrite an earlier backtest in the folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
@@ -583,13 +638,48 @@ def forecast_backtest(la: str, hold_out: int, output: Path, sen2_dir: Path | Non
     console = Console(quiet)
     with _forecast_arguments():
         sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
-        chosen = sen2.authorities() if la.strip().lower() == "all" else [sen2.find(la)]
-        table = backtest(sen2, chosen, hold_out, Method(**method),
-                         progress=lambda i, a: console.step(f"[{i + 1}/{len(chosen)}] {a}"))
-    summary = summarise(table)
-    write_backtest(table, summary, output)
+        chosen = sen2.authorities() if la.strip().lower() == "all" else [_authority(sen2, la,
+                                                                                    console)]
+        result = backtest(sen2, chosen, hold_out, Method(**method), progress=_reading(console))
+    summary = summarise(result.table)
+    written = write_backtest(result, summary, output)
+    console.out(f"Interval: {result.model.sentence()}")
     console.out(summary.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-    console.out(f"Wrote {output / 'backtest.csv'} and {output / 'backtest_summary.csv'}")
+    console.out(f"Wrote {', '.join(p.name for p in written)} in {output}")
+
+
+@forecast.command("calibrate")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The error model to write (JSON); placeopt's own is "
+              "src/placeopt/forecast/error_model.json.")
+@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP)
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+@_method_options
+@guarded
+def forecast_calibrate(output: Path, sen2_dir: Path | None, force: bool, quiet: bool,
+                       **method: Any) -> None:
+    """Fit the forecast's error model on every error of the rolling-origin backtest."""
+    from .forecast.backtest import read_histories, rolling_errors
+    from .forecast.calibration import fit_error_model
+    from .forecast.method import Method
+    from .forecast.sen2 import Sen2
+
+    _fresh(output, force, "--output")
+    console = Console(quiet)
+    chosen = Method(**method)
+    with _forecast_arguments():
+        sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
+        errors = rolling_errors(read_histories(sen2, _reading(console)), sen2.england(), chosen)
+        model = fit_error_model(errors, chosen.label())
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(model.to_json(), encoding="utf-8")
+    console.out(model.sentence())
+    console.out(f"Wrote {output}")
+
+
+def _reading(console: Console) -> Callable[[int, Any], None]:
+    return lambda i, authority: console.step(f"[{i + 1}] reading {authority}")
 
 
 def summary_table(summary: dict[str, Any]) -> str:

@@ -76,11 +76,10 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
     formulation = formulate(instance)
     model = Solver(formulation, settings, instance=instance)
     baseline, plan = solve_cases(model, instance)
-    layout = formulation.layout
-    capex = instance.options["capex"].to_numpy(float)[layout.b_option] if layout.n_b \
-        else np.zeros(0)
+    columns, capex = capital_columns(instance, formulation)
+
     def spent(solution: CaseSolution) -> float:
-        return float(capex @ np.round(layout.openings(solution.values)))
+        return float(capex @ np.round(solution.values[columns]))
 
     bottom = spent(baseline)  # required options are built in every programme
     pot = general_pot(instance, formulation)
@@ -92,9 +91,7 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
     budgets = {round(x, 2) for x in np.linspace(bottom, top, max(points, 2))}
     if pot is not None and bottom <= pot.today <= top:
         budgets.add(round(pot.today, 2))
-    # Capital spent = capex of every option open by the end of its window (y there).
-    row = model.add_row(layout.b_start + np.flatnonzero(layout.b_last), capex[layout.b_last],
-                        top)
+    row = model.add_row(columns, capex, top)
     found: list[Point] = []
     previous = baseline
     for budget in sorted(budgets):
@@ -105,7 +102,22 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
         model.set_rows_upper([row], budget)
         previous = model.run(f"plan within £{budget:,.0f}", start=previous.values)
         found.append(Point(budget, extra, previous))
-    return _table(instance, formulation, baseline, found, capex, pot)
+    return _table(instance, formulation, baseline, found, spent, pot)
+
+
+def capital_columns(instance: Instance, formulation: Formulation
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Capital spent = sum of these columns times these coefficients: the capex of every
+    option open by the end of its window (y there), and of every inclusion measure
+    running by the end of its window."""
+    layout = formulation.layout
+    options = instance.options["capex"].to_numpy(float)[layout.b_option] if layout.n_b \
+        else np.zeros(0)
+    measures = instance.measures.table["capex"].to_numpy(float)[layout.a_measure] \
+        if layout.n_a else np.zeros(0)
+    return (np.concatenate([layout.b_start + np.flatnonzero(layout.b_last),
+                            layout.a_start + np.flatnonzero(layout.a_last)]),
+            np.concatenate([options[layout.b_last], measures[layout.a_last]]))
 
 
 def general_pot(instance: Instance, formulation: Formulation) -> GeneralPot | None:
@@ -135,8 +147,9 @@ def _enough(model: Solver, instance: Instance, formulation: Formulation,
     model.set_rows_upper(pot.rows, np.full(len(pot.rows), np.inf))
     unlimited = model.run("plan with unlimited capital", start=plan.values)
     model.set_rows_upper(pot.rows, pot.upper)
-    drawn = funding_table(instance, formulation, unlimited.values,
-                          view(instance, formulation, unlimited).opened)
+    made = view(instance, formulation, unlimited)
+    drawn = funding_table(instance, formulation, unlimited.values, made.opened,
+                          made.measures.started)
     general = drawn.loc[drawn["stream"] == CAPITAL].groupby("year")["amount"].sum()
     draws = general.reindex(instance.years, fill_value=0.0).to_numpy(float)
     money = instance.capital.money[instance.capital.names.index(CAPITAL)]
@@ -145,18 +158,20 @@ def _enough(model: Solver, instance: Instance, formulation: Formulation,
 
 
 def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
-           found: list[Point], capex: np.ndarray, pot: GeneralPot | None) -> pd.DataFrame:
+           found: list[Point], spent: Callable[[CaseSolution], float],
+           pot: GeneralPot | None) -> pd.DataFrame:
     base = case_arrays(instance, view(instance, formulation, baseline))
     option_ids = instance.options["option_id"].to_numpy()
-    layout = formulation.layout
+    measure_ids = instance.measures.table["measure_id"].to_numpy()
     evaluated = []
     for point in found:
-        arrays = case_arrays(instance, view(instance, formulation, point.solution))
+        made = view(instance, formulation, point.solution)
+        arrays = case_arrays(instance, made)
         saved = savings(instance, arrays, base)
-        opened = np.round(layout.openings(point.solution.values)) > 0.5
         evaluated.append({
-            "spent": float(capex @ opened),
-            "options": sorted(set(option_ids[layout.b_option[opened]])),
+            "spent": spent(point.solution),
+            "options": sorted({*option_ids[made.opened.sum(axis=1) > 0.5],
+                               *measure_ids[made.measures.started.sum(axis=1) > 0.5]}),
             "new_places": float(arrays["new_places"][-1]),
             "npv": saved["npv"],
             "out_of_area_saving": float(saved["out_of_area_savings"].sum()),

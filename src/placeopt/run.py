@@ -17,9 +17,10 @@ import numpy as np
 from .case import Case, Overrides, Progress, build_case
 from .model.formulation import formulate
 from .model.instance import Instance
+from .model.measure_values import MeasureAppraisal
 from .model.project_values import ProjectAppraisal
 from .model.results import Results, summarise
-from .model.solve import solve
+from .model.solve import CaseSolution, HighsModel, solve
 from .problems import SolveError
 from .report import staged, try_write_reports, write_files
 from .version import __version__
@@ -54,7 +55,8 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
                strong_linking: bool = False, engine: str = "direct",
                project_values: bool | None = None) -> Results:
     """Formulate and solve a case; its results with their provenance, and what each
-    project is worth (`ProjectAppraisal`, after the plan)."""
+    project and each inclusion measure is worth (`ProjectAppraisal`, `MeasureAppraisal`,
+    after the plan)."""
     say = progress or (lambda _msg: None)
     started_at = started_at or dt.datetime.now(dt.UTC)
     instance, inputs = case.instance, case.inputs
@@ -83,18 +85,25 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in case.warnings],
     }
-    appraisal = ProjectAppraisal(instance, formulation, project_values, say)
+    appraisals = [ProjectAppraisal(instance, formulation, project_values, say),
+                  MeasureAppraisal(instance, formulation, project_values, say)]
+
+    def after_plan(model: HighsModel, baseline: CaseSolution, plan: CaseSolution) -> None:
+        for appraisal in appraisals:
+            appraisal(model, baseline, plan)
+
     try:
         solved = solve(instance, formulation, case.settings, progress=say,
                        write_model=str(write_model) if write_model else None, engine=engine,
-                       after_plan=appraisal)
+                       after_plan=after_plan)
     except SolveError as exc:
         exc.summary = failure_summary(exc, instance, provenance)
         raise
     say("Summarising...")
     results = summarise(instance, formulation, solved, provenance)
     results.boundaries = boundary_table(inputs)
-    appraisal.attach(results)
+    for appraisal in appraisals:
+        appraisal.attach(results)
     results.summary["provenance"]["finished_at"] = _now()
     return results
 
@@ -146,7 +155,8 @@ def write_results(results: Results, folder: str | Path, reports: bool = True,
     costs the run nothing but the report: `warn` is told why (default: a Python warning)."""
     with staged(folder) as staging:
         write_files(staging, results.summary,
-                    {name: getattr(results, name) for name in Results.TABLES})
+                    {name: getattr(results, name) for name in Results.TABLES
+                     if getattr(results, name) is not None})
         failure = try_write_reports(staging) if reports else None
     if failure is not None:
         (warn or _warn)(f"{folder}: {failure}")

@@ -46,7 +46,14 @@ from ..workbook.inputs import Inputs
 from ..workbook.reader import read_workbook
 from ..workbook.scenario_rows import scenario_names
 from .programme import Programme, read_programme, rebase, regret
-from .uncertainty import DemandModel, DemandSample, option_frequencies, percentiles
+from .uncertainty import (
+    DemandModel,
+    DemandSample,
+    ShareSample,
+    option_frequencies,
+    percentiles,
+    sampled_demand,
+)
 from .views import BatchTables, write_batch_files
 
 SOLVED = ("optimal", "time_limit")  # a plan exists
@@ -115,7 +122,9 @@ class Task:
         return json.loads(json.dumps(identity))
 
     def adjust(self, with_programme: bool) -> Callable[[Inputs], None] | None:
-        steps = [s for s in (self.sample, self.programme if with_programme else None) if s]
+        shares = ShareSample(self.sample.seed, self.sample.index) if self.sample else None
+        steps = [s for s in (self.sample, shares, self.programme if with_programme else None)
+                 if s]
         if not steps:
             return None
 
@@ -206,7 +215,8 @@ def plan_tasks(folder: Path, scenarios: list[str], samples: int = 0, seed: int =
     for scenario in scenarios:
         stem = folder_name(scenario) + suffix
         if samples:
-            model = model or DemandModel()
+            if model is None:
+                raise ValueError("demand samples need a DemandModel")
             tasks += [Task(scenario, folder / f"{stem}.sample-{i:0{width}d}",
                            DemandSample(model, seed, i), programme, reports=False)
                       for i in range(1, samples + 1)]
@@ -338,6 +348,12 @@ def built_options(expansions: pd.DataFrame | None) -> dict[str, int | None]:
                                            expansions["open_year"], strict=True)}
 
 
+def started_measures(summary: dict[str, Any]) -> dict[str, int | None]:
+    """measure_id -> start year (None: not funded), from summary.json `inclusion`."""
+    found = summary.get("inclusion") or {}
+    return {str(m): entry.get("start_year") for m, entry in found.items()}
+
+
 def _listing(builds: dict[str, int | None]) -> str:
     return "; ".join(f"{option} {year}" for option, year in
                      sorted(builds.items(), key=lambda item: (item[1] or 0, item[0]))
@@ -360,7 +376,7 @@ def outcome(index: int, task: Task, summary: dict[str, Any], expansions: pd.Data
     def final(values: list[float] | None) -> float | None:
         return values[-1] if values else None
 
-    builds = built_options(expansions)
+    builds = {**built_options(expansions), **started_measures(summary)}
     row = _row(index, task, status, summary.get("explanation") or "", seconds, reused)
     row.update({
         "mip_gap": summary.get("mip_gap"),
@@ -619,10 +635,11 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     # Absolute: a Dask worker may not share this process's working directory.
     folder = (Path(output) if output is not None
               else Path("results") / workbook.stem / "batch").resolve()
-    if spread is not None:
-        model = dataclasses.replace(model or DemandModel(), spread=spread)
-    if samples:
-        model = model or DemandModel()
+    if samples or spread is not None:  # the forecast's calibrated errors, or --spread's
+        model = model or DemandModel.calibrated(inputs)
+        model = model.overridden(spread) if spread is not None else model
+        tell("note", f"Demand samples: yearly spread {model.spread:.4f}, persistence "
+                     f"{model.persistence:.2f} ({model.basis})")
     programme = read_programme(fix_programme) if fix_programme is not None else None
     tasks = plan_tasks(folder, choose_scenarios(inputs, scenarios), samples, seed, model,
                        programme, reports)
@@ -665,8 +682,10 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     ordered = [outcomes[i] for i in range(len(tasks))]
     result = summarise_batch(folder, ordered, interrupted)
     about = describe_batch(result, workbook, spec, samples, seed, model, programme)
+    demand = sampled_demand(inputs, list(dict.fromkeys(t.scenario for t in tasks)), model,
+                            seed, samples) if samples else None
     write_batch_files(folder, BatchTables(result.table, result.percentiles, result.options,
-                                          about, interrupted))
+                                          about, interrupted, demand))
     if interrupted:
         raise KeyboardInterrupt
     return result
@@ -710,8 +729,10 @@ def describe_batch(result: BatchResult, workbook: Path, spec: BatchSpec, samples
         rows.append(("Solver settings given", ", ".join(f"{k} {v}" for k, v in given.items())))
     if samples and model is not None:
         rows += [("Demand samples", f"{samples} per scenario, seed {seed}"),
-                 ("Spread of annual growth (whole authority)", f"{model.spread:g}"),
+                 ("Spread of a year's demand error (whole authority, log)",
+                  f"{model.spread:.4f}"),
                  ("Persistence (year to year)", f"{model.persistence:g}"),
+                 ("Spread and persistence from", model.basis),
                  ("Spread by phase", ", ".join(f"{p} {v:g}" for p, v in
                                                model.phase_spread.items()))]
     if programme is not None:

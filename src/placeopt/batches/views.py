@@ -81,6 +81,7 @@ class BatchTables:
     options: pd.DataFrame
     about: list[tuple[str, str]]
     interrupted: bool = False
+    demand: pd.DataFrame | None = None  # with samples: total demand, sampled and banded
 
 
 def write_batch_files(folder: Path, tables: BatchTables) -> None:
@@ -88,6 +89,8 @@ def write_batch_files(folder: Path, tables: BatchTables) -> None:
     csvs = {"batch_summary.csv": tables.table}
     if not tables.percentiles.empty or tables.table["sample"].notna().any():
         csvs |= {"batch_samples.csv": tables.percentiles, "batch_options.csv": tables.options}
+    if tables.demand is not None:
+        csvs["batch_demand.csv"] = tables.demand
     for name, table in csvs.items():
         with _replacing(folder / name) as partial:
             neutralise_table(table).to_csv(partial, index=False)
@@ -128,6 +131,27 @@ def percentile_table(tables: BatchTables) -> rp.Table:
                     source="batch_samples.csv")
 
 
+DEMAND_HEADINGS = {"scenario": "Scenario", "year": "Year", "central": "Demand (scenario)",
+                   "P10": "P10 of the samples", "P50": "P50", "P90": "P90",
+                   "band_low": "80% band: low", "band_high": "80% band: high"}
+
+
+def demand_table(tables: BatchTables) -> rp.Table:
+    frame = tables.demand.rename(columns=DEMAND_HEADINGS)
+    kinds = {"Scenario": "text", "Year": "year"}
+    return rp.Table("Total demand in the samples, and the calibrated band", frame, kinds=kinds,
+                    default="pupils", source="batch_demand.csv")
+
+
+def demand_note(tables: BatchTables) -> str:
+    """Where the samples' spread comes from, in words."""
+    basis = dict(tables.about).get("Spread and persistence from", "")
+    return ("Each sample multiplies the scenario's demand by a path of yearly errors whose "
+            f"spread and persistence come from {basis}: the same model as placeopt "
+            "forecast's band. The shaded 80% band is where 80% of such paths fall; with few "
+            "samples their P10-P90 strays from it by chance (docs/batch.md).")
+
+
 def options_table(tables: BatchTables) -> rp.Table:
     frame = tables.options.rename(columns={
         "scenario": "Scenario", "option_id": "Option", "samples": "Samples solved",
@@ -155,6 +179,8 @@ def write_xlsx(tables: BatchTables, path: Path) -> None:
         sheet = Sheet(book.create_sheet("Samples"), 8)
         sheet.title("Demand samples", "What the futures drawn around each scenario say")
         sheet.table(percentile_table(tables))
+        if tables.demand is not None and not tables.demand.empty:
+            sheet.table(demand_table(tables))
         placed = sheet.table(options_table(tables))
         sheet.charts([_options_chart(placed, tables)])
         sheet.finish(freeze=None)
@@ -257,6 +283,10 @@ def page(tables: BatchTables) -> str:
                                  "Each band spans P10 to P90 of the samples, the tick is the "
                                  "median (P50), and each dot is one sample."))
             parts.append(html_table(percentile_table(tables)))
+            if tables.demand is not None and not tables.demand.empty:
+                parts.append(_figure(_demand_plot(tables.demand), "demand",
+                                     demand_note(tables)))
+                parts.append(html_table(demand_table(tables)))
             if not tables.options.empty:
                 parts.append(_figure(_options_plot(tables), "options",
                                      "Share of the solved samples in which each option is "
@@ -344,6 +374,29 @@ def _sample_plot(tables: BatchTables) -> Figure:
             _money_axis(ax.xaxis, np.concatenate(groups) if groups else np.zeros(0))
         ax.grid(axis="x", color="#E1E5EA")
     axes[0].set_yticks(positions, [rp.plot_text(s) for s in scenarios], fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def _demand_plot(demand: pd.DataFrame) -> Figure:
+    """Each scenario's total demand: the calibrated 80% band, the samples' P10-P90, the
+    scenario's own line."""
+    scenarios = list(dict.fromkeys(demand["scenario"]))
+    figure = Figure(figsize=(max(6.5, min(11, 3.8 * len(scenarios)) + 0.6), 3.4))
+    axes = np.atleast_1d(figure.subplots(1, len(scenarios), sharey=True))
+    for ax, scenario in zip(axes, scenarios, strict=True):
+        part = demand[demand["scenario"] == scenario]
+        ax.fill_between(part["year"], part["band_low"], part["band_high"], color="#9ECAE1",
+                        alpha=0.6, label="calibrated 80% band")
+        ax.plot(part["year"], part["P10"], "--", color="#1F4E79", lw=1, label="samples P10, P90")
+        ax.plot(part["year"], part["P90"], "--", color="#1F4E79", lw=1)
+        ax.plot(part["year"], part["central"], color="#1F4E79", lw=2, label="scenario")
+        ax.set_title(rp.plot_text(scenario), fontsize=10)
+        ax.grid(color="#E1E5EA")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[0].set_ylabel("pupils (total demand)")
+    axes[0].legend(frameon=False, fontsize=8, loc="upper left")
     figure.tight_layout()
     return figure
 

@@ -10,6 +10,9 @@ The equations and every parameter are in docs/forecast.md.
 SEN2 publishes ages from 2023/24 only. Where the history holds no pair of years with
 ages (a backtest that holds out 2023/24), the model runs on all ages as one band:
 N[t+1] = R · N[t], R the progression ratio of all plans.
+
+The projection is one central path; its interval comes from the errors the method made
+at earlier origins of the SEN2 history (`calibration`, docs/forecast.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .ages import AGES, PHASE_AGES
+from .calibration import ErrorModel, shipped_model
 from .method import DEFAULT_METHOD, Method
 from .sen2 import LEVELS, History
 
@@ -90,45 +94,50 @@ class Estimate:
     share_year: int  # the year of the shares of provision levels
     growth_years: tuple[int, ...]  # the window's pairs of years for all plans
     growth: np.ndarray  # their pooled all-plans ratios
-    spread_years: tuple[int, ...]  # every pair of years of the history: one path each
-    spread: np.ndarray  # the factor on every ratio in each path
+    share_ratios: np.ndarray  # (LEVELS,) pooled year-on-year ratio of each level's share
+    # (1 where the shares are held: share_trend constant or damped)
 
 
 @dataclass(frozen=True)
 class Projection:
-    """Plans by year and age band: [0] the central projection, [1:] one path for each
-    pair of years of the history (see `spread`)."""
+    """Plans by year and age band, central; `errors` gives the interval around it."""
 
     history: History
     method: Method
     estimate: Estimate
     years: tuple[int, ...]  # the last observed year, then the projected years
-    plans: np.ndarray  # (1 + paths, years, bands)
+    plans: np.ndarray  # (years, bands)
     shares: np.ndarray  # (years, LEVELS, bands): each level's share of the band's plans
     phase_split: np.ndarray  # (years, bands, phases): share of a band's plans in a phase
+    errors: ErrorModel | None = None  # the interval's error model (None: placeopt's own)
 
     def level_phase(self) -> np.ndarray:
-        """(1 + paths, years, LEVELS + all plans, phases) plans."""
-        by_level = self.plans[:, :, None, :] * self.shares[None]
-        every = np.concatenate([by_level, self.plans[:, :, None, :]], axis=2)
-        return np.einsum("dylb,ybp->dylp", every, self.phase_split)
+        """(years, LEVELS + all plans, phases) plans."""
+        by_level = self.plans[:, None, :] * self.shares
+        every = np.concatenate([by_level, self.plans[:, None, :]], axis=1)
+        return np.einsum("ylb,ybp->ylp", every, self.phase_split)
 
     def measure(self, name: str) -> np.ndarray:
-        """(1 + paths, years): 'total' (all plans), a level, or 'specialist' (resourced +
-        special)."""
-        by_level = (self.plans[:, :, None, :] * self.shares[None]).sum(axis=3)
+        """(years,): 'total' (all plans), a level, or 'specialist' (resourced + special)."""
+        by_level = (self.plans[:, None, :] * self.shares).sum(axis=2)
         if name == "total":
-            return self.plans.sum(axis=2)
+            return self.plans.sum(axis=1)
         if name == "specialist":
-            return by_level[:, :, LEVELS.index("resourced")] + \
-                by_level[:, :, LEVELS.index("special")]
-        return by_level[:, :, LEVELS.index(name)]
+            return by_level[:, LEVELS.index("resourced")] + by_level[:, LEVELS.index("special")]
+        return by_level[:, LEVELS.index(name)]
 
-    def interval(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(central, low, high) of a measure's array (1 + paths, ...)."""
-        tail = (1 - self.method.interval) / 2
-        paths = values[1:] if len(values) > 1 else values
-        return values[0], np.quantile(paths, tail, axis=0), np.quantile(paths, 1 - tail, axis=0)
+    def interval(self, values: np.ndarray, measure: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(central, low, high) of a measure's central values (years, ...), the first year
+        the last observed one: the calibrated band of `measure` ('total' for all plans,
+        'specialist' for places of one or more provision levels), each series sized by its
+        count in the last observed year."""
+        low, high = self.error_model.band(values, measure, self.method.interval)
+        return values, low, high
+
+    @property
+    def error_model(self) -> ErrorModel:
+        return self.errors if self.errors is not None else shipped_model()
 
 
 def _transitions(years: tuple[int, ...], last: int, window: int) -> list[int]:
@@ -183,11 +192,64 @@ def _level_shares(history: History, year: int, by_age: bool) -> np.ndarray:
     return np.where(plans[:, None] > 0, shares, np.nan_to_num(overall)[None]).T
 
 
+# Levels whose shares move together when share_trend is pooled: specialist places
+# (resourced and special) as one group, so that an authority's few unit places do not
+# carry a trend of their own; mainstream on its own.
+SHARE_GROUPS: tuple[tuple[str, ...], ...] = (("mainstream",), ("resourced", "special"))
+
+
+def _group_shares(history: History, years: list[int]) -> np.ndarray:
+    """(years, SHARE_GROUPS): each group's share of all plans; NaN where unpublished."""
+    out = np.full((len(years), len(SHARE_GROUPS)), np.nan)
+    for i, year in enumerate(years):
+        k = history.years.index(year) if year in history.years else None
+        if k is not None and history.plans[k] > 0:
+            out[i] = [history.by_level[k, [LEVELS.index(level) for level in group]].sum()
+                      / history.plans[k] for group in SHARE_GROUPS]
+    return out
+
+
+def share_ratios(history: History, england: History, share_year: int,
+                 method: Method) -> np.ndarray:
+    """(LEVELS,): each level's group share, next year over this year, pooled with
+    England's as the plans are (`pooling`) and averaged over the last `window` pairs of
+    years up to `share_year`; 1 where neither has a ratio."""
+    pairs = _transitions(history.years, share_year, method.window)
+
+    def ratios(source: History) -> np.ndarray:
+        before = _group_shares(source, pairs)
+        after = _group_shares(source, [y + 1 for y in pairs])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(before > 0, after / before, np.nan)
+
+    both = pooled(ratios(history), ratios(england), method.pooling)
+    seen = ~np.isnan(both)
+    mean = np.where(seen.any(axis=0), np.where(seen, both, 0).sum(axis=0)
+                    / np.maximum(seen.sum(axis=0), 1), 1.0)
+    by_level = np.ones(len(LEVELS))
+    for g, group in enumerate(SHARE_GROUPS):
+        by_level[[LEVELS.index(level) for level in group]] = mean[g]
+    return by_level
+
+
+def damped_sum(years: np.ndarray, damping: float) -> np.ndarray:
+    """φ + φ² + … + φ^n for each n of `years` (n with φ = 1)."""
+    years = np.asarray(years)
+    if damping == 1:
+        return years.astype(float)
+    return damping * (1 - damping ** years) / (1 - damping)
+
+
 def _share_path(history: History, share_year: int, transitions: list[int], steps: int,
-                method: Method) -> np.ndarray:
-    """(steps, LEVELS): factor on each level's shares in each year after the last one."""
+                method: Method, ratios: np.ndarray) -> np.ndarray:
+    """(steps, LEVELS): factor on each level's shares in each year after the last one.
+    pooled: the share ratio r (`share_ratios`) compounds, damped: r^(φ + … + φ^h), h the
+    years after the share year."""
     if method.share_trend == "constant":
         return np.ones((steps, len(LEVELS)))
+    if method.share_trend == "pooled":
+        ahead = history.last_year - share_year + np.arange(1, steps + 1)
+        return ratios[None, :] ** damped_sum(ahead, method.damping)[:, None]
     years = [y for y in range(transitions[0] if transitions else share_year, share_year + 1)
              if y in history.years]
     shares = np.array([history.by_level[history.years.index(y)] / history.plans[
@@ -221,8 +283,10 @@ PopulationByBand = Callable[[int], np.ndarray]  # year -> children in each of AG
 
 
 def project(history: History, england: History, steps: int, method: Method = DEFAULT_METHOD,
-            population: PopulationByBand | None = None) -> Projection:
-    """Project `history` `steps` years past its last year (see the module's docstring)."""
+            population: PopulationByBand | None = None,
+            errors: ErrorModel | None = None) -> Projection:
+    """Project `history` `steps` years past its last year (see the module's docstring);
+    the interval from `errors` (default: the calibration shipped with placeopt)."""
     if not history.years:
         raise NotEnoughHistory(f"{history.authority}: SEN2 has no count in these years")
     last = history.last_year
@@ -258,20 +322,20 @@ def project(history: History, england: History, steps: int, method: Method = DEF
         # one band that feeds itself: "entrants" are the band carried on by its ratio
         launch, entrants, rates, pairs = history.plans[-1:], None, np.zeros((steps, 0)), \
             growth_years
-    spread_years = _transitions(history.years, last, len(history.years))
-    spread = spread_factors(_growth(history, spread_years), growth)
-    plans = _run(launch, ratios, entrants, spread)
+    plans = _run(launch, ratios, entrants)
     share_year = _share_year(history, by_age)
     shares = _level_shares(history, share_year, by_age)
+    moving = share_ratios(history, england, share_year, method) \
+        if method.share_trend == "pooled" else np.ones(len(LEVELS))
     factors = np.vstack([np.ones(len(LEVELS)),
-                         _share_path(history, share_year, growth_years, steps, method)])
+                         _share_path(history, share_year, growth_years, steps, method, moving)])
     level_shares = _capped(shares[None] * factors[:, :, None])
     years = tuple(range(last, last + steps + 1))
     split = np.repeat(_phase_split(history, by_age)[None], len(years), axis=0)
     estimate = Estimate(BY_AGE if by_age else ALL_AGES, tuple(pairs), own, national, ratios,
                         rates, population is not None, share_year, tuple(growth_years),
-                        growth, tuple(spread_years), spread)
-    return Projection(history, method, estimate, years, plans, level_shares, split)
+                        growth, moving)
+    return Projection(history, method, estimate, years, plans, level_shares, split, errors)
 
 
 def _capped(shares: np.ndarray) -> np.ndarray:
@@ -280,29 +344,9 @@ def _capped(shares: np.ndarray) -> np.ndarray:
     return np.where(total > 1, shares / np.maximum(total, 1e-12), shares)
 
 
-def spread_factors(own: np.ndarray, used: np.ndarray) -> np.ndarray:
-    """One factor on every ratio for each pair of years of the authority's history: how
-    far that year's all-plans ratio was from the authority's mean, relative to the ratio
-    used, 1 + (G[y] − mean G) / mean(used). A path takes one such year as the pattern of
-    every year ahead: the distribution a bootstrap drawing one year of the history
-    samples, enumerated instead of drawn."""
-    seen = own[~np.isnan(own)]
-    return 1 + (seen - seen.mean()) / np.nanmean(used)
-
-
-def _run(launch: np.ndarray, ratios: np.ndarray, entrants: np.ndarray | None,
-         spread: np.ndarray) -> np.ndarray:
-    """The central projection and one path for each spread factor m, (1 + paths, steps + 1,
-    bands): every ratio times m, and the entrants (which have no ratio) times m per year
-    ahead. SEN2's one pair of years with ages cannot give a spread by age, so every age
-    moves with the spread of the whole caseload's ratios."""
-    scale = np.concatenate([[1.0], spread])
-    steps = ratios.shape[0]
-    scaled_ratios = ratios[None] * scale[:, None, None]
-    if entrants is None:  # all ages as one band: N[t+1] = R · N[t]
-        return launch[None, None, :] * np.concatenate(
-            [np.ones((len(scale), 1, 1)), np.cumprod(scaled_ratios, axis=1)], axis=1)
-    ahead = np.arange(1, steps + 1)
-    scaled_entrants = entrants[None] * scale[:, None, None] ** ahead[None, :, None]
-    return carry_on(np.broadcast_to(launch, (len(scale), len(launch))), scaled_ratios,
-                    scaled_entrants)
+def _run(launch: np.ndarray, ratios: np.ndarray, entrants: np.ndarray | None) -> np.ndarray:
+    """(steps + 1, bands): the cohort arithmetic, or with all ages as one band (no
+    entrants) N[t+1] = R · N[t]."""
+    if entrants is None:
+        return launch[None, :] * np.concatenate([np.ones((1, 1)), np.cumprod(ratios, axis=0)])
+    return carry_on(launch, ratios, entrants)

@@ -30,6 +30,12 @@ DEFAULT_PROVISION = ("resourced", "special")
 LOW, HIGH = "demand_low", "demand_high"
 
 
+def error_measure(level: str) -> str:
+    """Which calibrated error model a provision level takes: all plans ('any') the
+    total's; a level of places the specialist places' (sized by its own count)."""
+    return "total" if level == "any" else "specialist"
+
+
 def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-10,
         max_iter: int = 100_000) -> np.ndarray:
     """Scale `seed` until its row and column sums are `rows` and `cols`."""
@@ -128,14 +134,23 @@ class Forecast:
         return [year - self.base_year for year in self.years]
 
     def level_phase(self) -> np.ndarray:
-        """(1 + paths, planning years, PROVISION, PHASES) plans."""
-        return self.projection.level_phase()[:, self.steps()]
+        """(planning years, PROVISION, PHASES) plans."""
+        return self.projection.level_phase()[self.steps()]
+
+    def bands(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(central, low, high), each (projection years, PROVISION): plans of each level
+        with the calibrated band (all plans: the total's; a level: the specialist
+        places', sized by the level's count)."""
+        plans = self.projection.level_phase().sum(axis=2)
+        ends = [self.projection.interval(plans[:, i], error_measure(level))
+                for i, level in enumerate(PROVISION)]
+        return tuple(np.stack([e[j] for e in ends], axis=1) for j in range(3))
 
     def demand_rows(self) -> list[dict[str, object]]:
         """Demand rows (wide form): zone_id, need, phase, provision, then one key per year.
         Rows that are zero in every year are left out."""
-        central = self.level_phase()[0]
-        at_launch = self.projection.level_phase()[0, 0]
+        central = self.level_phase()
+        at_launch = self.projection.level_phase()[0]
         rows: list[dict[str, object]] = []
         for level in self.provision:
             index = PROVISION.index(level)
@@ -155,8 +170,7 @@ class Forecast:
     def scenario_rows(self) -> list[dict[str, object]]:
         """Scenarios rows: demand_low and demand_high scale each year's Demand of each
         provision level to the interval's ends."""
-        plans = self.level_phase().sum(axis=3)  # (1 + paths, years, PROVISION)
-        central, low, high = self.projection.interval(plans)
+        central, low, high = (values[self.steps()] for values in self.bands())
         percent = round(100 * self.projection.method.interval)
         rows = []
         for name, bound, word in ((LOW, low, "low"), (HIGH, high, "high")):
@@ -179,13 +193,13 @@ class Forecast:
         years = list(self.years)
         if from_base and years[0] > self.base_year:
             years.insert(0, self.base_year)
-        plans = self.projection.level_phase()[:, [y - self.base_year for y in years]].sum(axis=3)
+        steps = [y - self.base_year for y in years]
+        central, low, high = (values[steps] for values in self.bands())
         for i, level in enumerate(PROVISION):
-            central, low, high = self.projection.interval(plans[:, :, i])
             for k, year in enumerate(years):
                 records.append({"measure": "all plans" if level == "any" else level,
-                                "year": year, "low": low[k], "central": central[k],
-                                "high": high[k]})
+                                "year": year, "low": low[k, i], "central": central[k, i],
+                                "high": high[k, i]})
         return pd.DataFrame(records)
 
     def observed(self) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from .ages import AGES
 
 TRENDS = ("constant", "damped")
+SHARE_TRENDS = ("constant", "damped", "pooled")
 
 
 def _param(default: object, help: str) -> object:
@@ -34,18 +35,22 @@ class Method:
     entry_age: int = _param(4, "ages up to this are entrants, a rate of the population of "
                                "that age (SEN2's 'under 3', 3 and 4 by default: Reception is "
                                "4); older ages come from the cohort a year younger")
-    share_trend: str = _param("constant", "constant: each age's shares of provision levels stay "
-                                          "at the latest year's; damped: the authority's "
-                                          "all-ages shares keep their window trend, damped")
-    interval: float = _param(0.8, "share of the paths inside the low-high interval (0.8: "
-                                  "from the 10th to the 90th percentile of the paths, one "
-                                  "for each year of the history)")
+    share_trend: str = _param("pooled", "pooled: each level's share of plans (specialist "
+                                        "places as one group) moves by its year-on-year ratio, "
+                                        "pooled with England's as the plans are and averaged "
+                                        "over the window, damped each year by `damping`; "
+                                        "constant: each age's shares stay at the latest "
+                                        "year's; damped: the authority's all-ages shares keep "
+                                        "their least-squares trend, damped")
+    interval: float = _param(0.8, "coverage of the low-high interval (0.8: from the 10th to "
+                                  "the 90th percentile of the calibrated errors)")
 
     def __post_init__(self) -> None:
         checks = [
             (self.window >= 1, "window must be a whole number of years >= 1"),
             (self.trend in TRENDS, f"trend must be one of {', '.join(TRENDS)}"),
-            (self.share_trend in TRENDS, f"share_trend must be one of {', '.join(TRENDS)}"),
+            (self.share_trend in SHARE_TRENDS,
+             f"share_trend must be one of {', '.join(SHARE_TRENDS)}"),
             (0 <= self.damping <= 1, "damping must be between 0 and 1"),
             (0 <= self.pooling <= 1, "pooling must be between 0 and 1"),
             (AGES[0] <= self.entry_age < AGES[-1],
@@ -55,6 +60,12 @@ class Method:
         problems = [message for ok, message in checks if not ok]
         if problems:
             raise ValueError("; ".join(problems))
+
+    def label(self) -> str:
+        """'default', or the parameters that differ from the defaults."""
+        changed = [f"{f.name} {getattr(self, f.name)}" for f in fields(self)
+                   if getattr(self, f.name) != f.default]
+        return ", ".join(changed) or "default"
 
     def rows(self) -> list[tuple[str, object, object, str]]:
         """(parameter, value, default, meaning) for the method sheet and the docs."""

@@ -128,6 +128,12 @@ def _numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[columns].apply(pd.to_numeric, errors="coerce")
 
 
+def _as_numbers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`frame` with `columns` as numbers (read once, not once per authority)."""
+    present = [c for c in columns if c in frame.columns]
+    return frame.assign(**_numbers(frame, present))
+
+
 def _year(period: pd.Series) -> pd.Series:
     return period.str[:4].astype(int)
 
@@ -139,9 +145,10 @@ def age_of(breakdown: str) -> int:
 
 def _level_sums(values: pd.DataFrame) -> np.ndarray:
     """(rows, LEVELS): plans in each level; NaN where any of its settings is unpublished."""
-    return np.column_stack([values[list(SETTING_COLUMNS[level])].sum(axis=1, min_count=1)
-                            .where(values[list(SETTING_COLUMNS[level])].notna().all(axis=1))
-                            .to_numpy(float) for level in LEVELS])
+    numbers = values.to_numpy(float)
+    at = {level: values.columns.get_indexer(list(SETTING_COLUMNS[level])) for level in LEVELS}
+    # a plain sum is NaN where any setting is NaN, as wanted
+    return np.column_stack([numbers[:, at[level]].sum(axis=1) for level in LEVELS])
 
 
 def _need_sums(values: pd.DataFrame) -> np.ndarray:
@@ -170,6 +177,7 @@ class Sen2:
 
     def __init__(self, caseload: pd.DataFrame, needs: pd.DataFrame, source: Path):
         self.caseload, self.needs, self.source = caseload, needs, source
+        self._groups: dict[int, dict[str, np.ndarray]] = {}
         latest = caseload["time_period"].max()
         current = caseload[(caseload["geographic_level"] == "Local authority")
                            & (caseload["time_period"] == latest)
@@ -198,16 +206,46 @@ class Sen2:
             raise Sen2Missing(f"{caseload_file} lacks the columns {', '.join(missing)}")
         keep = caseload["breakdown_topic"].isin((ALL_PLANS, BY_AGE)) & caseload[
             "geographic_level"].isin(("Local authority", "National"))
-        return cls(caseload[keep].reset_index(drop=True),
-                   needs[needs["geographic_level"].isin(("Local authority", "National"))]
-                   .reset_index(drop=True), folder)
+        numbers = ["ehcplans", "placement_unknown",
+                   *(c for cs in SETTING_COLUMNS.values() for c in cs)]
+        need_numbers = [c for cs in NEED_COLUMNS.values() for c in cs]
+        return cls(_as_numbers(caseload[keep].reset_index(drop=True), numbers),
+                   _as_numbers(needs[needs["geographic_level"].isin(
+                       ("Local authority", "National"))].reset_index(drop=True), need_numbers),
+                   folder)
 
     def authorities(self) -> list[Authority]:
         """Every authority in the latest year, by name."""
         return sorted(self._current.values(), key=lambda a: a.name)
 
     def find(self, text: str) -> Authority:
-        """An authority by DfE code (358), ONS code (E08000009) or name (any case)."""
+        """An authority by DfE code (358), ONS code (E08000009), name (any case) or a part
+        of a name that only one authority's name has ('Herefordshire')."""
+        found = self._exact(text)
+        if found is not None:
+            return found
+        by_name = {_normal(a.name): a for a in self._current.values()}
+        wanted = _normal(text)
+        partial = [a for name, a in sorted(by_name.items())
+                   if wanted and re.search(rf"\b{re.escape(wanted)}", name)]
+        if len(partial) == 1:
+            return partial[0]
+        if partial:
+            raise UnknownAuthority(f"{text!r} is part of the names of {len(partial)} local "
+                                   f"authorities: {'; '.join(map(str, partial))}. Give more of "
+                                   "the name, or a code.")
+        close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
+        hint = (" Did you mean " + " or ".join(str(by_name[c]) for c in close) + "?") if close \
+            else ""
+        raise UnknownAuthority(f"no local authority {text!r} in SEN2 ({self.source}); give a "
+                               f"name, a DfE code such as 358 or an ONS code such as "
+                               f"E08000009.{hint}")
+
+    def exactly(self, text: str, authority: Authority) -> bool:
+        """Whether `text` is the authority's code or whole name (not a part of it)."""
+        return self._exact(text) == authority
+
+    def _exact(self, text: str) -> Authority | None:
         wanted = text.strip()
         if wanted in self._current:
             return self._current[wanted]
@@ -219,55 +257,55 @@ class Sen2:
         if len(old) and old.iloc[0] in self._current:  # a code the authority used before
             return self._current[old.iloc[0]]
         by_name = {_normal(a.name): a for a in self._current.values()}
-        if _normal(wanted) in by_name:
-            return by_name[_normal(wanted)]
-        close = difflib.get_close_matches(_normal(wanted), list(by_name), n=3, cutoff=0.6)
-        hint = (" Did you mean " + " or ".join(str(by_name[c]) for c in close) + "?") if close \
-            else ""
-        raise UnknownAuthority(f"no local authority {text!r} in SEN2 ({self.source}); give a "
-                               f"name, a DfE code such as 358 or an ONS code such as "
-                               f"E08000009.{hint}")
+        return by_name.get(_normal(wanted))
 
-    def history(self, authority: Authority) -> History:
-        if authority == ENGLAND:
-            return self._history(authority, self.caseload["geographic_level"] == "National",
-                                 self.needs["geographic_level"] == "National")
-        return self._history(authority, self.caseload["old_la_code"] == authority.old_code,
-                             self.needs["old_la_code"] == authority.old_code)
+    def history(self, authority: Authority, needs: bool = True) -> History:
+        """The authority's history; without its need tables if `needs` is False (the
+        backtests do not split by need)."""
+        key = "" if authority == ENGLAND else authority.old_code
+        return self._history(authority, self.caseload.iloc[self._rows(self.caseload, key)],
+                             self.needs.iloc[self._rows(self.needs, key)], needs)
+
+    def _rows(self, frame: pd.DataFrame, key: str) -> np.ndarray:
+        """Positions of an authority's rows (key "" for England's), grouped once."""
+        if id(frame) not in self._groups:
+            keys = np.where(frame["geographic_level"] == "National", "",
+                            frame["old_la_code"].fillna(""))
+            self._groups[id(frame)] = pd.Series(keys).groupby(keys).indices
+        return self._groups[id(frame)].get(key, np.zeros(0, dtype=int))
 
     def england(self) -> History:
         return self.history(ENGLAND)
 
-    def _history(self, authority: Authority, rows: pd.Series, need_rows: pd.Series) -> History:
-        frame = self.caseload[rows]
+    def _history(self, authority: Authority, frame: pd.DataFrame, need_frame: pd.DataFrame,
+                 needs: bool) -> History:
         totals = frame[frame["breakdown_topic"] == ALL_PLANS].copy()
         totals["year"] = _year(totals["time_period"])
         totals = totals.sort_values("year")
         columns = ["ehcplans", *(c for cs in SETTING_COLUMNS.values() for c in cs)]
-        values = _numbers(totals, columns)
-        ages = frame[frame["breakdown_topic"] == BY_AGE].copy()
-        ages["year"] = _year(ages["time_period"])
-        ages["age"] = ages["breakdown"].map(age_of)
-        age_values = _numbers(ages, columns)
-        published = sorted(y for y in ages["year"].unique()
-                           if age_values.loc[ages["year"] == y, "ehcplans"].sum() > 0)
+        values = totals[columns].astype(float)  # numbers since `read`
+        ages = frame[frame["breakdown_topic"] == BY_AGE]
+        age_years = _year(ages["time_period"]).to_numpy()
+        age_of_row = ages["breakdown"].map(age_of).to_numpy()
+        age_values = ages[columns].astype(float)
+        plans = age_values["ehcplans"].to_numpy(float)
+        published = sorted(int(y) for y in np.unique(age_years)
+                           if np.nansum(plans[age_years == y]) > 0)
         by_age = np.zeros((len(published), len(AGES)))
         by_age_level = np.zeros((len(published), len(AGES), len(LEVELS)))
         levels = _level_sums(age_values)
         for i, year in enumerate(published):
             for j, age in enumerate(AGES):
-                at = np.flatnonzero(((ages["year"] == year) & (ages["age"] == age)).to_numpy())
-                by_age[i, j] = age_values["ehcplans"].to_numpy(float)[at].sum()
+                at = np.flatnonzero((age_years == year) & (age_of_row == age))
+                by_age[i, j] = plans[at].sum()
                 by_age_level[i, j] = levels[at].sum(axis=0)  # NaN stays NaN
         return History(authority, tuple(int(y) for y in totals["year"]),
                        values["ehcplans"].to_numpy(float), _level_sums(values),
-                       _numbers(totals, ["placement_unknown"])["placement_unknown"]
-                       .to_numpy(float),
+                       totals["placement_unknown"].to_numpy(float),
                        tuple(int(y) for y in published), by_age, by_age_level,
-                       **self._needs(need_rows))
+                       **(self._needs(need_frame) if needs else {}))
 
-    def _needs(self, rows: pd.Series) -> dict[str, object]:
-        frame = self.needs[rows]
+    def _needs(self, frame: pd.DataFrame) -> dict[str, object]:
         if frame.empty:
             return {}
         latest = frame["time_period"].max()
@@ -275,15 +313,16 @@ class Sen2:
         columns = [c for cs in NEED_COLUMNS.values() for c in cs]
         by_age = frame[frame["breakdown_topic"] == BY_AGE]
         need_by_age = np.zeros((len(NEEDS), len(AGES)))
-        sums = _need_sums(_numbers(by_age, columns))
+        sums = _need_sums(by_age[columns].astype(float))
         for k, breakdown in enumerate(by_age["breakdown"]):
             need_by_age[:, AGES.index(age_of(breakdown))] += np.nan_to_num(sums[k])
         placements = frame[frame["breakdown_topic"] == "Type of placement"]
-        place_sums = _need_sums(_numbers(placements, columns))
+        place_sums = _need_sums(placements[columns].astype(float))
         need_by_level = np.array([
             np.nansum(place_sums[placements["breakdown"].isin(PLACEMENT_ROWS[level])
                                  .to_numpy()], axis=0) for level in LEVELS])
-        all_plans = _need_sums(_numbers(frame[frame["breakdown_topic"] == ALL_PLANS], columns))
+        all_plans = _need_sums(frame.loc[frame["breakdown_topic"] == ALL_PLANS, columns]
+                               .astype(float))
         return {"need_year": int(latest[:4]),
                 "need_all": np.nan_to_num(all_plans.sum(axis=0)),
                 "need_by_age": need_by_age, "need_by_level": need_by_level}

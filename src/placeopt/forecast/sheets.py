@@ -31,6 +31,7 @@ from ..workbook.template import build_workbook, write_table_sheet
 from ..workbook.xlsx import check_file, read_sheets
 from .ages import AGES, age_label
 from .demand import HIGH, LOW, Forecast
+from .sen2 import LEVELS
 
 FORECAST_SHEET = "Forecast"
 PREVIOUS_DEMAND = "Demand before forecast"
@@ -351,19 +352,40 @@ def method_lines(forecast: Forecast) -> list[str]:
             "England's).")
     lines += [
         f"Provision levels: each age's shares of mainstream, resourced and special places in "
-        f"{estimate.share_year}/{(estimate.share_year + 1) % 100:02d} "
-        f"({method.share_trend}); needs: the shares of the latest year, fitted to SEN2's "
+        f"{estimate.share_year}/{(estimate.share_year + 1) % 100:02d}, "
+        + _share_words(forecast) + "; needs: the shares of the latest year, fitted to SEN2's "
         "need-by-age and need-by-setting tables; zones: each zone's share of the phase's "
         "children.",
-        f"Interval: from the {50 - 50 * method.interval:.0f}th to the "
-        f"{50 + 50 * method.interval:.0f}th percentile of {len(estimate.spread)} paths, one "
-        "for each pair of years of the history, in which every year ahead departs from the "
-        "central ratios as that year's all-plans ratio departed from the authority's "
-        "average. It does not allow for a break in the trend: in the all-authority backtest "
-        "(docs/forecast.md) fewer counts than this fell inside it.",
+        *interval_lines(forecast),
         f"Year {forecast.base_year} holds the January {last + 1} count"
         + (f" (SEN2's {last}/{(last + 1) % 100:02d}: the count is taken to stand for "
            f"{forecast.base_year}/{(forecast.base_year + 1) % 100:02d})" if forecast.shift
            else "") + "; later years are projected.",
     ]
+    return lines
+
+
+def _share_words(forecast: Forecast) -> str:
+    method, estimate = forecast.projection.method, forecast.projection.estimate
+    if method.share_trend != "pooled":
+        return f"share_trend {method.share_trend}"
+    ratio = estimate.share_ratios[LEVELS.index("special")]
+    return (f"moving as specialist places' share of plans moved (a year-on-year ratio of "
+            f"{ratio:.4f}, {method.pooling:.0%} England's), damped by {method.damping:g} a year")
+
+
+def interval_lines(forecast: Forecast) -> list[str]:
+    """How the interval was made, for the method sheet and the report."""
+    projection = forecast.projection
+    model, method = projection.error_model, projection.method
+    percent = round(100 * method.interval)
+    lines = [f"Interval: the {percent}% band of the errors this method made in SEN2's own "
+             f"history, for an authority of this size and the years ahead (all plans by the "
+             f"total's errors, each provision level by the specialist places' errors).",
+             model.sentence()]
+    if method.label() != model.method:
+        lines.append(f"The errors are those of the method with {model.method} parameters; "
+                     f"this forecast uses {method.label()}, so its band is an "
+                     "approximation: `placeopt forecast backtest` with these parameters "
+                     "measures their own errors.")
     return lines

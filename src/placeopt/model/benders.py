@@ -2,7 +2,7 @@
 placements in one LP per year.
 
 Given the builds (the option block, and the capital drawn from each funding stream),
-every row left lives in one year (`yearly`): the model is a master problem over the
+every row left lives in one year (model/years.py): the model is a master problem over the
 builds plus, for each year t, a transportation-like LP whose optimal cost z_t(y) is a
 convex piecewise-linear function of the builds. The master carries one variable eta_t
 per year for it and the cuts

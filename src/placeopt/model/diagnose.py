@@ -29,6 +29,11 @@ FAMILIES = {
     "capital": "the capital budget",
     "new_site_link": "new sites used only once open",
     "stays_open": "an option once open stays open",
+    "diversion": "an inclusion measure diverts at most its share of new demand",
+    "new_demand": "measures together divert at most the new demand",
+    "start_once": "each measure starts at most once (a required measure exactly once)",
+    "measure_funding": "each measure's capital paid in full from its funding streams",
+    "keeps_running": "a measure once started runs on",
     "extra": "a limit added by the command (e.g. the frontier's capital budget)",
 }
 BOUNDS = {
@@ -39,6 +44,10 @@ BOUNDS = {
     "b_upper": "options shut (baseline, or outside their opening years)",
     "o": "overspend",
     "w": "capital drawn from a funding stream",
+    "a_lower": "required inclusion measures",
+    "a_upper": "inclusion measures shut (baseline, or outside their start years)",
+    "q": "capital drawn for a measure from a funding stream",
+    "v": "pupils diverted by an inclusion measure",
 }
 
 
@@ -79,13 +88,21 @@ def describe_row(instance: Instance, formulation: Formulation, row: int) -> tupl
     elif name == "funding":
         what = (f"{instance.options.at[int(label['option']), 'option_id']} opening in "
                 f"{_year(instance, label['year'])}")
+    elif "measure" in label.index:
+        what = _measure(instance, label["measure"])
+        if "group" in label.index:
+            what += f", {_group(instance, label['group'])}"
+        if "year" in label.index:
+            what += f" in {_year(instance, label['year'])}"
+    elif name == "new_demand":
+        what = f"{_group(instance, label['group'])} in {_year(instance, label['year'])}"
     else:
         what = f"row {row - offsets[block] + 1}"
     return name, what
 
 
 def describe_column(instance: Instance, formulation: Formulation, column: int) -> tuple[str, str]:
-    """(kind, what it is about) of a column: x, u, b, o or w."""
+    """(kind, what it is about) of a column: x, u, b, o, w, or a measure's a, q, v."""
     layout = formulation.layout
     if column < layout.u_start:
         arc = instance.arcs.iloc[int(layout.x_arc[column])]
@@ -104,11 +121,43 @@ def describe_column(instance: Instance, formulation: Formulation, column: int) -
                      f"{_year(instance, layout.b_year[i])}")
     if column < layout.w_start:
         return "o", str(_year(instance, layout.o_year[column - layout.o_start]))
-    i = column - layout.w_start
-    b = int(layout.w_b[i])
-    return "w", (f"{instance.options.at[int(layout.b_option[b]), 'option_id']} opening in "
-                 f"{_year(instance, layout.b_year[b])}, paid from "
-                 f"{instance.capital.names[int(layout.w_stream[i])]}")
+    if column < layout.a_start:
+        i = column - layout.w_start
+        b = int(layout.w_b[i])
+        return "w", _paid(instance, str(instance.options.at[int(layout.b_option[b]),
+                                                            "option_id"]),
+                          f"opening in {_year(instance, layout.b_year[b])}",
+                          layout.w_stream[i])
+    return _describe_measure_column(instance, layout, column)
+
+
+def _paid(instance: Instance, who: str, when: str, stream: int) -> str:
+    return f"{who} {when}, paid from {instance.capital.names[int(stream)]}"
+
+
+def _measure(instance: Instance, m: int) -> str:
+    return f"measure {instance.measures.table.at[int(m), 'measure_id']}"
+
+
+def _group(instance: Instance, g: int) -> str:
+    return "/".join(str(v) for v in instance.groups.loc[int(g), GROUP_KEY])
+
+
+def _describe_measure_column(instance: Instance, layout, column: int) -> tuple[str, str]:
+    """(kind, what) of a column of the measure blocks: a, q or v."""
+    if column < layout.q_start:
+        i = column - layout.a_start
+        return "a", (f"{_measure(instance, layout.a_measure[i])} running by "
+                     f"{_year(instance, layout.a_year[i])}")
+    if column < layout.v_start:
+        i = column - layout.q_start
+        a = int(layout.q_a[i])
+        return "q", _paid(instance, _measure(instance, layout.a_measure[a]),
+                          f"starting in {_year(instance, layout.a_year[a])}",
+                          layout.q_stream[i])
+    i = column - layout.v_start
+    return "v", (f"{_measure(instance, layout.v_measure[i])} from "
+                 f"{_group(instance, layout.v_group[i])} in {_year(instance, layout.v_year[i])}")
 
 
 def describe_violation(instance: Instance, formulation: Formulation,
@@ -147,7 +196,7 @@ def explain_infeasible(instance: Instance, formulation: Formulation, bounds: Bou
         found[FAMILIES.get(family, family)].append(what)
     for column, bound in zip(iis.col_index_, iis.col_bound_, strict=True):
         kind, what = describe_column(instance, formulation, int(column))
-        if kind in ("x", "b"):
+        if kind in ("x", "b", "a"):
             side = "lower" if bound == int(highspy.IisBoundStatus.kIisBoundStatusLower) else \
                 "upper"
             key = f"{kind}_{side}"

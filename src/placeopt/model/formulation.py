@@ -1,12 +1,13 @@
 """The placement and capacity model of SPEC §2, as a Pyomo model indexed by arcs.
 
 Building happens in two steps. First each constraint family is computed as a block of
-sparse rows with numpy (`Rows`), over a flat layout of the variables (`Layout`): one
-x per arc and year with demand, one u per group and year with demand, one b per option
-and possible opening year, one o per budget year, one w per b and stream of the
-option's funding. Then `to_pyomo` turns the blocks into
-one Pyomo constraint component per family, each row a `LinearExpression`. Nothing loops
-over zones x providers x years: the work is proportional to the number of arc-years.
+sparse rows with numpy (`Rows`), over a flat layout of the variables (`layout.Layout`):
+one x per arc and year with demand, one u per group and year with demand, one b per
+option and possible opening year, one o per budget year, one w per b and stream of the
+option's funding, then the inclusion measures' blocks (`inclusion`). Then `to_pyomo`
+turns the blocks into one Pyomo constraint component per family, each row a
+`LinearExpression`. Nothing loops over zones x providers x years: the work is
+proportional to the number of arc-years.
 """
 
 from __future__ import annotations
@@ -20,113 +21,18 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from . import inclusion
 from .instance import Instance, arc_unit_cost, budget_unit_cost, revenue_budget_binds
-
-INF = float("inf")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where each variable sits in the flat column vector [x | u | y | o | w].
-
-    The option block has one column per option e and year t of its opening window. The
-    constraint families are written, as in SPEC §2, in b[e,t] (e opens in year t); the
-    solver is given y[e,t] = sum_{tau<=t} b[e,tau] (e is open by year t) instead, with
-    b[e,t] = y[e,t] - y[e,t-1] and y non-decreasing (`stays_open_rows`). The two are
-    the same polytope, so the same optimum, but branching on "open by t" splits the
-    timing decisions evenly where "opens exactly in t" does not: the plan's search needs
-    far fewer nodes (docs/model.md). `b_prev` links each column to its option's
-    previous window year (-1 for the first). The w block holds, for each option-block
-    column and each capital stream its option may draw on, the money drawn (SPEC §2 (7)).
-    """
-
-    x_arc: np.ndarray
-    x_year: np.ndarray
-    u_group: np.ndarray
-    u_year: np.ndarray
-    b_option: np.ndarray
-    b_year: np.ndarray
-    o_year: np.ndarray
-    b_prev: np.ndarray
-    w_b: np.ndarray  # the b column (0-based within the b block) each w pays for
-    w_stream: np.ndarray  # the capital stream it draws on
-
-    def openings(self, values: np.ndarray) -> np.ndarray:
-        """b[e,t] of each option-block column, from a solution (or any column vector)."""
-        y = values[self.b_start:self.o_start]
-        before = np.where(self.b_prev >= 0, y[np.maximum(self.b_prev, 0)], 0.0)
-        return y - before
-
-    @property
-    def b_last(self) -> np.ndarray:
-        """Columns of the option block that are their option's last window year: y there
-        says whether the option is built at all."""
-        last = np.ones(self.n_b, dtype=bool)
-        last[self.b_prev[self.b_prev >= 0]] = False
-        return last
-
-    def opening_transform(self) -> sp.csc_matrix:
-        """T with b = T y over all columns: the identity, and -1 at (column, previous
-        window year's column) in the option block."""
-        n = self.n_columns
-        has = np.flatnonzero(self.b_prev >= 0)
-        rows = np.concatenate([np.arange(n), self.b_start + has])
-        cols = np.concatenate([np.arange(n), self.b_start + self.b_prev[has]])
-        values = np.concatenate([np.ones(n), -np.ones(len(has))])
-        return sp.csc_matrix((values, (rows, cols)), shape=(n, n))
-
-    @property
-    def n_x(self) -> int:
-        return len(self.x_arc)
-
-    @property
-    def n_u(self) -> int:
-        return len(self.u_group)
-
-    @property
-    def n_b(self) -> int:
-        return len(self.b_option)
-
-    @property
-    def u_start(self) -> int:
-        return self.n_x
-
-    @property
-    def b_start(self) -> int:
-        return self.n_x + self.n_u
-
-    @property
-    def o_start(self) -> int:
-        return self.b_start + self.n_b
-
-    @property
-    def w_start(self) -> int:
-        return self.o_start + len(self.o_year)
-
-    @property
-    def n_w(self) -> int:
-        return len(self.w_b)
-
-    @property
-    def n_columns(self) -> int:
-        return self.w_start + self.n_w
-
-
-@dataclass(frozen=True)
-class Rows:
-    """A block of linear rows lower <= A x <= upper (CSR), one constraint family."""
-
-    name: str
-    doc: str
-    indptr: np.ndarray
-    indices: np.ndarray
-    values: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    labels: pd.DataFrame  # one row per constraint: what it is about (provider, year, ...)
-
-    def __len__(self) -> int:
-        return len(self.lower)
+from .layout import (
+    INF,
+    Layout,
+    Rows,
+    build_layout,
+    cells_of,
+    non_decreasing,
+    ramped,
+    rows_of,
+)
 
 
 @dataclass(frozen=True)
@@ -182,11 +88,11 @@ def formulate(instance: Instance, strong_linking: bool = False,
     by T' (see `Layout`). `open_by=False` keeps SPEC §2's own variables b: the plain
     model the tests compare every faster route with (its option block is b, not y, so
     `Layout.openings` does not apply to its solutions)."""
-    layout = _layout(instance)
+    layout = build_layout(instance)
     columns, arc_cost = _columns(instance, layout)
     families: list[Callable[[Instance, Layout], Rows | None]] = [
         demand_rows, capacity_rows, limit_rows, open_once_rows, option_group_rows,
-        revenue_budget_rows, funding_rows, capital_rows,
+        revenue_budget_rows, funding_rows, capital_rows, *inclusion.FAMILIES,
     ]
     if strong_linking:
         families.append(new_site_linking_rows)
@@ -196,8 +102,9 @@ def formulate(instance: Instance, strong_linking: bool = False,
         return Formulation(layout, columns, tuple(rows), arc_cost)
     transform = layout.opening_transform()
     rows = [_in_open_by(r, transform) for r in rows]
-    if (stays := stays_open_rows(instance, layout)) is not None:
-        rows.append(stays)
+    for stays in (stays_open_rows(instance, layout), inclusion.keeps_running_rows(layout)):
+        if stays is not None:
+            rows.append(stays)
     columns = Columns(columns.lower, columns.upper, columns.integer,
                       transform.T @ columns.cost)
     return Formulation(layout, columns, tuple(rows), arc_cost)
@@ -218,45 +125,20 @@ def _in_open_by(rows: Rows, transform: sp.csc_matrix) -> Rows:
 def stays_open_rows(instance: Instance, layout: Layout) -> Rows | None:
     """stays_open[e,t]: y[e,t-1] - y[e,t] <= 0, i.e. b[e,t] >= 0: once open, an option
     stays open (the solver's variables are y; see `Layout`)."""
-    has = np.flatnonzero(layout.b_prev >= 0)
-    if not len(has):
-        return None
-    rows = np.repeat(np.arange(len(has)), 2)
-    cols = layout.b_start + np.column_stack([layout.b_prev[has], has]).ravel()
-    vals = np.tile([1.0, -1.0], len(has))
-    labels = pd.DataFrame({"option": layout.b_option[has], "year": layout.b_year[has]})
-    return _rows("stays_open", stays_open_rows.__doc__, rows, cols, vals,
-                 np.full(len(has), -INF), np.zeros(len(has)), labels)
+    return non_decreasing("stays_open", stays_open_rows.__doc__, layout.b_start,
+                          layout.b_prev, layout.b_option, layout.b_year, "option")
 
 
-def _layout(instance: Instance) -> Layout:
-    arcs = instance.arcs
-    group_of_arc = arcs["group"].to_numpy()
-    has_demand = instance.demand > 0
-    # An arc-year gets a variable only when its group has demand that year (locks are
-    # scaled to demand, so a locked arc-year always has demand).
-    x_arc, x_year = np.nonzero(has_demand[group_of_arc])
-    u_group, u_year = np.nonzero(has_demand)
-    b_option, b_year = [], []
-    years = instance.years
-    for e, option in instance.options.iterrows():
-        if not option["enabled"] or option["provider"] < 0:
-            continue
-        for k in np.flatnonzero((years >= option["earliest"]) & (years <= option["latest"])):
-            b_option.append(e)
-            b_year.append(k)
-    soft = revenue_budget_binds(instance.params) and instance.params["budget_limit"] == "soft"
-    o_year = np.flatnonzero(~np.isnan(instance.revenue_budget)) if soft else np.array([], int)
-    b_option = np.array(b_option, dtype=int)
-    same = np.concatenate([[False], b_option[1:] == b_option[:-1]]) if len(b_option) else \
-        np.zeros(0, dtype=bool)
-    b_prev = np.where(same, np.arange(len(b_option)) - 1, -1)
-    funding = instance.options["funding"].to_numpy(object) if len(b_option) else []
-    w_b = [i for i, e in enumerate(b_option) for _ in funding[e]]
-    w_stream = [f for e in b_option for f in funding[e]]
-    return Layout(x_arc, x_year, u_group, u_year, b_option, np.array(b_year, dtype=int),
-                  o_year.astype(int), b_prev, np.array(w_b, dtype=int),
-                  np.array(w_stream, dtype=int))
+def baseline_shut(instance: Instance, layout: Layout) -> np.ndarray:
+    """The columns the baseline ("do minimum") holds at 0: every option-block column of
+    an option that is not required, and every measure-block column of a measure that is
+    not required (SPEC §2)."""
+    options = instance.options["required"].to_numpy(bool)[layout.b_option] \
+        if layout.n_b else np.zeros(0, dtype=bool)
+    measures = instance.measures.table["required"].to_numpy(bool)[layout.a_measure] \
+        if layout.n_a else np.zeros(0, dtype=bool)
+    return np.concatenate([layout.b_start + np.flatnonzero(~options),
+                           layout.a_start + np.flatnonzero(~measures)])
 
 
 def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
@@ -288,52 +170,39 @@ def _columns(instance: Instance, layout: Layout) -> tuple[Columns, np.ndarray]:
     cost[b] = instance.capex_charge()[layout.b_option, layout.b_year]
     o = slice(layout.o_start, layout.w_start)
     cost[o] = delta[layout.o_year] * float(params["overspend_weight"])
+    a, v = slice(layout.a_start, layout.q_start), slice(layout.v_start, layout.n_columns)
+    upper[a], integer[a] = 1.0, True
+    cost[a], cost[v] = inclusion.measure_costs(instance, layout)
+    integer[v] = bool(params["integer_placements"])
     return Columns(lower, upper, integer, cost), arc_cost
 
 
-def _rows(name: str, doc: str, row: np.ndarray, col: np.ndarray, val: np.ndarray,
-          lower: np.ndarray, upper: np.ndarray, labels: pd.DataFrame) -> Rows:
-    """Assemble CSR rows from (row, column, value) triplets."""
-    n = len(lower)
-    order = np.lexsort((col, row))
-    row, col, val = row[order], col[order], val[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(indptr, row + 1, 1)
-    return Rows(name, doc, np.cumsum(indptr), col.astype(np.int64), val.astype(float),
-                lower.astype(float), upper.astype(float), labels.reset_index(drop=True))
-
-
-def _cells(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row number of each key among the distinct keys, and the distinct keys."""
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    return inverse, distinct
-
-
 def demand_rows(instance: Instance, layout: Layout) -> Rows:
-    """demand[g,t]: sum_s x[g,s,t] + u[g,t] = D[g,t], for every group and year with demand."""
+    """demand[g,t]: sum_s x[g,s,t] + u[g,t] + sum_m v[m,g,t] - sum_m v[m,g~,t] = D[g,t],
+    for every group and year that may need places: a measure's diverted pupils leave the
+    demand of their group g and join that of its partner (g~: groups whose partner is g)."""
     n_years = instance.n_years
     row_of_u = layout.u_group * n_years + layout.u_year
     x_key = instance.arcs["group"].to_numpy()[layout.x_arc] * n_years + layout.x_year
     x_rows = np.searchsorted(row_of_u, x_key)  # row_of_u is sorted: it comes from nonzero()
-    rows = np.concatenate([x_rows, np.arange(layout.n_u)])
-    cols = np.concatenate([np.arange(layout.n_x), layout.u_start + np.arange(layout.n_u)])
+    row_of_cell = np.full(len(instance.groups) * n_years, -1)
+    row_of_cell[row_of_u] = np.arange(layout.n_u)
+    v_rows, v_cols, v_vals = inclusion.diverted_demand_terms(layout, row_of_cell, n_years)
+    rows = np.concatenate([x_rows, np.arange(layout.n_u), v_rows])
+    cols = np.concatenate([np.arange(layout.n_x), layout.u_start + np.arange(layout.n_u),
+                           v_cols])
+    vals = np.concatenate([np.ones(layout.n_x + layout.n_u), v_vals])
     rhs = instance.demand[layout.u_group, layout.u_year]
     labels = pd.DataFrame({"group": layout.u_group, "year": layout.u_year})
-    return _rows("demand", demand_rows.__doc__, rows, cols, np.ones(len(rows)), rhs, rhs, labels)
+    return rows_of("demand", demand_rows.__doc__, rows, cols, vals, rhs, rhs, labels)
 
 
 def _opened_share(instance: Instance, layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Triplets (b column, year, share): option opened in tau gives min(1,(t-tau+1)/ramp)
     of its places in year t >= tau."""
     ramp = instance.options["ramp"].to_numpy(int)[layout.b_option]
-    columns, years, shares = [], [], []
-    for offset in range(instance.n_years):
-        t = layout.b_year + offset
-        ok = t < instance.n_years
-        columns.append(layout.b_start + np.flatnonzero(ok))
-        years.append(t[ok])
-        shares.append(np.minimum(1.0, (offset + 1) / ramp[ok]))
-    return np.concatenate(columns), np.concatenate(years), np.concatenate(shares)
+    return ramped(layout.b_start + np.arange(layout.n_b), layout.b_year, ramp,
+                  instance.n_years)
 
 
 def capacity_rows(instance: Instance, layout: Layout) -> Rows:
@@ -352,15 +221,15 @@ def capacity_rows(instance: Instance, layout: Layout) -> Rows:
     keep_b = finite[b_provider]
     key_x = x_provider[keep_x] * n_years + layout.x_year[keep_x]
     key_b = b_provider[keep_b] * n_years + b_years[keep_b]
-    inverse, distinct = _cells(np.concatenate([key_x, key_b]))
+    inverse, distinct = cells_of(np.concatenate([key_x, key_b]))
     places = instance.options["places"].to_numpy(float)[b_option[keep_b]]
     cols = np.concatenate([np.flatnonzero(keep_x), b_cols[keep_b]])
     vals = np.concatenate([np.ones(keep_x.sum()), -places * shares[keep_b]])
     provider, year = distinct // n_years, distinct % n_years
     labels = pd.DataFrame({"provider": provider, "year": year})
     upper = capacity[provider] + instance.over_roll[provider, year]
-    return _rows("capacity", capacity_rows.__doc__, inverse, cols, vals,
-                 np.full(len(distinct), -INF), upper, labels)
+    return rows_of("capacity", capacity_rows.__doc__, inverse, cols, vals,
+                   np.full(len(distinct), -INF), upper, labels)
 
 
 def limit_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -384,25 +253,25 @@ def limit_rows(instance: Instance, layout: Layout) -> Rows | None:
     if not cols or not sum(len(c) for c in cols):
         return None
     cols_all, keys_all = np.concatenate(cols), np.concatenate(keys)
-    inverse, distinct = _cells(keys_all)
+    inverse, distinct = cells_of(keys_all)
     limit, year = distinct // n_years, distinct % n_years
     places = instance.limits["places"].to_numpy(float)[limit] + np.array(
         [instance.limits["over_roll"].iat[i][k] for i, k in zip(limit, year, strict=True)])
     labels = pd.DataFrame({"limit": limit, "year": year})
-    return _rows("limit", limit_rows.__doc__, inverse, cols_all, np.ones(len(cols_all)),
-                 np.full(len(distinct), -INF), places, labels)
+    return rows_of("limit", limit_rows.__doc__, inverse, cols_all, np.ones(len(cols_all)),
+                   np.full(len(distinct), -INF), places, labels)
 
 
 def open_once_rows(instance: Instance, layout: Layout) -> Rows | None:
     """open_once[e]: sum_t b[e,t] <= 1, and = 1 for a required option."""
     if not layout.n_b:
         return None
-    inverse, options = _cells(layout.b_option)
+    inverse, options = cells_of(layout.b_option)
     required = instance.options["required"].to_numpy(bool)[options]
-    return _rows("open_once", open_once_rows.__doc__, inverse,
-                 layout.b_start + np.arange(layout.n_b), np.ones(layout.n_b),
-                 required.astype(float), np.ones(len(options)),
-                 pd.DataFrame({"option": options}))
+    return rows_of("open_once", open_once_rows.__doc__, inverse,
+                   layout.b_start + np.arange(layout.n_b), np.ones(layout.n_b),
+                   required.astype(float), np.ones(len(options)),
+                   pd.DataFrame({"option": options}))
 
 
 def option_group_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -412,11 +281,11 @@ def option_group_rows(instance: Instance, layout: Layout) -> Rows | None:
     if not has.any():
         return None
     names = np.array([str(g).lower() for g in group[has]])
-    inverse, distinct = _cells(names)
-    return _rows("option_group", option_group_rows.__doc__, inverse,
-                 layout.b_start + np.flatnonzero(has), np.ones(has.sum()),
-                 np.full(len(distinct), -INF), np.ones(len(distinct)),
-                 pd.DataFrame({"group": distinct}))
+    inverse, distinct = cells_of(names)
+    return rows_of("option_group", option_group_rows.__doc__, inverse,
+                   layout.b_start + np.flatnonzero(has), np.ones(has.sum()),
+                   np.full(len(distinct), -INF), np.ones(len(distinct)),
+                   pd.DataFrame({"group": distinct}))
 
 
 def budget_coefficients(instance: Instance) -> np.ndarray:
@@ -444,9 +313,12 @@ def revenue_budget_rows(instance: Instance, layout: Layout) -> Rows | None:
         rows.append(row_of_year[layout.o_year])
         cols.append(layout.o_start + np.arange(len(layout.o_year)))
         vals.append(-np.ones(len(layout.o_year)))
-    return _rows("revenue_budget", revenue_budget_rows.__doc__, np.concatenate(rows),
-                 np.concatenate(cols), np.concatenate(vals), np.full(len(budget_years), -INF),
-                 instance.revenue_budget[budget_years], pd.DataFrame({"year": budget_years}))
+    for terms, part in zip((rows, cols, vals),
+                           inclusion.budget_terms(instance, layout, row_of_year), strict=True):
+        terms.append(part)
+    return rows_of("revenue_budget", revenue_budget_rows.__doc__, np.concatenate(rows),
+                   np.concatenate(cols), np.concatenate(vals), np.full(len(budget_years), -INF),
+                   instance.revenue_budget[budget_years], pd.DataFrame({"year": budget_years}))
 
 
 def funding_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -461,36 +333,39 @@ def funding_rows(instance: Instance, layout: Layout) -> Rows | None:
     vals = np.concatenate([np.ones(layout.n_w), -capex])
     keep = vals != 0  # a free option: its w are 0, b is unconstrained here
     zero = np.zeros(layout.n_b)
-    return _rows("funding", funding_rows.__doc__, rows[keep], cols[keep], vals[keep], zero,
-                 zero, pd.DataFrame({"option": layout.b_option, "year": layout.b_year}))
+    return rows_of("funding", funding_rows.__doc__, rows[keep], cols[keep], vals[keep], zero,
+                   zero, pd.DataFrame({"option": layout.b_option, "year": layout.b_year}))
 
 
 def capital_rows(instance: Instance, layout: Layout) -> Rows | None:
-    """capital[f,t]: sum_{tau<=t} sum_e w[e,f,tau] <= sum_{tau<=t} C_f[tau], for every
-    stream f with Budget rows and every year of the horizon (unspent capital carries
-    forward, stream by stream; a year without rows adds nothing; a stream without rows,
-    e.g. `capital` in a workbook with no capital rows, has no limit)."""
+    """capital[f,t]: sum_{tau<=t} (sum_e w[e,f,tau] + sum_m q[m,f,tau]) <= sum_{tau<=t}
+    C_f[tau], for every stream f with Budget rows and every year of the horizon (unspent
+    capital carries forward, stream by stream; a year without rows adds nothing; a stream
+    without rows, e.g. `capital` in a workbook with no capital rows, has no limit). q is
+    what inclusion measures draw, as options draw w."""
     capital = instance.capital
     limited = np.flatnonzero(capital.limited)
-    if not len(limited) or not layout.n_w:
+    q_cols, q_stream, q_paid = inclusion.capital_draws(layout)
+    draws = np.concatenate([layout.w_start + np.arange(layout.n_w), q_cols])
+    if not len(limited) or not len(draws):
         return None
     n_years = instance.n_years
     row_of_stream = np.full(len(capital.names), -1)
     row_of_stream[limited] = np.arange(len(limited)) * n_years
-    start = row_of_stream[layout.w_stream]
-    paid_in = layout.b_year[layout.w_b]
+    start = row_of_stream[np.concatenate([layout.w_stream, q_stream])]
+    paid_in = np.concatenate([layout.b_year[layout.w_b], q_paid])
     keep = np.flatnonzero(start >= 0)
-    # w[e,f,tau] enters the rows of stream f for every year t >= tau.
+    # a draw paid in tau enters the rows of its stream for every year t >= tau.
     repeats = n_years - paid_in[keep]
     rows = np.concatenate([np.arange(s + k, s + n_years)
                            for s, k in zip(start[keep], paid_in[keep], strict=True)]) \
         if len(keep) else np.zeros(0, int)
-    cols = np.repeat(layout.w_start + keep, repeats)
+    cols = np.repeat(draws[keep], repeats)
     available = np.cumsum(capital.money[limited], axis=1).ravel()
     labels = pd.DataFrame({"stream": np.repeat(limited, n_years),
                            "year": np.tile(np.arange(n_years), len(limited))})
-    return _rows("capital", capital_rows.__doc__, rows, cols, np.ones(len(cols)),
-                 np.full(len(available), -INF), available, labels)
+    return rows_of("capital", capital_rows.__doc__, rows, cols, np.ones(len(cols)),
+                   np.full(len(available), -INF), available, labels)
 
 
 def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:
@@ -519,18 +394,20 @@ def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:
                 rows.append(r)
                 cols.append(col)
                 vals.append(-instance.demand[group_of_x[j], t])
-    return _rows("new_site_link", new_site_linking_rows.__doc__, np.array(rows),
-                 np.array(cols), np.array(vals), np.full(len(xs), -INF), np.zeros(len(xs)),
-                 pd.DataFrame({"x": xs}))
+    return rows_of("new_site_link", new_site_linking_rows.__doc__, np.array(rows),
+                   np.array(cols), np.array(vals), np.full(len(xs), -INF), np.zeros(len(xs)),
+                   pd.DataFrame({"x": xs}))
 
 
 def to_pyomo(formulation: Formulation) -> pyo.ConcreteModel:
-    """The formulation as a Pyomo model: variables x, u, b, o, w; one constraint per family."""
+    """The formulation as a Pyomo model: variables x, u, b, o, w, a, q, v; one constraint
+    per family."""
     layout, columns = formulation.layout, formulation.columns
     m = pyo.ConcreteModel(name="placeopt")
     spans = {"x": (0, layout.n_x), "u": (layout.u_start, layout.b_start),
              "b": (layout.b_start, layout.o_start), "o": (layout.o_start, layout.w_start),
-             "w": (layout.w_start, layout.n_columns)}
+             "w": (layout.w_start, layout.a_start), "a": (layout.a_start, layout.q_start),
+             "q": (layout.q_start, layout.v_start), "v": (layout.v_start, layout.n_columns)}
     flat: list[pyo.Var] = []
     for name, (start, stop) in spans.items():
         lower, upper = columns.lower[start:stop], columns.upper[start:stop]

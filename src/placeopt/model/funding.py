@@ -26,18 +26,31 @@ COLUMNS = ["year", "stream", "option_id", "amount"]
 
 
 def funding_table(instance: Instance, formulation: Formulation, values: np.ndarray,
-                  opened: np.ndarray) -> pd.DataFrame:
-    """funding.csv: one row per opening and stream that pays for it (amount > 0)."""
+                  opened: np.ndarray, started: np.ndarray | None = None) -> pd.DataFrame:
+    """funding.csv: one row per opening (or start of an inclusion measure, `started`) and
+    stream that pays for it (amount > 0); a measure's id stands in the option_id column."""
     layout = formulation.layout
-    if not layout.n_w:
+    if not layout.n_w and not len(layout.q_a):
         return pd.DataFrame(columns=COLUMNS)
-    # (option, year, stream) of each w, and the solver's amount on it.
-    keys = np.column_stack([layout.b_option[layout.w_b], layout.b_year[layout.w_b],
-                            layout.w_stream])
-    amounts = values[layout.w_start:layout.n_columns].copy()
-    built = opened[keys[:, 0], keys[:, 1]] > 0.5
+    n_options = len(instance.options)
+    measures = instance.measures.table
+    # (payer, year, stream) of each draw, payers numbered options first, then measures
+    keys = np.vstack([
+        np.column_stack([layout.b_option[layout.w_b], layout.b_year[layout.w_b],
+                         layout.w_stream]),
+        np.column_stack([n_options + layout.a_measure[layout.q_a],
+                         layout.a_year[layout.q_a], layout.q_stream]),
+    ]).astype(int)
+    amounts = values[layout.funding_columns].copy()
+    ids = np.concatenate([instance.options["option_id"].to_numpy(object),
+                          measures["measure_id"].to_numpy(object)])
+    capex = np.concatenate([instance.options["capex"].to_numpy(float),
+                            measures["capex"].to_numpy(float)])
+    made = np.vstack([opened, started if started is not None
+                      else np.zeros((len(measures), instance.n_years))])
+    built = made[keys[:, 0], keys[:, 1]] > 0.5
     keys, amounts = keys[built], np.where(amounts[built] > 0, amounts[built], 0.0)
-    split = split_capital(instance, keys)
+    split = split_capital(instance, keys, capex)
     if split.status == "paid":
         amounts = split.amounts
     keep = amounts > 0.005
@@ -45,7 +58,7 @@ def funding_table(instance: Instance, formulation: Formulation, values: np.ndarr
     table = pd.DataFrame({
         "year": instance.years[keys[:, 1]].astype(int),
         "stream": np.array(instance.capital.names, dtype=object)[keys[:, 2]],
-        "option_id": instance.options["option_id"].to_numpy()[keys[:, 0]],
+        "option_id": ids[keys[:, 0]],
         "amount": amounts.round(2),
     })
     return table.sort_values(["year", "stream", "option_id"], ignore_index=True)
@@ -61,10 +74,11 @@ class CapitalSplit:
     reason: str = ""
 
 
-def split_capital(instance: Instance, keys: np.ndarray, through: int | None = None
-                  ) -> CapitalSplit:
-    """The one cumulative-capital LP (SPEC §2 item 7): amounts on each (option, year index,
-    stream) of `keys` such that each opening (option, year) is paid in full from its rows
+def split_capital(instance: Instance, keys: np.ndarray, capex: np.ndarray | None = None,
+                  through: int | None = None) -> CapitalSplit:
+    """The one cumulative-capital LP (SPEC §2 item 7): amounts on each (payer, year index,
+    stream) of `keys` such that each opening (payer, year) is paid in full (`capex`, by
+    payer: options first, then inclusion measures; default the options') from its rows
     and every limited stream's cumulative drawing stays within its cumulative capital in
     every year up to `through` (default: the last), drawing on the general pot
     `capital` as little as the streams allow (ring-fenced money first)."""
@@ -73,7 +87,8 @@ def split_capital(instance: Instance, keys: np.ndarray, through: int | None = No
     if not len(keys):
         return CapitalSplit("paid", np.zeros(0))
     capital = instance.capital
-    capex = instance.options["capex"].to_numpy(float)
+    if capex is None:
+        capex = instance.options["capex"].to_numpy(float)
     last = instance.n_years - 1 if through is None else through
     openings, which = np.unique(keys[:, :2], axis=0, return_inverse=True)
     which = which.ravel()

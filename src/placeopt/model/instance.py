@@ -8,7 +8,7 @@ is then built over arcs only, never over zones x providers x years.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,8 +19,16 @@ from ..workbook.cells import ALL
 from ..workbook.inputs import Inputs
 from ..workbook.schema import CAPITAL, PHASE_LENGTH, PHASES, is_capital_stream
 from .journeys import Journeys, TravelParameters, journeys
+from .measures import (
+    GROUP_KEY,
+    Measures,
+    compile_measures,
+    measure_table,
+    no_measures,
+    start_window,
+    with_partner_groups,
+)
 
-GROUP_KEY = ["zone_id", "need", "phase", "provision"]
 NO_ARC = "no suitable provider in reach"
 
 
@@ -65,6 +73,13 @@ class Instance:
     revenue_budget: np.ndarray  # (T,) pounds, NaN where the year has no revenue limit
     capital: CapitalStreams  # capital money by stream and year
     dominated_arcs: int = 0  # allowed arcs left out because another is never worse
+    measures: Measures = field(default_factory=no_measures)  # the Inclusion sheet's
+
+    @property
+    def placeable(self) -> np.ndarray:
+        """(G, T): may pupils of the group need a place that year? When it has demand, or
+        when a measure may send it diverted pupils."""
+        return (self.demand > 0) | self.measures.receives(self.demand.shape)
 
     @property
     def n_years(self) -> int:
@@ -76,9 +91,10 @@ class Instance:
         `allow_moves` (then nobody must stay, and the array is zero)."""
         return np.zeros_like(self.current) if self.params["allow_moves"] else self.current
 
-    def capex_charge(self) -> np.ndarray:
-        """K(e, k): the objective's capital charge of opening option e in year k (SPEC §2)."""
-        capex = self.options["capex"].to_numpy(float)
+    def capex_charge(self, capex: np.ndarray | None = None) -> np.ndarray:
+        """K(e, k): the objective's capital charge of opening option e in year k (SPEC §2);
+        of anything else with capital costs `capex` (an inclusion measure's, K(m, k))."""
+        capex = self.options["capex"].to_numpy(float) if capex is None else capex
         if self.params["capital_treatment"] == "upfront":
             return capex[:, None] * self.discount[None, :]
         # Opening in year k pays the annuity in years k..k+L-1 that fall in the horizon:
@@ -89,12 +105,14 @@ class Instance:
         paid = tail[k] - tail[np.minimum(k + life, self.n_years)]
         return self._annuity(capex)[:, None] * paid[None, :]
 
-    def capital_payments(self, opened: np.ndarray) -> np.ndarray:
+    def capital_payments(self, opened: np.ndarray, capex: np.ndarray | None = None
+                         ) -> np.ndarray:
         """(T,) the capital charge of the options opened ((E, T) 0/1), year by year in
         that year's money, as the objective counts it: the whole capex in the opening year
         (`upfront`), or the annuity in each year of the asset's life inside the horizon.
-        Discounted and summed, it is sum K(e, t_e) over the options opened."""
-        capex = self.options["capex"].to_numpy(float)
+        Discounted and summed, it is sum K(e, t_e) over the options opened. (`capex`: of
+        other capital, e.g. inclusion measures started, (M, T).)"""
+        capex = self.options["capex"].to_numpy(float) if capex is None else capex
         if not len(capex):
             return np.zeros(self.n_years)
         if self.params["capital_treatment"] == "upfront":
@@ -128,6 +146,9 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None,
     providers = _providers(inputs)
     revenue, capital = _budgets(inputs, years)
     options = _options(inputs, providers, years, capital)
+    measures = measure_table(inputs, years, capital.index)
+    window = start_window(measures, years)
+    groups, demand, diverted = with_partner_groups(measures, window, groups, demand)
     matrix = _journey_matrix(inputs, providers)
     arcs = _arcs(inputs, groups, providers, matrix, problems)
     if residential_k is not None:
@@ -144,13 +165,15 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None,
     held = np.zeros_like(current) if params["allow_moves"] else current
     limits = _limits(inputs, groups, providers, arcs, held)
     over_roll = _over_roll(providers, arcs, held)
+    inclusion = compile_measures(measures, window, diverted, demand, held,
+                                 arcs["group"].to_numpy(int))
     inputs.warnings.extend(p for p in problems.warnings if p not in inputs.warnings)
     zones = inputs.tables["Zones"][["zone_id", "name", "latitude", "longitude"]]
     return Instance(params=dict(params), years=years, discount=discount, zones=zones,
                     groups=groups, demand=demand, providers=providers, arcs=arcs,
                     current=current, forced=forced, options=options, limits=limits,
                     over_roll=over_roll, reached=reached, revenue_budget=revenue,
-                    capital=capital, dominated_arcs=pruned)
+                    capital=capital, dominated_arcs=pruned, measures=inclusion)
 
 
 def _groups_and_demand(inputs: Inputs, years: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

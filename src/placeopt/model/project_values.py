@@ -64,6 +64,7 @@ class Value:
     entry_capital_cost: float | None
     status: str  # the solve's status, or why there is no value
     check: dict[str, Any] | None = None
+    programme: tuple[str, ...] = ()  # the options the re-solved plan builds
 
 
 @dataclass
@@ -79,16 +80,22 @@ class ProjectAppraisal:
     status: str = "not run"
     seconds: float = 0.0
 
+    noun, one = "options", "project"  # what is valued, in messages
+
     def candidates(self) -> np.ndarray:
         """The options the plan chooses: enabled, able to open, not required."""
         layout = self.formulation.layout
         options = np.unique(layout.b_option)
         return options[~self.instance.options["required"].to_numpy(bool)[options]]
 
+    def _ids(self) -> np.ndarray:
+        """The id of each option (each thing valued, by its index)."""
+        return self.instance.options["option_id"].to_numpy()
+
     def __call__(self, model: Solver, baseline: CaseSolution, plan: CaseSolution) -> None:
         options = self.candidates()
         if not len(options):
-            self.status = "no options to value"
+            self.status = f"no {self.noun} to value"
         elif plan.status == "interrupted":
             self.status = "skipped: the plan was interrupted"
         elif self.wanted is False:
@@ -108,7 +115,7 @@ class ProjectAppraisal:
         npv_plan = self._npv(plan, base)
         opened = self._opened(plan.values)
         options = sorted(options, key=lambda e: (not opened[e], e))
-        say(f"Valuing each project: {len(options)} more solves"
+        say(f"Valuing each {self.one}: {len(options)} more solves"
             + ("" if np.isinf(budget) else f", for at most about {budget:.0f} s") + "...")
         started = time.perf_counter()
         for e in options:
@@ -117,11 +124,11 @@ class ProjectAppraisal:
             self.values.append(value)
             if value.status == "interrupted":  # Ctrl-C: the planner wants the run to end
                 self.status = (f"stopped by the user (Ctrl-C) after {len(self.values)} of "
-                               f"{len(options)} options")
+                               f"{len(options)} {self.noun}")
                 return
             if len(self.values) < len(options) and time.perf_counter() - started > budget:
                 self.status = (f"partly computed: {len(self.values)} of {len(options)} "
-                               f"options valued within the default time ({budget:.0f} s, "
+                               f"{self.noun} valued within the default time ({budget:.0f} s, "
                                "the plan's own solve time or more); --project-values values "
                                "them all")
                 say(f"  {self.status}")
@@ -147,7 +154,7 @@ class ProjectAppraisal:
         return layout.b_start + b, w
 
     def _label(self, e: int, what: str) -> str:
-        return f"plan {what} {self.instance.options.at[e, 'option_id']}"
+        return f"plan {what} {self._ids()[e]}"
 
     def _dropped(self, model: Solver, plan: CaseSolution, base: dict[str, np.ndarray],
                  npv_plan: float, e: int) -> Value:
@@ -202,7 +209,14 @@ class ProjectAppraisal:
         gap = max(gaps) if len(gaps) == 2 else None
         entry = None if built else self._entry_price(plan, solution, e)
         check = solution.check.as_dict(model.describe) if solution.check else None
-        return Value(e, built, change, gap, entry, solution.status, check)
+        return Value(e, built, change, gap, entry, solution.status, check,
+                     self._programme(solution.values))
+
+    def _programme(self, values: np.ndarray) -> tuple[str, ...]:
+        """The options a solution builds."""
+        layout = self.formulation.layout
+        built = np.unique(layout.b_option[np.round(layout.openings(values)) > 0.5])
+        return tuple(str(i) for i in self.instance.options["option_id"].to_numpy()[built])
 
     def _entry_price(self, plan: CaseSolution, forced: CaseSolution, e: int) -> float | None:
         """capex - (forced objective - plan objective) / (K(e,t)/capex) at the forced
@@ -219,7 +233,7 @@ class ProjectAppraisal:
 
     def table(self) -> pd.DataFrame:
         """option_id and the value columns, one row per option valued."""
-        ids = self.instance.options["option_id"].to_numpy()
+        ids = self._ids()
         rows = [{"option_id": ids[v.option],
                  "npv_if_dropped": _money(v.npv_change) if v.built else None,
                  "npv_if_forced": None if v.built else _money(v.npv_change),
@@ -230,7 +244,7 @@ class ProjectAppraisal:
     def summary(self) -> dict[str, Any]:
         """summary.json `project_values`: whether they were computed, and each solve's
         status and check (their time is in solve.timings, with every clock time)."""
-        ids = self.instance.options["option_id"].to_numpy()
+        ids = self._ids()
         return {
             "status": self.status,
             "solves": {str(ids[v.option]): {

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .formulation import Formulation, budget_coefficients
 from .funding import funding_summary, funding_table
+from .inclusion_results import MeasureView, inclusion_summary, inclusion_table, measure_view
 from .instance import GROUP_KEY, NO_ARC, Instance, revenue_budget_binds
 from .solve import CaseSolution, Solved
 
@@ -21,7 +22,8 @@ TINY = 0.0005  # pupils below this are rounding noise (outputs keep three decima
 CASE_FIELDS = ("total_cost", "placement_cost", "transport_cost", "capital_cost",
                "out_of_area_cost", "inmss_cost", "pupils_placed", "out_of_area_pupils",
                "inmss_pupils", "unmet_pupils", "new_places", "overspend",
-               "capital_charge")  # the last: capital as the objective charges it, by year
+               "capital_charge",  # capital as the objective charges it, by year
+               "inclusion_cost")  # inclusion measures: running and support (revenue)
 UNMET_REASONS = {
     "no_arc": NO_ARC,
     "capacity": "capacity",
@@ -44,9 +46,10 @@ class Results:
     funding: pd.DataFrame
     boundaries: pd.DataFrame = field(  # zone outlines for the map (workbook.boundaries)
         default_factory=lambda: pd.DataFrame(columns=["zone_id", "geometry", "source"]))
+    inclusion: pd.DataFrame | None = None  # inclusion.csv, with an Inclusion sheet only
 
     TABLES = ("placements", "expansions", "capacity", "unmet", "costs", "baseline_placements",
-              "locations", "funding", "boundaries")
+              "locations", "funding", "boundaries", "inclusion")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class CaseView:
     unmet: np.ndarray  # (G, T)
     opened: np.ndarray  # (E, T) 1 where option e opens in year k
     open_places: np.ndarray  # (E, T) places of e open in year k
+    measures: MeasureView  # the inclusion measures: started, diverted, their costs
 
 
 def view(instance: Instance, formulation: Formulation, solution: CaseSolution) -> CaseView:
@@ -77,7 +81,8 @@ def view(instance: Instance, formulation: Formulation, solution: CaseSolution) -
     for k in range(n_years):
         for tau in range(k + 1):
             share[:, k] += opened[:, tau] * np.minimum(1.0, (k - tau + 1) / ramp)
-    return CaseView(flows, unmet, opened, places[:, None] * share)
+    return CaseView(flows, unmet, opened, places[:, None] * share,
+                    measure_view(instance, layout, values))
 
 
 def case_arrays(instance: Instance, case: CaseView) -> dict[str, np.ndarray]:
@@ -100,12 +105,17 @@ def case_arrays(instance: Instance, case: CaseView) -> dict[str, np.ndarray]:
 
     capex = instance.options["capex"].to_numpy(float) if len(instance.options) else np.zeros(0)
     capital = capex @ case.opened if len(capex) else np.zeros(n_years)
-    covered = per_year(pupils * budget_coefficients(instance)[arc])
+    measures = case.measures
+    capital = capital + measures.capital.sum(axis=0)
+    inclusion = measures.revenue_cost
+    covered = per_year(pupils * budget_coefficients(instance)[arc]) + inclusion
     budget = instance.revenue_budget
     overspend = np.where(np.isnan(budget), 0.0, np.maximum(0.0, covered - np.nan_to_num(budget)))
     placement_y, transport_y = per_year(placement), per_year(transport)
+    charge = instance.capital_payments(case.opened) + instance.capital_payments(
+        measures.started, instance.measures.table["capex"].to_numpy(float))
     return {
-        "total_cost": placement_y + transport_y + capital,
+        "total_cost": placement_y + transport_y + inclusion + capital,
         "placement_cost": placement_y,
         "transport_cost": transport_y,
         "capital_cost": capital,
@@ -117,7 +127,8 @@ def case_arrays(instance: Instance, case: CaseView) -> dict[str, np.ndarray]:
         "unmet_pupils": case.unmet.sum(axis=0),
         "new_places": case.open_places.sum(axis=0),
         "overspend": overspend,
-        "capital_charge": instance.capital_payments(case.opened),
+        "capital_charge": charge,
+        "inclusion_cost": inclusion,
     }
 
 
@@ -131,8 +142,7 @@ def savings(instance: Instance, plan: dict[str, np.ndarray],
     `annuity` the part of the asset's cost beyond the horizon is the residual value:
     discounted cash capital = the charge + residual_value.
     """
-    revenue = (baseline["placement_cost"] + baseline["transport_cost"]
-               - plan["placement_cost"] - plan["transport_cost"])
+    revenue = revenue_cost(baseline) - revenue_cost(plan)
     extra_capital = plan["capital_cost"] - baseline["capital_cost"]
     extra_charge = plan["capital_charge"] - baseline["capital_charge"]
     net = instance.discount * (revenue - extra_charge)
@@ -152,6 +162,12 @@ def savings(instance: Instance, plan: dict[str, np.ndarray],
         else None,
         "cumulative_discounted_net_saving": cumulative,
     }
+
+
+def revenue_cost(case: dict[str, np.ndarray]) -> np.ndarray:
+    """(T,) a case's revenue cost: placements, transport and inclusion measures (arrays
+    from an older summary have no inclusion_cost: none then)."""
+    return case["placement_cost"] + case["transport_cost"] + case.get("inclusion_cost", 0.0)
 
 
 def payback_year(years: np.ndarray, cumulative: np.ndarray,
@@ -269,7 +285,7 @@ def unmet_table(instance: Instance, formulation: Formulation, case: CaseView,
     # The budget can leave pupils unmet when it is hard, or soft with a weight on overspend
     # (a pupil beyond the budget then costs c + W c, which may exceed the penalty).
     budget_limits = revenue_budget_binds(instance.params)
-    covered = case_arrays["placement_cost"] + (
+    covered = case_arrays["placement_cost"] + case_arrays["inclusion_cost"] + (
         case_arrays["transport_cost"]
         if instance.params["budget_covers"] == "placements_and_transport" else 0.0)
     budget_binds = budget_limits & ~np.isnan(budget) & (
@@ -316,7 +332,8 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
               provenance: dict[str, Any]) -> Results:
     plan_view = view(instance, formulation, solved.plan)
     base_view = view(instance, formulation, solved.baseline)
-    funding = funding_table(instance, formulation, solved.plan.values, plan_view.opened)
+    funding = funding_table(instance, formulation, solved.plan.values, plan_view.opened,
+                            plan_view.measures.started)
     plan = case_arrays(instance, plan_view)
     baseline = case_arrays(instance, base_view)
     saved = savings(instance, plan, baseline)
@@ -375,6 +392,9 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
                                        "compile_seconds")},
                        "routes": solved.routes},
     }
+    if len(instance.measures):
+        summary["inclusion"] = inclusion_summary(instance, plan_view.measures,
+                                                 base_view.measures)
     return Results(
         summary=summary,
         placements=placements_table(instance, plan_view),
@@ -385,6 +405,9 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
         baseline_placements=placements_table(instance, base_view),
         locations=locations_table(instance),
         funding=funding,
+        inclusion=inclusion_table(instance, {"plan": plan_view.measures,
+                                             "baseline": base_view.measures})
+        if len(instance.measures) else None,
     )
 
 

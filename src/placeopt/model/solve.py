@@ -26,7 +26,7 @@ import numpy as np
 
 from ..problems import Interrupted, SolveError
 from .diagnose import describe_violation, explain_infeasible
-from .formulation import Formulation
+from .formulation import Formulation, baseline_shut
 from .highs_lp import new_highs
 from .instance import Instance
 from .portfolio import Decision, Portfolio
@@ -145,9 +145,8 @@ class Solver:
 
     def binaries(self) -> int:
         """Build columns HiGHS holds (the Pyomo engine may drop some)."""
-        layout = self.formulation.layout
-        b = np.arange(layout.b_start, layout.o_start)
-        return int((self.portfolio.whole.highs_columns(b) >= 0).sum())
+        builds = self.formulation.layout.build_columns
+        return int((self.portfolio.whole.highs_columns(builds) >= 0).sum())
 
     def describe(self, violation) -> str:
         if self.instance is None:
@@ -270,7 +269,7 @@ class Solver:
         plan HiGHS solves several times faster than the years apart (Trafford 0.25 s
         against 1.2 s, LA 0.9 s against 8.0 s; benchmarks/RESULTS.md)."""
         layout = self.formulation.layout
-        b = np.arange(layout.b_start, layout.o_start)
+        b = layout.build_columns
         built = np.round(plan.values[b])
         self.set_bounds(b, built, built)
         self.state.relax_integrality()
@@ -289,11 +288,8 @@ class Solver:
 
 
 def optional_columns(instance: Instance, layout) -> np.ndarray:
-    """Columns b[e,t] of the options that are not required: shut in the baseline."""
-    b = np.arange(layout.b_start, layout.o_start)
-    if not layout.n_b:
-        return b
-    return b[~instance.options["required"].to_numpy(bool)[layout.b_option]]
+    """The columns the baseline shuts (`formulation.baseline_shut`)."""
+    return baseline_shut(instance, layout)
 
 
 def solve_cases(model: Solver, instance: Instance) -> tuple[CaseSolution, CaseSolution]:
@@ -332,9 +328,12 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
     if after_plan is not None:
         after_plan(model, baseline, plan)
     started = time.perf_counter()
-    if plan.status == "interrupted":
+    if plan.status == "interrupted" or model.watch.stopped:
+        # After Ctrl-C (in the plan, or in `after_plan`'s solves) the planner wants out.
         duals = np.full(len(formulation.block_rows("capacity")), np.nan)
         duals_status, lp = "not computed: the plan was interrupted", None
+        if plan.status != "interrupted":
+            duals_status = "not computed: stopped by the user (Ctrl-C)"
     else:
         duals, duals_status, lp = model.capacity_duals(plan)
     dual_seconds = time.perf_counter() - started

@@ -37,20 +37,21 @@ BUILDS, FUNDING = -1, -2  # blocks of `column_years` that are not a year
 
 
 def column_years(layout: Layout) -> np.ndarray:
-    """Year index of every column; BUILDS for the option block (years apart only once it
-    is fixed), FUNDING for the capital drawn from each stream (with the builds fixed it
-    touches only the funding and capital rows)."""
+    """Year index of every column; BUILDS for the option and measure blocks (years apart
+    only once they are fixed), FUNDING for the capital drawn from each stream (with the
+    builds fixed it touches only the funding and capital rows)."""
     years = np.full(layout.n_columns, BUILDS, dtype=np.int64)
     years[:layout.n_x] = layout.x_year
     years[layout.u_start:layout.b_start] = layout.u_year
     years[layout.o_start:layout.w_start] = layout.o_year
-    years[layout.w_start:] = FUNDING
+    years[layout.funding_columns] = FUNDING
+    years[layout.v_start:] = layout.v_year
     return years
 
 
 def builds_fixed(bounds: Bounds, layout: Layout) -> bool:
-    """Is every build (option-block) column fixed by its bounds?"""
-    block = slice(layout.b_start, layout.o_start)
+    """Is every build (option-block and measure-block) column fixed by its bounds?"""
+    block = layout.build_columns
     return bool(np.all(bounds.col_lower[block] == bounds.col_upper[block]))
 
 

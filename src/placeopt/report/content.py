@@ -162,6 +162,11 @@ def _revenue(case: dict[str, list[float]]) -> list[float]:
     return list(np.add(case["placement_cost"], case["transport_cost"]))
 
 
+def has_measures(data: ResultFolder) -> bool:
+    """Does the run have inclusion measures (their costs then join the revenue figures)?"""
+    return bool(data.summary.get("inclusion")) and "inclusion_cost" in data.summary["plan"]
+
+
 def additional_pupils(data: ResultFolder) -> list[float]:
     """Pupils the plan places beyond the baseline, by year (savings.additional_pupils_placed;
     a folder written before that field existed gets it from its definition, baseline unmet
@@ -190,6 +195,9 @@ def headline(data: ResultFolder) -> Table:
          _total(plan["inmss_cost"]), "inmss_cost, sum"),
         ("Placement and transport cost, all years", "money", _total(_revenue(base)),
          _total(_revenue(plan)), "placement_cost + transport_cost, sum"),
+        *([("Inclusion measures (running and support), all years", "money",
+             _total(base["inclusion_cost"]), _total(plan["inclusion_cost"]),
+             "inclusion_cost, sum")] if has_measures(data) else []),
         ("Capital, all years", "money", _total(base["capital_cost"]),
          _total(plan["capital_cost"]), "capital_cost, sum"),
         ("Total cost, all years (cash, undiscounted)", "money", _total(base["total_cost"]),
@@ -279,6 +287,8 @@ def cost_by_year(data: ResultFolder) -> Table:
     rows: list[tuple[str, str, list[float], float | None]] = []
     for label, key in (("total cost", "total_cost"),
                        ("placement and transport cost", None),
+                       *([("inclusion measures", "inclusion_cost")] if has_measures(data)
+                         else []),
                        ("capital", "capital_cost"),
                        ("out-of-area cost", "out_of_area_cost"),
                        ("INMSS cost", "inmss_cost")):
@@ -689,9 +699,11 @@ def story(data: ResultFolder) -> list[str]:
         f"{money_words(_total(plan['capital_cost']))} of capital: "
         f"{money_words(saved['capital_cost_total'])} more than the baseline.",
         f"Out-of-area costs over the {n_years} years {_change_words(base, plan)}; in {last} "
-        f"alone the plan {saves_words(saved['revenue_savings'][-1], 'placement and transport')}"
+        f"alone the plan {saves_words(saved['revenue_savings'][-1], _revenue_words(data))}"
         + _extra_pupils_clause(saved["revenue_savings"][-1], extra[-1], last) + ".",
     ]
+    if has_measures(data):
+        lines.append(_measures_words(data))
     npv, payback = saved["npv"], saved["payback_year"]
     lines.append(f"Discounted at {rate:.1%} a year (HM Treasury Green Book), over {n_years} "
                  f"years {_npv_words(npv, _total(extra))}, with capital charged as the model "
@@ -711,6 +723,26 @@ def story(data: ResultFolder) -> list[str]:
                      f"financing cost, where an asset's life ends within the period); " + cash)
     lines.append(_unmet_words(_total(plan["unmet_pupils"]), _total(base["unmet_pupils"])))
     return lines
+
+
+def _revenue_words(data: ResultFolder) -> str:
+    return ("placement, transport and inclusion support" if has_measures(data)
+            else "placement and transport")
+
+
+def _measures_words(data: ResultFolder) -> str:
+    """The inclusion measures in one sentence: how many the plan funds, what they do."""
+    found = data.summary["inclusion"].values()
+    funded = [m for m in found if m["started"]]
+    pupil_years = sum(m["pupil_years_diverted"] for m in funded)
+    cost = _total(data.summary["plan"]["inclusion_cost"])
+    if not funded:
+        return (f"It funds none of the {len(found)} inclusion measures: see Inclusion "
+                "measures for why.")
+    return (f"It funds {len(funded)} of the {len(found)} inclusion measures, keeping "
+            f"{pupils_words(pupil_years)} pupil-years of specialist demand in mainstream "
+            f"schools for {money_words(cost)} of running and support cost over the "
+            f"{len(data.years)} years (in the revenue figures): see Inclusion measures.")
 
 
 def _npv_words(npv: float, extra_pupil_years: float) -> str:

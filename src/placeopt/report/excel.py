@@ -28,6 +28,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import content as rp
+from . import inclusion as ri
 from .folder import FORMULA_STARTS
 from .pages import (
     DEFAULT_ROW,
@@ -376,6 +377,20 @@ def capital_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
     sheet.finish()
 
 
+def inclusion_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
+    """The inclusion measures, beside the capital programme: what the plan funds and
+    why, each measure's cost per pupil diverted and worth, pupils diverted by year."""
+    sheet.title("Inclusion measures", _subtitle(data))
+    for line in ri.measure_sentences(data):
+        sheet.paragraph(line)
+    sheet.row += 1
+    for table in (ri.measures_table(data), ri.diverted_by_year(data)):
+        if table is not None:
+            sheet.table(table)
+    sheet.paragraph(ri.inclusion_note(data), note=True)
+    sheet.finish()
+
+
 def project_values_part(sheet: Sheet, data: rp.ResultFolder) -> None:
     """The project list a capital board reads: its table, how to read it, a bar chart."""
     table = rp.project_values(data)
@@ -540,7 +555,10 @@ SHEETS: tuple[tuple[str, int, Callable[[Sheet, rp.ResultFolder], None]], ...] = 
 def write_xlsx(data: rp.ResultFolder, path: Path) -> None:
     book = Workbook()
     book.remove(book.active)
-    for title, span, build in SHEETS:
+    sheets = list(SHEETS)
+    if ri.measures(data):  # with an Inclusion sheet: its own, beside the capital programme
+        sheets.insert(3, ("Inclusion measures", 9, inclusion_sheet))
+    for title, span, build in sheets:
         build(Sheet(book.create_sheet(title), span), data)
     book.save(path)
 

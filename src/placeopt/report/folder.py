@@ -27,9 +27,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = frozenset({"zone_id", "need", "phase", "provision", "provider_id",
                           "provider_type", "in_area", "option_id", "name", "built", "reason",
                           "case", "kind", "id", "type", "geometry", "source",
-                          "stream"})
+                          "stream", "measure_id", "running"})
 REQUIRED_TABLES = ("placements", "expansions", "capacity", "unmet", "costs")
-OPTIONAL_TABLES = ("baseline_placements", "locations", "boundaries", "funding")
+OPTIONAL_TABLES = ("baseline_placements", "locations", "boundaries", "funding", "inclusion")
 RESULT_MARKER = "summary.json"  # every result folder has one (SPEC §4)
 FRONTIER_MARKER = "frontier.csv"  # every frontier folder has one
 KINDS = {RESULT_MARKER: "result folder", FRONTIER_MARKER: "frontier folder"}
@@ -73,6 +73,7 @@ class ResultFolder:
     locations: pd.DataFrame | None = None  # optional: locations.csv
     boundaries: pd.DataFrame | None = None  # optional: boundaries.csv (zone outlines)
     funding: pd.DataFrame | None = None  # optional: funding.csv (which stream paid)
+    inclusion: pd.DataFrame | None = None  # optional: inclusion.csv (inclusion measures)
 
     @property
     def years(self) -> list[int]:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from . import content as rp
+from . import inclusion as ri
 
 TOP_PROVIDERS = 10
 UNMET_ROWS = 30
@@ -60,8 +61,8 @@ def page(data: rp.ResultFolder) -> str:
                                       f"workbook {data.summary.get('workbook')}",
                                       f"{data.years[0]} to {data.last_year}") if p)
     body = "\n".join(section(data) for section in (
-        summary_section, costs_section, capital_section, capacity_section, unmet_section,
-        map_section, method_section, provenance_section))
+        summary_section, costs_section, capital_section, inclusion_section, capacity_section,
+        unmet_section, map_section, method_section, provenance_section))
     return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(' | '.join(p for p in (title, data.home_la) if p))}</title>\n"
@@ -158,6 +159,17 @@ def capital_section(data: rp.ResultFolder) -> str:
                       if table is not None)
     return (f"<h2>Capital programme</h2>\n{html_table(rp.capital_programme(data))}\n"
             f"<p>{escape(rp.capital_note(data))}</p>\n{project_values_part(data)}{funding}")
+
+
+def inclusion_section(data: rp.ResultFolder) -> str:
+    """The inclusion measures, beside the capital programme (none without them)."""
+    table = ri.measures_table(data)
+    if table is None:
+        return ""
+    by_year = ri.diverted_by_year(data)
+    return ("<h2>Inclusion measures</h2>\n" + _paragraphs(ri.measure_sentences(data))
+            + html_table(table) + (html_table(by_year) if by_year is not None else "")
+            + f'<p class="note">{escape(ri.inclusion_note(data))}</p>')
 
 
 def project_values_part(data: rp.ResultFolder) -> str:

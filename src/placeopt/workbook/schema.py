@@ -102,7 +102,7 @@ class Column:
         if self.kind is Kind.CHOICE and self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind is Kind.LIST:
-            what = {"need": "need codes", "phase": "phases",
+            what = {"need": "need codes", "phase": "phases", "zone": "zone ids",
                     "stream": "capital streams"}.get(self.refers_to or "", "values")
             return f"a list of {what} separated by ';', or 'all'"
         if self.kind in (Kind.NUMBER, Kind.INTEGER):
@@ -184,6 +184,30 @@ def _provider_like_columns(new_site: bool) -> tuple[Column, ...]:
                "limit, fewer trips a year", default=False, width=11),
         Column("max_travel_minutes", Kind.NUMBER, "One-way journey limit for journeys to this "
                "provider; blank = the phase's limit", "minutes", above=0, width=12),
+    )
+
+
+def _window_columns(verb: str, ramps: str) -> tuple[Column, ...]:
+    """When an option may open (a measure start), and how it ramps up."""
+    return (
+        Column("earliest_year", Kind.INTEGER, f"First year it could {verb}; blank = "
+               "first_year", "year"),
+        Column("latest_year", Kind.INTEGER, f"Last year it could {verb}; blank = the last "
+               "planning year", "year"),
+        Column("ramp_years", Kind.INTEGER, f"{ramps} evenly over this many years", "years",
+               default=1, minimum=1),
+    )
+
+
+def _commitment_columns(required: str, general: str) -> tuple[Column, ...]:
+    """Whether an option (a measure) is committed or available, and what pays for it."""
+    return (
+        Column("required", Kind.YESNO, f"yes = {required}", default=False, width=10),
+        Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
+        Column("funding", Kind.LIST, "Capital streams that may pay for it, separated by "
+               f"';': capital {general}".rstrip() + " and ring-fenced streams capital:NAME "
+               "of the Budget sheet, or all", default="capital", refers_to="stream",
+               width=22),
     )
 
 
@@ -358,24 +382,57 @@ SHEETS: tuple[Sheet, ...] = (
                    required=True, above=0),
             Column("capital_cost", Kind.NUMBER, "Capital cost (before optimism bias)", "£",
                    required=True, minimum=0, width=14),
-            Column("earliest_year", Kind.INTEGER, "First year it could open; blank = "
-                   "first_year", "year"),
-            Column("latest_year", Kind.INTEGER, "Last year it could open; blank = the last "
-                   "planning year", "year"),
-            Column("ramp_years", Kind.INTEGER, "Places open evenly over this many years",
-                   "years", default=1, minimum=1),
+            *_window_columns("open", "Places open"),
             Column("group", Kind.TEXT, "At most one option of each group is built "
                    "(alternative sizes or sites)"),
-            Column("required", Kind.YESNO, "yes = must be built (committed project)",
-                   default=False, width=10),
-            Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
-            Column("funding", Kind.LIST, "Capital streams that may pay for it, separated by "
-                   "';': capital (the general pot) and ring-fenced streams capital:NAME of "
-                   "the Budget sheet, or all", default="capital", refers_to="stream",
-                   width=22),
+            *_commitment_columns("must be built (committed project)",
+                                 "(the general pot)"),
             *_provider_like_columns(new_site=True),
         ),
         key=("option_id",), fill_order=8,
+    ),
+    Sheet(
+        "Inclusion",
+        "Inclusion measures (outreach, inclusion bases) that meet specialist demand in "
+        "mainstream.",
+        (
+            Column("measure_id", Kind.TEXT, "Unique measure code, distinct from every "
+                   "provider_id and option_id", required=True, width=14),
+            Column("name", Kind.TEXT, "Measure name", width=30),
+            Column("needs", Kind.LIST, "Needs whose demand it serves, separated by ';', or "
+                   "all", default="all", refers_to="need", width=14),
+            Column("phases", Kind.LIST, "Phases whose demand it serves, separated by ';', "
+                   "or all", default="all", refers_to="phase", width=18),
+            Column("zones", Kind.LIST, "Home zones it reaches (a locality's schools), "
+                   "separated by ';', or all", default="all", refers_to="zone", width=18),
+            Column("from_provision", Kind.TEXT, "Provision level of the demand it diverts "
+                   "(from Suitability)", default="special", refers_to="provision",
+                   width=14),
+            Column("to_provision", Kind.TEXT, "Provision level the diverted pupils need "
+                   "instead (from Suitability)", default="mainstream",
+                   refers_to="provision", width=14),
+            Column("share", Kind.NUMBER, "Most of the matching new demand (pupils not "
+                   "already placed) it diverts in a year at full effect", "fraction",
+                   required=True, minimum=0, maximum=1, width=9),
+            Column("share_low", Kind.NUMBER, "Low end of the evidence range for share "
+                   "(demand samples draw from it); blank = share", "fraction", minimum=0,
+                   maximum=1, width=10),
+            Column("share_high", Kind.NUMBER, "High end of the evidence range for share; "
+                   "blank = share", "fraction", minimum=0, maximum=1, width=10),
+            Column("annual_cost", Kind.NUMBER, "Running cost in every year from its start "
+                   "(staff, commissioning)", "£/year", default=0.0, minimum=0, width=12),
+            Column("cost_per_pupil", Kind.NUMBER, "Support for each diverted pupil, on top "
+                   "of the mainstream place", "£/pupil/year", default=0.0, minimum=0,
+                   width=12),
+            Column("capital_cost", Kind.NUMBER, "Capital cost at the start (before optimism "
+                   "bias), paid and charged as an option's", "£", default=0.0, minimum=0,
+                   width=12),
+            *_window_columns("start", "Its effect reaches share"),
+            *_commitment_columns("must be funded (a committed measure)", ""),
+        ),
+        key=("measure_id",), record="measure", fill_order=9,
+        notes=("A measure reaches no one already placed: it diverts only new demand, a "
+               "group's demand less its current placements still in place.",),
     ),
     Sheet(
         "CurrentPlacements",
@@ -394,7 +451,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("years_remaining", Kind.INTEGER, "Years they stay; blank = run off evenly "
                    "over the phase", "years", minimum=0),
         ),
-        fill_order=9,
+        fill_order=10,
     ),
     Sheet(
         "TravelMatrix",
@@ -409,7 +466,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("annual_transport_cost", Kind.NUMBER, "Replaces the transport cost "
                    "formula", "£/pupil/year", minimum=0, width=14),
         ),
-        key=("zone_id", "provider_id"), fill_order=10,
+        key=("zone_id", "provider_id"), fill_order=11,
     ),
     Sheet(
         "Budget",
@@ -424,7 +481,7 @@ SHEETS: tuple[Sheet, ...] = (
                    width=22),
             Column("amount", Kind.NUMBER, "Amount", "£", required=True, minimum=0, width=14),
         ),
-        key=("year", "stream"), fill_order=11,
+        key=("year", "stream"), fill_order=12,
     ),
     Sheet(
         "Boundaries",
@@ -439,7 +496,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("source", Kind.TEXT, "Where the boundary comes from and its licence "
                    "(printed on the map)", width=40),
         ),
-        key=("zone_id",), fill_order=13,
+        key=("zone_id",), fill_order=14,
         notes=("A cell holds at most 32,767 characters: use generalised boundaries.",),
     ),
     Sheet(
@@ -458,7 +515,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("value", Kind.TEXT, "The operand", required=True),
             Column("note", Kind.TEXT, "Why (not read)", width=40),
         ),
-        fill_order=12,
+        fill_order=13,
     ),
 )
 SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}

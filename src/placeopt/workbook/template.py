@@ -302,4 +302,7 @@ def _write_guide(ws: Worksheet, title: str, notes: list[str]) -> None:
     ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # Narrower top and bottom margins than Excel's inch keep the whole guide on one page.
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_area = f"A1:D{row}"

@@ -8,8 +8,7 @@ downstream can compare values directly.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,27 @@ import pandas as pd
 from ..problems import Problems
 from .boundaries import BadBoundary, parse_boundary
 from .cells import ALL, match_choice
+from .checking import (
+    OPTION,
+    blank,
+    budget_streams,
+    canonical_needs,
+    canonical_stream,
+    check_codes,
+    check_distinct_ids,
+    check_funding_lists,
+    check_lists,
+    check_window,
+    defined_by,
+    ids,
+    listing,
+    plural,
+    provision_levels,
+    tables,
+    where,
+)
 from .coordinates import bng_to_wgs84
+from .inclusion_checks import check_inclusion
 from .inputs import Inputs
 from .scenario_rows import check_scenario_rows
 from .schema import (
@@ -38,17 +57,6 @@ def validate(inputs: Inputs, problems: Problems) -> None:
     """Run every check; problems are recorded, never raised here."""
     for check in CHECKS:
         check(inputs, problems)
-
-
-def _where(inputs: Inputs, sheet: str, column: str | None, row: Any) -> str:
-    return inputs.source.cell(sheet, column, None if row is None else int(row))
-
-
-def _tables(inputs: Inputs, *sheets: str) -> Iterable[tuple[str, pd.DataFrame]]:
-    for sheet in sheets:
-        table = inputs.tables.get(sheet)
-        if table is not None and not table.empty:
-            yield sheet, table
 
 
 def check_unique_keys(inputs: Inputs, problems: Problems) -> None:
@@ -80,7 +88,7 @@ def _report_duplicates(inputs: Inputs, problems: Problems, sheet: str, table: pd
         if first != row and (first, row) not in reported:
             reported.add((first, row))  # a wide Demand row repeats in every year: say it once
             shown = ", ".join(f"{k}={v}" for k, v in zip(shown_key, original, strict=True))
-            problems.error(_where(inputs, sheet, key[0], row),
+            problems.error(where(inputs, sheet, key[0], row),
                            f"duplicate of row {first} ({shown}); each must be unique")
 
 
@@ -98,7 +106,7 @@ def check_needs_and_levels(inputs: Inputs, problems: Problems) -> None:
         for item in types:
             match = match_choice(item, PROVIDER_TYPES)
             if match is None:
-                problems.error(_where(inputs, "Suitability", "types", row),
+                problems.error(where(inputs, "Suitability", "types", row),
                                f"unknown provider type {item!r}; expected "
                                + ", ".join(PROVIDER_TYPES))
             else:
@@ -108,129 +116,48 @@ def check_needs_and_levels(inputs: Inputs, problems: Problems) -> None:
     table["provision"] = table["provision"].str.lower()
 
 
-# Known codes by their lower case, or None when the sheet that defines them (or its key
-# column) is missing: the missing sheet is the error then, not every code that names it.
-Known = dict[str, str] | None
-
-
-def _defined_by(inputs: Inputs, sheet: str, column: str) -> bool:
-    """Can the codes of an optional defining sheet be known? Not if the sheet is in the
-    file but could not be read, or lacks its key column."""
-    return sheet not in inputs.source.titles or inputs.source.has_column(sheet, column)
-
-
-def _canonical_needs(inputs: Inputs) -> Known:
-    if not _defined_by(inputs, "Needs", "need"):
-        return None
-    return {code.lower(): code for code in inputs.needs if isinstance(code, str)}
-
-
-def _check_codes(inputs: Inputs, problems: Problems, sheet: str, column: str,
-                 known: Known, what: str, blank_ok: bool = False) -> None:
-    """Replace each code by its canonical spelling; report the unknown ones."""
-    table = inputs.tables.get(sheet)
-    if table is None or table.empty or known is None:
-        return
-    values = table[column].astype(object)
-    blank = values.map(_blank).astype(bool)
-    # a blank required cell was reported when it was read (blank_ok: blank = all)
-    canonical = {}
-    for value in pd.unique(values[~blank]):  # each distinct code once: Demand is long
-        canonical[value] = known.get(str(value).lower())
-    unknown = [v for v, match in canonical.items() if match is None]
-    if unknown:
-        bad = values.isin(unknown) & ~blank
-        reported = set()
-        for row, value in zip(table.loc[bad, "_row"], values[bad], strict=True):
-            if row not in reported:
-                reported.add(row)
-                problems.error(_where(inputs, sheet, column, row), f"unknown {what} "
-                               f"{value!r}; expected one of {_listing(known.values())}")
-    result = [None if b else canonical.get(v) or v for v, b in zip(values, blank, strict=True)]
-    table[column] = pd.Series(result, index=table.index, dtype=object)
-
-
-def _check_lists(inputs: Inputs, problems: Problems, sheet: str, column: str,
-                 known: Known, what: str) -> None:
-    table = inputs.tables.get(sheet)
-    if table is None or table.empty or known is None:
-        return
-    result = []
-    for row, items in zip(table["_row"], table[column], strict=True):
-        if items == ALL or items is None:
-            result.append(ALL)
-            continue
-        found = []
-        for item in items:
-            match = known.get(str(item).lower())
-            if match is None:
-                problems.error(_where(inputs, sheet, column, row), f"unknown {what} {item!r}; "
-                               f"expected {_listing(known.values())} or all")
-            else:
-                found.append(match)
-        result.append(tuple(found))
-    table[column] = pd.Series(result, index=table.index, dtype=object)
-
-
-def _listing(values: Iterable[str], limit: int = 15) -> str:
-    values = list(values)
-    shown = ", ".join(values[:limit])
-    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
-
-
 def check_references(inputs: Inputs, problems: Problems) -> None:
     """Zones, needs, provision levels and providers named anywhere must exist."""
-    needs = _canonical_needs(inputs)
+    needs = canonical_needs(inputs)
     phases = {p.lower(): p for p in PHASES}
-    levels = None
-    if _defined_by(inputs, "Suitability", "provision"):
-        levels = {level.lower(): level for level in inputs.suitability
-                  if isinstance(level, str)}
-    zones = _ids(inputs, "Zones", "zone_id")
-    providers = _ids(inputs, "Providers", "provider_id")
+    levels = provision_levels(inputs)
+    zones = ids(inputs, "Zones", "zone_id")
+    providers = ids(inputs, "Providers", "provider_id")
     sites = providers
     options = inputs.tables.get("Expansions")
     if options is not None and not options.empty and providers is not None:
-        if _defined_by(inputs, "Expansions", "option_id"):
+        if defined_by(inputs, "Expansions", "option_id"):
             is_new = options["provider_id"].isna()
             sites = providers | {str(i).lower(): i
                                  for i in options.loc[is_new, "option_id"].dropna()}
         else:
             sites = None
     for sheet in ("Demand", "CurrentPlacements"):
-        _check_codes(inputs, problems, sheet, "zone_id", zones, "zone")
-        _check_codes(inputs, problems, sheet, "need", needs, "need")
-        _check_codes(inputs, problems, sheet, "provision", levels, "provision level")
-    _check_codes(inputs, problems, "CurrentPlacements", "provider_id", providers, "provider")
-    _check_codes(inputs, problems, "CapacityLimits", "provider_id", providers, "provider")
-    _check_codes(inputs, problems, "CapacityLimits", "need", needs, "need", blank_ok=True)
-    _check_codes(inputs, problems, "Expansions", "provider_id", providers, "provider",
+        check_codes(inputs, problems, sheet, "zone_id", zones, "zone")
+        check_codes(inputs, problems, sheet, "need", needs, "need")
+        check_codes(inputs, problems, sheet, "provision", levels, "provision level")
+    check_codes(inputs, problems, "CurrentPlacements", "provider_id", providers, "provider")
+    check_codes(inputs, problems, "CapacityLimits", "provider_id", providers, "provider")
+    check_codes(inputs, problems, "CapacityLimits", "need", needs, "need", blank_ok=True)
+    check_codes(inputs, problems, "Expansions", "provider_id", providers, "provider",
                  blank_ok=True)
-    _check_codes(inputs, problems, "TravelMatrix", "zone_id", zones, "zone")
-    _check_codes(inputs, problems, "TravelMatrix", "provider_id", sites,
+    check_codes(inputs, problems, "TravelMatrix", "zone_id", zones, "zone")
+    check_codes(inputs, problems, "TravelMatrix", "provider_id", sites,
                  "provider or new-site option")
     for sheet in ("Providers", "Expansions"):
-        _check_lists(inputs, problems, sheet, "needs", needs, "need")
-        _check_lists(inputs, problems, sheet, "phases", phases, "phase")
-
-
-def _ids(inputs: Inputs, sheet: str, column: str) -> Known:
-    """The ids a required sheet defines; None if the sheet or its id column is missing."""
-    table = inputs.tables.get(sheet)
-    if table is None or not inputs.source.has_column(sheet, column):
-        return None
-    return {str(i).lower(): i for i in table[column].dropna()}
+        check_lists(inputs, problems, sheet, "needs", needs, "need")
+        check_lists(inputs, problems, sheet, "phases", phases, "phase")
 
 
 def check_locations(inputs: Inputs, problems: Problems) -> None:
     """A location is latitude+longitude or easting+northing; BNG becomes lat/lon here."""
-    for sheet, table in _tables(inputs, "Zones", "Providers", "Expansions"):
+    for sheet, table in tables(inputs, "Zones", "Providers", "Expansions"):
         lat, lon = table["latitude"].astype(float), table["longitude"].astype(float)
         east, north = table["easting"].astype(float), table["northing"].astype(float)
         for a, b, col_a, col_b in ((lat, lon, "latitude", "longitude"),
                                    (east, north, "easting", "northing")):
             for row in table.loc[a.isna() != b.isna(), "_row"]:
-                problems.error(_where(inputs, sheet, col_a, row),
+                problems.error(where(inputs, sheet, col_a, row),
                                f"give both {col_a} and {col_b}, or neither")
         both = lat.notna() & lon.notna() & east.notna() & north.notna()
         if both.any():
@@ -238,7 +165,7 @@ def check_locations(inputs: Inputs, problems: Problems) -> None:
             far = np.abs(converted[0] - lat[both].to_numpy()) + np.abs(
                 converted[1] - lon[both].to_numpy()) > 0.01
             for row in table.loc[both, "_row"][far]:
-                problems.warn(_where(inputs, sheet, "latitude", row),
+                problems.warn(where(inputs, sheet, "latitude", row),
                               "latitude/longitude and easting/northing disagree by more than "
                               "about 1 km; latitude/longitude used")
         use_bng = lat.isna() & east.notna() & north.notna()
@@ -251,15 +178,8 @@ def check_locations(inputs: Inputs, problems: Problems) -> None:
 
 def check_ids(inputs: Inputs, problems: Problems) -> None:
     """Option ids must not clash with provider ids (a new site becomes a provider)."""
-    options = inputs.tables.get("Expansions")
-    providers = _ids(inputs, "Providers", "provider_id")
-    if options is None or options.empty or providers is None:
-        return
-    for row, option_id in zip(options["_row"], options["option_id"], strict=True):
-        if not _blank(option_id) and str(option_id).lower() in providers:
-            problems.error(_where(inputs, "Expansions", "option_id", row),
-                           f"option_id {option_id!r} is also a provider_id; option ids must be "
-                           "distinct from every provider_id")
+    check_distinct_ids(inputs, problems, "Expansions", "option_id",
+                       {"provider_id": ids(inputs, "Providers", "provider_id")})
 
 
 def check_options(inputs: Inputs, problems: Problems) -> None:
@@ -279,31 +199,31 @@ def check_options(inputs: Inputs, problems: Problems) -> None:
         for pid, capacity, given in zip(table["provider_id"], table["capacity"],
                                         table["_given"] if "_given" in table.columns
                                         else [frozenset()] * len(table), strict=True):
-            if _blank(capacity) and "capacity" not in given:
+            if blank(capacity) and "capacity" not in given:
                 unlimited.add(pid)
     for option in options.to_dict("records"):
         row = option["_row"]
         given = [c for c in NEW_SITE_COLUMNS if c in option.get("_given", ())]
-        if not _blank(option["provider_id"]):
+        if not blank(option["provider_id"]):
             if given:
-                problems.error(_where(inputs, "Expansions", given[0], row),
+                problems.error(where(inputs, "Expansions", given[0], row),
                                f"option {option['option_id']} expands provider "
                                f"{option['provider_id']} but also fills new-site columns "
                                f"({', '.join(given)}); leave provider_id blank for a new site, "
                                "or clear those columns")
             elif option["provider_id"] in unlimited:
-                problems.warn(_where(inputs, "Expansions", "provider_id", row),
+                problems.warn(where(inputs, "Expansions", "provider_id", row),
                               f"provider {option['provider_id']} has unlimited capacity, "
                               f"so option {option['option_id']} adds nothing")
         else:
             for column in NEW_SITE_REQUIRED:
-                if _blank(option[column]) and column not in option.get("_given", ()):
-                    problems.error(_where(inputs, "Expansions", column, row),
+                if blank(option[column]) and column not in option.get("_given", ()):
+                    problems.error(where(inputs, "Expansions", column, row),
                                    f"new site {option['option_id']} needs {column} (no "
                                    "provider_id, so this option is a new site)")
-        _check_option_years(inputs, problems, option, first, last)
+        check_window(inputs, problems, option, first, last, OPTION)
         if option["required"] and not option["enabled"]:
-            problems.warn(_where(inputs, "Expansions", "enabled", row),
+            problems.warn(where(inputs, "Expansions", "enabled", row),
                           f"option {option['option_id']} is required but not enabled: it is "
                           "not built (set required to no, or enabled to yes)")
     _check_required_groups(inputs, problems, options)
@@ -315,46 +235,15 @@ def _check_required_groups(inputs: Inputs, problems: Problems, options: pd.DataF
     for row, option_id, group, required, enabled in zip(
             options["_row"], options["option_id"], options["group"], options["required"],
             options["enabled"], strict=True):
-        if _blank(group) or not str(group).strip() or not (required and enabled):
+        if blank(group) or not str(group).strip() or not (required and enabled):
             continue
         key = str(group).strip().lower()
         if key in first_required:
-            problems.error(_where(inputs, "Expansions", "required", row),
+            problems.error(where(inputs, "Expansions", "required", row),
                            f"options {first_required[key]} and {option_id} are both required "
                            f"but in the same group {group!r}, of which at most one is built")
         else:
             first_required[key] = option_id
-
-
-def _check_option_years(inputs: Inputs, problems: Problems, option: dict[str, Any],
-                        first: int, last: int) -> None:
-    row = option["_row"]
-    earliest = None if _blank(option["earliest_year"]) else int(option["earliest_year"])
-    latest = None if _blank(option["latest_year"]) else int(option["latest_year"])
-    if earliest is not None and latest is not None and earliest > latest:
-        problems.error(_where(inputs, "Expansions", "latest_year", row),
-                       f"latest_year {latest} is before earliest_year {earliest}")
-        return
-    if earliest is not None and earliest > last:
-        column, span = "earliest_year", f"{earliest}" + (
-            f"-{latest}" if latest is not None else " or later")
-    elif latest is not None and latest < first:
-        column, span = "latest_year", (f"{earliest}-{latest}" if earliest is not None
-                                       else f"{latest} or earlier")
-    else:
-        return
-    message = (f"option {option['option_id']} can only open in {span}, outside the planning "
-               f"years {first}-{last}")
-    if option["required"]:
-        problems.error(_where(inputs, "Expansions", column, row),
-                       message + "; a required option must be able to open")
-    else:
-        problems.warn(_where(inputs, "Expansions", column, row), message + "; it is never built")
-
-
-def _blank(value: Any) -> bool:
-    """None or NaN (pandas stores a blank text cell as either)."""
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def check_demand_years(inputs: Inputs, problems: Problems) -> None:
@@ -386,7 +275,7 @@ def check_demand_years(inputs: Inputs, problems: Problems) -> None:
         missing = years - nowhere - set(group["year"])
         if missing:
             rows = sorted(group["_row"].unique())
-            problems.error(_where(inputs, "Demand", "year", rows[0]),
+            problems.error(where(inputs, "Demand", "year", rows[0]),
                            f"{'/'.join(map(str, values))} has no demand for "
                            f"{', '.join(map(str, sorted(missing)))}; every planning year "
                            "is needed")
@@ -399,7 +288,7 @@ def check_current_placements(inputs: Inputs, problems: Problems) -> None:
     if current is None or current.empty or demand is None:
         return
     key = ["zone_id", "need", "phase", "provision"]
-    zone_ids, need_codes = _ids(inputs, "Zones", "zone_id"), _canonical_needs(inputs)
+    zone_ids, need_codes = ids(inputs, "Zones", "zone_id"), canonical_needs(inputs)
     if zone_ids is None or need_codes is None or not inputs.source.has_column("Demand", "need"):
         return  # a missing sheet or column was reported; every group would be "missing"
     groups = set(demand[key].itertuples(index=False, name=None))
@@ -409,7 +298,7 @@ def check_current_placements(inputs: Inputs, problems: Problems) -> None:
         group = tuple(record[k] for k in key)
         known = (group[0] in zones and group[1] in needs and group[3] in levels)
         if known and group not in groups:  # an unknown code was reported already
-            problems.error(_where(inputs, "CurrentPlacements", "zone_id", record["_row"]),
+            problems.error(where(inputs, "CurrentPlacements", "zone_id", record["_row"]),
                            f"no Demand row for {'/'.join(map(str, group))}: current placements "
                            "are part of demand, so the group needs a Demand row")
 
@@ -425,20 +314,13 @@ def check_budget(inputs: Inputs, problems: Problems) -> None:
     if outside.any():
         rows = budget.loc[outside, "_row"].astype(int).tolist()
         shown = sorted({int(y) for y in budget.loc[outside, "year"]})
-        problems.warn(_where(inputs, "Budget", "year", rows[0]),
-                      f"Budget {_plural(len(rows), 'row')} {_listing(map(str, rows), 10)} "
+        problems.warn(where(inputs, "Budget", "year", rows[0]),
+                      f"Budget {plural(len(rows), 'row')} {listing(map(str, rows), 10)} "
                       f"{'is' if len(rows) == 1 else 'are'} for "
-                      f"{_listing(map(str, shown), 10)}, outside the planning years "
+                      f"{listing(map(str, shown), 10)}, outside the planning years "
                       f"{years[0]}-{years[-1]}: ignored")
     inputs.tables["Budget"] = budget.loc[budget["year"].isin(years)].reset_index(drop=True)
     _check_capital_streams(inputs, problems, budget)
-
-
-def canonical_stream(stream: Any) -> Any:
-    """A Budget stream or funding item as compared: lower case, no spaces around ':'."""
-    if not isinstance(stream, str):
-        return stream
-    return re.sub(r"\s*:\s*", ":", stream.strip().lower())
 
 
 def _check_capital_streams(inputs: Inputs, problems: Problems, budget: pd.DataFrame) -> None:
@@ -448,11 +330,11 @@ def _check_capital_streams(inputs: Inputs, problems: Problems, budget: pd.DataFr
         if not isinstance(stream, str) or not stream.startswith(CAPITAL) or stream == CAPITAL:
             continue
         if stream == RING_FENCED:
-            problems.error(_where(inputs, "Budget", "stream", row),
+            problems.error(where(inputs, "Budget", "stream", row),
                            "a ring-fenced capital stream needs a name after 'capital:', "
                            "e.g. capital:s106")
         elif not stream.startswith(RING_FENCED):
-            problems.warn(_where(inputs, "Budget", "stream", row),
+            problems.warn(where(inputs, "Budget", "stream", row),
                           f"stream {stream!r} is counted as revenue: capital is the stream "
                           "capital, and ring-fenced capital is written capital:NAME (e.g. "
                           f"capital:{stream.removeprefix(CAPITAL).strip(' _-')})")
@@ -460,63 +342,37 @@ def _check_capital_streams(inputs: Inputs, problems: Problems, budget: pd.DataFr
 
 def check_funding(inputs: Inputs, problems: Problems) -> None:
     """Each option's funding names capital streams: capital, or a capital:NAME with rows in
-    the Budget sheet (SPEC §1). Items are put in canonical form; `all` means every one."""
+    the Budget sheet (SPEC §1). Items are put in canonical form; `all` means every one.
+    (The Inclusion sheet's funding is checked by `check_inclusion`, which runs first.)"""
+    streams, ring_fenced = budget_streams(inputs)
     options = inputs.tables.get("Expansions")
-    if options is None or options.empty or "funding" not in options.columns:
-        return
-    budget = inputs.tables.get("Budget")
-    streams = set() if budget is None or budget.empty else set(budget["stream"].dropna())
-    ring_fenced = {s for s in streams if isinstance(s, str) and s.startswith(RING_FENCED)
-                   and s != RING_FENCED}
-    canonical: list[Any] = []
-    for row, funding in zip(options["_row"], options["funding"], strict=True):
-        if funding == ALL or funding is None:
-            canonical.append(ALL)
-            continue
-        found = []
-        for item in funding:
-            name = canonical_stream(item)
-            if name == CAPITAL or name in ring_fenced:
-                found.append(name)
-            elif name.startswith(RING_FENCED) and name != RING_FENCED:
-                problems.error(_where(inputs, "Expansions", "funding", row),
-                               f"funding stream {name!r} has no rows in the Budget sheet "
-                               f"within the planning years: add its capital there (year, "
-                               f"stream {name}, amount), or take it out of funding")
-            else:
-                problems.error(_where(inputs, "Expansions", "funding", row),
-                               f"unknown funding stream {item!r}; expected capital or a "
-                               "ring-fenced stream of the Budget sheet"
-                               + (f" ({_listing(sorted(ring_fenced))})" if ring_fenced
-                                  else " written capital:NAME"))
-        canonical.append(tuple(dict.fromkeys(found)))
-    options["funding"] = pd.Series(canonical, index=options.index, dtype=object)
-    _warn_unused_streams(inputs, problems, options, streams, ring_fenced)
+    if options is not None and not options.empty and "funding" in options.columns:
+        check_funding_lists(inputs, problems, "Expansions", ring_fenced)
+    payers = [table for _, table in tables(inputs, "Expansions", "Inclusion")
+              if "funding" in table.columns]
+    if payers:
+        _warn_unused_streams(inputs, problems, payers, streams, ring_fenced)
 
 
-def _warn_unused_streams(inputs: Inputs, problems: Problems, options: pd.DataFrame,
+def _warn_unused_streams(inputs: Inputs, problems: Problems, payers: list[pd.DataFrame],
                          streams: set[str], ring_fenced: set[str]) -> None:
-    """Ring-fenced money no option may spend, and a general pot with no limit beside
-    ring-fenced streams, are said (both are legal, neither is likely meant)."""
-    enabled = options[options["enabled"].astype(bool)]
+    """Ring-fenced money no option or measure may spend, and a general pot with no limit
+    beside ring-fenced streams, are said (both are legal, neither is likely meant)."""
     named: set[str] = set()
-    for funding in enabled["funding"]:
-        named |= ring_fenced | {CAPITAL} if funding == ALL else set(funding)
+    for table in payers:
+        for funding in table.loc[table["enabled"].astype(bool), "funding"]:
+            named |= ring_fenced | {CAPITAL} if funding == ALL else set(funding)
     for stream in sorted(ring_fenced - named):
         budget = inputs.tables["Budget"]
         rows = budget.loc[budget["stream"] == stream]
-        problems.warn(_where(inputs, "Budget", "stream", rows["_row"].iloc[0]),
+        problems.warn(where(inputs, "Budget", "stream", rows["_row"].iloc[0]),
                       f"ring-fenced capital {stream} (£{rows['amount'].sum():,.0f}) is in "
-                      "no enabled option's funding: nothing can spend it")
+                      "no enabled option's or measure's funding: nothing can spend it")
     if ring_fenced and CAPITAL in named and CAPITAL not in streams:
         problems.warn(inputs.source.cell("Budget", "stream", None),
                       "the Budget sheet has ring-fenced capital but no rows for the stream "
                       "capital: options funded from capital (the default) have no capital "
                       "limit")
-
-
-def _plural(n: int, word: str) -> str:
-    return word if n == 1 else word + "s"
 
 
 def check_boundaries(inputs: Inputs, problems: Problems) -> None:
@@ -525,21 +381,21 @@ def check_boundaries(inputs: Inputs, problems: Problems) -> None:
     table = inputs.tables.get("Boundaries")
     if table is None or table.empty:
         return
-    _check_codes(inputs, problems, "Boundaries", "zone_id", _ids(inputs, "Zones", "zone_id"),
+    check_codes(inputs, problems, "Boundaries", "zone_id", ids(inputs, "Zones", "zone_id"),
                  "zone")
     for row, geometry in zip(table["_row"], table["geometry"], strict=True):
-        if not _blank(geometry):
+        if not blank(geometry):
             try:
                 parse_boundary(geometry)
             except BadBoundary as exc:
-                problems.error(_where(inputs, "Boundaries", "geometry", row),
+                problems.error(where(inputs, "Boundaries", "geometry", row),
                                f"not a zone boundary: {exc}")
     zones = inputs.tables.get("Zones")
     outlined = set(table["zone_id"].dropna())
     missing = [] if zones is None else [z for z in zones["zone_id"] if z not in outlined]
     if missing:
-        problems.warn(_where(inputs, "Boundaries", None, None),
-                      f"{len(missing)} zone(s) have no boundary ({_listing(missing, 8)}): the "
+        problems.warn(where(inputs, "Boundaries", None, None),
+                      f"{len(missing)} zone(s) have no boundary ({listing(missing, 8)}): the "
                       "map draws them as circles")
 
 
@@ -559,6 +415,7 @@ CHECKS: tuple[Check, ...] = (
     check_current_placements,
     check_budget,
     check_boundaries,
+    check_inclusion,
     check_funding,
     check_scenarios,
 )
