@@ -20,7 +20,7 @@ from .model.instance import Instance
 from .model.measure_values import MeasureAppraisal
 from .model.project_values import ProjectAppraisal
 from .model.results import Results, summarise
-from .model.solve import CaseSolution, HighsModel, solve
+from .model.solve import CaseSolution, Solver, solve
 from .problems import SolveError
 from .report import staged, try_write_reports, write_files
 from .version import __version__
@@ -88,7 +88,7 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
     appraisals = [ProjectAppraisal(instance, formulation, project_values, say),
                   MeasureAppraisal(instance, formulation, project_values, say)]
 
-    def after_plan(model: HighsModel, baseline: CaseSolution, plan: CaseSolution) -> None:
+    def after_plan(model: Solver, baseline: CaseSolution, plan: CaseSolution) -> None:
         for appraisal in appraisals:
             appraisal(model, baseline, plan)
 

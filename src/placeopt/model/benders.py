@@ -55,10 +55,8 @@ from .years import Priced, Stopped, YearFailed, YearLPs
 
 LP_TOLERANCE = 1e-4  # the LP phase stops when its bound is this close (relative) to its best
 LP_ROUNDS = 100
-MIP_INOUT = 0.0  # > 0: also cut at this mix of the core point and each master solution
-COARSE_FIRST = 0.0  # > 0: each round's master gap is this share of the gap still open
-EARLY_ROUNDS = False  # end a master round at an incumbent the years cut off (`mip_phase`)
-EARLY_WHILE = 10.0  # ... while the master's own gap is above this many times the gap asked
+COARSE_FIRST = 0.25  # each round's master gap: this share of the gap still open, at least
+# the gap asked (benchmarks/RESULTS.md: what each lever of the years route bought)
 
 
 class MasterInfeasible(RuntimeError):
@@ -128,13 +126,15 @@ class BendersRoute:
         except MasterInfeasible:
             return Attempt(self.name, "infeasible", seconds=time.perf_counter() - started,
                            note=f"the {label}'s rows over the builds cannot all hold")
-        status, rounds = "interrupted", 0
+        status = "interrupted"
         try:
-            if start is not None:
+            if start is not None:  # a plan to report whatever the clock says
+                lps.deadline = np.inf
                 solve.consider(lps.price(start[lps.master_columns]))
+                lps.deadline = limits.deadline
             core = solve.best.point if solve.best is not None else None
             solve.lp_phase(core, limits.deadline)
-            status, rounds = solve.mip_phase(limits.mip_gap, limits.deadline)
+            status = solve.mip_phase(limits.mip_gap, limits.deadline)
         except Stopped:
             pass
         except MasterInfeasible:
@@ -154,9 +154,9 @@ class BendersRoute:
         check = check_solution(bounds, values, solve.best_cost, ("by years",))
         bound = _finite(min(solve.lower, solve.best_cost))
         watch.say(f"  {label} by years: {status}, £{solve.best_cost:,.0f}, {seconds:.1f}s "
-                  f"({rounds} rounds, {len(self.cuts)} cuts)")
+                  f"({solve.rounds} rounds, {len(self.cuts)} cuts)")
         return Attempt(self.name, status, solve.best_cost, bound, values, seconds,
-                       note=f"{rounds} master rounds, {len(self.cuts)} cuts", check=check,
+                       note=f"{solve.rounds} master rounds, {len(self.cuts)} cuts", check=check,
                        ways=("by years",))
 
 
@@ -183,10 +183,8 @@ class _Master:
         lower = np.concatenate([bounds.col_lower[cols], np.full(n_years, -np.inf)])
         upper = np.concatenate([bounds.col_upper[cols], np.full(n_years, np.inf)])
         self.integer = np.concatenate([bounds.integer[cols], np.zeros(n_years, dtype=bool)])
-        self.cut_now = False  # an incumbent the years price well above its promise
         self.master = route.watch.attach(new_highs(route.settings.verbose,
-                                                   route.settings.threads),
-                                         also=lambda: self.cut_now)
+                                                   route.settings.threads))
         # The objective less the constant (as the whole route does), so that the
         # master's relative gap means what `mip_gap` means.
         self.master.passModel(highs_lp(matrix, cost, lower, upper,
@@ -195,11 +193,10 @@ class _Master:
                                        bounds.offset - self.constant))
         for cut in route.cuts:
             self._add_row(cut)
-        self.found: list[tuple[np.ndarray, Priced | None]] = []  # master points, priced
-        self.early = False  # stop the master at such an incumbent (`mip_phase`)
+        self.found: list[np.ndarray] = []  # the master's incumbents in this round
         self.master.cbMipImprovingSolution.subscribe(self._on_incumbent)
         self.best: Priced | None = None
-        self.core: np.ndarray | None = None  # a point inside the LP's region (lp_phase)
+        self.rounds = 0  # of the MIP phase
         self.best_cost = np.inf
         self.lower = -np.inf
 
@@ -207,22 +204,8 @@ class _Master:
         return self.route.watch.stopped
 
     def _on_incumbent(self, event: Any) -> None:
-        """HiGHS's thread: keep the master's new incumbent; while rounds may end early,
-        price it at once, and if the years cost it well above what the master promised
-        (half the gap asked for), end this round: its cuts are needed whatever the
-        master would prove of the rest."""
-        point = np.array(event.data_out.mip_solution)
-        if not self.early:
-            self.found.append((point, None))
-            return
-        priced = self.lps.price(point[:self.n])
-        self.found.append((point, priced))
-        promised = float(self.master_cost @ point[:self.n] + point[self.n:].sum())
-        actual = float(self.master_cost @ priced.point + priced.costs.sum())
-        if actual - promised > 0.5 * self.early_gap * max(1.0, abs(actual + self.bounds.offset
-                                                                  - self.constant)) \
-                and event.data_out.mip_gap > EARLY_WHILE * self.early_gap:
-            self.cut_now = True
+        """HiGHS's thread: keep the master's new incumbent, to price after the round."""
+        self.found.append(np.array(event.data_out.mip_solution))
 
     def _add_row(self, cut: Cut) -> None:
         self.master.addRow(cut.rhs, np.inf, len(cut.positions),
@@ -330,7 +313,6 @@ class _Master:
                     if not self.consider(priced, point):
                         break  # the LP's answer priced as it promised: the LP bound
                 core = 0.5 * core + 0.5 * y
-                self.core = core
                 # Converged: the LP's bound and the cost of a point of the LP's region
                 # (not a plan: it may be fractional) within LP_TOLERANCE. (Before both
                 # are known, inf - -inf is no convergence.)
@@ -343,66 +325,53 @@ class _Master:
         self.say(f"  Benders LP: bound £{lp_lower:,.0f} after {rounds} rounds, "
                  f"{len(self.route.cuts)} cuts")
 
-    def mip_phase(self, mip_gap: float, deadline: float) -> tuple[str, int]:
+    def mip_phase(self, mip_gap: float, deadline: float) -> str:
         """Solve the master MIP, price its solutions, add their cuts, until the bound and
-        the best plan priced are within `mip_gap`."""
+        the best plan priced are within `mip_gap`.
+
+        Early rounds need cuts, not proofs: each round asks the master for a gap of
+        `COARSE_FIRST` times the gap still open (never finer than `mip_gap`). A round
+        that adds no cut (the master's answer priced as it promised) leaves only the
+        master's own gap, which can exceed `mip_gap` only by how the two measure it: the
+        master is then asked for a quarter as much, each time."""
         import highspy
 
-        master_gap = float(mip_gap)
-        self.master.setOptionValue("mip_rel_gap", master_gap)
-        self.early, self.early_gap = EARLY_ROUNDS, float(mip_gap)
-        rounds, status = 0, "optimal"
+        finer, status = 1.0, "optimal"
         while self.best is None or self.gap() > mip_gap:
             remaining = deadline - time.perf_counter()
             if self.stopped() or remaining <= 0:
                 status = "interrupted" if self.stopped() else "time_limit"
                 break
-            rounds += 1
+            self.rounds += 1
             if self.best is not None:
                 start = highspy.HighsSolution()
                 start.col_value = list(np.concatenate([self.best.point, self.best.costs]))
                 start.value_valid = True
                 self.master.setSolution(start)
-            self.found, self.cut_now = [], False
-            if COARSE_FIRST and self.best is not None:
-                # Early rounds need cuts, not proofs: the master to a gap tied to the gap
-                # still open, never finer than asked.
-                master_gap = max(float(mip_gap), COARSE_FIRST * self.gap())
-                self.master.setOptionValue("mip_rel_gap", master_gap)
+            coarse = COARSE_FIRST * self.gap() if self.best is not None else 0.0
+            self.master.setOptionValue("mip_rel_gap", max(float(mip_gap), coarse) * finer)
+            self.found = []
             final, _ = self._run_master(deadline)
             state = self.master.getModelStatus()
             info = self.master.getInfo()
             if np.isfinite(info.mip_dual_bound):
                 self.lower = max(self.lower, float(info.mip_dual_bound) + self.constant)
-            early = self.cut_now and state == highspy.HighsModelStatus.kInterrupt \
-                and not self.stopped()
-            if info.primal_solution_status == 2 and not early:
-                self.found.append((final, None))
+            if info.primal_solution_status == 2:
+                self.found.append(final)
             added, seen = 0, set()
-            for point, priced in self.found:
+            for point in self.found:
                 key = np.round(point[:self.n], 6).tobytes()
                 if key not in seen:
                     seen.add(key)
-                    added += self.consider(priced or self.lps.price(point[:self.n]), point)
-                    if MIP_INOUT and self.core is not None:
-                        # A cut between the plan and the core too: deeper where the
-                        # years' LPs are degenerate (valid at any point).
-                        added += self.consider(self.lps.price(
-                            MIP_INOUT * self.core + (1 - MIP_INOUT) * point[:self.n]), point)
+                    added += self.consider(self.lps.price(point[:self.n]), point)
             shown = "-" if self.best is None else f"£{self.best_cost:,.0f}"
-            self.say(f"  Benders round {rounds}: plan {shown}, bound £{self.lower:,.0f}, "
-                     f"gap {100 * self.gap():.3f}%, {len(self.route.cuts)} cuts"
-                     + (" (ended early: an incumbent cut off)" if early else ""))
-            if early:
-                continue
+            self.say(f"  Benders round {self.rounds}: plan {shown}, bound £{self.lower:,.0f},"
+                     f" gap {100 * self.gap():.3f}%, {len(self.route.cuts)} cuts")
             if state != highspy.HighsModelStatus.kOptimal:
                 status = "interrupted" if self.stopped() else "time_limit"
                 break
-            if not added:  # the master's answer priced as it promised: nothing to cut,
-                # so the gap is the master's own; it can exceed `mip_gap` only by how the
-                # two measure it: ask the master for less.
-                master_gap *= 0.25
-                if self.gap() <= mip_gap or master_gap < 1e-9:
+            if not added:
+                finer *= 0.25
+                if self.gap() <= mip_gap or finer < 1e-9:
                     break
-                self.master.setOptionValue("mip_rel_gap", master_gap)
-        return status, rounds
+        return status
