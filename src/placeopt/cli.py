@@ -189,9 +189,10 @@ def validate(workbook: Path, quiet: bool) -> None:
               help="Keep only the K cheapest residential schools beyond each group's journey "
               "limit (for national runs; off = exact).")
 @click.option("--project-values/--no-project-values", default=None,
-              help="What each option is worth: the plan solved again without each option "
-              "it builds and with each it leaves out (one more solve each). Default: only "
-              "when that is quick (options x the plan's solve time under 30 s).")
+              help="What each option (and inclusion measure) is worth: the plan solved again "
+              "without each it builds and with each it leaves out (one more solve each). "
+              "Default: as many as fit in about the plan's own solve time (at least 10 s), "
+              "those it builds first.")
 @click.option("--no-reports", is_flag=True, help="Write summary.json and the CSVs only "
               "(placeopt report DIR writes report.xlsx and report.html later).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")

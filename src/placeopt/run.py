@@ -89,8 +89,10 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
                   MeasureAppraisal(instance, formulation, project_values, say)]
 
     def after_plan(model: Solver, baseline: CaseSolution, plan: CaseSolution) -> None:
+        spent = 0.0  # the options' values and the measures' share one default time
         for appraisal in appraisals:
-            appraisal(model, baseline, plan)
+            appraisal(model, baseline, plan, spent)
+            spent += appraisal.seconds
 
     try:
         solved = solve(instance, formulation, case.settings, progress=say,

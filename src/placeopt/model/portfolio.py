@@ -46,9 +46,10 @@ from .whole import WholeRoute
 HEAD_START = 1.0  # seconds the first leader (the whole model) runs alone
 PATIENCE = 3.0  # later solves: the leader alone for this many times its winning time
 GRACE = 0.2  # after a first proof, the other route has this share of the time so far
-# Above this many nonzeros the whole model and the year LPs together would not fit in
-# 16 GiB (the whole MIP in HiGHS takes about 250 bytes per nonzero at region scale).
-RACE_NONZEROS = 25_000_000
+# Above this many nonzeros the whole model and the year LPs together may not fit in 16 GiB:
+# the ten-authority region (about 16 million) peaked at 11.4 GiB whole and 4.6 GiB by years
+# (benchmarks/RESULTS.md); a local authority (1.5 million) races in under 4 GiB.
+RACE_NONZEROS = 10_000_000
 
 
 @dataclass

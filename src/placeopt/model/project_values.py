@@ -92,17 +92,23 @@ class ProjectAppraisal:
         """The id of each option (each thing valued, by its index)."""
         return self.instance.options["option_id"].to_numpy()
 
-    def __call__(self, model: Solver, baseline: CaseSolution, plan: CaseSolution) -> None:
+    def __call__(self, model: Solver, baseline: CaseSolution, plan: CaseSolution,
+                 spent: float = 0.0) -> None:
+        """Value each candidate, by default within `default_budget` less the seconds
+        `spent` on other values already."""
         options = self.candidates()
+        budget = np.inf if self.wanted else default_budget(plan.seconds) - spent
         if not len(options):
             self.status = f"no {self.noun} to value"
         elif plan.status == "interrupted":
             self.status = "skipped: the plan was interrupted"
         elif self.wanted is False:
             self.status = "skipped (--no-project-values)"
+        elif budget <= 0:
+            self.status = (f"skipped: the default time for values ({spent:.0f} s) went to "
+                           "the options'; --project-values values them all")
         else:
             started = time.perf_counter()
-            budget = np.inf if self.wanted else default_budget(plan.seconds)
             self._value_each(model, baseline, plan, options, budget)
             self.seconds = time.perf_counter() - started
 
