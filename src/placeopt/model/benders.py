@@ -55,6 +55,7 @@ from .years import Priced, Stopped, YearFailed, YearLPs
 
 LP_TOLERANCE = 1e-4  # the LP phase stops when its bound is this close (relative) to its best
 LP_ROUNDS = 100
+SLOW_PRICING = 10.0  # seconds: above this, a master round prices only its last solution
 COARSE_FIRST = 0.25  # each round's master gap: this share of the gap still open, at least
 # the gap asked (benchmarks/RESULTS.md: what each lever of the years route bought)
 
@@ -358,6 +359,10 @@ class _Master:
                 self.lower = max(self.lower, float(info.mip_dual_bound) + self.constant)
             if info.primal_solution_status == 2:
                 self.found.append(final)
+            if self.lps.pricing_seconds > SLOW_PRICING:
+                # Each pricing takes a while (national size): the round's last solution
+                # only, which the master ended on and whose cuts it needs most.
+                self.found = self.found[-1:]
             added, seen = 0, set()
             for point in self.found:
                 key = np.round(point[:self.n], 6).tobytes()

@@ -93,6 +93,7 @@ class YearLPs:
         self.threads, self.verbose = threads, verbose
         self.watch = Watch()  # the solve's, set by whoever prices (`price`)
         self.deadline = float("inf")  # the solve's (time.perf_counter()), likewise
+        self.pricing_seconds = 0.0
         self.n_cols = bounds.matrix.shape[1]
         self.year_of_column = column_years(layout)
         self.in_master = self.year_of_column < 0
@@ -162,8 +163,11 @@ class YearLPs:
 
     # -- pricing -----------------------------------------------------------------------
     def price(self, point: np.ndarray) -> Priced:
-        """Solve every year's LP with the master's columns at `point`."""
+        """Solve every year's LP with the master's columns at `point` (`pricing_seconds`:
+        how long the last pricing took)."""
+        started = time.perf_counter()
         solved = list(self.pool.map(lambda year: self._price_year(year, point), self.years))
+        self.pricing_seconds = time.perf_counter() - started
         return Priced(point, np.array([s[0] for s in solved]), [s[1] for s in solved],
                       [s[2] for s in solved], [s[3] for s in solved])
 
