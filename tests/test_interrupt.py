@@ -29,12 +29,16 @@ from synthetic import SIZES, generate  # noqa: E402
 from placeopt.run import plan  # noqa: E402
 
 
-def _wait_for(process: subprocess.Popen, log: Path, pattern: str, seconds: float) -> None:
+def _wait_for(process: subprocess.Popen, log: Path, pattern: str, seconds: float) -> bool:
+    """Wait until the log shows `pattern` (True) or the process ends or time runs out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if re.search(pattern, log.read_text()) or process.poll() is not None:
-            return
+        if re.search(pattern, log.read_text()):
+            return True
+        if process.poll() is not None:
+            return False
         time.sleep(0.2)
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +51,7 @@ def la_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # its branch-and-bound search, rarely in presolve and the root's cut rounds); by years,
 # once the master MIP has been solved and priced once.
 UNDER_WAY = {
-    "whole": r"Solving the plan\.\.\.\n(.*\n)*?  incumbent .*, gap \d",
+    "whole": r"Solving the plan whole\.\.\.\n(.*\n)*?  incumbent .*, gap \d",
     "years": r"Solving the plan by years\.\.\.\n(.*\n)*?  Benders round 1:",
 }
 
@@ -62,7 +66,7 @@ def test_ctrl_c_while_projects_are_valued_keeps_the_plan(tmp_path: Path) -> None
             [sys.executable, "-m", "placeopt", "run", str(ROOT / "models" / "northbridge.xlsx"),
              "-o", str(out), "--project-values", "--no-reports"], stdout=subprocess.PIPE,
             stderr=stderr, text=True)
-        _wait_for(process, log, r"Valuing each project", 120)
+        assert _wait_for(process, log, r"Valuing each project", 120), log.read_text()
         process.send_signal(signal.SIGINT)
         stdout, _ = process.communicate(timeout=120)
     err = log.read_text()
@@ -84,7 +88,7 @@ def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(la_workbook: Path, tmp
             [sys.executable, "-m", "placeopt.cli", "run", str(la_workbook), "-o", str(out),
              "--gap", "0", "--route", route], stdout=subprocess.PIPE, stderr=stderr,
             text=True)
-        _wait_for(process, log, UNDER_WAY[route], 240)
+        assert _wait_for(process, log, UNDER_WAY[route], 240), log.read_text()
         assert process.poll() is None, log.read_text()
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
