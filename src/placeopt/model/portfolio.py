@@ -110,12 +110,14 @@ class Portfolio:
     def _choose(self, label: str, start: np.ndarray | None, limits: Limits,
                 watch: Watch) -> Decision:
         asked = self.settings.route
+        if asked == "whole":
+            return self._alone(self.whole, label, start, limits, watch,
+                               "asked for (--route whole)")
         years_why = "the Pyomo engine solves the model as Pyomo writes it, whole" \
             if self.years is None else self.years.why_not()
-        if asked == "whole" or years_why:
-            reason = "asked for (--route whole)" if asked == "whole" else \
-                f"the years route does not apply: {years_why}"
-            return self._alone(self.whole, label, start, limits, watch, reason)
+        if years_why:
+            return self._alone(self.whole, label, start, limits, watch,
+                               f"the years route does not apply: {years_why}")
         if asked == "years":
             decision = self._alone(self.years, label, start, limits, watch,
                                    "asked for (--route years)")
