@@ -24,9 +24,9 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
 from ..report import content as rp
-from ..report.excel import Placed, Sheet
 from ..report.folder import neutralise_table
 from ..report.html import CSS, html_table
+from ..report.sheet import Placed, Sheet
 from .uncertainty import PERCENTILES
 
 MAX_BARS = 30  # more rows than this are plotted as points, not bars
