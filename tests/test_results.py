@@ -468,7 +468,7 @@ def test_example_summary_equals_table_sums(example) -> None:
 
 
 def test_example_result_folder(example) -> None:
-    _, r, out = example
+    path, r, out = example
     names = {p.name for p in out.iterdir()}
     assert {"summary.json", "placements.csv", "expansions.csv", "capacity.csv", "unmet.csv",
             "costs.csv"} <= names
@@ -480,9 +480,18 @@ def test_example_result_folder(example) -> None:
     assert list(placements.columns) == [
         "year", "zone_id", "need", "phase", "provision", "provider_id", "provider_type",
         "in_area", "pupils", "minutes", "distance_km", "placement_cost", "transport_cost"]
-    assert list(pd.read_csv(out / "expansions.csv").columns) == [
+    expansions = pd.read_csv(out / "expansions.csv")
+    assert list(expansions.columns) == [
         "option_id", "name", "provider_id", "built", "open_year", "places", "capital_cost",
-        "npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost"]
+        "optimism_bias_included", "npv_if_dropped", "npv_if_forced", "value_gap",
+        "entry_capital_cost"]
+    # Issue 19: capital_cost is the workbook's capital cost with optimism bias, and the
+    # file says so on every row; the rest stays plain data (one header row).
+    workbook = read_workbook(path).tables["Expansions"].set_index("option_id")
+    bias = r.summary["provenance"]["options"]["optimism_bias"]
+    assert (expansions["optimism_bias_included"] == bias).all() and bias == 0.24
+    for option, cost in zip(expansions["option_id"], expansions["capital_cost"], strict=True):
+        assert cost == pytest.approx(workbook.at[option, "capital_cost"] * (1 + bias))
     assert list(pd.read_csv(out / "funding.csv").columns) == [
         "year", "stream", "option_id", "amount"]
     assert list(pd.read_csv(out / "capacity.csv").columns) == [

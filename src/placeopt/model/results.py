@@ -217,9 +217,13 @@ def placements_table(instance: Instance, case: CaseView) -> pd.DataFrame:
 
 
 def expansions_table(instance: Instance, case: CaseView) -> pd.DataFrame:
+    """The options and the plan's builds. capital_cost is with optimism bias, as every
+    capital output (the workbook's column of that name is without it); the column beside
+    it, optimism_bias_included, gives the rate on every row, so the file says so itself
+    and stays one header row of data."""
     options = instance.options
     columns = ["option_id", "name", "provider_id", "built", "open_year", "places",
-               "capital_cost"]
+               "capital_cost", "optimism_bias_included"]
     if options.empty:
         return pd.DataFrame(columns=columns)
     built = case.opened.sum(axis=1) > 0.5
@@ -235,6 +239,7 @@ def expansions_table(instance: Instance, case: CaseView) -> pd.DataFrame:
         "open_year": pd.array(open_year, dtype="Int64"),
         "places": options["places"],
         "capital_cost": options["capex"].round(2),
+        "optimism_bias_included": float(instance.params["optimism_bias"]),
     })
 
 

@@ -152,7 +152,8 @@ def capacity_by_year_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
 
 
 def map_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
-    """The map of the HTML report as a picture, fitted to one landscape page."""
+    """The map of the HTML report as a picture, fitted to one landscape page at no more
+    than its own size (its labels are drawn to print at 8 pt or more)."""
     from .map import draw_map, map_caption, why_no_map
 
     sheet.title("Where pupils travel out of area", _subtitle(data))
@@ -168,12 +169,25 @@ def map_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
     sheet.paragraph(map_caption(data), note=True)
     sheet.size_rows()
     taken = sum(sheet.ws.row_dimensions[r].height or DEFAULT_ROW for r in range(1, sheet.row))
-    fit = min(paper.printable_width / width,
+    fit = min(1.0, paper.printable_width / width,
               (paper.printable_height - taken - 2 * DEFAULT_ROW) / height)
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=MAP_DPI)
     sheet.picture(png, width * fit, height * fit)
     sheet.finish(landscape=True, freeze=None, one_page=True)
+
+
+def map_key_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
+    """What the map's numbers (zones) and letters (providers) stand for, one table each."""
+    from .map import key_tables, why_no_map
+
+    sheet.title("Key to the map", _subtitle(data))
+    if why_no_map(data) is not None:
+        sheet.paragraph("There is no map: the sheet Map says why.")
+    else:
+        for table in key_tables(data):
+            sheet.table(table)
+    sheet.finish(landscape=False, freeze=None)
 
 
 def unmet_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
@@ -240,6 +254,7 @@ SHEETS: tuple[tuple[str, int, Callable[[Sheet, rp.ResultFolder], None]], ...] = 
     ("Capacity by year", 9, capacity_by_year_sheet),
     ("Unmet need", 8, unmet_sheet),
     ("Map", 1, map_sheet),
+    ("Map key", 3, map_key_sheet),
     ("Placements", 8, placements_sheet),
     ("Parameters", 2, parameters_sheet),
     ("Method", 1, method_sheet),

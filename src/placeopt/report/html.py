@@ -46,6 +46,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowra
 figure { margin: 12px 0 20px; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: #444; font-size: 0.88em; }
+.keys { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 details summary { cursor: pointer; color: #1F4E79; margin: 10px 0; }
 @media print { body { background: white; } main { padding: 0; } }
 """
@@ -198,12 +199,14 @@ def unmet_section(data: rp.ResultFolder) -> str:
 
 
 def map_section(data: rp.ResultFolder) -> str:
-    from .map import draw_map, map_caption, why_no_map
+    from .map import draw_map, key_tables, map_caption, why_no_map
 
     heading = "<h2>Where pupils travel out of area</h2>\n"
     if (reason := why_no_map(data)) is not None:
         return heading + f"<p>{escape(reason)}</p>"
-    return heading + _figure(rp.figure_svg(draw_map(data), "map"), map_caption(data))
+    key = "".join(f'<div class="key">{html_table(table)}</div>' for table in key_tables(data))
+    return (heading + _figure(rp.figure_svg(draw_map(data), "map"), map_caption(data))
+            + f'<div class="keys">{key}</div>')
 
 
 def method_section(data: rp.ResultFolder) -> str:

@@ -23,8 +23,13 @@ class MoneyFormatter(Formatter):
     """£m, £k or £ by the largest tick, with the fewest decimals that tell every tick
     apart exactly (ticks every £2.5m read '£2.5m', every £2m '£2m')."""
 
+    ticks: Sequence[float] = ()
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        self.ticks = [float(t) for t in locs if np.isfinite(t)]
+
     def __call__(self, x: float, pos: int | None = None) -> str:
-        ticks = [t for t in self.locs if np.isfinite(t)] or [x]
+        ticks = self.ticks or [x]
         unit = money_unit(max(abs(t) for t in ticks))
         return unit.text(x, unit.decimals(ticks))
 

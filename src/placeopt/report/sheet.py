@@ -131,7 +131,7 @@ class Sheet:
         self.paragraphs: list[tuple[int, str, int]] = []  # row, text, font size
         self.blocks: list[Block] = []
         self.heading_row: int | None = None  # a heading waiting for what it heads
-        self.extent = (0, 0)  # columns and rows taken by pictures beyond the cells
+        self.extent = (0.0, 0)  # width (points) and last row of the pictures
 
     def block(self, first: int, last: int, keep: int | None = None) -> None:
         """Rows first..last print on one page, with the heading above them if any."""
@@ -253,12 +253,17 @@ class Sheet:
         self.ws.add_image(image, f"A{self.row}")
         rows = math.ceil(height / DEFAULT_ROW) + 1
         self.block(self.row, self.row + rows - 1)
+        self.extent = (max(self.extent[0], width), max(self.extent[1], self.row + rows - 1))
+        self.row += rows
+
+    def _picture_columns(self) -> int:
+        """The columns the widest picture covers, at the columns' final widths (the
+        narrowest measure, Calibri's, so that no program cuts it off)."""
         columns, covered = 0, 0.0
-        while covered < width:
+        while covered < self.extent[0]:
             columns += 1
             covered += column_points(self.widths.get(columns, 8.43))
-        self.extent = (max(self.extent[0], columns), max(self.extent[1], self.row + rows - 1))
-        self.row += rows
+        return columns
 
     def _fit(self, col: int, text: str, header: bool = False, number: bool = False,
              row: int | None = None) -> None:
@@ -329,12 +334,13 @@ class Sheet:
         """Column widths, row heights, panes, and the print layout (see `print_layout`).
         `print_columns` prints only that many columns (a sheet whose table is not
         printed)."""
-        last_col = print_columns or max(self.span, max(self.widths, default=1), self.extent[0])
+        last_col = print_columns or max(self.span, max(self.widths, default=1))
         printed = sum(self.widths.get(c, 8.43) for c in range(1, last_col + 1))
         paper = Paper(landscape or printed > print_budget(Paper(False)))
         if not (one_page or print_columns):  # the columns without a width print at 8.43
             blank = sum(8.43 for c in range(1, last_col + 1) if c not in self.widths)
             self.fit_to(print_budget(paper) - blank)
+        last_col = max(last_col, self._picture_columns())
         self.size_rows()
         self.ws.freeze_panes = freeze
         last_row = max(self.ws.max_row, self.extent[1], self.row - 1)
