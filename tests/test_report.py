@@ -32,17 +32,17 @@ from placeopt.report import (
 )
 from placeopt.report.appraisal import CUMULATIVE_DISCOUNTED, NET_SAVING
 from placeopt.report.content import cost_by_type
-from placeopt.report.formats import money_unit, money_words
-from placeopt.report.sheet import safe_cell_value
 from placeopt.report.folder import neutralise_formula, neutralise_table
+from placeopt.report.formats import money_unit, money_words
 from placeopt.report.html import page as html_page
+from placeopt.report.sheet import safe_cell_value
 from placeopt.run import plan, write_results
 from placeopt.workbook.template import write_template
 
 SHEETS = ["Summary", "Costs by year", "Capital programme", "Project values", "Funding",
           "Capacity", "Capacity by year", "Unmet need", "Map", "Map key", "Placements",
           "Parameters", "Method"]
-PORTRAIT = {"Map key", "Placements", "Parameters", "Method"}  # narrow (as printed); the rest are wide
+PORTRAIT = {"Map key", "Placements", "Parameters", "Method"}  # narrow, as printed
 HYPERLINK = '=HYPERLINK("http://x","y")'
 SUM = "@SUM(A1)"
 SCRIPT = "<script>alert(1)</script>"
