@@ -464,6 +464,40 @@ def test_money_axis_units(largest: float, value: float, text: str, excel: str) -
     assert (unit.text(value), unit.excel) == (text, excel)
 
 
+def test_money_ticks_are_round_and_labelled_with_the_decimals_they_need() -> None:
+    """Issue 19: ticks every £2.5m read '£2.5m', not '£2m'; ticks every £2m read '£2m';
+    an axis of zeros gets £0, not -0.05 to 0.05."""
+    from matplotlib.figure import Figure
+    from openpyxl.chart import LineChart
+
+    from placeopt.report.charts import money_axis as excel_axis
+    from placeopt.report.formats import nice_step
+    from placeopt.report.plots import money_axis
+
+    unit = money_unit(10e6)
+    assert unit.decimals([0, 2.5e6, 5e6, 7.5e6]) == 1
+    assert unit.decimals([0, 2e6, 4e6]) == 0
+    assert [nice_step(s) for s in (7.3e6, 61e6, 0.9, 45_000)] == [2e6, 20e6, 0.2, 10_000]
+    for values, ticks in (([0, 9.6e6], ["£0m", "£2m", "£4m", "£6m", "£8m", "£10m"]),
+                          ([0, 0.9e6], ["£0.0m", "£0.2m", "£0.4m", "£0.6m", "£0.8m"]),
+                          ([0, 0, 0], ["£0"])):
+        figure = Figure()
+        ax = figure.subplots()
+        ax.plot(range(len(values)), values)
+        money_axis(ax.yaxis, values)
+        figure.canvas.draw()
+        shown = [t.get_text() for t in ax.get_yticklabels()
+                 if ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+        assert shown == ticks, shown
+    chart = LineChart()
+    excel_axis(chart.y_axis, [-1.7e6, -6.0e6, 27e6])
+    assert (chart.y_axis.scaling.min, chart.y_axis.scaling.max, chart.y_axis.majorUnit) == (
+        -10e6, 30e6, 10e6)
+    assert chart.y_axis.number_format.formatCode == '"£"#,##0,,"m";-"£"#,##0,,"m"'
+    excel_axis(chart.y_axis, [0.0, 0.0])
+    assert (chart.y_axis.scaling.min, chart.y_axis.scaling.max) == (0.0, 1.0)
+
+
 # --- rendered for real ------------------------------------------------------------------
 
 
@@ -630,16 +664,6 @@ needs_office = pytest.mark.skipif(
 @needs_office
 def test_printed_report_pages_and_charts(example_folder: Path, tmp_path: Path) -> None:
     assert_prints_well(example_folder / "report.xlsx", tmp_path, most_pages=18)
-
-
-@pytest.fixture(scope="session")
-def trafford_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Trafford example solved at its own gap (by years, a couple of seconds): its map
-    has real MSOA boundaries. The reports' layout is under test, not the projects' worth
-    (left out: twelve more solves)."""
-    model = Path(__file__).resolve().parents[1] / "models" / "trafford.xlsx"
-    return write_results(plan(model, project_values=False),
-                         tmp_path_factory.mktemp("trafford") / "base")
 
 
 @pytest.mark.slow

@@ -504,6 +504,58 @@ def test_example_result_folder(example) -> None:
     assert (placements["pupils"] > 0.0005).all()
 
 
+def _with_parameter(path: Path, out: Path, name: str, value: Any) -> Path:
+    """A copy of a workbook with one parameter changed."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Parameters"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == name)
+    row[1].value = value
+    book.save(out)
+    return out
+
+
+def assert_ties(summary: dict[str, Any]) -> None:
+    """SPEC §4, from the summary's own arrays: npv on the objective's charge; the Green
+    Book view (capital when spent, discounted, plus the residual value) equal to it; the
+    paybacks read off the cash flows; and npv = baseline - plan objective, up to the
+    travel-minute term (none in the example) and rounding."""
+    saved = summary["savings"]
+    rate = summary["provenance"]["options"]["discount_rate"]
+    delta = np.array([(1 + rate) ** -k for k in range(len(summary["years"]))])
+    revenue = np.array(saved["revenue_savings"])
+    cash = revenue - (np.array(summary["plan"]["capital_cost"])
+                      - np.array(summary["baseline"]["capital_cost"]))
+    charge = np.array(saved["capital_charge"])
+    assert saved["npv"] == pytest.approx(delta @ (revenue - charge), abs=0.05)
+    assert saved["npv_capital_when_spent"] == pytest.approx(
+        delta @ cash + saved["residual_value"], abs=0.05)
+    assert saved["npv_capital_when_spent"] == pytest.approx(saved["npv"], abs=0.02)
+    assert saved["residual_value"] >= 0
+    assert saved["cumulative_net_saving"] == pytest.approx(np.cumsum(cash), abs=0.05)
+    for key, flows in (("payback_year", cash), ("discounted_payback_year", delta * cash)):
+        running = np.cumsum(flows)
+        since = [y for k, y in enumerate(summary["years"]) if (running[k:] >= -0.005).all()]
+        assert saved[key] == (since[0] if since else None), key
+
+
+def test_npv_ties_on_the_worked_example_under_both_treatments(example, tmp_path: Path) -> None:
+    """Issue 19: on real solves, annuity (the example's) and upfront."""
+    path, annuity, _ = example
+    upfront = plan(_with_parameter(path, tmp_path / "upfront.xlsx", "capital_treatment",
+                                   "upfront"), project_values=False)
+    assert annuity.summary["provenance"]["options"]["capital_treatment"] == "annuity"
+    for results in (annuity, upfront):
+        assert_ties(results.summary)
+    assert annuity.summary["savings"]["residual_value"] > 1e6
+    assert upfront.summary["savings"]["residual_value"] == 0
+    # Cash paybacks do not depend on how the objective charges capital, for the same plan.
+    if built(annuity) == built(upfront):
+        for key in ("payback_year", "discounted_payback_year", "cumulative_net_saving"):
+            assert annuity.summary["savings"][key] == upfront.summary["savings"][key]
+
+
 # --- the command line ---------------------------------------------------------------------
 
 
@@ -513,6 +565,22 @@ def test_cli_run_exits_0(example, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert (out / "summary.json").exists() and (out / "placements.csv").exists()
+
+
+def test_cli_closing_lines_name_their_basis(example) -> None:
+    """Issue 19: the NPV on both bases and the payback, each saying what it counts."""
+    from placeopt.cli import summary_table
+
+    _, r, _ = example
+    saved = r.summary["savings"]
+    lines = summary_table(r.summary).splitlines()[-3:]
+    assert lines == [
+        f"NPV of the plan over the baseline: £{saved['npv'] / 1e6:,.2f}m (capital charged "
+        "as an annuity)",
+        f"NPV with capital counted when spent, plus residual value "
+        f"£{saved['residual_value'] / 1e6:,.2f}m: £{saved['npv_capital_when_spent'] / 1e6:,.2f}m"
+        " (Green Book view)",
+        "Pays back in 2032, capital counted when spent (the same year discounted)"]
 
 
 def _required_beyond_capital(path: Path) -> Path:

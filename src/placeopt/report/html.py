@@ -46,6 +46,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowra
 figure { margin: 12px 0 20px; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: #444; font-size: 0.88em; }
+table.years td:first-child { min-width: 17em; }
 .keys { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 details summary { cursor: pointer; color: #1F4E79; margin: 10px 0; }
 @media print { body { background: white; } main { padding: 0; } }
@@ -87,8 +88,9 @@ def html_table(table: Table, limit: int | None = None) -> str:
     more = (f'<p class="note">The first {limit} of {len(table.frame)} rows; all of them are in '
             "report.xlsx.</p>" if limit is not None and len(table.frame) > limit else "")
     source = f'<p class="source">Source: {escape(table.source)}</p>' if table.source else ""
-    return (f"<h3>{escape(table.title)}</h3>\n<div class=\"scroll\"><table><thead><tr>{head}"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}{source}")
+    years = ' class="years"' if table.year_columns else ""  # its labels need room
+    return (f"<h3>{escape(table.title)}</h3>\n<div class=\"scroll\"><table{years}><thead><tr>"
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}{source}")
 
 
 def _n(numeric: bool) -> str:
