@@ -92,15 +92,16 @@ def assert_no_chart_cut(pdf: Path, folder: Path) -> int:
                         and len(grey) == 3 and min(grey) > 0.8):
                     continue  # not a chart's frame (light grey, large)
 
-                def drawn(y: float, shape: dict[str, Any] = shape) -> bool:
-                    box = (int(shape["x0"] + 20), int(y) - 1, int(shape["x1"] - 20),
-                           int(y) + 2)
-                    return image.crop(box).getextrema()[0] < 240
-
-                top, bottom = drawn(shape["top"]), drawn(shape["bottom"])
+                top, bottom = (drawn(image, shape, y) for y in (shape["top"], shape["bottom"]))
                 assert top == bottom, (page.page_number, shape["top"], shape["bottom"])
                 frames += top
     return frames
+
+
+def drawn(image: Any, shape: dict[str, Any], y: float) -> bool:
+    """Whether the page's pixels show a line along `y` across the shape (at 72 dpi)."""
+    box = (int(shape["x0"] + 20), int(y) - 1, int(shape["x1"] - 20), int(y) + 2)
+    return image.crop(box).getextrema()[0] < 240
 
 
 @pytest.fixture(scope="module")
