@@ -663,14 +663,15 @@ needs_office = pytest.mark.skipif(
 @pytest.mark.slow
 @needs_office
 def test_printed_report_pages_and_charts(example_folder: Path, tmp_path: Path) -> None:
-    assert_prints_well(example_folder / "report.xlsx", tmp_path, most_pages=18)
+    assert_prints_well(example_folder / "report.xlsx", tmp_path, most_pages=32)
 
 
 @pytest.mark.slow
 @needs_office
 def test_trafford_report_prints(trafford_folder: Path, tmp_path: Path) -> None:
-    """378 pages before, 370 of them placements, with charts cut in half."""
-    assert_prints_well(trafford_folder / "report.xlsx", tmp_path, most_pages=18)
+    """378 pages before, 370 of them placements, with charts cut in half; 16 at 3-7 pt
+    before issue 19; now every text at 8 pt or more (tests/test_printing.py) takes more."""
+    assert_prints_well(trafford_folder / "report.xlsx", tmp_path, most_pages=32)
 
 
 @pytest.mark.slow
