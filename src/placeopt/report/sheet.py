@@ -181,6 +181,7 @@ class Sheet:
             self.put(self.row, 1, label).font = Font(bold=True)
             self._fit(1, label)
             self.put(self.row, 2, value).alignment = Alignment(horizontal="left")
+            self._fit(2, str(value), row=self.row)  # long values wrap, never cut off
             if self.span > 2:
                 self.ws.merge_cells(start_row=self.row, end_row=self.row, start_column=2,
                                     end_column=self.span)
@@ -271,7 +272,8 @@ class Sheet:
         text wraps (its cell is recorded so that its row grows to the lines it takes)."""
         if header:
             self.texts.append((self.row, col, text, True))
-            word = max((len(w) for w in text.split()), default=0)
+            # its longest word whole, in bold, after the indent a text column has
+            word = max((len(w) for w in text.split()), default=0) + 2
             self.widths[col] = max(self.widths.get(col, 8),
                                    max(min(len(text), HEADER_WIDTH), word) + 2)
             self.fixed[col] = max(self.fixed.get(col, 0), word + 2)
