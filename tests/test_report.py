@@ -42,7 +42,7 @@ from placeopt.workbook.template import write_template
 SHEETS = ["Summary", "Costs by year", "Capital programme", "Project values", "Funding",
           "Capacity", "Capacity by year", "Unmet need", "Map", "Map key", "Placements",
           "Parameters", "Method"]
-PORTRAIT = {"Map key", "Placements", "Parameters", "Method"}  # narrow, as printed
+PORTRAIT = {"Map key", "Parameters", "Method"}  # narrow, as printed
 HYPERLINK = '=HYPERLINK("http://x","y")'
 SUM = "@SUM(A1)"
 SCRIPT = "<script>alert(1)</script>"

@@ -219,7 +219,7 @@ def placements_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
     sheet.row += 1
     placed = sheet.table(table, source=False)
     sheet.ws.auto_filter.ref = placed.ref()
-    sheet.finish(freeze=f"A{placed.first_row}",
+    sheet.finish(landscape=True, freeze=f"A{placed.first_row}",
                  print_rows=f"{placed.header_row}:{placed.header_row}", print_to=4,
                  print_columns=sheet.span)
 
