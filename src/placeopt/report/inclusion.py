@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .content import Table, money_words, pupils_words
 from .folder import ResultFolder
+from .formats import Table, money_words, pupils_words
 
 TYPES = ("mainstream", "special", "inmss")  # the unit costs a diverted pupil is set against
 
