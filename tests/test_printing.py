@@ -147,8 +147,8 @@ def test_every_page_of_the_worked_example_prints_at_8_points(trafford_with_value
     pdf = print_pdf(trafford_with_values / "report.xlsx", tmp_path)
     pages = assert_legible(pdf)
     sheets = {sheet for sheet, _, _ in pages}
-    assert {"Summary", "Costs by year", "Capital programme", "Project values", "Funding",
-            "Map", "Map key", "Method"} <= sheets
+    assert {"Summary", "Costs by year", "Capital programme", "Inclusion measures",
+            "Project values", "Funding", "Map", "Map key", "Method"} <= sheets
     assert assert_no_chart_cut(pdf, tmp_path) >= 5  # four cost charts, the project values
 
 

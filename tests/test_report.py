@@ -637,7 +637,9 @@ def assert_prints_well(report: Path, tmp_path: Path, most_pages: int) -> dict[st
     assert list(counts) == expected
     assert counts["Placements"] == counts["Map"] == 1
     assert counts["Capital programme"] <= 2  # the programme, what each project is worth, funding
-    assert counts.get("Inclusion measures", 1) == 1
+    # the measures' sentences, two tables, the places they stand in for and the year grid:
+    # at 8 pt or more they take more than the one page they once did at 6 pt
+    assert counts.get("Inclusion measures", 1) <= 4
     assert len(pages) <= most_pages, counts
     titles = [title_text(c.title) for c in book["Costs by year"]._charts]
     for title in titles:
@@ -676,8 +678,8 @@ def test_printed_report_pages_and_charts(example_folder: Path, tmp_path: Path) -
 def test_trafford_report_prints(trafford_folder: Path, tmp_path: Path) -> None:
     """378 pages before, 370 of them placements, with charts cut in half; 16 at 3-7 pt
     before issue 19; now every text at 8 pt or more (tests/test_printing.py) takes more.
-    Its inclusion measures get a sheet of their own, printed on one page."""
-    assert_prints_well(trafford_folder / "report.xlsx", tmp_path, most_pages=32)
+    Its inclusion measures get a sheet of their own (four pages)."""
+    assert_prints_well(trafford_folder / "report.xlsx", tmp_path, most_pages=36)
 
 
 @pytest.mark.slow

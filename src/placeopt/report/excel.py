@@ -100,7 +100,8 @@ def inclusion_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
     for line in ri.measure_sentences(data):
         sheet.paragraph(line)
     sheet.row += 1
-    for table in (ri.measures_table(data), ri.diverted_by_year(data)):
+    for table in (ri.measures_table(data), ri.worth_table(data), ri.place_costs(data),
+                  ri.diverted_by_year(data)):
         if table is not None:
             sheet.table(table)
     sheet.paragraph(ri.inclusion_note(data), note=True)
@@ -281,7 +282,7 @@ def write_xlsx(data: rp.ResultFolder, path: Path) -> None:
     book.remove(book.active)
     sheets = list(SHEETS)
     if ri.measures(data):  # with an Inclusion sheet: its own, beside the capital programme
-        sheets.insert(3, ("Inclusion measures", 9, inclusion_sheet))
+        sheets.insert(3, ("Inclusion measures", 8, inclusion_sheet))
     for title, span, build in sheets:
         build(Sheet(book.create_sheet(title), span), data)
     book.save(path)

@@ -172,12 +172,12 @@ def capital_section(data: rp.ResultFolder) -> str:
 
 def inclusion_section(data: rp.ResultFolder) -> str:
     """The inclusion measures, beside the capital programme (none without them)."""
-    table = ri.measures_table(data)
-    if table is None:
+    tables = [t for t in (ri.measures_table(data), ri.worth_table(data),
+                          ri.place_costs(data), ri.diverted_by_year(data)) if t is not None]
+    if not tables:
         return ""
-    by_year = ri.diverted_by_year(data)
     return ("<h2>Inclusion measures</h2>\n" + _paragraphs(ri.measure_sentences(data))
-            + html_table(table) + (html_table(by_year) if by_year is not None else "")
+            + "".join(html_table(t) for t in tables)
             + f'<p class="note">{escape(ri.inclusion_note(data))}</p>')
 
 
