@@ -208,3 +208,15 @@ def sheets() -> dict[str, list[list[Any]]]:
 @pytest.fixture
 def valid_path(tmp_path: Path) -> Path:
     return write_workbook(tmp_path / "valid.xlsx", valid_sheets())
+
+
+@pytest.fixture(scope="session")
+def trafford_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Trafford example solved at its own gap (by years, a couple of seconds): its map
+    has real MSOA boundaries. The reports' layout is under test, not the projects' worth
+    (left out: twelve more solves)."""
+    from placeopt.run import plan, write_results
+
+    model = Path(__file__).resolve().parents[1] / "models" / "trafford.xlsx"
+    return write_results(plan(model, project_values=False),
+                         tmp_path_factory.mktemp("trafford") / "base")

@@ -222,21 +222,31 @@ def test_samples_are_reproducible_and_summarised(workbook: Path, tmp_path: Path)
     first = run_batch(workbook, tmp_path / "a", "base,grow", jobs=1, samples=3, seed=11)
     again = run_batch(workbook, tmp_path / "b", "grow", jobs=1, samples=3, seed=11)
     other = run_batch(workbook, tmp_path / "c", "base", jobs=1, samples=3, seed=12)
-    pd.testing.assert_frame_equal(_found(first.table).iloc[3:], _found(again.table))
-    assert list(first.table["label"])[:3] == ["base.sample-0001", "base.sample-0002",
+    pd.testing.assert_frame_equal(_found(first.table).iloc[4:], _found(again.table))
+    # Each scenario is solved itself (the central case), then its samples.
+    assert list(first.table["label"])[:4] == ["base", "base.sample-0001", "base.sample-0002",
                                               "base.sample-0003"]
-    assert not np.allclose(first.table["objective"][:3], other.table["objective"])
+    assert not np.allclose(first.table["objective"][1:4], other.table["objective"][1:4])
     demand = pd.read_csv(tmp_path / "a" / "base.sample-0002" / "placements.csv").groupby(
         "year")["pupils"].sum()
     assert demand[2026] == pytest.approx(6)  # the first year is taken as known
     assert demand[2028] != pytest.approx(10)
     # Percentiles over each scenario's samples, and how often each option is built.
     p = first.percentiles.set_index(["scenario", "measure"])
-    npv = first.table.loc[first.table["scenario"] == "grow", "npv"]
+    rows = first.table[first.table["scenario"] == "grow"]
+    npv = rows.loc[rows["sample"].notna(), "npv"]
     assert p.loc[("grow", "NPV (£)"), "P50"] == pytest.approx(npv.median())
     assert p.loc[("grow", "NPV (£)"), "samples"] == 3
+    # ... and where the scenario itself falls among them (batch_cases: grow's NPV 780,000).
+    assert p.loc[("grow", "NPV (£)"), "central"] == pytest.approx(780_000)
+    assert p.loc[("grow", "NPV (£)"), "central_percentile"] == pytest.approx(
+        ((npv < 780_000).sum() + 0.5 * (npv == 780_000).sum()) / 3)
+    assert first.options.set_index(["scenario", "option_id"]).loc[
+        ("grow", "OPT_B"), "central_open_year"] == 2027
+    assert (tmp_path / "a" / "grow" / "report.xlsx").exists()  # the central case's reports
     options = first.options.set_index(["scenario", "option_id"])
-    built = first.table.loc[first.table["scenario"] == "base", "options_built"]
+    built = first.table.loc[(first.table["scenario"] == "base") & first.table["sample"].notna(),
+                            "options_built"]
     assert options.loc[("base", "OPT_A"), "built_share"] == pytest.approx(
         built.str.contains("OPT_A").mean())
     for name in ("batch_samples.csv", "batch_options.csv", "batch.html", "batch_demand.csv"):

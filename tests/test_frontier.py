@@ -28,7 +28,11 @@ def test_frontier_runs_from_required_spend_past_todays_budget(example: Path) -> 
     required_spend = sum(summary["baseline"]["capital_cost"])
     assert table["capital_budget"].iloc[0] == pytest.approx(required_spend)
     assert table["capital_spent"].iloc[0] == pytest.approx(required_spend)
-    assert table["npv"].iloc[0] == pytest.approx(0.0, abs=1.0)
+    # The baseline's own programme is worth nothing over itself: within the solvers'
+    # tolerance of zero, every figure of it is zero (issue 19: not "NPV £8.78").
+    first = table.iloc[0]
+    assert (first["npv"], first["revenue_saving"], first["out_of_area_saving"]) == (0, 0, 0)
+    assert first["tolerance"] >= 1e-6 * summary["baseline_objective"]
     # Today's budget (the Budget sheet's capital, £24m) is a point of its own: the plan.
     today = table[table["today"] == "yes"]
     assert len(today) == 1 and len(table) == 6
@@ -128,7 +132,14 @@ def test_frontier_command_writes_csv_xlsx_and_svg(tmp_path: Path) -> None:
 
     sheet = openpyxl.load_workbook(out / "frontier.xlsx")["Frontier"]
     assert len(sheet._charts) == 1
-    assert len(sheet._charts[0].series) == 2  # the curve, and today's budget marked
+    # The curve as steps, the programmes found as points, and today's budget marked.
+    assert len(sheet._charts[0].series) == 3
+    right = [c.value for c in sheet[1]].index("steps: capital budget") + 1
+    steps = [(sheet.cell(r, right).value, sheet.cell(r, right + 1).value) for r in range(2, 9)]
+    npv = list(table["npv"])
+    assert steps == [(0, npv[0]), (100, npv[0]), (100, npv[1]), (150, npv[1]), (150, npv[2]),
+                     (300, npv[2]), (300, npv[3])]
+
     assert sheet["B2"].number_format == "£#,##0" and sheet["E2"].number_format == "General"
 
 

@@ -141,6 +141,24 @@ def test_overlapping_measures_divert_at_most_the_new_demand(tmp_path: Path) -> N
     assert first <= 7 + 1e-6 and second <= 7 + 1e-6
 
 
+def test_measures_that_substitute_are_named_by_their_re_solves(tmp_path: Path) -> None:
+    # Two measures on the same pupils, each able to divert all 10: one is enough. M1 runs
+    # for 1,000 a year, M2 for 2,000. The plan funds M1 (10 x 5,000 + 1,000 = 51,000);
+    # without it the plan funds M2 instead (52,000: 1,000 of NPV lost); M2 forced in
+    # takes M1's place (-1,000). The re-solves name the measures, not options (there are
+    # none here).
+    r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(10)],
+              inclusion=[measure("M1", 1.0, annual_cost=1_000),
+                         measure("M2", 1.0, annual_cost=2_000)])
+    assert r.summary["objective"] == pytest.approx(51_000, rel=REL)
+    found = r.summary["inclusion"]
+    assert found["M1"]["npv_if_dropped"] == pytest.approx(1_000)
+    assert found["M2"]["npv_if_forced"] == pytest.approx(-1_000)
+    solves = r.summary["inclusion_values"]["solves"]
+    assert (solves["M1"]["builds_instead"], solves["M1"]["drops_too"]) == (["M2"], [])
+    assert (solves["M2"]["builds_instead"], solves["M2"]["drops_too"]) == ([], ["M1"])
+
+
 @pytest.mark.parametrize(("moves", "objective", "pupils"),
                          [("no", 6 * 50_000 + 4 * 5_000 + 1_000, 4.0),
                           ("yes", 10 * 5_000 + 1_000, 10.0)])
@@ -282,8 +300,10 @@ def test_a_batch_of_samples_shows_how_often_each_measure_is_funded(tmp_path: Pat
                                             annual_cost=90_000)])
     result = run_batch(path, tmp_path / "batch", samples=8, seed=1, jobs=1, reports=False)
     assert result.table["status"].eq("optimal").all()
+    samples = result.table[result.table["sample"].notna()]  # not the central case
+    assert len(samples) == 8
     shares = [json.loads((Path(f) / "summary.json").read_text())["inclusion"]["M1"]["share"]
-              for f in result.table["folder"]]
+              for f in samples["folder"]]
     funded = result.options.set_index("option_id").at["M1", "built_share"]
     assert funded == pytest.approx(np.mean(np.array(shares) >= 0.2))
     assert 0 < funded < 1  # the range straddles the break-even share
@@ -318,6 +338,38 @@ def test_the_reports_give_the_measures_a_section_beside_the_capital_programme(
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "<h2>Inclusion measures</h2>" in page
     assert page.index("<h2>Capital programme</h2>") < page.index("<h2>Inclusion measures</h2>")
+
+
+def test_a_measures_worth_within_its_tolerance_is_not_shown_as_a_value(
+        tmp_path: Path) -> None:
+    # Each measure diverts 4 of the 10 new pupils (share 0.4), saving 45,000 each; TEAM
+    # costs 20,000 to run: without it the plan loses 4 x 45,000 - 20,000 = 160,000. With
+    # a give-or-take of 200,000 (as a run at a looser gap might report) that cannot be
+    # told from zero, as a project's value would not be; BIG's (gap 0) is shown.
+    from placeopt.report import inclusion as ri
+    from placeopt.report import write_reports
+    from placeopt.report.capital import WITHIN
+    from placeopt.report.folder import read_folder
+    from placeopt.run import write_results
+
+    r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(10)],
+              inclusion=[measure("TEAM", annual_cost=20_000), measure("BIG")])
+    folder = write_results(r, tmp_path / "out", reports=False)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["inclusion"]["TEAM"]["value_gap"] = 200_000.0
+    (folder / "summary.json").write_text(json.dumps(summary))
+    write_reports(folder)
+    data = read_folder(folder)
+    worth = ri.worth_table(data).frame.set_index("Measure")
+    team = summary["inclusion"]["TEAM"]["npv_if_dropped"]
+    assert team == pytest.approx(160_000)
+    assert worth.at["TEAM", "NPV lost if dropped"] == WITHIN
+    assert worth.at["BIG", "NPV lost if dropped"] == pytest.approx(
+        summary["inclusion"]["BIG"]["npv_if_dropped"])
+    text = " ".join(ri.measure_sentences(data))
+    assert "NPV would change by no more than the solver's tolerance (£200,000)" in text
+    sheet = openpyxl.load_workbook(folder / "report.xlsx")["Inclusion measures"]
+    assert WITHIN in {c for row in sheet.iter_rows(values_only=True) for c in row}
 
 
 def test_without_an_inclusion_sheet_there_is_no_inclusion_csv(tmp_path: Path) -> None:

@@ -21,7 +21,14 @@ from matplotlib.text import Text
 from tiny import tiny_workbook
 
 from placeopt.report import read_folder
-from placeopt.report.map import MAX_ZONE_NUMBERS, draw_map, key_lines, map_layout
+from placeopt.report.map import (
+    MAX_ZONE_NUMBERS,
+    SMALLEST,
+    draw_map,
+    key_lines,
+    key_tables,
+    map_layout,
+)
 from placeopt.run import plan, write_results
 
 LAT, LON = 53.42, -2.33
@@ -121,6 +128,23 @@ def test_only_the_zones_that_matter_are_numbered_and_the_key_says_so(crowded: Pa
     assert list(numbered.sort_values("number")["name"]) == sorted(numbered["name"])
     heading = key_lines(layout)[0]
     assert heading.heading and f"{MAX_ZONE_NUMBERS} of 60" in heading.name
+
+
+def test_the_key_reads_one_way_and_the_map_prints_legibly(tmp_path: Path) -> None:
+    """Issue 19: the key is two tables of text, zones then providers, so a zone's pupils
+    never sit beside a provider's letter ('71 A ...' read as 71 pupils at A); and every
+    text the map draws is large enough to print at 8 pt at the size report.xlsx places it."""
+    data = read_folder(solved_folder(tmp_path, 9, 1.0))
+    zones, providers = key_tables(data)
+    assert list(zones.frame.columns) == ["Zone", "Name", f"Pupils {data.last_year}"]
+    assert list(providers.frame.columns)[:2] == ["Letter", "Name"]
+    assert zones.frame["Zone"].str.isdigit().all()
+    assert providers.frame["Letter"].str.isalpha().all()
+    assert "FAR" not in " ".join(zones.frame["Name"])
+    figure = draw_map(data)
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text().strip()]
+    assert min(sizes) >= SMALLEST >= 8.0
+    assert figure.get_size_inches()[0] * 72 <= 770  # no wider than the page: printed 1:1
 
 
 def test_a_distant_provider_sits_on_the_frame_edge(tmp_path: Path) -> None:

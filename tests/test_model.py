@@ -443,9 +443,10 @@ def test_annuity_against_upfront(tmp_path: Path) -> None:
     # r = 25%: delta = 1, 0.8, 0.64 (sum 2.44). Required OPT (1 place at SP, capital
     # 36,000) opens in 2026 (earliest = latest). Placements: 20,000 x 2.44 = 48,800.
     # upfront: K = 36,000                              -> objective 84,800
-    # annuity, L = 2: A = 36,000 x 0.25 / (1 - 1.25^-2) = 36,000 x 0.25 / 0.36 = 25,000,
-    #   paid in 2026 and 2027 only (the asset's life ends before 2028):
-    #   K = A x (1 + 0.8) = 45,000                     -> objective 93,800
+    # annuity, L = 2, paid from the opening year (an annuity-due, SPEC §2):
+    #   A = 36,000 x 0.25 / (1.25 x (1 - 1.25^-2)) = 9,000 / 0.45 = 20,000, paid in 2026
+    #   and 2027 (the asset's whole life): K = 20,000 x (1 + 0.8) = 36,000: the same as
+    #   upfront (before issue 19: 25,000 a year, K = 45,000, r = 25% more).
     def run(name: str, treatment: str):
         return solve(tmp_path / name,
                      params={"horizon_years": 3, "discount_rate": 0.25,
@@ -456,8 +457,8 @@ def test_annuity_against_upfront(tmp_path: Path) -> None:
 
     upfront, annuity = run("u.xlsx", "upfront"), run("a.xlsx", "annuity")
     assert objective(upfront) == pytest.approx(84_800, rel=REL)
-    assert objective(annuity) == pytest.approx(93_800, rel=REL)
-    assert objective(annuity) - objective(upfront) == pytest.approx(9_000, rel=REL)
+    assert objective(annuity) == pytest.approx(84_800, rel=REL)
+    assert annuity.summary["baseline"]["capital_charge"] == pytest.approx([20_000, 20_000, 0])
     # The summary is a cash view whatever the treatment: capital in the opening year.
     assert annuity.summary["plan"]["capital_cost"] == [36_000, 0, 0]
     assert annuity.summary["plan"]["total_cost"] == [56_000, 20_000, 20_000]

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from tiny import built, solve
 
-from placeopt.report import content as rp
-from placeopt.report import read_folder, write_reports
+from placeopt.report import capital, read_folder, write_reports
+from placeopt.report.capital import WITHIN, Worth, ranks
 from placeopt.run import write_results
 
 REL = 1e-6
@@ -161,19 +161,21 @@ def test_reports_show_the_project_list_and_read_old_folders(tmp_path: Path) -> N
               budget=[{"year": 2026, "stream": "capital:g", "amount": 50}])
     folder = write_results(r, tmp_path / "out", reports=True)
     data = read_folder(folder)
-    table = rp.project_values(data)
+    table = capital.project_values(data)
     assert list(table.frame["Option"]) == ["A", "B", "C", "D"]  # built by value, then out
-    assert list(table.frame["Note"]) == ["", "", "", "cannot be built: no plan can include "
-                                         "it (infeasible)"]
+    # C forced in takes B's place (it saves the same for far more capital).
+    assert list(table.frame["Note"]) == ["", "", "substitutes: see A", "cannot be built"]
+    assert "D: cannot be built: no plan can include it (infeasible)." in (
+        capital.project_values_notes(data))
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "What each project is worth" in page
     import openpyxl
 
-    ws = openpyxl.load_workbook(folder / "report.xlsx")["Capital programme"]
+    ws = openpyxl.load_workbook(folder / "report.xlsx")["Project values"]
     assert "What each project is worth (NPV, £)" in [
         "".join(run.t for p in c.title.tx.rich.p for run in (p.r or [])) for c in ws._charts]
     # A folder from before project values and funding streams: the reports still write.
-    expansions = data.expansions.drop(columns=list(rp.PROJECT_VALUE_COLUMNS))
+    expansions = data.expansions.drop(columns=list(capital.PROJECT_VALUE_COLUMNS))
     expansions.to_csv(folder / "expansions.csv", index=False)
     (folder / "funding.csv").unlink()
     summary = json.loads((folder / "summary.json").read_text())
@@ -185,3 +187,60 @@ def test_reports_show_the_project_list_and_read_old_folders(tmp_path: Path) -> N
     write_reports(folder)
     old = (folder / "report.html").read_text(encoding="utf-8")
     assert "not computed for this run (a result folder from an older placeopt)" in old
+
+
+def test_options_that_substitute_for_each_other_are_said_to(tmp_path: Path) -> None:
+    """Issue 19: when dropping one option brings in another instead, the figure is the
+    worth of the swap, and the report says so; equal figures share a rank."""
+    # Demand 2, one year. U1, U2: 1 place each for £1,000; SCH: 2 places for £5,000.
+    # Plan: U1 and U2, objective 2,000 + 40,000 = 42,000 (baseline 100,000: npv 58,000).
+    # Without U1: SCH (5,000 + 40,000 = 45,000) beats U2 alone (1,000 + 20,000 + 50,000 =
+    # 71,000), so U2 goes too: U1 is worth 58,000 - 55,000 = 3,000, as is U2; SCH forced
+    # in replaces both: -3,000.
+    r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(2)],
+              expansions=[option("U1", 1, 1_000), option("U2", 1, 1_000),
+                          option("SCH", 2, 5_000)])
+    assert built(r) == {"U1": 2026, "U2": 2026}
+    got = values(r)
+    assert got["U1"]["npv_if_dropped"] == pytest.approx(3_000, rel=REL)
+    assert got["U2"]["npv_if_dropped"] == pytest.approx(3_000, rel=REL)
+    assert got["SCH"]["npv_if_forced"] == pytest.approx(-3_000, rel=REL)
+    solves = r.summary["project_values"]["solves"]
+    assert (solves["U1"]["builds_instead"], solves["U1"]["drops_too"]) == (["SCH"], ["U2"])
+    assert (solves["SCH"]["builds_instead"], solves["SCH"]["drops_too"]) == ([], ["U1", "U2"])
+    data = read_folder(write_results(r, tmp_path / "out", reports=False))
+    table = capital.project_values(data).frame.set_index("Option")
+    assert list(table["Rank"]) == ["=1", "=1", ""]
+    assert set(table["Note"]) == {"substitutes: see A"}
+    notes = capital.project_values_notes(data)
+    assert ("A. Without any one of U1 and U2, the plan builds SCH instead of all 2; built, "
+            "SCH takes the place of all 2. Each of these figures is the worth of that whole "
+            "swap, not of one option alone, so they do not add up.") in notes
+
+
+def test_ranks_only_where_figures_differ_by_more_than_their_tolerance() -> None:
+    def worth(option: str, value: float, gap: float | None) -> Worth:
+        return Worth(option, True, value, gap, "optimal")
+
+    found = [worth("A", 2_500_000, 330_000), worth("B", 2_400_000, 360_000),
+             worth("C", 1_000_000, 330_000), worth("D", 600_000, 380_000),
+             worth("E", 300_000, 300_000), worth("F", 250_000, None)]
+    # A and B are within each other's tolerance: both first. C is surely below both;
+    # D overlaps C. E is its own tolerance (not a value) and F's tolerance is unknown:
+    # neither is ranked.
+    assert ranks(found) == {"A": "=1", "B": "=1", "C": "=3", "D": "=3"}
+    assert not found[4].distinct and found[3].distinct
+
+
+def test_a_figure_no_larger_than_its_tolerance_is_not_shown_as_a_value(
+        tmp_path: Path) -> None:
+    r = solve(tmp_path / "t.xlsx", providers=PROVIDERS, demand=[demand(2)],
+              expansions=[option("A", 1, 1_000), option("B", 1, 10_000)])
+    folder = write_results(r, tmp_path / "out", reports=False)
+    expansions = read_folder(folder).expansions
+    expansions.loc[expansions["option_id"] == "B", "value_gap"] = 20_000  # = its value
+    expansions.to_csv(folder / "expansions.csv", index=False)
+    table = capital.project_values(read_folder(folder)).frame.set_index("Option")
+    assert table.at["B", "NPV lost if dropped"] == WITHIN and table.at["B", "Rank"] == ""
+    assert table.at["A", "NPV lost if dropped"] == pytest.approx(29_000, rel=REL)
+    assert table.at["A", "Rank"] == "1"

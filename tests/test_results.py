@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from tiny import built, solve, tiny_workbook
 
 from placeopt.cli import main
-from placeopt.model.results import Results
+from placeopt.model.results import Results, payback_year
 from placeopt.run import plan, write_results
 from placeopt.workbook.reader import read_workbook
 from placeopt.workbook.template import write_template
@@ -66,7 +66,9 @@ def test_savings_npv_payback_undiscounted(tmp_path: Path) -> None:
     assert saved["out_of_area_savings"] == [54_000] * 3
     assert saved["capital_cost_total"] == 50_000
     assert saved["npv"] == pytest.approx(49_000, rel=REL)
-    assert saved["payback_year"] == 2027
+    assert saved["npv_capital_when_spent"] == pytest.approx(49_000, rel=REL)
+    assert saved["cumulative_net_saving"] == [-17_000, 16_000, 49_000]
+    assert saved["payback_year"] == saved["discounted_payback_year"] == 2027
     assert saved["savings_per_new_place"] == pytest.approx(8_250, rel=REL)
     assert s["plan"]["new_places"] == [4, 4, 4]
     assert s["baseline"]["new_places"] == [0, 0, 0]
@@ -95,21 +97,17 @@ def test_savings_npv_payback_discounted(tmp_path: Path) -> None:
     assert s["savings"]["npv"] == pytest.approx(30_520, rel=REL)
     assert s["savings"]["cumulative_discounted_net_saving"] == pytest.approx(
         [-17_000, 9_400, 30_520], rel=REL)
-    assert s["savings"]["payback_year"] == 2027
+    assert s["savings"]["cumulative_net_saving"] == [-17_000, 16_000, 49_000]
+    assert s["savings"]["payback_year"] == s["savings"]["discounted_payback_year"] == 2027
     assert s["savings"]["savings_per_new_place"] == pytest.approx(33_000, rel=REL)
 
 
 def test_payback_when_spending_starts_later(tmp_path: Path) -> None:
-    """payback_year per results.py's documented reading of SPEC §4.
-
-    SPEC says "first year in which the cumulative discounted net saving is >= 0". Read
-    literally, a plan that spends nothing in 2026 (cumulative 0) would 'pay back' in 2026,
-    before it has spent anything. results.py reads it as the year after the last year the
-    cumulative saving is negative; this test pins that reading.
-    """
+    """SPEC §4: the first year from which the cumulative net saving *stays* >= 0: a plan
+    that spends nothing in 2026 (cumulative 0) has not paid back in 2026."""
     # OPT can only open in 2027 (and does: 50,000 + 54,000 + 2 x 21,000 = 146,000 <
     # 162,000). net = [0, 33,000 - 50,000, 33,000] = [0, -17,000, 33,000];
-    # cumulative = [0, -17,000, 16,000] -> payback 2028 (literal reading: 2026). npv 16,000.
+    # cumulative = [0, -17,000, 16,000] -> payback 2028. npv 16,000.
     r = _savings_case(tmp_path, "t.xlsx", {}, earliest_year=2027)
     s = r.summary
     assert built(r) == {"OPT": 2027}
@@ -117,7 +115,7 @@ def test_payback_when_spending_starts_later(tmp_path: Path) -> None:
     assert s["savings"]["revenue_savings"] == [0, 33_000, 33_000]
     assert s["savings"]["cumulative_discounted_net_saving"] == [0, -17_000, 16_000]
     assert s["savings"]["npv"] == pytest.approx(16_000, rel=REL)
-    assert s["savings"]["payback_year"] == 2028
+    assert s["savings"]["payback_year"] == s["savings"]["discounted_payback_year"] == 2028
 
 
 def test_npv_under_annuity_charges_capital_as_the_objective_does(tmp_path: Path) -> None:
@@ -126,10 +124,11 @@ def test_npv_under_annuity_charges_capital_as_the_objective_does(tmp_path: Path)
     # Annuity, r = 0, life 10: opening OPT (capital 100,000) in 2026 costs the objective
     # only 2 x 10,000 = 20,000 within the 2-year horizon, so it is built (objective
     # 20,000 + 2 x 21,000 = 62,000 < 2 x 54,000 = 108,000).
-    # npv = baseline objective - plan objective = 2 x 33,000 - 20,000 = 46,000;
-    # net = [33,000 - 10,000, 33,000 - 10,000], cumulative [23,000, 46,000]: payback 2026.
-    # residual_value = 100,000 - 20,000 = 80,000. In cash terms it does not pay back:
-    # npv - residual = 2 x 33,000 - 100,000 = -34,000.
+    # npv = baseline objective - plan objective = 2 x 33,000 - 20,000 = 46,000.
+    # residual_value = 100,000 - 20,000 = 80,000. In cash it does not pay back within the
+    # horizon: cumulative [33,000 - 100,000, -67,000 + 33,000] = [-67,000, -34,000], so
+    # no payback year (on the annuity charge, 33,000 - 10,000 a year, it would be 2026:
+    # never shown). npv_capital_when_spent = -34,000 + 80,000 = 46,000 = npv.
     r = _savings_case(tmp_path, "t.xlsx",
                       {"horizon_years": 2, "capital_treatment": "annuity",
                        "asset_life_years": 10}, capital_cost=100_000)
@@ -140,8 +139,10 @@ def test_npv_under_annuity_charges_capital_as_the_objective_does(tmp_path: Path)
     assert saved["npv"] == pytest.approx(46_000, rel=REL)
     assert saved["npv"] == pytest.approx(s["baseline_objective"] - s["objective"], rel=REL)
     assert saved["capital_charge"] == [10_000, 10_000]
-    assert saved["cumulative_discounted_net_saving"] == [23_000, 46_000]
-    assert saved["payback_year"] == 2026
+    assert saved["cumulative_net_saving"] == [-67_000, -34_000]
+    assert saved["cumulative_discounted_net_saving"] == [-67_000, -34_000]
+    assert saved["payback_year"] is None and saved["discounted_payback_year"] is None
+    assert saved["npv_capital_when_spent"] == pytest.approx(46_000, rel=REL)
     assert saved["residual_value"] == pytest.approx(80_000, rel=REL)
     assert saved["npv"] - saved["residual_value"] == pytest.approx(-34_000, rel=REL)
     assert saved["capital_cost_total"] == 100_000
@@ -184,21 +185,107 @@ def test_the_plan_the_model_prefers_has_the_higher_npv(tmp_path: Path) -> None:
     assert only_b.summary["savings"]["residual_value"] == pytest.approx(7_000, rel=REL)
 
 
-def test_residual_value_is_negative_when_the_life_ends_in_the_horizon(tmp_path: Path) -> None:
-    # r = 25%, life 2, 3 years: A = 50,000 x 0.25 / (1 - 1.25^-2) = 34,722.22, paid in
-    # 2026 and 2027: K = 34,722.22 x 1.8 = 62,500 (a whole life, paid from the opening
-    # year, is capex x 1.25). Revenue 33,000 x 2.44 = 80,520: npv 18,020; residual
-    # 50,000 - 62,500 = -12,500; cash npv 80,520 - 50,000 = 30,520 = npv - residual.
-    r = _savings_case(tmp_path, "t.xlsx", {"discount_rate": 0.25,
-                                           "capital_treatment": "annuity",
-                                           "asset_life_years": 2})
-    saved = r.summary["savings"]
-    assert built(r) == {"OPT": 2026}
-    assert saved["npv"] == pytest.approx(18_020, rel=REL)
-    assert saved["residual_value"] == pytest.approx(-12_500, rel=REL)
-    assert saved["capital_charge"] == pytest.approx([34_722.22, 34_722.22, 0], rel=REL)
-    assert saved["npv"] == pytest.approx(r.summary["baseline_objective"]
-                                         - r.summary["objective"], rel=REL)
+ANNUITY = {"discount_rate": 0.25, "capital_treatment": "annuity"}
+
+
+def test_annuity_over_a_whole_life_costs_what_upfront_costs(tmp_path: Path) -> None:
+    """SPEC §2: the annuity is paid from the opening year (an annuity-due), so an asset
+    whose whole life falls in the horizon costs exactly its capex in either treatment,
+    and leaves no residual value (issue 19: it cost capex x (1 + r) before)."""
+    # r = 25%, life 2, 3 years: A = 50,000 x 0.25 / (1.25 x (1 - 1.25^-2))
+    # = 12,500 / (1.25 x 0.36) = 27,777.78, paid in 2026 and 2027:
+    # K = 27,777.78 x (1 + 0.8) = 50,000 = capex. The objective is the upfront one of
+    # test_savings_npv_payback_discounted: 50,000 + 21,000 x 2.44 = 101,240.
+    upfront = _savings_case(tmp_path, "u.xlsx", {"discount_rate": 0.25})
+    annuity = _savings_case(tmp_path, "a.xlsx", {**ANNUITY, "asset_life_years": 2})
+    assert built(upfront) == built(annuity) == {"OPT": 2026}
+    assert annuity.summary["objective"] == pytest.approx(101_240, rel=REL)
+    assert upfront.summary["objective"] == pytest.approx(101_240, rel=REL)
+    saved = annuity.summary["savings"]
+    assert saved["capital_charge"] == pytest.approx([27_777.78, 27_777.78, 0], rel=REL)
+    assert saved["residual_value"] == pytest.approx(0, abs=0.01)
+    assert saved["npv"] == pytest.approx(30_520, rel=REL)
+    assert saved["npv_capital_when_spent"] == pytest.approx(30_520, rel=REL)
+    for s in (upfront.summary["savings"], saved):
+        assert s["payback_year"] == s["discounted_payback_year"] == 2027
+
+
+def test_annuity_with_a_life_cut_by_the_horizon(tmp_path: Path) -> None:
+    """The payments after the horizon are the residual value, never negative; NPV and
+    its Green Book view (capital when spent + residual value) tie."""
+    # r = 25%, life 3, 2 years: A = 12,500 / (1.25 x (1 - 1.25^-3)) = 12,500 / (1.25 x
+    # 0.488) = 20,491.80; charged in 2026 and 2027: K = 20,491.80 x 1.8 = 36,885.25;
+    # residual = 50,000 - 36,885.25 = 13,114.75 (= the 2028 payment, 0.64 x 20,491.80).
+    # Objective 36,885.25 + 21,000 x 1.8 = 74,685.25 against 54,000 x 1.8 = 97,200:
+    # npv 22,514.75. Cash: [-17,000, 33,000], cumulative [-17,000, 16,000]: payback
+    # 2027; discounted [-17,000, 26,400], cumulative [-17,000, 9,400]: 2027;
+    # capital when spent 9,400 + 13,114.75 = 22,514.75 = npv.
+    # Upfront: 50,000 + 37,800 = 87,800, npv 9,400, residual 0.
+    life = 20_491.80327868852
+    annuity = _savings_case(tmp_path, "a.xlsx", {**ANNUITY, "asset_life_years": 3,
+                                                 "horizon_years": 2})
+    upfront = _savings_case(tmp_path, "u.xlsx", {"discount_rate": 0.25, "horizon_years": 2})
+    assert built(annuity) == built(upfront) == {"OPT": 2026}
+    s = annuity.summary
+    assert s["objective"] == pytest.approx(1.8 * life + 37_800, rel=REL)
+    assert s["objective"] == pytest.approx(74_685.25, rel=REL)
+    saved = s["savings"]
+    assert saved["capital_charge"] == pytest.approx([life, life], rel=REL)
+    assert saved["residual_value"] == pytest.approx(0.64 * life, rel=REL)
+    assert saved["residual_value"] == pytest.approx(13_114.75, rel=REL)
+    assert saved["npv"] == pytest.approx(22_514.75, rel=REL)
+    assert saved["npv"] == pytest.approx(s["baseline_objective"] - s["objective"], rel=REL)
+    assert saved["npv_capital_when_spent"] == pytest.approx(saved["npv"], abs=0.01)
+    assert saved["cumulative_net_saving"] == [-17_000, 16_000]
+    assert saved["cumulative_discounted_net_saving"] == pytest.approx([-17_000, 9_400])
+    assert saved["payback_year"] == saved["discounted_payback_year"] == 2027
+    assert upfront.summary["objective"] == pytest.approx(87_800, rel=REL)
+    assert upfront.summary["savings"]["npv"] == pytest.approx(9_400, rel=REL)
+    assert upfront.summary["savings"]["residual_value"] == 0
+
+
+def test_payback_on_cash_and_discounted_never_on_the_annuity_charge(tmp_path: Path) -> None:
+    """Issue 19: payback counts capital in cash when it is spent, whatever the capital
+    treatment; discounted payback comes later when discounting matters."""
+    # Capital 60,000 opening 2026, revenue saving 33,000 a year, r = 25%, 3 years.
+    # Cash: [-27,000, 33,000, 33,000], cumulative [-27,000, 6,000, 39,000]: 2027.
+    # Discounted: [-27,000, 26,400, 21,120], cumulative [-27,000, -600, 20,520]: 2028.
+    # Upfront: objective 60,000 + 21,000 x 2.44 = 111,240 (opening 2027 would cost
+    # 54,000 + 48,000 + 30,240 = 132,240); npv 20,520.
+    # Annuity, life 10: A = 15,000 / (1.25 (1 - 1.25^-10)); K = 2.44 A within the horizon
+    # (33,000 - A > 0 a year: on the charge it would 'pay back' in 2026); the cash
+    # paybacks are the same as upfront's; residual = 60,000 - 2.44 A;
+    # npv = 80,520 - 2.44 A = 20,520 + residual.
+    a = 15_000 / (1.25 * (1 - 1.25 ** -10))
+    for params in ({"discount_rate": 0.25},
+                   {**ANNUITY, "asset_life_years": 10}):
+        r = _savings_case(tmp_path, f"{params.get('capital_treatment', 'upfront')}.xlsx",
+                          params, capital_cost=60_000)
+        assert built(r) == {"OPT": 2026}
+        saved = r.summary["savings"]
+        assert saved["cumulative_net_saving"] == [-27_000, 6_000, 39_000]
+        assert saved["cumulative_discounted_net_saving"] == pytest.approx(
+            [-27_000, -600, 20_520], rel=REL)
+        assert saved["payback_year"] == 2027
+        assert saved["discounted_payback_year"] == 2028
+        assert saved["npv_capital_when_spent"] == pytest.approx(saved["npv"], abs=0.01)
+    assert saved["capital_charge"] == pytest.approx([a, a, a], rel=REL)
+    assert saved["residual_value"] == pytest.approx(60_000 - 2.44 * a, rel=REL)
+    assert saved["npv"] == pytest.approx(80_520 - 2.44 * a, rel=REL)
+    assert r.summary["objective"] == pytest.approx(2.44 * a + 21_000 * 2.44, rel=REL)
+
+
+def test_payback_year_reads_the_cumulative_saving_as_spec_says() -> None:
+    """payback_year: the first year from which the cumulative saving stays >= 0; None if
+    it ends below zero or nothing more is spent than in the baseline."""
+    years = np.array([2026, 2027, 2028, 2029])
+    spent = np.array([0.0, 10.0, 0.0, 0.0])
+    assert payback_year(years, np.array([5.0, -5.0, 3.0, 8.0]), spent) == 2028
+    assert payback_year(years, np.array([5.0, 4.0, 3.0, 8.0]), spent) == 2026
+    assert payback_year(years, np.array([-5.0, 0.0, -1.0, 0.0]), spent) == 2029
+    assert payback_year(years, np.array([-5.0, 0.0, 1.0, -0.01]), spent) is None
+    assert payback_year(years, np.array([-5.0, -1e-9, 1.0, 2.0]), spent) == 2027
+    assert payback_year(years, np.array([5.0, 4.0, 3.0, 8.0]), np.zeros(4)) is None
 
 
 def test_nothing_built_has_no_payback_and_no_per_place_saving(tmp_path: Path) -> None:
@@ -210,6 +297,7 @@ def test_nothing_built_has_no_payback_and_no_per_place_saving(tmp_path: Path) ->
     assert s["savings"]["revenue_savings"] == [0, 0, 0]
     assert s["savings"]["npv"] == 0
     assert s["savings"]["payback_year"] is None
+    assert s["savings"]["discounted_payback_year"] is None
     assert s["savings"]["savings_per_new_place"] is None
 
 
@@ -280,8 +368,9 @@ def test_summary_has_every_spec_field(tmp_path: Path) -> None:
                       "out_of_area_cost", "inmss_cost", "pupils_placed", "out_of_area_pupils",
                       "inmss_pupils", "unmet_pupils", "new_places", "overspend"):
             assert len(s[case][field]) == 3, (case, field)
-    for field in ("revenue_savings", "out_of_area_savings", "capital_cost_total", "npv",
-                  "payback_year", "savings_per_new_place"):
+    for field in ("revenue_savings", "out_of_area_savings", "additional_pupils_placed",
+                  "capital_cost_total", "residual_value", "npv", "npv_capital_when_spent",
+                  "payback_year", "discounted_payback_year", "savings_per_new_place"):
         assert field in s["savings"]
     for field in ("build_seconds", "solve_seconds", "variables", "constraints", "binaries",
                   "solver", "solver_version"):
@@ -379,7 +468,7 @@ def test_example_summary_equals_table_sums(example) -> None:
 
 
 def test_example_result_folder(example) -> None:
-    _, r, out = example
+    path, r, out = example
     names = {p.name for p in out.iterdir()}
     assert {"summary.json", "placements.csv", "expansions.csv", "capacity.csv", "unmet.csv",
             "costs.csv"} <= names
@@ -391,9 +480,18 @@ def test_example_result_folder(example) -> None:
     assert list(placements.columns) == [
         "year", "zone_id", "need", "phase", "provision", "provider_id", "provider_type",
         "in_area", "pupils", "minutes", "distance_km", "placement_cost", "transport_cost"]
-    assert list(pd.read_csv(out / "expansions.csv").columns) == [
+    expansions = pd.read_csv(out / "expansions.csv")
+    assert list(expansions.columns) == [
         "option_id", "name", "provider_id", "built", "open_year", "places", "capital_cost",
-        "npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost"]
+        "optimism_bias_included", "npv_if_dropped", "npv_if_forced", "value_gap",
+        "entry_capital_cost"]
+    # Issue 19: capital_cost is the workbook's capital cost with optimism bias, and the
+    # file says so on every row; the rest stays plain data (one header row).
+    workbook = read_workbook(path).tables["Expansions"].set_index("option_id")
+    bias = r.summary["provenance"]["options"]["optimism_bias"]
+    assert (expansions["optimism_bias_included"] == bias).all() and bias == 0.24
+    for option, cost in zip(expansions["option_id"], expansions["capital_cost"], strict=True):
+        assert cost == pytest.approx(workbook.at[option, "capital_cost"] * (1 + bias))
     assert list(pd.read_csv(out / "funding.csv").columns) == [
         "year", "stream", "option_id", "amount"]
     assert list(pd.read_csv(out / "capacity.csv").columns) == [
@@ -406,6 +504,58 @@ def test_example_result_folder(example) -> None:
     assert (placements["pupils"] > 0.0005).all()
 
 
+def _with_parameter(path: Path, out: Path, name: str, value: Any) -> Path:
+    """A copy of a workbook with one parameter changed."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Parameters"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == name)
+    row[1].value = value
+    book.save(out)
+    return out
+
+
+def assert_ties(summary: dict[str, Any]) -> None:
+    """SPEC §4, from the summary's own arrays: npv on the objective's charge; the Green
+    Book view (capital when spent, discounted, plus the residual value) equal to it; the
+    paybacks read off the cash flows; and npv = baseline - plan objective, up to the
+    travel-minute term (none in the example) and rounding."""
+    saved = summary["savings"]
+    rate = summary["provenance"]["options"]["discount_rate"]
+    delta = np.array([(1 + rate) ** -k for k in range(len(summary["years"]))])
+    revenue = np.array(saved["revenue_savings"])
+    cash = revenue - (np.array(summary["plan"]["capital_cost"])
+                      - np.array(summary["baseline"]["capital_cost"]))
+    charge = np.array(saved["capital_charge"])
+    assert saved["npv"] == pytest.approx(delta @ (revenue - charge), abs=0.05)
+    assert saved["npv_capital_when_spent"] == pytest.approx(
+        delta @ cash + saved["residual_value"], abs=0.05)
+    assert saved["npv_capital_when_spent"] == pytest.approx(saved["npv"], abs=0.02)
+    assert saved["residual_value"] >= 0
+    assert saved["cumulative_net_saving"] == pytest.approx(np.cumsum(cash), abs=0.05)
+    for key, flows in (("payback_year", cash), ("discounted_payback_year", delta * cash)):
+        running = np.cumsum(flows)
+        since = [y for k, y in enumerate(summary["years"]) if (running[k:] >= -0.005).all()]
+        assert saved[key] == (since[0] if since else None), key
+
+
+def test_npv_ties_on_the_worked_example_under_both_treatments(example, tmp_path: Path) -> None:
+    """Issue 19: on real solves, annuity (the example's) and upfront."""
+    path, annuity, _ = example
+    upfront = plan(_with_parameter(path, tmp_path / "upfront.xlsx", "capital_treatment",
+                                   "upfront"), project_values=False)
+    assert annuity.summary["provenance"]["options"]["capital_treatment"] == "annuity"
+    for results in (annuity, upfront):
+        assert_ties(results.summary)
+    assert annuity.summary["savings"]["residual_value"] > 1e6
+    assert upfront.summary["savings"]["residual_value"] == 0
+    # Cash paybacks do not depend on how the objective charges capital, for the same plan.
+    if built(annuity) == built(upfront):
+        for key in ("payback_year", "discounted_payback_year", "cumulative_net_saving"):
+            assert annuity.summary["savings"][key] == upfront.summary["savings"][key]
+
+
 # --- the command line ---------------------------------------------------------------------
 
 
@@ -415,6 +565,22 @@ def test_cli_run_exits_0(example, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert (out / "summary.json").exists() and (out / "placements.csv").exists()
+
+
+def test_cli_closing_lines_name_their_basis(example) -> None:
+    """Issue 19: the NPV on both bases and the payback, each saying what it counts."""
+    from placeopt.cli import summary_table
+
+    _, r, _ = example
+    saved = r.summary["savings"]
+    lines = summary_table(r.summary).splitlines()[-3:]
+    assert lines == [
+        f"NPV of the plan over the baseline: £{saved['npv'] / 1e6:,.2f}m (capital charged "
+        "as an annuity)",
+        f"NPV with capital counted when spent, plus residual value "
+        f"£{saved['residual_value'] / 1e6:,.2f}m: £{saved['npv_capital_when_spent'] / 1e6:,.2f}m"
+        " (Green Book view)",
+        "Pays back in 2032, capital counted when spent (the same year discounted)"]
 
 
 def _required_beyond_capital(path: Path) -> Path:

@@ -684,7 +684,10 @@ def _reading(console: Console) -> Callable[[int, Any], None]:
 
 
 def summary_table(summary: dict[str, Any]) -> str:
-    """Plan against baseline, in the planner's words, for the terminal."""
+    """Plan against baseline, in the planner's words, for the terminal; the NPV on both
+    bases and the payback, each naming its basis."""
+    from .report.appraisal import payback_phrase
+
     plan, base, saved = summary["plan"], summary["baseline"], summary["savings"]
     years = summary["years"]
     last = len(years) - 1
@@ -712,9 +715,16 @@ def summary_table(summary: dict[str, Any]) -> str:
                 else f"(gap {100 * summary['mip_gap']:.2f}%)"),
              f"{'':{width}}  {'baseline':>14}  {'plan':>14}"]
     lines += [f"{label:{width}}  {b:>14}  {p:>14}" for label, b, p in rows]
-    payback = saved["payback_year"] if saved["payback_year"] is not None else "none"
-    lines.append(f"NPV of the plan over the baseline: {money(saved['npv'])}; "
-                 f"payback year: {payback}")
+    options = summary.get("provenance", {}).get("options", {})
+    charged = ("capital charged as an annuity"
+               if options.get("capital_treatment") == "annuity" else "capital charged upfront")
+    lines.append(f"NPV of the plan over the baseline: {money(saved['npv'])} ({charged})")
+    if "npv_capital_when_spent" in saved:
+        lines.append(f"NPV with capital counted when spent, plus residual value "
+                     f"{money(saved['residual_value'])}: "
+                     f"{money(saved['npv_capital_when_spent'])} (Green Book view)")
+    phrase = payback_phrase(saved)
+    lines.append(phrase[0].upper() + phrase[1:])
     extra = sum(saved.get("additional_pupils_placed", []))
     if extra >= 0.0005:
         lines.append(f"The plan places {extra:,.1f} pupil-years of need that the baseline "

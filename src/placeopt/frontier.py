@@ -21,7 +21,12 @@ budget" to mark.
 NPV is on the objective's terms (SPEC §4), so it ranks programmes as the model does, up
 to unmet, overspend and travel-minute terms and each solve's gap; at each budget the point
 reports the programme with the best NPV among those found that fit the budget, and says
-when that was an earlier point's (column `from_budget`).
+when that was an earlier point's (column `from_budget`). A figure within the solvers'
+tolerance of zero (column `tolerance`: the two solves' gaps in pounds, and at least a
+millionth of the baseline's objective, the solver's feasibility tolerance) is reported
+as zero: the baseline's own programme is worth nothing over itself, whatever the last
+pounds of two solves say. The curve is drawn as steps: a programme holds its NPV from the
+budget where it was found to the next, and there is no trade-off in between.
 """
 
 from __future__ import annotations
@@ -168,16 +173,18 @@ def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
         made = view(instance, formulation, point.solution)
         arrays = case_arrays(instance, made)
         saved = savings(instance, arrays, base)
+        tolerance = _tolerance(point.solution, baseline)
         evaluated.append({
             "spent": spent(point.solution),
             "options": sorted({*option_ids[made.opened.sum(axis=1) > 0.5],
                                *measure_ids[made.measures.started.sum(axis=1) > 0.5]}),
             "new_places": float(arrays["new_places"][-1]),
-            "npv": saved["npv"],
-            "out_of_area_saving": float(saved["out_of_area_savings"].sum()),
-            "revenue_saving": float(saved["revenue_savings"].sum()),
+            "npv": _zero(saved["npv"], tolerance),
+            "out_of_area_saving": _zero(saved["out_of_area_savings"].sum(), tolerance),
+            "revenue_saving": _zero(saved["revenue_savings"].sum(), tolerance),
             "objective": point.solution.objective,
             "status": point.solution.status,
+            "tolerance": tolerance,
         })
     rows = []
     for i, point in enumerate(found):
@@ -199,12 +206,27 @@ def _table(instance: Instance, formulation: Formulation, baseline: CaseSolution,
             "extra_capital": round(point.extra, 2),
             "today": "yes" if pot is not None and abs(point.budget - pot.today) < 0.005
             else "no",
+            "tolerance": round(chosen["tolerance"], 2),
         })
     return pd.DataFrame(rows)
 
 
+FEASIBILITY = 1e-6  # of the baseline's objective: below this, pounds are solver noise
+
+
+def _tolerance(solution: CaseSolution, baseline: CaseSolution) -> float:
+    """How far from zero a figure of this point may be and still be zero: the two
+    solves' gaps in pounds, and at least the solver's feasibility noise."""
+    gaps = sum(g for g in (solution.gap_pounds, baseline.gap_pounds) if g is not None)
+    return max(gaps, FEASIBILITY * abs(baseline.objective))
+
+
+def _zero(value: float, tolerance: float) -> float:
+    return 0.0 if abs(value) <= tolerance else float(value)
+
+
 MONEY_COLUMNS = ("capital_budget", "capital_spent", "npv", "out_of_area_saving",
-                 "revenue_saving", "objective", "from_budget", "extra_capital")
+                 "revenue_saving", "objective", "from_budget", "extra_capital", "tolerance")
 
 
 def write_frontier(table: pd.DataFrame, folder: str | Path) -> Path:
@@ -231,15 +253,29 @@ def write_frontier(table: pd.DataFrame, folder: str | Path) -> Path:
     ws.column_dimensions[get_column_letter(column["options_built"])].width = 60
     ws.freeze_panes = "A2"
     chart = ScatterChart()
-    chart.title = "Capital programme: NPV against the capital budget"
+    chart.title = "Capital programme: NPV against the capital budget (steps)"
     chart.x_axis.title = "Capital budget (£)"
     chart.y_axis.title = "NPV of the plan over the baseline (£)"
     chart.style = 13
     last = len(table) + 1
+    # The steps: each programme's NPV holds from its budget to the next (helper columns).
+    steps = _steps(table["capital_budget"].to_numpy(float), table["npv"].to_numpy(float))
+    right = len(table.columns) + 2
+    ws.cell(1, right, "steps: capital budget")
+    ws.cell(1, right + 1, "NPV found (steps)")
+    for i, (budget, npv) in enumerate(steps, start=2):
+        ws.cell(i, right, budget).number_format = "£#,##0"
+        ws.cell(i, right + 1, npv).number_format = "£#,##0"
+    step = Series(Reference(ws, min_col=right + 1, min_row=1, max_row=len(steps) + 1),
+                  Reference(ws, min_col=right, min_row=2, max_row=len(steps) + 1),
+                  title_from_data=True)
+    step.marker.symbol = "none"
+    chart.series.append(step)
     x = Reference(ws, min_col=column["capital_budget"], min_row=2, max_row=last)
     y = Reference(ws, min_col=column["npv"], min_row=1, max_row=last)
     series = Series(y, x, title_from_data=True)
     series.marker.symbol = "circle"
+    series.graphicalProperties.line.noFill = True
     chart.series.append(series)
     today = np.flatnonzero(table["today"].to_numpy() == "yes")
     if len(today):  # today's budget: one point, marked
@@ -257,29 +293,42 @@ def write_frontier(table: pd.DataFrame, folder: str | Path) -> Path:
     return folder
 
 
+def _steps(budgets: np.ndarray, npv: np.ndarray) -> list[tuple[float, float]]:
+    """The corners of the step curve: each NPV from its budget to the next budget."""
+    corners = []
+    for i, (budget, value) in enumerate(zip(budgets, npv, strict=True)):
+        corners.append((float(budget), float(value)))
+        if i + 1 < len(budgets):
+            corners.append((float(budgets[i + 1]), float(value)))
+    return corners
+
+
 def _svg(table: pd.DataFrame, path: Path) -> None:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .report.plots import money_axis
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.plot(table["capital_budget"] / 1e6, table["npv"] / 1e6, marker="o")
-    for budget, npv, n in zip(table["capital_budget"], table["npv"], table["n_options"],
-                              strict=True):
-        ax.annotate(str(n), (budget / 1e6, npv / 1e6), textcoords="offset points",
+    figure = Figure(figsize=(8, 4.5))
+    ax = figure.subplots()
+    budgets, npv = table["capital_budget"].to_numpy(float), table["npv"].to_numpy(float)
+    ax.step(budgets, npv, where="post", color="#1F77B4", linewidth=1.8)
+    ax.plot(budgets, npv, linestyle="", marker="o", color="#1F77B4")
+    for budget, value, n in zip(budgets, npv, table["n_options"], strict=True):
+        ax.annotate(str(n), (budget, value), textcoords="offset points",
                     xytext=(4, 4), fontsize=8)
     today = table[table["today"] == "yes"]
     if len(today):
         budget = float(today["capital_budget"].iloc[0])
-        ax.axvline(budget / 1e6, color="#555555", linestyle="--", linewidth=1)
-        ax.annotate(f"today's capital £{budget / 1e6:,.1f}m", (budget / 1e6, 0.02),
+        ax.axvline(budget, color="#555555", linestyle="--", linewidth=1)
+        ax.annotate(f"today's capital £{budget / 1e6:,.1f}m", (budget, 0.02),
                     xycoords=("data", "axes fraction"), xytext=(4, 0),
                     textcoords="offset points", fontsize=8, color="#333333")
-    ax.set_xlabel("Capital budget (£m); beyond today's, the extra arrives in the first year")
-    ax.set_ylabel("NPV over the baseline (£m)")
-    ax.set_title("Capital programme curve (labels: options built)")
+    money_axis(ax.xaxis, budgets)
+    money_axis(ax.yaxis, npv)
+    ax.set_xlabel("Capital budget; beyond today's, the extra arrives in the first year")
+    ax.set_ylabel("NPV over the baseline")
+    ax.set_title("Capital programme curve: each programme found holds its NPV until the "
+                 "next (labels: options built)", fontsize=10)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, format="svg")
-    plt.close(fig)
+    figure.tight_layout()
+    figure.savefig(path, format="svg")

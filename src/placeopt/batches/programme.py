@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..model.instance import Instance
-from ..model.results import Results, savings
+from ..model.results import Results, savings, savings_json
 from ..problems import InputError, Problem, Problems
 from ..workbook.inputs import Inputs
 
@@ -159,10 +159,7 @@ def rebase(evaluated: Results, optimum: Results, instance: Instance) -> Results:
         summary["status"] = reference.get("status")
     plan = {k: np.asarray(v, dtype=float) for k, v in summary["plan"].items()}
     baseline = {k: np.asarray(v, dtype=float) for k, v in summary["baseline"].items()}
-    saved = {key: _jsonable(value) for key, value in savings(instance, plan, baseline).items()}
-    if "additional_pupils_placed" in evaluated.summary.get("savings", {}):
-        saved["additional_pupils_placed"] = _jsonable(
-            baseline["unmet_pupils"] - plan["unmet_pupils"], digits=3)
+    saved = savings_json(savings(instance, plan, baseline))
     summary["savings"] = saved
     costs = pd.concat([evaluated.costs[evaluated.costs["case"] != "baseline"],
                        optimum.costs[optimum.costs["case"] == "baseline"]],
@@ -182,12 +179,3 @@ def regret(programme: dict[str, Any], optimum: dict[str, Any]) -> dict[str, Any]
             "optimum_npv": best, "optimum_objective": optimum["objective"],
             "optimum_status": optimum.get("status")}
 
-
-def _jsonable(value: Any, digits: int = 2) -> Any:
-    if isinstance(value, np.ndarray):
-        return [round(float(v), digits) for v in value]
-    if isinstance(value, float | np.floating):
-        return round(float(value), digits)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

@@ -200,7 +200,8 @@ def choose_scenarios(inputs: Inputs, wanted: str | list[str] | None) -> list[str
 def plan_tasks(folder: Path, scenarios: list[str], samples: int = 0, seed: int = 0,
                model: DemandModel | None = None, programme: Programme | None = None,
                reports: bool = True) -> list[Task]:
-    """The tasks in the order they are solved: each scenario, or its samples 1..N."""
+    """The tasks in the order they are solved: each scenario, and with samples its
+    samples 1..N after it (the scenario itself is the centre the samples spread round)."""
     names = {}
     for scenario in scenarios:
         name = folder_name(scenario)
@@ -214,14 +215,13 @@ def plan_tasks(folder: Path, scenarios: list[str], samples: int = 0, seed: int =
     tasks = []
     for scenario in scenarios:
         stem = folder_name(scenario) + suffix
+        tasks.append(Task(scenario, folder / stem, None, programme, reports))
         if samples:
             if model is None:
                 raise ValueError("demand samples need a DemandModel")
             tasks += [Task(scenario, folder / f"{stem}.sample-{i:0{width}d}",
                            DemandSample(model, seed, i), programme, reports=False)
                       for i in range(1, samples + 1)]
-        else:
-            tasks.append(Task(scenario, folder / stem, None, programme, reports))
     return tasks
 
 
@@ -388,7 +388,9 @@ def outcome(index: int, task: Task, summary: dict[str, Any], expansions: pd.Data
         "capital": total(plan.get("capital_cost")),
         "capital_beyond_baseline": savings.get("capital_cost_total"),
         "npv": savings.get("npv"),
+        "npv_capital_when_spent": savings.get("npv_capital_when_spent"),
         "payback_year": savings.get("payback_year"),
+        "discounted_payback_year": savings.get("discounted_payback_year"),
         "unmet_pupil_years": total(plan.get("unmet_pupils")),
         "additional_pupils_placed": total(savings.get("additional_pupils_placed")),
         "new_places_final_year": final(plan.get("new_places")),
@@ -694,7 +696,8 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
 COLUMNS = ["label", "scenario", "sample", "status", "solved", "reason", "mip_gap",
            "gap_pounds", "objective", "total_cost", "out_of_area_cost",
            "out_of_area_pupils_final_year", "capital", "capital_beyond_baseline", "npv",
-           "payback_year", "unmet_pupil_years", "additional_pupils_placed",
+           "npv_capital_when_spent", "payback_year", "discounted_payback_year",
+           "unmet_pupil_years", "additional_pupils_placed",
            "new_places_final_year", "final_year", "options_built", "regret",
            "objective_regret", "optimum_npv", "optimum_options_built", "seconds", "reused",
            "folder"]
@@ -705,7 +708,7 @@ def summarise_batch(folder: Path, outcomes: list[Outcome], interrupted: bool = F
     table = pd.DataFrame([o.row for o in outcomes])
     columns = [c for c in COLUMNS if c in table.columns]
     table = table.reindex(columns=columns)
-    for column in ("sample", "payback_year", "final_year"):
+    for column in ("sample", "payback_year", "discounted_payback_year", "final_year"):
         if column in table:
             table[column] = table[column].astype("Int64")
     builds = {o.row["label"]: o.builds for o in outcomes}

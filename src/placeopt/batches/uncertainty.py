@@ -246,8 +246,12 @@ MEASURES = {  # summary column -> what the percentile table calls it
 
 
 def percentiles(table: pd.DataFrame) -> pd.DataFrame:
-    """P10, P50 and P90 of each measure over each scenario's solved samples."""
+    """P10, P50 and P90 of each measure over each scenario's solved samples, and where
+    the scenario itself (the central case, solved without a sample) falls among them:
+    its value and the share of the samples below it (ties count half)."""
     samples = table[table["sample"].notna() & table["solved"]]
+    central = table[table["sample"].isna() & table["solved"]].drop_duplicates("scenario")
+    central = central.set_index("scenario")
     rows = []
     for scenario, group in samples.groupby("scenario", sort=False):
         failed = int(((table["scenario"] == scenario) & table["sample"].notna()
@@ -255,13 +259,24 @@ def percentiles(table: pd.DataFrame) -> pd.DataFrame:
         for column, label in MEASURES.items():
             if column not in group or group[column].isna().all():
                 continue
-            values = group[column].astype(float).to_numpy()
+            values = group[column].astype(float).dropna().to_numpy()
             p10, p50, p90 = np.percentile(values, PERCENTILES)
+            centre = (float(central.at[scenario, column])
+                      if scenario in central.index and pd.notna(central.at[scenario, column])
+                      else None)
             rows.append({"scenario": scenario, "measure": label, "P10": p10, "P50": p50,
                          "P90": p90, "mean": values.mean(), "samples": len(values),
-                         "failed": failed})
+                         "failed": failed, "central": centre,
+                         "central_percentile": None if centre is None
+                         else share_below(values, centre)})
     return pd.DataFrame(rows, columns=["scenario", "measure", "P10", "P50", "P90", "mean",
-                                       "samples", "failed"])
+                                       "samples", "failed", "central", "central_percentile"])
+
+
+def share_below(values: np.ndarray, value: float) -> float:
+    """The share of `values` below `value`, ties counting half: where it falls among them
+    (0.5 is the middle)."""
+    return float(((values < value).sum() + 0.5 * (values == value).sum()) / len(values))
 
 
 def option_frequencies(table: pd.DataFrame, builds: dict[str, dict[str, int | None]]
@@ -277,11 +292,15 @@ def option_frequencies(table: pd.DataFrame, builds: dict[str, dict[str, int | No
             for option, year in builds.get(label, {}).items():
                 years.setdefault(option, []).append(year)
         n = len(group)
+        central = next((builds.get(label, {}) for label in table.loc[
+            (table["scenario"] == scenario) & table["sample"].isna() & table["solved"],
+            "label"]), {})
         for option, opened in years.items():
             built = [y for y in opened if y is not None]
             row = {"scenario": scenario, "option_id": option, "samples": n,
                    "built_share": len(built) / n,
-                   "median_open_year": int(np.median(built)) if built else None}
+                   "median_open_year": int(np.median(built)) if built else None,
+                   "central_open_year": central.get(option)}
             for year in sorted(set(built)):
                 row[f"opens_{year}"] = built.count(year) / n
             rows.append(row)
@@ -290,10 +309,11 @@ def option_frequencies(table: pd.DataFrame, builds: dict[str, dict[str, int | No
         return frame
     year_columns = sorted(c for c in frame.columns if c.startswith("opens_"))
     frame[year_columns] = frame[year_columns].fillna(0.0)
-    frame["median_open_year"] = frame["median_open_year"].astype("Int64")
+    for column in ("median_open_year", "central_open_year"):
+        frame[column] = frame[column].astype("Int64")
     order = {name: i for i, name in enumerate(dict.fromkeys(frame["scenario"]))}
     frame = frame.assign(_order=frame["scenario"].map(order)).sort_values(
         ["_order", "built_share", "option_id"], ascending=[True, False, True],
         ignore_index=True)
     return frame[["scenario", "option_id", "samples", "built_share", "median_open_year",
-                  *year_columns]]
+                  "central_open_year", *year_columns]]

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +23,12 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
 from ..report import content as rp
-from ..report.excel import Placed, Sheet
+from ..report.charts import money_axis as money_scale
+from ..report.charts import styled
 from ..report.folder import neutralise_table
 from ..report.html import CSS, html_table
+from ..report.plots import money_axis
+from ..report.sheet import Placed, Sheet
 from .uncertainty import PERCENTILES
 
 MAX_BARS = 30  # more rows than this are plotted as points, not bars
@@ -45,7 +47,9 @@ HEADINGS = {  # batch_summary.csv column -> heading in the xlsx and HTML views, 
     "capital": ("Capital, all years", "money"),
     "capital_beyond_baseline": ("Capital beyond the baseline", "money"),
     "npv": ("NPV over the baseline", "money"),
-    "payback_year": ("Payback year", "year"),
+    "npv_capital_when_spent": ("NPV, capital when spent plus residual value", "money"),
+    "payback_year": ("Payback year (cash, capital when spent)", "year"),
+    "discounted_payback_year": ("Discounted payback year (capital when spent)", "year"),
     "unmet_pupil_years": ("Unmet pupil-years", "pupils"),
     "additional_pupils_placed": ("Additional pupils placed (pupil-years)", "pupils"),
     "new_places_final_year": ("New places open, final year", "places"),
@@ -100,9 +104,11 @@ def write_batch_files(folder: Path, tables: BatchTables) -> None:
         partial.write_text(page(tables), encoding="utf-8")
 
 
-# The page shows these; batch_summary.csv and .xlsx have every column.
+# The page shows these; batch_summary.csv and .xlsx's sheet Every column have every column.
 PAGE_COLUMNS = ("label", "status", "npv", "capital", "out_of_area_pupils_final_year",
                 "unmet_pupil_years", "payback_year", "regret", "optimum_npv", "options_built")
+# The printed sheet Scenarios: what a reader signs off, narrow enough to print legibly.
+PRINT_COLUMNS = (*PAGE_COLUMNS, "reason")
 
 
 def summary_table(tables: BatchTables, only: tuple[str, ...] | None = None) -> rp.Table:
@@ -120,15 +126,18 @@ def summary_table(tables: BatchTables, only: tuple[str, ...] | None = None) -> r
 
 
 def percentile_table(tables: BatchTables) -> rp.Table:
-    frame = tables.percentiles.rename(columns={"scenario": "Scenario", "measure": "Measure",
-                                               "mean": "Mean", "samples": "Samples solved",
-                                               "failed": "Samples failed"})
+    frame = tables.percentiles.rename(columns={
+        "scenario": "Scenario", "measure": "Measure", "mean": "Mean",
+        "samples": "Samples solved", "failed": "Samples failed",
+        "central": "The scenario itself", "central_percentile": "Samples below it"})
     kinds = {"Scenario": "text", "Measure": "text", "Samples solved": "places",
-             "Samples failed": "places"}
+             "Samples failed": "places", "Samples below it": "percent"}
     row_kinds = tuple("money" if "£" in m else "pupils" for m in frame["Measure"])
     return rp.Table(f"Over the samples: P{PERCENTILES[0]}, P{PERCENTILES[1]} and "
-                    f"P{PERCENTILES[2]}", frame, kinds=kinds, row_kinds=row_kinds,
-                    source="batch_samples.csv")
+                    f"P{PERCENTILES[2]}, and where the scenario itself falls", frame,
+                    kinds=kinds, row_kinds=row_kinds,
+                    source="batch_samples.csv; the scenario itself is solved with its own "
+                           "demand, the samples around it")
 
 
 DEMAND_HEADINGS = {"scenario": "Scenario", "year": "Year", "central": "Demand (scenario)",
@@ -155,11 +164,12 @@ def demand_note(tables: BatchTables) -> str:
 def options_table(tables: BatchTables) -> rp.Table:
     frame = tables.options.rename(columns={
         "scenario": "Scenario", "option_id": "Option", "samples": "Samples solved",
-        "built_share": "Built in", "median_open_year": "Median opening year"})
+        "built_share": "Built in", "median_open_year": "Median opening year",
+        "central_open_year": "The scenario itself opens it in"})
     frame = frame.rename(columns={c: f"Opens in {c.removeprefix('opens_')}"
                                   for c in frame.columns if str(c).startswith("opens_")})
     kinds = {"Scenario": "text", "Option": "text", "Samples solved": "places",
-             "Median opening year": "year"}
+             "Median opening year": "year", "The scenario itself opens it in": "year"}
     return rp.Table("How often each option is built, and when", frame, kinds=kinds,
                     default="percent", source="batch_options.csv")
 
@@ -172,9 +182,15 @@ def write_xlsx(tables: BatchTables, path: Path) -> None:
     book.remove(book.active)
     sheet = Sheet(book.create_sheet("Scenarios"), 8)
     sheet.title("Scenario batch", tables.about[0][1])
-    placed = sheet.table(summary_table(tables))
+    placed = sheet.table(summary_table(tables, PRINT_COLUMNS))
+    sheet.paragraph("The sheet Every column has all the columns of batch_summary.csv "
+                    "(costs, gaps, timings, folders): too many to print legibly on one page, "
+                    "so only this sheet prints.", note=True)
+    sheet.row += 1
     sheet.charts(_summary_charts(placed, tables))
-    sheet.finish(freeze=f"B{placed.first_row}")
+    sheet.finish(freeze=f"B{placed.first_row}",
+                 print_rows=f"{placed.header_row}:{placed.header_row}")
+    every_column_sheet(Sheet(book.create_sheet("Every column"), 8), tables)
     if not tables.percentiles.empty:
         sheet = Sheet(book.create_sheet("Samples"), 8)
         sheet.title("Demand samples", "What the futures drawn around each scenario say")
@@ -191,6 +207,21 @@ def write_xlsx(tables: BatchTables, path: Path) -> None:
     book.save(path)
 
 
+def every_column_sheet(sheet: Sheet, tables: BatchTables) -> None:
+    """Every column of batch_summary.csv, to read and filter on screen; only its title
+    prints (like report.xlsx's Placements), and the note says how to print it."""
+    sheet.title("Scenario batch: every column", tables.about[0][1])
+    sheet.row = 3
+    sheet.paragraph("Not printed: the sheet Scenarios prints the main columns. To print "
+                    "these, clear the print area (Page Layout > Print Area > Clear Print "
+                    "Area) and print on A3 or fit to several pages.", note=True)
+    sheet.row += 1
+    placed = sheet.table(summary_table(tables))
+    sheet.ws.auto_filter.ref = placed.ref()
+    sheet.finish(freeze=f"B{placed.first_row}", print_to=3, print_columns=sheet.span,
+                 print_rows=f"{placed.header_row}:{placed.header_row}")
+
+
 def _column(placed: Placed, name: str) -> int:
     return placed.columns[HEADINGS[name][0]]
 
@@ -201,36 +232,38 @@ def _summary_charts(placed: Placed, tables: BatchTables) -> list:
         return []  # nothing was solved
     if len(tables.table) <= MAX_BARS:
         money = BarChart()
-        money.type, money.title = "bar", "NPV over the baseline and capital, by scenario"
+        money.type = "bar"
         for name in ("npv", "capital"):
             money.add_data(Reference(ws, min_col=_column(placed, name), min_row=first - 1,
                                      max_row=last), titles_from_data=True)
         money.set_categories(Reference(ws, min_col=_column(placed, "label"), min_row=first,
                                        max_row=last))
-        money.y_axis.number_format = '"£"#,##0.0,,"m"'
+        money_scale(money.y_axis, tables.table[["npv", "capital"]].to_numpy(float).ravel())
+        styled(money, "NPV over the baseline and capital, by scenario")
         pupils = BarChart()
-        pupils.type, pupils.title = "bar", "Out-of-area pupils in the final year"
+        pupils.type = "bar"
         pupils.add_data(Reference(ws, min_col=_column(placed, "out_of_area_pupils_final_year"),
                                   min_row=first - 1, max_row=last), titles_from_data=True)
         pupils.set_categories(Reference(ws, min_col=_column(placed, "label"), min_row=first,
                                         max_row=last))
         pupils.legend = None
+        styled(pupils, "Out-of-area pupils in the final year")
         charts = [money, pupils]
     else:
         scatter = ScatterChart()
-        scatter.title = "Each row: NPV over the baseline against capital"
         series = Series(Reference(ws, min_col=_column(placed, "npv"), min_row=first - 1,
                                   max_row=last),
                         Reference(ws, min_col=_column(placed, "capital"), min_row=first,
                                   max_row=last), title_from_data=True)
         series.marker.symbol, series.graphicalProperties.line.noFill = "circle", True
         scatter.series.append(series)
-        scatter.x_axis.title, scatter.y_axis.title = "Capital, all years", "NPV"
-        scatter.x_axis.number_format = scatter.y_axis.number_format = '"£"#,##0.0,,"m"'
+        money_scale(scatter.x_axis, tables.table["capital"].to_numpy(float))
+        money_scale(scatter.y_axis, tables.table["npv"].to_numpy(float))
         scatter.legend = None
+        styled(scatter, "Each row: NPV over the baseline against capital",
+               "Capital, all years", "NPV")
         charts = [scatter]
     for chart in charts:
-        chart.x_axis.delete = chart.y_axis.delete = False
         if isinstance(chart, BarChart):  # rows top to bottom as in the table, labels clear
             chart.x_axis.scaling.orientation, chart.x_axis.tickLblPos = "maxMin", "low"
     return charts
@@ -243,7 +276,6 @@ def _options_chart(placed: Placed, tables: BatchTables) -> BarChart:
     rows = int((tables.options["scenario"] == first_scenario).sum())
     chart = BarChart()
     chart.type = "bar"
-    chart.title = f"Share of samples that build each option ({first_scenario})"
     chart.add_data(Reference(ws, min_col=placed.columns["Built in"], min_row=placed.header_row,
                              max_row=placed.header_row + rows), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=placed.columns["Option"],
@@ -252,9 +284,8 @@ def _options_chart(placed: Placed, tables: BatchTables) -> BarChart:
     chart.y_axis.number_format = "0%"
     chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
     chart.x_axis.scaling.orientation = "maxMin"
-    chart.x_axis.delete = chart.y_axis.delete = False
     chart.legend = None
-    return chart
+    return styled(chart, f"Share of samples that build each option ({first_scenario})")
 
 
 # --- batch.html -------------------------------------------------------------------------
@@ -281,7 +312,8 @@ def page(tables: BatchTables) -> str:
             parts.append("<h2>Across the demand samples</h2>")
             parts.append(_figure(_sample_plot(tables), "samples",
                                  "Each band spans P10 to P90 of the samples, the tick is the "
-                                 "median (P50), and each dot is one sample."))
+                                 "median (P50), each dot is one sample, and the diamond is "
+                                 "the scenario itself (its own demand, not a sample)."))
             parts.append(html_table(percentile_table(tables)))
             if tables.demand is not None and not tables.demand.empty:
                 parts.append(_figure(_demand_plot(tables.demand), "demand",
@@ -317,13 +349,6 @@ def _figure(figure: Figure, name: str, caption: str) -> str:
             "</figcaption></figure>")
 
 
-def _money_axis(axis: Any, values: np.ndarray) -> None:
-    largest = float(np.nanmax(np.abs(values))) if len(values) else 0.0
-    unit = rp.money_unit(largest)
-    decimals = 1 if unit.suffix == "m" and largest < 1e7 else 0
-    axis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, decimals)))
-
-
 PANELS = (("npv", "NPV over the baseline", True), ("capital", "Capital, all years", True),
           ("out_of_area_pupils_final_year", "Out-of-area pupils, final year", False))
 
@@ -339,7 +364,7 @@ def _bars_plot(rows: pd.DataFrame) -> Figure:
         ax.set_title(title, fontsize=10)
         ax.axvline(0, color="black", linewidth=0.8)
         if money:
-            _money_axis(ax.xaxis, values)
+            money_axis(ax.xaxis, values)
         ax.grid(axis="x", color="#E1E5EA")
         ax.set_axisbelow(True)
         for side in ("top", "right"):
@@ -350,7 +375,9 @@ def _bars_plot(rows: pd.DataFrame) -> Figure:
 
 
 def _sample_plot(tables: BatchTables) -> Figure:
-    table = tables.table[tables.table["sample"].notna() & tables.table["solved"].astype(bool)]
+    solved = tables.table[tables.table["solved"].astype(bool)]
+    table = solved[solved["sample"].notna()]
+    central = solved[solved["sample"].isna()].drop_duplicates("scenario").set_index("scenario")
     scenarios = list(dict.fromkeys(table["scenario"]))
     measures = [*PANELS, ("unmet_pupil_years", "Unmet pupil-years", False)]
     if "regret" in table and table["regret"].notna().any():
@@ -369,9 +396,13 @@ def _sample_plot(tables: BatchTables) -> Figure:
             ax.plot([middle], [y], marker="|", markersize=16, color="#1F4E79")
             jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(values))
             ax.scatter(values, y + jitter, s=6, color="#1F77B4", alpha=0.6)
+        for y, scenario in zip(positions, scenarios, strict=True):
+            if scenario in central.index and pd.notna(central.at[scenario, column]):
+                ax.plot([float(central.at[scenario, column])], [y], marker="D", markersize=7,
+                        color="#D62728", markeredgecolor="white", zorder=5)
         ax.set_title(title, fontsize=10)
         if money:
-            _money_axis(ax.xaxis, np.concatenate(groups) if groups else np.zeros(0))
+            money_axis(ax.xaxis, np.concatenate(groups) if groups else np.zeros(0))
         ax.grid(axis="x", color="#E1E5EA")
     axes[0].set_yticks(positions, [rp.plot_text(s) for s in scenarios], fontsize=9)
     figure.tight_layout()

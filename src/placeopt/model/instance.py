@@ -125,9 +125,13 @@ class Instance:
         return self._annuity(capex) @ (started - ended)
 
     def _annuity(self, capex: np.ndarray) -> np.ndarray:
-        """A(e) = capex r / (1 - (1 + r)^-L), or capex / L when r = 0."""
+        """A(e) = capex r / ((1 + r)(1 - (1 + r)^-L)), or capex / L when r = 0: an
+        annuity-due (paid from the opening year), so the L payments discounted to the
+        opening year are worth exactly capex, as under `upfront`."""
         rate, life = float(self.params["discount_rate"]), int(self.params["asset_life_years"])
-        return capex / life if rate == 0 else capex * rate / (1 - (1 + rate) ** -life)
+        if rate == 0:
+            return capex / life
+        return capex * rate / ((1 + rate) * (1 - (1 + rate) ** -life))
 
 
 def compile_instance(inputs: Inputs, residential_k: int | None = None,

@@ -65,6 +65,11 @@ class Value:
     status: str  # the solve's status, or why there is no value
     check: dict[str, Any] | None = None
     programme: tuple[str, ...] = ()  # the options the re-solved plan builds
+    # How the re-solved programme differs from the plan's, besides the option itself:
+    # options it builds that the plan leaves out, and options of the plan it leaves out.
+    # Where a dropped option is replaced, the options substitute for each other.
+    builds_instead: tuple[str, ...] = ()
+    drops_too: tuple[str, ...] = ()
 
 
 @dataclass
@@ -216,13 +221,23 @@ class ProjectAppraisal:
         entry = None if built else self._entry_price(plan, solution, e)
         check = solution.check.as_dict(model.describe) if solution.check else None
         return Value(e, built, change, gap, entry, solution.status, check,
-                     self._programme(solution.values))
+                     self._programme(solution.values), *self._differences(plan, solution, e))
 
     def _programme(self, values: np.ndarray) -> tuple[str, ...]:
         """The options a solution builds."""
         layout = self.formulation.layout
         built = np.unique(layout.b_option[np.round(layout.openings(values)) > 0.5])
         return tuple(str(i) for i in self.instance.options["option_id"].to_numpy()[built])
+
+    def _differences(self, plan: CaseSolution, solution: CaseSolution,
+                     e: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The things valued (options, or measures) the re-solve builds and the plan
+        does not, and the reverse (the one valued aside)."""
+        ids = self._ids()
+        before, after = self._opened(plan.values), self._opened(solution.values)
+        after[e] = before[e]
+        return (tuple(str(o) for o in ids[after & ~before]),
+                tuple(str(o) for o in ids[before & ~after]))
 
     def _entry_price(self, plan: CaseSolution, forced: CaseSolution, e: int) -> float | None:
         """capex - (forced objective - plan objective) / (K(e,t)/capex) at the forced
@@ -255,6 +270,7 @@ class ProjectAppraisal:
             "status": self.status,
             "solves": {str(ids[v.option]): {
                 "case": "dropped" if v.built else "forced", "status": v.status,
+                "builds_instead": list(v.builds_instead), "drops_too": list(v.drops_too),
                 **({"check": v.check} if v.check else {})} for v in self.values},
         }
 

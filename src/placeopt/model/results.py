@@ -136,18 +136,24 @@ def savings(instance: Instance, plan: dict[str, np.ndarray],
             baseline: dict[str, np.ndarray]) -> dict[str, Any]:
     """Savings, NPV and payback of the plan against the baseline (SPEC §4).
 
-    Capital is charged as the objective charges it (`Instance.capital_payments`: upfront,
-    or the annuity within the asset's life and the horizon), so the plan the model
-    prefers has the higher NPV, up to unmet, overspend and travel-minute terms. Under
-    `annuity` the part of the asset's cost beyond the horizon is the residual value:
-    discounted cash capital = the charge + residual_value.
+    `npv` charges capital as the objective charges it (`Instance.capital_payments`:
+    upfront, or the annuity-due within the asset's life and the horizon), so the plan the
+    model prefers has the higher NPV, up to unmet, overspend and travel-minute terms. The
+    part of the assets' cost the horizon does not charge is the residual value, and
+    `npv_capital_when_spent` is the Green Book's view of the same plan: capital counted in
+    cash when it is spent, plus that residual value; the two are equal. Paybacks are on
+    cash (capital when spent), undiscounted and discounted, never on the annuity charge.
     """
     revenue = revenue_cost(baseline) - revenue_cost(plan)
     extra_capital = plan["capital_cost"] - baseline["capital_cost"]
     extra_charge = plan["capital_charge"] - baseline["capital_charge"]
-    net = instance.discount * (revenue - extra_charge)
-    cumulative = np.cumsum(net)
-    payback = payback_year(instance.years, cumulative, extra_charge)
+    delta = instance.discount
+    # The paybacks are read off the figures as summary.json states them (pence), so
+    # anyone recomputing them from the file finds the same years.
+    cash = np.round(revenue, 2) - np.round(extra_capital, 2)
+    cumulative_cash = np.cumsum(cash)
+    cumulative_discounted = np.cumsum(delta * cash)
+    residual = float(delta @ (extra_capital - extra_charge))
     extra_places = plan["new_places"][-1] - baseline["new_places"][-1]
     return {
         "revenue_savings": revenue,
@@ -155,12 +161,16 @@ def savings(instance: Instance, plan: dict[str, np.ndarray],
         "additional_pupils_placed": baseline["unmet_pupils"] - plan["unmet_pupils"],
         "capital_cost_total": float(extra_capital.sum()),
         "capital_charge": extra_charge,
-        "residual_value": float(instance.discount @ (extra_capital - extra_charge)),
-        "npv": float(net.sum()),
-        "payback_year": payback,
+        "residual_value": residual,
+        "npv": float(delta @ (revenue - extra_charge)),
+        "npv_capital_when_spent": float(delta @ (revenue - extra_capital)) + residual,
+        "payback_year": payback_year(instance.years, cumulative_cash, extra_capital),
+        "discounted_payback_year": payback_year(instance.years, cumulative_discounted,
+                                                extra_capital),
         "savings_per_new_place": float(revenue[-1] / extra_places) if extra_places > TINY
         else None,
-        "cumulative_discounted_net_saving": cumulative,
+        "cumulative_net_saving": cumulative_cash,
+        "cumulative_discounted_net_saving": cumulative_discounted,
     }
 
 
@@ -170,23 +180,36 @@ def revenue_cost(case: dict[str, np.ndarray]) -> np.ndarray:
     return case["placement_cost"] + case["transport_cost"] + case.get("inclusion_cost", 0.0)
 
 
-def payback_year(years: np.ndarray, cumulative: np.ndarray,
-                 extra_charge: np.ndarray) -> int | None:
-    """The year from which the cumulative discounted net saving stays >= 0.
+PENNY = 0.005  # a cumulative saving above -half a penny is not below zero (float sums)
 
-    SPEC §4 says "the first year in which it is >= 0"; read literally, a plan whose
-    spending starts in year 2 would 'pay back' in year 1, before it has spent anything.
-    So: the year after the last year it is negative (or the first year with an extra
-    capital charge if it never is); None when it is still negative at the end, or the
-    plan is charged no more capital than the baseline.
-    """
-    if extra_charge.sum() <= 0:
+
+def payback_year(years: np.ndarray, cumulative: np.ndarray,
+                 extra_capital: np.ndarray) -> int | None:
+    """The first year from which the cumulative net saving (capital counted when spent)
+    stays >= 0 to the end of the horizon (SPEC §4); None when it is below zero in the
+    last year, or when the plan spends no more capital than the baseline in any year
+    (there is nothing to pay back)."""
+    if not len(years) or extra_capital.max() <= PENNY:
         return None
-    negative = np.flatnonzero(cumulative < -1e-6)
-    if not len(negative):
-        return int(years[np.flatnonzero(extra_charge > 0)[0]])
-    last = negative[-1]
-    return int(years[last + 1]) if last + 1 < len(years) else None
+    below = np.flatnonzero(cumulative < -PENNY)
+    if not len(below):
+        return int(years[0])
+    after = below[-1] + 1
+    return int(years[after]) if after < len(years) else None
+
+
+def savings_json(saved: dict[str, Any]) -> dict[str, Any]:
+    """The savings as summary.json holds them: pounds to the penny, pupils to 3 decimals."""
+    def rounded(key: str, value: Any) -> Any:
+        digits = 3 if key == "additional_pupils_placed" else 2
+        if isinstance(value, np.ndarray):
+            return [round(float(v), digits) for v in value]
+        if isinstance(value, float | np.floating):
+            return round(float(value), digits)
+        if isinstance(value, np.integer):
+            return int(value)
+        return value
+    return {key: rounded(key, value) for key, value in saved.items()}
 
 
 def placements_table(instance: Instance, case: CaseView) -> pd.DataFrame:
@@ -210,9 +233,13 @@ def placements_table(instance: Instance, case: CaseView) -> pd.DataFrame:
 
 
 def expansions_table(instance: Instance, case: CaseView) -> pd.DataFrame:
+    """The options and the plan's builds. capital_cost is with optimism bias, as every
+    capital output (the workbook's column of that name is without it); the column beside
+    it, optimism_bias_included, gives the rate on every row, so the file says so itself
+    and stays one header row of data."""
     options = instance.options
     columns = ["option_id", "name", "provider_id", "built", "open_year", "places",
-               "capital_cost"]
+               "capital_cost", "optimism_bias_included"]
     if options.empty:
         return pd.DataFrame(columns=columns)
     built = case.opened.sum(axis=1) > 0.5
@@ -228,6 +255,7 @@ def expansions_table(instance: Instance, case: CaseView) -> pd.DataFrame:
         "open_year": pd.array(open_year, dtype="Int64"),
         "places": options["places"],
         "capital_cost": options["capex"].round(2),
+        "optimism_bias_included": float(instance.params["optimism_bias"]),
     })
 
 
@@ -358,19 +386,7 @@ def summarise(instance: Instance, formulation: Formulation, solved: Solved,
         "years": [int(y) for y in instance.years],
         "plan": case_json(plan),
         "baseline": case_json(baseline),
-        "savings": {
-            "revenue_savings": _round(saved["revenue_savings"]),
-            "out_of_area_savings": _round(saved["out_of_area_savings"]),
-            "additional_pupils_placed": _round(saved["additional_pupils_placed"], 3),
-            "capital_cost_total": round(saved["capital_cost_total"], 2),
-            "capital_charge": _round(saved["capital_charge"]),
-            "residual_value": round(saved["residual_value"], 2),
-            "npv": round(saved["npv"], 2),
-            "payback_year": saved["payback_year"],
-            "savings_per_new_place": None if saved["savings_per_new_place"] is None
-            else round(saved["savings_per_new_place"], 2),
-            "cumulative_discounted_net_saving": _round(saved["cumulative_discounted_net_saving"]),
-        },
+        "savings": savings_json(saved),
         "funding": funding_summary(instance, funding),
         "solve": {
             "build_seconds": round(solved.build_seconds + provenance.get("compile_seconds", 0),

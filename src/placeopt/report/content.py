@@ -7,16 +7,25 @@ be traced to a file. `excel` and `html` (with `map`) lay these out.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from .appraisal import WHEN_SPENT, capital_basis, on_cash_basis, payback_phrase
 from .folder import TEXT_COLUMNS, ResultFolder
+from .formats import (
+    Table,
+    additional_pupils,
+    has_measures,
+    money_words,
+    pupils_words,
+    revenue,
+    saves_words,
+    total,
+    year_table,
+)
 
 FULL = 0.999  # utilisation at or above this counts as full
 TYPE_NAMES = {"mainstream": "mainstream", "resourced": "resourced provision",
@@ -28,154 +37,7 @@ CASE_COLOURS = {"baseline": "8C8C8C", "plan": "1F77B4"}
 OUT_OF_AREA = " (out of area)"
 
 
-# --- Numbers in words and cells ---------------------------------------------------------
-
-
-def money_words(value: float) -> str:
-    """£ for prose: £1.2m, £52,685, -£65,883."""
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 999_500:
-        return f"{sign}£{value / 1e6:,.1f}m"
-    return f"{sign}£{value:,.0f}"
-
-
-def pupils_words(value: float) -> str:
-    """Pupils for prose: whole numbers as such, small fractions to one decimal."""
-    value = abs(value)
-    return f"{value:,.0f}" if value >= 10 or float(value).is_integer() else f"{value:,.1f}"
-
-
-def saving_label(value: float, saving: str, cost: str) -> tuple[str, float]:
-    """A label and a value that is never a negative saving: ('Revenue saving', 5) for a
-    saving of 5, ('Extra revenue cost', 5) for a saving of -5."""
-    return (saving, value) if value >= 0 else (cost, -value)
-
-
-def saves_words(value: float, what: str) -> str:
-    """'saves £5,000 of <what>' or 'costs £5,000 more in <what>', by the sign."""
-    if abs(value) < 0.5:
-        return f"costs the same in {what}"
-    if value > 0:
-        return f"saves {money_words(value)} of {what}"
-    return f"costs {money_words(-value)} more in {what}"
-
-
-@dataclass(frozen=True)
-class MoneyUnit:
-    """The unit of a money axis: £m, £k or £, chosen by the largest value on it."""
-
-    from_value: float  # the unit serves axes whose largest value is at least this
-    divisor: float
-    suffix: str
-    excel: str
-
-    def text(self, value: float, decimals: int = 0) -> str:
-        value = round(value / self.divisor, decimals) + 0.0  # + 0.0: no '-0'
-        return ("-" if value < 0 else "") + f"£{abs(value):,.{decimals}f}{self.suffix}"
-
-
-MONEY_UNITS = (MoneyUnit(1e6, 1e6, "m", '"£"#,##0.0,,"m"'),
-               MoneyUnit(1e4, 1e3, "k", '"£"#,##0,"k"'),
-               MoneyUnit(0.0, 1.0, "", '"£"#,##0'))
-
-
-def money_unit(largest: float) -> MoneyUnit:
-    """£m from £1m, £k from £10,000, else pounds."""
-    return next(u for u in MONEY_UNITS if abs(largest) >= u.from_value)
-
-
-def _number(fmt: str) -> Callable[[Any], str]:
-    return lambda v: fmt.format(v)
-
-
-def _money_cell(value: float) -> str:
-    return ("-" if value < 0 else "") + f"£{abs(value):,.0f}"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """How a number is shown: an Excel number format and the same format for HTML."""
-
-    excel: str
-    text: Callable[[Any], str]
-
-
-KINDS: dict[str, Kind] = {
-    "money": Kind('"£"#,##0;-"£"#,##0', _money_cell),
-    "pupils": Kind("#,##0.0", _number("{:,.1f}")),
-    "places": Kind("#,##0", _number("{:,.0f}")),
-    "percent": Kind("0.0%", _number("{:.1%}")),
-    "year": Kind("0", lambda v: str(int(v))),
-    "factor": Kind("0.0000", _number("{:.4f}")),
-    "minutes": Kind("#,##0.0", _number("{:,.1f}")),
-    "text": Kind("@", str),
-}
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def show(value: Any, kind: str) -> str:
-    """A value as the HTML report shows it; blank for a missing one."""
-    if is_blank(value):
-        return ""
-    if isinstance(value, str):
-        return value
-    return KINDS[kind].text(value)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table of the reports: a frame, the kind of its numbers, and where they come from.
-
-    A cell's kind is `kinds[column]` if given, else `row_kinds[row]` if given (tables with
-    years as columns mix money and pupils row by row), else `default`.
-    """
-
-    title: str
-    frame: pd.DataFrame
-    kinds: Mapping[str, str] = field(default_factory=dict)
-    row_kinds: tuple[str, ...] = ()
-    default: str = "money"
-    source: str = ""
-
-    def kind(self, row: int, column: Any) -> str:
-        if column in self.kinds:
-            return self.kinds[column]
-        return self.row_kinds[row] if self.row_kinds else self.default
-
-    @property
-    def year_columns(self) -> list[int]:
-        return [c for c in self.frame.columns if isinstance(c, int)]
-
-
 # --- The tables both reports show -------------------------------------------------------
-
-
-def _total(values: list[float]) -> float:
-    return float(np.sum(values))
-
-
-def _revenue(case: dict[str, list[float]]) -> list[float]:
-    return list(np.add(case["placement_cost"], case["transport_cost"]))
-
-
-def has_measures(data: ResultFolder) -> bool:
-    """Does the run have inclusion measures (their costs then join the revenue figures)?"""
-    return bool(data.summary.get("inclusion")) and "inclusion_cost" in data.summary["plan"]
-
-
-def additional_pupils(data: ResultFolder) -> list[float]:
-    """Pupils the plan places beyond the baseline, by year (savings.additional_pupils_placed;
-    a folder written before that field existed gets it from its definition, baseline unmet
-    minus plan unmet)."""
-    saved = data.summary["savings"]
-    if "additional_pupils_placed" in saved:
-        return [float(v) for v in saved["additional_pupils_placed"]]
-    return list(np.subtract(data.summary["baseline"]["unmet_pupils"],
-                            data.summary["plan"]["unmet_pupils"]))
 
 
 def headline(data: ResultFolder) -> Table:
@@ -189,141 +51,31 @@ def headline(data: ResultFolder) -> Table:
          plan["inmss_pupils"][i], f"inmss_pupils, {last}"),
         (f"Out-of-area cost in {last}", "money", base["out_of_area_cost"][i],
          plan["out_of_area_cost"][i], f"out_of_area_cost, {last}"),
-        ("Out-of-area cost, all years", "money", _total(base["out_of_area_cost"]),
-         _total(plan["out_of_area_cost"]), "out_of_area_cost, sum"),
-        ("INMSS cost, all years", "money", _total(base["inmss_cost"]),
-         _total(plan["inmss_cost"]), "inmss_cost, sum"),
-        ("Placement and transport cost, all years", "money", _total(_revenue(base)),
-         _total(_revenue(plan)), "placement_cost + transport_cost, sum"),
+        ("Out-of-area cost, all years", "money", total(base["out_of_area_cost"]),
+         total(plan["out_of_area_cost"]), "out_of_area_cost, sum"),
+        ("INMSS cost, all years", "money", total(base["inmss_cost"]),
+         total(plan["inmss_cost"]), "inmss_cost, sum"),
+        ("Placement and transport cost, all years", "money", total(revenue(base)),
+         total(revenue(plan)), "placement_cost + transport_cost, sum"),
         *([("Inclusion measures (running and support), all years", "money",
-             _total(base["inclusion_cost"]), _total(plan["inclusion_cost"]),
-             "inclusion_cost, sum")] if has_measures(data) else []),
-        ("Capital, all years", "money", _total(base["capital_cost"]),
-         _total(plan["capital_cost"]), "capital_cost, sum"),
-        ("Total cost, all years (cash, undiscounted)", "money", _total(base["total_cost"]),
-         _total(plan["total_cost"]), "total_cost, sum"),
+            total(base["inclusion_cost"]), total(plan["inclusion_cost"]),
+            "inclusion_cost, sum")] if has_measures(data) else []),
+        ("Capital, all years", "money", total(base["capital_cost"]),
+         total(plan["capital_cost"]), "capital_cost, sum"),
+        ("Total cost, all years (cash, undiscounted)", "money", total(base["total_cost"]),
+         total(plan["total_cost"]), "total_cost, sum"),
         (f"New places open by {last}", "pupils", base["new_places"][i],
          plan["new_places"][i], f"new_places, {last}"),
-        ("Unmet need, pupil-years", "pupils", _total(base["unmet_pupils"]),
-         _total(plan["unmet_pupils"]), "unmet_pupils, sum"),
+        ("Unmet need, pupil-years", "pupils", total(base["unmet_pupils"]),
+         total(plan["unmet_pupils"]), "unmet_pupils, sum"),
     ]
     frame = pd.DataFrame(
-        [(label, b, p, p - b, "summary.json baseline/plan: " + src)
+        [(label, b, p, p - b, src)
          for label, _, b, p, src in rows],
         columns=["Measure", "Baseline", "Plan", "Plan - baseline", "Source"])
     return Table("Plan against baseline", frame, {"Measure": "text", "Source": "text"},
-                 tuple(kind for _, kind, *_ in rows))
-
-
-def key_figures(data: ResultFolder) -> Table:
-    """The value of the plan over the baseline: NPV, payback, capital, savings per place.
-
-    A saving below zero is shown as the extra cost it is (SPEC §4: never describe a
-    negative saving as a saving), beside the pupils the plan places beyond the baseline.
-    """
-    saved, last = data.summary["savings"], data.last_year
-    rate = data.discount_rate
-    payback = saved["payback_year"]
-    per_place = saved["savings_per_new_place"]
-    in_last = saving_label(saved["revenue_savings"][-1], f"Revenue saving in {last}",
-                           f"Extra revenue cost in {last} (the plan costs more)")
-    all_years = saving_label(_total(saved["revenue_savings"]),
-                             "Revenue saving, all years (undiscounted)",
-                             "Extra revenue cost, all years (undiscounted)")
-    per_new_place = (f"Revenue saving in {last} per new place beyond the baseline", "no new "
-                     "places") if per_place is None else saving_label(
-        per_place, f"Revenue saving in {last} per new place beyond the baseline",
-        f"Extra revenue cost in {last} per new place beyond the baseline")
-    negated = ", sign reversed (a saving below zero is an extra cost)"
-    rows = [
-        (f"Net present value over the baseline (discounted at {rate:.1%} a year)",
-         saved["npv"], "money", "savings.npv"),
-        ("Payback year", payback if payback is not None else "not within the plan", "year",
-         "savings.payback_year"),
-        ("Capital spent beyond the baseline (cash)", saved["capital_cost_total"], "money",
-         "savings.capital_cost_total"),
-        *([("Residual value: the new assets' cost beyond the plan period (discounted)",
-            saved["residual_value"], "money", "savings.residual_value")]
-          if "residual_value" in saved else []),
-        (*in_last, "money", f"savings.revenue_savings, {last}"
-         + (negated if in_last[1] != saved["revenue_savings"][-1] else "")),
-        (*per_new_place, "money", "savings.savings_per_new_place"
-         + (negated if per_place is not None and per_place < 0 else "")),
-        (*all_years, "money", "savings.revenue_savings, sum"
-         + (negated if all_years[1] != _total(saved["revenue_savings"]) else "")),
-        ("Pupils placed beyond the baseline, all years (pupil-years)",
-         _total(additional_pupils(data)), "pupils", "savings.additional_pupils_placed, sum"),
-    ]
-    frame = pd.DataFrame([(label, value, "summary.json " + src)
-                          for label, value, _, src in rows],
-                         columns=["Measure", "Value", "Source"])
-    return Table("The value of the plan", frame, {"Measure": "text", "Source": "text"},
-                 tuple(kind for _, _, kind, _ in rows))
-
-
-def _year_table(title: str, data: ResultFolder,
-                rows: list[tuple[str, str, list[float], float | None]], source: str) -> Table:
-    """Rows of (label, kind, values by year, all-years figure) with years as columns."""
-    frame = pd.DataFrame([[label, *values, total] for label, _, values, total in rows],
-                         columns=["Measure", *data.years, "All years"])
-    return Table(title, frame, {"Measure": "text"}, tuple(kind for _, kind, *_ in rows),
-                 source=source)
-
-
-def discount_factors(data: ResultFolder) -> list[float]:
-    """Green Book: delta_k = (1 + r)^-k, k = 0 in the first year."""
-    rate = data.discount_rate
-    return [(1 + rate) ** -k for k in range(len(data.years))]
-
-
-def cost_by_year(data: ResultFolder) -> Table:
-    """Costs, savings and the discounted net saving by year, plan against baseline."""
-    plan, base, saved = data.summary["plan"], data.summary["baseline"], data.summary["savings"]
-    extra = list(np.subtract(plan["capital_cost"], base["capital_cost"]))
-    charge = capital_charge(data)
-    net = list(np.subtract(saved["revenue_savings"], charge))
-    delta = discount_factors(data)
-    discounted = list(np.multiply(delta, net))
-    rows: list[tuple[str, str, list[float], float | None]] = []
-    for label, key in (("total cost", "total_cost"),
-                       ("placement and transport cost", None),
-                       *([("inclusion measures", "inclusion_cost")] if has_measures(data)
-                         else []),
-                       ("capital", "capital_cost"),
-                       ("out-of-area cost", "out_of_area_cost"),
-                       ("INMSS cost", "inmss_cost")):
-        for case_name, case in (("Baseline", base), ("Plan", plan)):
-            values = case[key] if key else _revenue(case)
-            rows.append((f"{case_name}: {label}", "money", list(values), _total(values)))
-    rows += [
-        ("Revenue saving (baseline - plan; below zero: an extra cost)", "money",
-         saved["revenue_savings"],
-         _total(saved["revenue_savings"])),
-        ("Out-of-area saving (below zero: an extra cost)", "money",
-         saved["out_of_area_savings"],
-         _total(saved["out_of_area_savings"])),
-        ("Extra capital (plan - baseline, cash)", "money", extra, _total(extra)),
-        ("Extra capital charge (as the model charges it)", "money", charge, _total(charge)),
-        ("Net saving (revenue saving - capital charge; below zero: a net cost)", "money", net,
-         _total(net)),
-        ("Discount factor", "factor", delta, None),
-        ("Discounted net saving", "money", discounted, _total(discounted)),
-        ("Cumulative discounted net saving", "money",
-         saved["cumulative_discounted_net_saving"], None),
-    ]
-    return _year_table("Cost and saving by year", data, rows,
-                       "summary.json (plan, baseline, savings); the discount factor is "
-                       "(1 + discount_rate) ^ -(year - first year); all-years discounted "
-                       "net saving = savings.npv")
-
-
-def capital_charge(data: ResultFolder) -> list[float]:
-    """The plan's extra capital charge by year (savings.capital_charge); a folder written
-    before it was reported charged cash capital in the opening year."""
-    saved, plan, base = data.summary["savings"], data.summary["plan"], data.summary["baseline"]
-    if "capital_charge" in saved:
-        return list(saved["capital_charge"])
-    return list(np.subtract(plan["capital_cost"], base["capital_cost"]))
+                 tuple(kind for _, kind, *_ in rows),
+                 source="summary.json: each Source is a field of its baseline and plan")
 
 
 def pupils_by_year(data: ResultFolder) -> Table:
@@ -335,7 +87,7 @@ def pupils_by_year(data: ResultFolder) -> Table:
                        ("unmet pupils", "unmet_pupils")):
         for case_name, case in (("Baseline", base), ("Plan", plan)):
             rows.append((f"{case_name}: {label}", "pupils", case[key], None))
-    return _year_table("Pupils and places by year", data, rows, "summary.json (plan, baseline)")
+    return year_table("Pupils and places by year", data, rows, "summary.json (plan, baseline)")
 
 
 def type_label(provider_type: str, in_area: str) -> str:
@@ -375,157 +127,6 @@ def cost_by_type(data: ResultFolder, case: str) -> Table:
     return Table(f"{case.capitalize()}: placement and transport cost by provider type", frame,
                  {"Provider type": "text"},
                  source=f"costs.csv, case {case}: placement_cost + transport_cost")
-
-
-def capital_programme(data: ResultFolder) -> Table:
-    """The options, built first in opening order, with capital per place and the marginal
-    value of one more place at the option's provider in the last year."""
-    options = data.expansions.copy()
-    last = data.capacity[data.capacity["year"] == data.last_year]
-    marginal = dict(zip(last["provider_id"], last["marginal_value"], strict=True))
-    options["per_place"] = options["capital_cost"] / options["places"].where(options["places"] > 0)
-    options["marginal"] = options["provider_id"].map(marginal)
-    options = options.sort_values(["built", "open_year", "option_id"],
-                                  ascending=[False, True, True], na_position="last")
-    value_column = f"Value of one more place here in {data.last_year} (£ a year)"
-    frame = pd.DataFrame({
-        "Option": options["option_id"], "Name": options["name"],
-        "Provider": options["provider_id"], "Built": options["built"],
-        "Opens": options["open_year"], "Places": options["places"],
-        "Capital cost": options["capital_cost"], "Capital per place": options["per_place"],
-        value_column: options["marginal"],
-    })
-    built = options[options["built"] == "yes"]
-    if len(built):
-        places, capital = built["places"].sum(), built["capital_cost"].sum()
-        total = {"Option": "Total built", "Places": places, "Capital cost": capital,
-                 "Capital per place": capital / places if places else None}
-        frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-    kinds = {"Option": "text", "Name": "text", "Provider": "text", "Built": "text",
-             "Opens": "year", "Places": "places"}
-    return Table("Capital programme", frame, kinds,
-                 source="expansions.csv (capital_cost includes optimism bias); the value of "
-                        f"one more place: capacity.csv marginal_value, {data.last_year}")
-
-
-def capital_note(data: ResultFolder) -> str:
-    saved = data.summary["savings"]
-    per_place = saved["savings_per_new_place"]
-    whole = (f"Taken as a whole, the programme "
-             f"{saves_words(saved['revenue_savings'][-1], 'revenue')} in {data.last_year}")
-    if per_place is not None and abs(per_place) >= 0.5:
-        whole += (f", {money_words(abs(per_place))} "
-                  f"{'saved' if per_place > 0 else 'more'} for each new place beyond the "
-                  "baseline")
-    extra = additional_pupils(data)[-1]
-    if extra >= 0.0005:
-        whole += (f", while placing {pupils_words(extra)} more pupils that year than the "
-                  "baseline can")
-    return (
-        "The revenue saving is not split between options. The options work together: a "
-        "new place in one school frees a place in another, which takes a pupil who would "
-        "otherwise travel out of area, so the saving of one option depends on which others "
-        "are built, and any split would be arbitrary. " + whole + ". The last column is "
-        "sound but narrower: what one more place at that provider would save a year, with "
-        "the programme as it is, valid for a small change only.")
-
-
-PROJECT_VALUE_COLUMNS = ("npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost")
-
-
-def project_values(data: ResultFolder) -> Table | None:
-    """What each option is worth at the margin of the plan (expansions.csv): the NPV
-    lost if a built one alone were dropped, the NPV change if a left-out one were forced
-    in; built ones first, each list by value."""
-    options = data.expansions
-    if not set(PROJECT_VALUE_COLUMNS) <= set(options.columns):
-        return None
-    solves = data.summary.get("project_values", {}).get("solves", {})
-    notes = {o: s["status"] for o, s in solves.items() if s.get("status") != "optimal"}
-    options = options[options["npv_if_dropped"].notna() | options["npv_if_forced"].notna()
-                      | options["option_id"].isin(list(notes))]
-    if options.empty:
-        return None
-    options = options.assign(value=options["npv_if_dropped"].fillna(options["npv_if_forced"]))
-    options = options.sort_values(["built", "value"], ascending=[False, False],
-                                  na_position="last")
-    frame = pd.DataFrame({
-        "Rank": range(1, len(options) + 1),
-        "Option": options["option_id"], "Name": options["name"], "Built": options["built"],
-        "Opens": options["open_year"], "Capital cost": options["capital_cost"],
-        "NPV lost if dropped": options["npv_if_dropped"],
-        "NPV change if forced in": options["npv_if_forced"],
-        "Give or take": options["value_gap"],
-        "Would be built at a capital cost of at most": options["entry_capital_cost"],
-        "Note": [notes.get(o, "") for o in options["option_id"]],
-    })
-    return Table("What each project is worth", frame.reset_index(drop=True),
-                 {"Rank": "places", "Option": "text", "Name": "text", "Built": "text",
-                  "Opens": "year", "Note": "text"},
-                 source="expansions.csv: npv_if_dropped, npv_if_forced, value_gap, "
-                        "entry_capital_cost (capital costs include optimism bias)")
-
-
-def project_values_note(data: ResultFolder) -> str:
-    """How to read the project values, or why there are none."""
-    status = data.summary.get("project_values", {}).get("status")
-    if project_values(data) is None:
-        why = f" ({status})" if status else " (a result folder from an older placeopt)"
-        return ("Each project's own worth was not computed for this run" + why + ". "
-                "placeopt run --project-values computes it.")
-    return (
-        "Each built option's worth is the NPV the plan would lose if that option alone were "
-        "dropped, the rest of the programme free to adapt (the plan solved again without "
-        "it); each option left out shows the NPV change if it had to be built (usually a "
-        "loss). These are values at the margin of this programme: they do not add up to "
-        "the programme's NPV, because the options work together. 'Give or take' is the most "
-        "a figure can be off, from the solver's tolerance. For an option left out, the last "
-        "column is a capital cost (with optimism bias) at or below which the plan would "
-        "build it; it may enter at a higher price too, since cheaper capital also frees "
-        "money for other options. Blank: no such price was found."
-        + ("" if status in (None, "computed") else f" Note: {status}."))
-
-
-def funding_streams(data: ResultFolder) -> Table | None:
-    """Each capital stream: its limit, what the plan spends from it, what is left."""
-    streams = data.summary.get("funding")
-    if not streams:
-        return None
-    rows = []
-    for name, entry in streams.items():
-        spent = _total(entry["spent"])
-        if entry["limited"]:
-            available = _total(entry["available"])
-            rows.append((name, available, spent, entry["unspent"][-1]))
-        else:
-            rows.append((name, "no limit", spent, None))
-    frame = pd.DataFrame(rows, columns=["Stream", "Capital available, all years",
-                                        "Spent by the plan", f"Unspent at the end of "
-                                        f"{data.last_year}"])
-    return Table("Capital by funding stream", frame, {"Stream": "text"},
-                 source="summary.json funding (capital: the general pot; capital:NAME: "
-                        "ring-fenced for the options whose funding names it)")
-
-
-def funding_by_year(data: ResultFolder) -> Table | None:
-    """Which stream paid for which option, by year (the plan)."""
-    funding = data.funding
-    if funding is None or funding.empty:
-        return None
-    names = data.provider_names()
-    grid = funding.pivot_table(index=["stream", "option_id"], columns="year", values="amount",
-                               aggfunc="sum", fill_value=0.0)
-    grid = grid.reindex(columns=data.years, fill_value=0.0)
-    frame = pd.DataFrame({"Stream": grid.index.get_level_values(0),
-                          "Option": grid.index.get_level_values(1)})
-    frame["Name"] = [names.get(o, "") for o in frame["Option"]]
-    for year in data.years:
-        frame[int(year)] = grid[year].to_numpy()
-    frame["All years"] = frame[data.years].sum(axis=1)
-    return Table("Which stream paid for what, by year", frame,
-                 {"Stream": "text", "Option": "text", "Name": "text"},
-                 source="funding.csv (ring-fenced streams are drawn on before the general "
-                        "pot where an opening could use either)")
 
 
 def next_place(data: ResultFolder) -> Table:
@@ -584,9 +185,9 @@ def _named(data: ResultFolder, providers: list[str]) -> pd.DataFrame:
 
 def unmet_by_year(data: ResultFolder) -> Table:
     plan, base = data.summary["plan"], data.summary["baseline"]
-    return _year_table("Unmet need by year (pupils)", data, [
-        ("Baseline", "pupils", base["unmet_pupils"], _total(base["unmet_pupils"])),
-        ("Plan", "pupils", plan["unmet_pupils"], _total(plan["unmet_pupils"])),
+    return year_table("Unmet need by year (pupils)", data, [
+        ("Baseline", "pupils", base["unmet_pupils"], total(base["unmet_pupils"])),
+        ("Plan", "pupils", plan["unmet_pupils"], total(plan["unmet_pupils"])),
     ], "summary.json unmet_pupils")
 
 
@@ -696,7 +297,7 @@ def story(data: ResultFolder) -> list[str]:
         f"It builds {len(built)} of {len(data.expansions)} options, "
         f"{plan['new_places'][-1]:,.0f} new places in all "
         f"({base['new_places'][-1]:,.0f} of them committed and in the baseline too), for "
-        f"{money_words(_total(plan['capital_cost']))} of capital: "
+        f"{money_words(total(plan['capital_cost']))} of capital: "
         f"{money_words(saved['capital_cost_total'])} more than the baseline.",
         f"Out-of-area costs over the {n_years} years {_change_words(base, plan)}; in {last} "
         f"alone the plan {saves_words(saved['revenue_savings'][-1], _revenue_words(data))}"
@@ -704,24 +305,12 @@ def story(data: ResultFolder) -> list[str]:
     ]
     if has_measures(data):
         lines.append(_measures_words(data))
-    npv, payback = saved["npv"], saved["payback_year"]
+    npv = saved["npv"]
     lines.append(f"Discounted at {rate:.1%} a year (HM Treasury Green Book), over {n_years} "
-                 f"years {_npv_words(npv, _total(extra))}, with capital charged as the model "
-                 "charges it. "
-                 + (f"It pays back in {payback}." if payback is not None
-                    else "It does not pay back within the plan period."))
-    residual = saved.get("residual_value", 0.0)
-    cash = (f"counting all capital in full when it is spent, the net present value would be "
-            f"{money_words(npv - residual)}.")
-    if residual >= 0.5:
-        lines.append(f"Of the new buildings' discounted capital cost, "
-                     f"{money_words(residual)} falls beyond the plan period and is not "
-                     f"charged to it (residual value); " + cash)
-    elif residual <= -0.5:
-        lines.append(f"The capital charged within the plan period exceeds the new buildings' "
-                     f"discounted capital cost by {money_words(-residual)} (the annuity's "
-                     f"financing cost, where an asset's life ends within the period); " + cash)
-    lines.append(_unmet_words(_total(plan["unmet_pupils"]), _total(base["unmet_pupils"])))
+                 f"years {_npv_words(npv, total(extra))}, with {capital_basis(data)}. "
+                 f"It {payback_phrase(saved)}.")
+    lines += _residual_words(saved)
+    lines.append(_unmet_words(total(plan["unmet_pupils"]), total(base["unmet_pupils"])))
     return lines
 
 
@@ -735,7 +324,7 @@ def _measures_words(data: ResultFolder) -> str:
     found = data.summary["inclusion"].values()
     funded = [m for m in found if m["started"]]
     pupil_years = sum(m["pupil_years_diverted"] for m in funded)
-    cost = _total(data.summary["plan"]["inclusion_cost"])
+    cost = total(data.summary["plan"]["inclusion_cost"])
     if not funded:
         return (f"It funds none of the {len(found)} inclusion measures: see Inclusion "
                 "measures for why.")
@@ -743,6 +332,23 @@ def _measures_words(data: ResultFolder) -> str:
             f"{pupils_words(pupil_years)} pupil-years of specialist demand in mainstream "
             f"schools for {money_words(cost)} of running and support cost over the "
             f"{len(data.years)} years (in the revenue figures): see Inclusion measures.")
+
+
+def _residual_words(saved: dict[str, Any]) -> list[str]:
+    """The residual value, and how the NPV ties to the Green Book view of the plan."""
+    npv, residual = saved["npv"], saved.get("residual_value", 0.0)
+    if not on_cash_basis(saved):
+        return [f"Of the new buildings' discounted capital cost, {money_words(residual)} falls "
+                "beyond the plan period and is not charged to it (residual value)."] \
+            if abs(residual) >= 0.5 else []
+    if abs(residual) < 0.5:
+        return []
+    return [f"Of the new buildings' discounted capital cost, {money_words(residual)} falls "
+            "beyond the plan period and is not charged to it (residual value). Counting "
+            f"capital in full when it is spent and adding that residual value back (the Green "
+            f"Book view), the plan is worth the same: "
+            f"{money_words(saved['npv_capital_when_spent'])} against "
+            f"{money_words(npv)}."]
 
 
 def _npv_words(npv: float, extra_pupil_years: float) -> str:
@@ -759,7 +365,7 @@ def _npv_words(npv: float, extra_pupil_years: float) -> str:
 
 
 def _change_words(base: dict[str, list[float]], plan: dict[str, list[float]]) -> str:
-    before, after = _total(base["out_of_area_cost"]), _total(plan["out_of_area_cost"])
+    before, after = total(base["out_of_area_cost"]), total(plan["out_of_area_cost"])
     if abs(after - before) < 0.5:
         return f"stay at {money_words(after)}"
     return (f"{'fall' if after < before else 'rise'} from {money_words(before)} to "
@@ -793,8 +399,9 @@ def _capital_treatment(o: Mapping[str, Any]) -> str:
     return (f"Capital is charged as an equal annual payment over the asset's life of {life} "
             "years (an annuity at the discount rate), from the year the option opens; only "
             "the payments that fall within the plan period are charged. Each payment is made "
-            "at the start of its year, so a whole life of payments, discounted to the opening "
-            "year, is the capital cost times (1 + the discount rate).")
+            "at the start of its year (an annuity due), so a whole life of payments, "
+            "discounted to the opening year, is exactly the capital cost: an asset whose life "
+            "ends within the plan period costs the same as if it were charged upfront.")
 
 
 def method(data: ResultFolder) -> list[tuple[str, str]]:
@@ -843,18 +450,24 @@ def method(data: ResultFolder) -> list[tuple[str, str]]:
          "charges it when it chooses the plan, so a plan the model prefers always has the "
          "higher NPV (leaving aside the charges for pupils without a place and for "
          "overspend). " + _capital_treatment(o)),
-        ("Residual value",
-         "The part of the new buildings' capital cost that the NPV does not charge to the "
-         "plan period: the discounted capital cost minus the charge within the period, "
-         "summed over the options beyond the baseline. With capital charged upfront it is "
-         "zero. The NPV minus the residual value is the cash view, in which every pound of "
-         "capital counts in full in the year it is spent. The capital tables show capital in "
-         "that cash view (in the year each option opens)."),
-        ("Payback year",
-         "The first year from which the cumulative discounted net saving (on the same "
-         "capital charge as the NPV) stays at or above zero for the rest of the plan. There "
-         "is none if it is still negative in the last year, or if the plan is charged no "
-         "more capital than the baseline."),
+        ("Residual value and the Green Book view",
+         "The residual value is the part of the new buildings' capital cost that the NPV "
+         "does not charge to the plan period: the discounted capital cost minus the charge "
+         "within the period, summed over the options beyond the baseline (what the assets "
+         "are still worth at the end). With capital charged upfront, or an asset's whole "
+         "life within the period, it is zero. The Green Book view of the same plan counts "
+         "capital in full in the year it is spent and adds the residual value at the end; "
+         "it equals the NPV, and both are shown so that they can be tied. The capital "
+         "tables show capital when it is spent (in the year each option opens)."),
+        ("Payback years",
+         f"Payback is on cash, {WHEN_SPENT}: the first year from which the cumulative net "
+         "saving (revenue saving minus the extra capital spent that year, undiscounted) "
+         "stays at or above zero for the rest of the plan. The discounted payback year is "
+         "the same with each year's net saving discounted. There is none if the cumulative "
+         "saving is still negative in the last year, or if the plan spends no more capital "
+         "than the baseline (nothing to pay back). A payback on the model's annuity charge "
+         "is never given: the charge is a small yearly payment, so the plan would seem to "
+         "pay back at once whatever it spends."),
         ("Funding streams",
          "Capital comes in streams (the Budget sheet): the general pot 'capital', open to "
          "any option, and ring-fenced streams such as capital:free_school or capital:s106, "

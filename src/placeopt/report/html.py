@@ -11,12 +11,13 @@ from html import escape
 from pathlib import Path
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
+from . import appraisal, capital
 from . import content as rp
 from . import inclusion as ri
+from .formats import Table, additional_pupils, money_words, pupils_words, show
+from .plots import label_line, money_axis, style_years
 
 TOP_PROVIDERS = 10
 UNMET_ROWS = 30
@@ -46,6 +47,8 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowra
 figure { margin: 12px 0 20px; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: #444; font-size: 0.88em; }
+table.years td:first-child { min-width: 17em; }
+.keys { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 details summary { cursor: pointer; color: #1F4E79; margin: 10px 0; }
 @media print { body { background: white; } main { padding: 0; } }
 """
@@ -71,7 +74,7 @@ def page(data: rp.ResultFolder) -> str:
             f'<p class="subtitle">{escape(subtitle)}</p>\n{body}\n</main>\n</body>\n</html>\n')
 
 
-def html_table(table: rp.Table, limit: int | None = None) -> str:
+def html_table(table: Table, limit: int | None = None) -> str:
     frame = table.frame if limit is None else table.frame.head(limit)
     numeric = {c: table.kind(0, c) != "text" for c in frame.columns} if len(frame) else {}
     head = "".join(f'<th{_n(numeric.get(c, False))}><span>{escape(str(c))}</span></th>'
@@ -80,14 +83,15 @@ def html_table(table: rp.Table, limit: int | None = None) -> str:
     for i, values in enumerate(frame.itertuples(index=False)):
         cells = "".join(
             f"<td{_n(table.kind(i, c) != 'text' and not isinstance(v, str))}>"
-            f"{escape(rp.show(v, table.kind(i, c)))}</td>"
+            f"{escape(show(v, table.kind(i, c)))}</td>"
             for c, v in zip(frame.columns, values, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     more = (f'<p class="note">The first {limit} of {len(table.frame)} rows; all of them are in '
             "report.xlsx.</p>" if limit is not None and len(table.frame) > limit else "")
     source = f'<p class="source">Source: {escape(table.source)}</p>' if table.source else ""
-    return (f"<h3>{escape(table.title)}</h3>\n<div class=\"scroll\"><table><thead><tr>{head}"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}{source}")
+    years = ' class="years"' if table.year_columns else ""  # its labels need room
+    return (f"<h3>{escape(table.title)}</h3>\n<div class=\"scroll\"><table{years}><thead><tr>"
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}{source}")
 
 
 def _n(numeric: bool) -> str:
@@ -111,16 +115,19 @@ def summary_section(data: rp.ResultFolder) -> str:
     payback = saved["payback_year"]
     rate = data.discount_rate
     cards = [
-        (rp.money_words(saved["npv"]),
-         f"net present value over the baseline ({len(data.years)} years, {rate:.1%})"),
-        (str(payback) if payback is not None else "none", "payback year"),
+        (money_words(saved["npv"]),
+         f"net present value over the baseline ({len(data.years)} years, {rate:.1%}; "
+         f"{appraisal.capital_basis(data)})"),
+        (str(payback) if payback is not None else "none",
+         f"payback year: it {appraisal.payback_phrase(saved)}"),
         (f"{base['out_of_area_pupils'][-1]:,.0f} → {plan['out_of_area_pupils'][-1]:,.0f}",
          f"pupils out of area in {data.last_year}, baseline → plan"),
-        (rp.money_words(saved["capital_cost_total"]), "capital beyond the baseline"),
+        (money_words(saved["capital_cost_total"]),
+         f"capital beyond the baseline ({capital.optimism_bias(data)})"),
     ]
-    extra = sum(rp.additional_pupils(data))
+    extra = sum(additional_pupils(data))
     if extra >= 0.0005:
-        cards.append((f"+{rp.pupils_words(extra)}",
+        cards.append((f"+{pupils_words(extra)}",
                       "pupil-years placed that the baseline leaves unmet"))
     cards_html = "".join(f'<div class="card"><div class="value">{escape(v)}</div>'
                          f'<div class="label">{escape(label)}</div></div>'
@@ -130,7 +137,7 @@ def summary_section(data: rp.ResultFolder) -> str:
     lines = rp.story(data) + ([status] if not caution else [])
     return (f'<h2>In short</h2>\n{caution}<div class="cards">{cards_html}</div>\n'
             f"{_paragraphs(lines)}\n{html_table(rp.headline(data))}\n"
-            f"{html_table(rp.key_figures(data))}")
+            f"{html_table(appraisal.key_figures(data))}")
 
 
 def costs_section(data: rp.ResultFolder) -> str:
@@ -145,44 +152,48 @@ def costs_section(data: rp.ResultFolder) -> str:
                   "same scale.")
         + _figure(rp.figure_svg(plot_cumulative(data), "cumulative"),
                   "Net saving of the plan over the baseline each year (revenue saving minus "
-                  "extra capital), discounted, and its running total: the plan pays back "
-                  "when the running total climbs above zero for good.")
-        + html_table(rp.cost_by_year(data)) + html_table(rp.pupils_by_year(data))
+                  "the extra capital spent that year) and its running totals, in cash and "
+                  "discounted: the plan pays back when a running total climbs above zero "
+                  "for good.")
+        + html_table(appraisal.cost_by_year(data)) + html_table(rp.pupils_by_year(data))
         + f"<details><summary>Cost by provider type, by year</summary>{by_type}</details>")
 
 
 def capital_section(data: rp.ResultFolder) -> str:
     if data.expansions.empty:
         return "<h2>Capital programme</h2>\n<p>The workbook proposes no options.</p>"
-    funding = "".join(html_table(table) for table in (rp.funding_streams(data),
-                                                       rp.funding_by_year(data))
+    funding = "".join(html_table(table) for table in (capital.funding_streams(data),
+                                                       capital.funding_by_year(data))
                       if table is not None)
-    return (f"<h2>Capital programme</h2>\n{html_table(rp.capital_programme(data))}\n"
-            f"<p>{escape(rp.capital_note(data))}</p>\n{project_values_part(data)}{funding}")
+    return (f"<h2>Capital programme</h2>\n{html_table(capital.capital_programme(data))}\n"
+            f"<p>{escape(capital.capital_note(data))}</p>\n{project_values_part(data)}"
+            f"{funding}")
 
 
 def inclusion_section(data: rp.ResultFolder) -> str:
     """The inclusion measures, beside the capital programme (none without them)."""
-    table = ri.measures_table(data)
-    if table is None:
+    tables = [t for t in (ri.measures_table(data), ri.worth_table(data),
+                          ri.place_costs(data), ri.diverted_by_year(data)) if t is not None]
+    if not tables:
         return ""
-    by_year = ri.diverted_by_year(data)
     return ("<h2>Inclusion measures</h2>\n" + _paragraphs(ri.measure_sentences(data))
-            + html_table(table) + (html_table(by_year) if by_year is not None else "")
+            + "".join(html_table(t) for t in tables)
             + f'<p class="note">{escape(ri.inclusion_note(data))}</p>')
 
 
 def project_values_part(data: rp.ResultFolder) -> str:
     """What each project is worth: a chart, the table and how to read them."""
-    table = rp.project_values(data)
-    note = f'<p class="note">{escape(rp.project_values_note(data))}</p>'
+    table = capital.project_values(data)
+    notes = "".join(f'<p class="note">{escape(line)}</p>'
+                    for line in capital.project_values_notes(data))
     if table is None:
-        return f"<h3>What each project is worth</h3>\n{note}"
+        return f"<h3>What each project is worth</h3>\n{notes}"
     figure = _figure(rp.figure_svg(plot_project_values(table), "project_values"),
                      "What each project is worth to the plan: the NPV lost if a built "
                      "option alone were dropped, and the NPV change if an option left out "
-                     "were built; the thin lines show how far each figure may be off.")
-    return figure + html_table(table) + note
+                     "were built; the thin lines show how far each figure may be off, and a "
+                     "figure within that tolerance of zero has no bar.")
+    return figure + html_table(table) + notes
 
 
 def capacity_section(data: rp.ResultFolder) -> str:
@@ -202,12 +213,14 @@ def unmet_section(data: rp.ResultFolder) -> str:
 
 
 def map_section(data: rp.ResultFolder) -> str:
-    from .map import draw_map, map_caption, why_no_map
+    from .map import draw_map, key_tables, map_caption, why_no_map
 
     heading = "<h2>Where pupils travel out of area</h2>\n"
     if (reason := why_no_map(data)) is not None:
         return heading + f"<p>{escape(reason)}</p>"
-    return heading + _figure(rp.figure_svg(draw_map(data), "map"), map_caption(data))
+    key = "".join(f'<div class="key">{html_table(table)}</div>' for table in key_tables(data))
+    return (heading + _figure(rp.figure_svg(draw_map(data), "map"), map_caption(data))
+            + f'<div class="keys">{key}</div>')
 
 
 def method_section(data: rp.ResultFolder) -> str:
@@ -229,25 +242,6 @@ def provenance_section(data: rp.ResultFolder) -> str:
 # --- Plots ------------------------------------------------------------------------------
 
 
-def _money_axis(ax: Axes, label: str) -> None:
-    """£m, £k or £ ticks, by the largest value the axis shows."""
-    largest = max(abs(v) for v in ax.get_ylim())
-    unit = rp.money_unit(largest)
-    decimals = 1 if unit.suffix == "m" and largest < 1e7 else 0
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, decimals)))
-    ax.set_ylabel(label)
-
-
-def _style(ax: Axes, years: list[int]) -> None:
-    ax.set_xlabel("Year")
-    ax.set_xticks(years)
-    ax.tick_params(axis="x", labelrotation=0, labelsize=8)
-    ax.grid(axis="y", color="#E1E5EA")
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
 def plot_out_of_area(data: rp.ResultFolder) -> Figure:
     figure = Figure(figsize=(11, 3.6))
     cost, pupils = figure.subplots(1, 2)
@@ -258,13 +252,14 @@ def plot_out_of_area(data: rp.ResultFolder) -> Figure:
         cost.plot(data.years, values["out_of_area_cost"], **style)
         pupils.plot(data.years, values["out_of_area_pupils"], **style)
     cost.set_title("Out-of-area cost", fontsize=11)
-    _money_axis(cost, "£ a year")
+    cost.set_ylabel("£ a year")
     pupils.set_title("Out-of-area pupils", fontsize=11)
     pupils.set_ylabel("Pupils")
     for ax in (cost, pupils):
-        _style(ax, data.years)
+        style_years(ax, data.years)
         ax.set_ylim(bottom=0)
         ax.legend(frameon=False)
+    money_axis(cost.yaxis, [data.summary[c]["out_of_area_cost"] for c in ("baseline", "plan")])
     figure.tight_layout()
     return figure
 
@@ -274,6 +269,7 @@ def plot_cost_by_type(data: rp.ResultFolder) -> Figure:
     axes = figure.subplots(1, 2, sharey=True)
     groups = sorted({(t, a) for t, a in zip(data.costs["provider_type"], data.costs["in_area"],
                                             strict=True)}, key=lambda g: rp.type_order(*g))
+    tops = []
     for ax, case in zip(axes, ("baseline", "plan"), strict=True):
         table = rp.cost_by_type(data, case).frame.set_index("Provider type")
         bottom = np.zeros(len(data.years))
@@ -282,9 +278,11 @@ def plot_cost_by_type(data: rp.ResultFolder) -> Figure:
             ax.bar(data.years, values, bottom=bottom, color="#" + rp.type_colour(*group),
                    label=rp.type_label(*group), width=0.7)
             bottom += values
+        tops.append(bottom)
         ax.set_title(case.capitalize(), fontsize=11)
-        _style(ax, data.years)
-    _money_axis(axes[0], "£ a year (placements and transport)")
+        style_years(ax, data.years)
+    axes[0].set_ylabel("£ a year (placements and transport)")
+    money_axis(axes[0].yaxis, tops)
     handles, labels = axes[0].get_legend_handles_labels()
     figure.legend(handles[::-1], labels[::-1], loc="center left", bbox_to_anchor=(1.0, 0.5),
                   frameon=False, fontsize=9)
@@ -293,46 +291,56 @@ def plot_cost_by_type(data: rp.ResultFolder) -> Figure:
 
 
 def plot_cumulative(data: rp.ResultFolder) -> Figure:
-    table = rp.cost_by_year(data).frame.set_index("Measure")
-    yearly = table.loc["Discounted net saving", data.years].to_numpy(float)
-    running = table.loc["Cumulative discounted net saving", data.years].to_numpy(float)
-    figure = Figure(figsize=(11, 3.8))
+    """The yearly net saving (capital counted when spent) as bars, its running totals in
+    cash and discounted as lines, and the payback marked above the plot."""
+    table = appraisal.cost_by_year(data).frame.set_index("Measure")
+    yearly = table.loc[appraisal.NET_SAVING, data.years].to_numpy(float)
+    running = table.loc[appraisal.CUMULATIVE_CASH, data.years].to_numpy(float)
+    discounted = table.loc[appraisal.CUMULATIVE_DISCOUNTED, data.years].to_numpy(float)
+    figure = Figure(figsize=(11, 4.0))
     ax = figure.subplots()
-    ax.bar(data.years, yearly, width=0.6, label="Discounted net saving in the year",
+    ax.bar(data.years, yearly, width=0.6, label="Net saving in the year (cash)",
            color=["#2CA02C" if v >= 0 else "#D62728" for v in yearly], alpha=0.75)
     ax.plot(data.years, running, color="#1F4E79", marker="o", linewidth=2.2,
-            label="Running total (cumulative)")
+            label="Running total, cash (payback)")
+    ax.plot(data.years, discounted, color="#1F4E79", marker="o", linewidth=1.4,
+            linestyle="--", label="Running total, discounted (discounted payback)")
     ax.axhline(0, color="black", linewidth=0.8)
-    payback = data.summary["savings"]["payback_year"]
+    saved = data.summary["savings"]
+    payback = saved["payback_year"] if appraisal.on_cash_basis(saved) else None
     if payback is not None:
-        ax.axvline(payback - 0.5, color="#555555", linestyle="--", linewidth=1)
-        ax.annotate(f"pays back in {payback}", (payback - 0.5, ax.get_ylim()[1]),
-                    xytext=(4, -12), textcoords="offset points", fontsize=9, color="#333333")
-    _money_axis(ax, "£, discounted")
-    _style(ax, data.years)
-    ax.legend(frameon=False, loc="upper left")
+        label_line(ax, payback - 0.5, f"pays back in {payback}, "
+                                      f"{appraisal.WHEN_SPENT}")
+    money_axis(ax.yaxis, [yearly, running, discounted])
+    ax.set_ylabel("£")
+    style_years(ax, data.years)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     figure.tight_layout()
     return figure
 
 
-def plot_project_values(table: rp.Table) -> Figure:
-    """Horizontal bars, one per option: built ones in the plan's colour."""
+def plot_project_values(table: Table) -> Figure:
+    """Horizontal bars, one per option: built ones in the plan's colour; a figure within
+    its tolerance of zero has no bar."""
     frame = table.frame
-    value = frame["NPV lost if dropped"].fillna(frame["NPV change if forced in"])
-    built = (frame["Built"] == "yes").to_numpy()
+
+    def numbers(column: str) -> np.ndarray:
+        return np.array([v if isinstance(v, int | float) else np.nan for v in frame[column]],
+                        dtype=float)
+
+    dropped, forced = numbers("NPV lost if dropped"), numbers("NPV change if built")
+    value = np.where(np.isnan(dropped), forced, dropped)
+    built = frame["NPV lost if dropped"].notna().to_numpy()
     figure = Figure(figsize=(11, 0.45 * len(frame) + 1.4))
     ax = figure.subplots()
     rows = np.arange(len(frame))
-    ax.barh(rows, value.to_numpy(float), xerr=frame["Give or take"].fillna(0).to_numpy(float),
+    ax.barh(rows, np.nan_to_num(value), xerr=frame["Give or take"].fillna(0).to_numpy(float),
             color=["#" + rp.CASE_COLOURS["plan" if b else "baseline"] for b in built],
             error_kw={"elinewidth": 0.8, "capsize": 2}, height=0.6)
     ax.set_yticks(rows, [rp.plot_text(o) for o in frame["Option"]], fontsize=9)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
-    largest = max(abs(v) for v in ax.get_xlim())
-    unit = rp.money_unit(largest)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: unit.text(v, 1 if unit.suffix
-                                                                      == "m" else 0)))
+    money_axis(ax.xaxis, value[np.isfinite(value)])
     ax.set_xlabel("NPV lost if dropped (built) / NPV change if built (left out)")
     ax.grid(axis="x", color="#E1E5EA")
     ax.set_axisbelow(True)

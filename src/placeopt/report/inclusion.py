@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .content import Table, money_words, pupils_words
+from .capital import WITHIN
 from .folder import ResultFolder
+from .formats import Table, money_words, pupils_words
 
 TYPES = ("mainstream", "special", "inmss")  # the unit costs a diverted pupil is set against
 
@@ -39,35 +40,67 @@ def unit_costs(data: ResultFolder) -> dict[str, float | None]:
 
 
 def measures_table(data: ResultFolder) -> Table | None:
-    """One row per measure: funded or not and from when, pupils diverted, its cost per
-    pupil-year diverted beside the places it stands in for, and its worth."""
+    """One row per measure: funded or not and from when, its share of demand, pupils
+    diverted and what it costs."""
     found = measures(data)
     if not found:
         return None
-    unit = unit_costs(data)
-    rows = []
-    for measure_id, m in found.items():
-        rows.append({
-            "Measure": measure_id, "Name": m.get("name", ""),
-            "Funded": "yes" if m["started"] else "no", "Starts": m["start_year"],
-            "Share (evidence range)": _share_words(m),
-            "Pupil-years diverted": m["pupil_years_diverted"],
-            "Running and support cost": float(np.sum(m["revenue_cost"])),
-            "Capital cost": m["capital_cost"],
-            "Its cost per pupil-year diverted": m["cost_per_pupil_year"],
-            "Mainstream place per pupil-year": unit["mainstream"],
-            "Special school place per pupil-year": unit["special"],
-            "INMSS place per pupil-year": unit["inmss"],
-            "NPV lost if dropped": m.get("npv_if_dropped"),
-            "NPV change if forced in": m.get("npv_if_forced"),
-        })
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame([{
+        "Measure": measure_id, "Name": m.get("name", ""),
+        "Funded from": m["start_year"] if m["started"] else "not funded",
+        "Share (evidence range)": _share_words(m),
+        "Pupil-years diverted": m["pupil_years_diverted"],
+        "Running and support cost": float(np.sum(m["revenue_cost"])),
+        "Capital cost": m["capital_cost"],
+    } for measure_id, m in found.items()])
     return Table("Inclusion measures", frame,
-                 {"Measure": "text", "Name": "text", "Funded": "text", "Starts": "year",
+                 {"Measure": "text", "Name": "text", "Funded from": "year",
                   "Share (evidence range)": "text", "Pupil-years diverted": "pupils"},
-                 source="summary.json inclusion (capital with optimism bias; worth: the "
-                        "plan solved again without the measure, or with it forced); place "
-                        "costs: costs.csv, plan, placement + transport per pupil-year")
+                 source="summary.json inclusion (capital with optimism bias)")
+
+
+def worth_table(data: ResultFolder) -> Table | None:
+    """One row per measure: its cost per pupil-year diverted and its worth to the plan,
+    judged against its tolerance as the projects' are (a figure no larger than it cannot
+    be told from zero)."""
+    found = measures(data)
+    if not found:
+        return None
+    frame = pd.DataFrame([{
+        "Measure": measure_id,
+        "Its cost per pupil-year diverted": m["cost_per_pupil_year"],
+        "NPV lost if dropped": _judged(m, "npv_if_dropped"),
+        "NPV change if forced in": _judged(m, "npv_if_forced"),
+        "Give or take": m.get("value_gap"),
+    } for measure_id, m in found.items()])
+    return Table("What each measure costs and is worth", frame, {"Measure": "text"},
+                 source="summary.json inclusion: cost_per_pupil_year (running, support and "
+                        "capital over the pupil-years diverted); npv_if_dropped, "
+                        "npv_if_forced (the plan solved again without the measure, or with "
+                        "it forced), value_gap (the most a figure may be off)")
+
+
+def place_costs(data: ResultFolder) -> Table | None:
+    """What a place costs a year in this plan: the mainstream place a diverted pupil takes
+    besides the measure's own cost, and the special school and independent places the
+    measure stands in for."""
+    if not measures(data):
+        return None
+    unit = unit_costs(data)
+    frame = pd.DataFrame({"Place": ["mainstream school (with the measure)",
+                                    "state special school", "independent (INMSS)"],
+                          "Per pupil-year": [unit[kind] for kind in TYPES]})
+    return Table("The places a diverted pupil takes or would otherwise need", frame,
+                 {"Place": "text"},
+                 source="costs.csv, plan: placement + transport per pupil-year, all years")
+
+
+def _judged(measure: dict[str, Any], key: str) -> float | str | None:
+    """The measure's worth as shown: `WITHIN` when no larger than its tolerance."""
+    value, gap = measure.get(key), measure.get("value_gap")
+    if value is None or gap is None or abs(value) > gap:
+        return value
+    return WITHIN
 
 
 def diverted_by_year(data: ResultFolder) -> Table | None:
@@ -80,9 +113,11 @@ def diverted_by_year(data: ResultFolder) -> Table | None:
                             aggfunc="sum", sort=False).reindex(columns=data.years).fillna(0.0)
     wide.columns = [int(c) for c in wide.columns]
     frame = wide.reset_index().rename(columns={"measure_id": "Measure"})
-    frame["All years"] = wide.sum(axis=1).to_numpy()
+    # no all-years column: the measures' table has the pupil-years, and the grid beside
+    # the tables' wider columns must still print at 8 pt or more
     return Table("Pupils diverted to mainstream by year", frame, {"Measure": "text"},
-                 default="pupils", source="inclusion.csv, case plan: pupils_diverted")
+                 default="pupils", source="inclusion.csv, case plan: pupils_diverted; "
+                                          "all years: the measures' pupil-years diverted")
 
 
 def _share_words(measure: dict[str, Any]) -> str:
@@ -113,21 +148,31 @@ def _sentence(measure_id: str, m: dict[str, Any], unit: dict[str, float | None],
                 + (f", at {money_words(per)} per pupil-year on top of the mainstream place"
                    if per is not None else "")
                 + _against(unit) + ".")
-        value = m.get("npv_if_dropped")
+        value = _judged(m, "npv_if_dropped")
         if value is not None:
-            text += f" Without it the plan's NPV would fall by {money_words(value)}"
-            text += _programme_change(m, built) + "."
+            text += (" Without it the plan's NPV would "
+                     + _change_words(value, m, "fall") + _programme_change(m, built) + ".")
         return text
-    value = m.get("npv_if_forced")
+    value = _judged(m, "npv_if_forced")
     text = f"{name} is not funded"
     if value is not None:
-        verb = "fall" if value < 0 else "rise"
-        text += (f": funded from its first possible year, the plan's NPV would {verb} by "
-                 f"{money_words(abs(value))}" + _programme_change(m, built))
+        text += (": funded from its first possible year, the plan's NPV would "
+                 + _change_words(value, m, "rise") + _programme_change(m, built))
     else:
         text += (": it costs more than the places it would save, or the money to run it "
                  "is not there")
     return text + "."
+
+
+def _change_words(value: float | str, m: dict[str, Any], up: str) -> str:
+    """'fall by £2.6m' (the value's sign read as `up`), or, within the tolerance, that
+    the change cannot be told from zero."""
+    if value == WITHIN:
+        return (f"change by no more than the solver's tolerance "
+                f"({money_words(m['value_gap'])}): it cannot be told from zero")
+    if up == "fall":  # an NPV lost: positive is a fall
+        return f"{'fall' if value >= 0 else 'rise'} by {money_words(abs(value))}"
+    return f"{'rise' if value >= 0 else 'fall'} by {money_words(abs(value))}"
 
 
 def _against(unit: dict[str, float | None]) -> str:
@@ -159,11 +204,14 @@ def inclusion_note(data: ResultFolder) -> str:
     status = (data.summary.get("inclusion_values") or {}).get("status")
     worth = ("Each funded measure's worth is the NPV the plan would lose without it, the "
              "rest of the plan (the capital programme too) free to adapt; each measure left "
-             "out shows the NPV change if it had to be funded from its first possible year.")
+             "out shows the NPV change if it had to be funded from its first possible year. "
+             "'Give or take' is the most a figure can be off, from the solver's tolerance: "
+             f"a figure no larger than that is shown as '{WITHIN}' (it cannot be told from "
+             "zero).")
     if status not in (None, "computed"):
         worth += f" Not computed for this run: {status}."
     return ("A measure diverts part of the new demand for specialist places (never a pupil "
             "already placed) to mainstream schools, with support, for as long as it runs. "
             "Its cost per pupil-year diverted counts its running, support and capital cost; "
-            "the diverted pupil also takes a mainstream place, shown beside it at this "
-            "plan's average cost. " + worth)
+            "the diverted pupil also takes a mainstream place, at this plan's average cost "
+            "(the table of places). " + worth)

@@ -8,13 +8,17 @@ does not shrink the authority to a dot. Zones are shaded by demand where their
 boundaries are known (a choropleth), else drawn as circles sized by demand. Lines are the
 largest flows of pupils to out-of-area providers. Every label is short (a zone's number,
 a provider's letter), placed only where it overlaps no other label and dropped when there
-is no room; the key beside the maps says what each stands for.
+is no room; the key (`key_tables`: zones, then providers, each a table of its own, so that
+a zone's pupils are never read as a provider's) says what each stands for. The key is
+text in the reports, not part of the picture: it prints at the reports' text size however
+the picture is scaled to its page.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +36,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from . import content as rp
+from .formats import Table
 
 TOP_FLOWS = 15  # flows drawn per case
 MIN_FLOW = 0.5  # pupils; smaller flows are noise on a map
@@ -46,7 +51,6 @@ STAR_COLOUR = "#FFD92F"
 KM_PER_DEGREE = 111.2
 HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 LABEL_PAD = 1.5  # points kept clear around every label
-KEY_NAME_CHARS = 44
 
 
 def out_of_area_flows(placements: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -87,22 +91,19 @@ def why_no_map(data: rp.ResultFolder) -> str | None:
 def map_caption(data: rp.ResultFolder) -> str:
     """What the map shows, in words, for both reports."""
     year = data.last_year
-    zones = ("Home zones are shaded by their pupils with an EHC plan in "
-             f"{year} where the workbook gives their boundaries, else drawn as circles sized "
-             "by them" if data.boundaries is not None and len(data.boundaries) else
+    zones = (f"Home zones are shaded by their pupils with an EHC plan in {year} (circles "
+             "sized by them where the workbook gives no boundary)"
+             if data.boundaries is not None and len(data.boundaries) else
              f"Home zones are circles sized by their pupils with an EHC plan in {year} (the "
              "workbook gives no zone boundaries)")
     missing = ("" if data.baseline_placements is not None else
                " The baseline is not shown: this result folder has no "
                "baseline_placements.csv.")
-    return (f"{zones}; numbers name them in the key. Providers are dots in the colour of "
-            "their type (squares: out of area); stars are the options the plan builds; "
-            f"lines are up to {TOP_FLOWS} of the largest flows of pupils from a zone to an "
-            f"out-of-area provider in {year} (width: pupils). The frame holds the home "
-            "authority; a provider beyond it that receives pupils is a triangle on the "
-            "edge in its direction, with its distance in the key. Letters name the "
-            "providers that matter in the key. Drawn from coordinates, north up, without a "
-            "background map." + missing)
+    return (f"{zones}. Lines: up to {TOP_FLOWS} of the largest flows of pupils from a zone "
+            f"to an out-of-area provider in {year} (width: pupils). The frame holds the home "
+            "authority; a provider beyond it is a triangle on the edge, in its direction. "
+            "Numbers (zones) and letters (providers) are in the key. Drawn from "
+            "coordinates, north up, without a background map." + missing)
 
 
 # --- Where things are, in km east and north of the zones' centre ------------------------
@@ -258,28 +259,35 @@ def _letter_providers(providers: pd.DataFrame, flows: dict[str, pd.DataFrame],
 # --- Drawing ----------------------------------------------------------------------------
 
 
-FIGURE_WIDTH = 11.0  # inches: an A4 landscape page, less its margins
-MAP_HEIGHT = 4.9
-KEY_FONT = 6.8
-SOURCE_HEIGHT = 0.16  # inches at the foot for the boundaries' source
+# inches: narrower than an A4 landscape page, so that the picture prints at full size in
+# every program (LibreOffice's columns are wider than Excel's, and its print scale smaller)
+FIGURE_WIDTH = 8.5
+MAP_HEIGHT = 3.9
+SOURCE_HEIGHT = 0.16  # inches a line of the boundaries' source takes at the foot
+SOURCE_CHARS = 115  # characters a line of it holds
+LEGEND_COLUMNS = 3
+BAR_HEIGHT = 0.4  # inches for the colour bar of the choropleth
+SMALLEST = 8.5  # points: the smallest text drawn, for it to print at 8 pt or more
 
 
 def draw_map(data: rp.ResultFolder) -> Figure:
     """Baseline and plan side by side (the plan alone without baseline_placements.csv),
-    the key below them, then the legend. Call only when `why_no_map` is None."""
+    the colour bar of the shading and the legend below them. Call only when
+    `why_no_map` is None; `key_tables` says what the numbers and letters stand for."""
     layout = map_layout(data)
     cases = list(layout.flows)
-    lines = key_lines(layout)
-    columns = KEY_COLUMNS
-    rows = math.ceil(len(lines) / columns)
-    key_height = rows * KEY_FONT * 1.35 / 72 + (0.35 if layout.outlines else 0.1)
-    legend_height, title_height = 0.55 + SOURCE_HEIGHT, 0.3
-    height = MAP_HEIGHT + key_height + legend_height + title_height
+    bar = BAR_HEIGHT if layout.outlines else 0.0
+    handles = _legend(layout, widest_flow(layout))
+    source = textwrap.wrap("Zone boundaries: " + "; ".join(layout.sources), SOURCE_CHARS)
+    foot = SOURCE_HEIGHT * len(source)
+    legend_height = 0.2 * math.ceil(len(handles) / LEGEND_COLUMNS) + 0.15 + foot
+    title_height = 0.3
+    height = MAP_HEIGHT + bar + legend_height + title_height
     figure = Figure(figsize=(FIGURE_WIDTH, height))
     FigureCanvasAgg(figure)  # labels are measured on its renderer while they are placed
-    grid = figure.add_gridspec(2, len(cases), height_ratios=[MAP_HEIGHT, key_height],
-                               left=0.01, right=0.99, top=1 - title_height / height,
-                               bottom=legend_height / height, wspace=0.03, hspace=0.04)
+    grid = figure.add_gridspec(1, len(cases), left=0.01, right=0.99,
+                               top=1 - title_height / height,
+                               bottom=(legend_height + bar) / height, wspace=0.03)
     axes = [figure.add_subplot(grid[0, i]) for i in range(len(cases))]
     shown = _fill(layout.frame, axes[0])
     for ax in axes:
@@ -287,19 +295,36 @@ def draw_map(data: rp.ResultFolder) -> Figure:
         ax.set_ylim(*shown[2:])
         ax.set_aspect("equal", adjustable="box")
         ax.apply_aspect()  # the panel's final box, on which labels are measured
-    widest = max([f["pupils"].max() for f in layout.flows.values() if len(f)], default=1.0)
+    widest = widest_flow(layout)
     norm = Normalize(0.0, max(float(np.max(layout.zones["pupils"].to_numpy(float),
                                            initial=0.0)), 1.0))
     for ax, case in zip(axes, cases, strict=True):
         _draw_case(ax, layout, case, shown, widest, norm, data)
-    _draw_key(figure.add_subplot(grid[1, :]), layout, lines, rows, norm)
-    figure.legend(handles=_legend(layout, widest), loc="lower center", ncol=4, fontsize=7.5,
-                  frameon=False, bbox_to_anchor=(0.5, SOURCE_HEIGHT / height))
+    if layout.outlines:
+        _colour_bar(figure, layout, norm, (legend_height + 0.12) / height, 0.1 / height)
+    figure.legend(handles=handles, loc="lower center", ncol=LEGEND_COLUMNS,
+                  fontsize=SMALLEST, frameon=False, bbox_to_anchor=(0.5, foot / height))
     if layout.sources:
-        figure.text(0.01, 0.004, "Zone boundaries: " + "; ".join(
-            rp.plot_text(s) for s in layout.sources), fontsize=6, color="#555555",
-            va="bottom", ha="left")
+        figure.text(0.01, 0.004, rp.plot_text("\n".join(source)), fontsize=SMALLEST,
+                    color="#555555", va="bottom", ha="left", linespacing=1.2)
     return figure
+
+
+def widest_flow(layout: MapLayout) -> float:
+    """The most pupils in one flow drawn: the width of the thickest line."""
+    return max([f["pupils"].max() for f in layout.flows.values() if len(f)], default=1.0)
+
+
+def _colour_bar(figure: Figure, layout: MapLayout, norm: Normalize, bottom: float,
+                height: float) -> None:
+    """The shading's scale: pupils with an EHC plan by home zone."""
+    bar = figure.add_axes((0.01, bottom, 0.2, height))
+    bar.imshow(np.linspace(0.08, 0.68, 256)[None, :], aspect="auto", cmap="Blues",
+               vmin=0, vmax=1, extent=(0, norm.vmax, 0, 1))
+    bar.set_yticks([])
+    bar.tick_params(labelsize=SMALLEST, length=2, pad=1)
+    figure.text(0.22, bottom, f"Shading: pupils with an EHC plan by home zone, {layout.year}",
+                fontsize=SMALLEST, va="bottom")
 
 
 def _fill(frame: tuple[float, float, float, float], ax: Axes) -> tuple[float, ...]:
@@ -458,7 +483,7 @@ def _scale_bar(ax: Axes, avoid: np.ndarray) -> Bbox:
     x, y = min(((left, bottom), (right, bottom), (left, top), (right, top)), key=crowding)
     ax.plot([x, x + length], [y, y], color="black", linewidth=2.5, zorder=7)
     text = ax.annotate(f"{length:g} km", (x + length / 2, y), xytext=(0, 3),
-                       textcoords="offset points", ha="center", va="bottom", fontsize=7.5,
+                       textcoords="offset points", ha="center", va="bottom", fontsize=SMALLEST,
                        zorder=7, path_effects=HALO)
     renderer = ax.figure.canvas.get_renderer()
     bar = Bbox.from_extents(*ax.transData.transform((x, y)),
@@ -491,7 +516,7 @@ class Label:
     x: float
     y: float
     offsets: tuple[tuple[float, float], ...]
-    fontsize: float = 7.0
+    fontsize: float = SMALLEST
     bold: bool = False
 
 
@@ -558,24 +583,16 @@ def _labels(layout: MapLayout, drawn: pd.DataFrame, edge: pd.DataFrame,
             offsets = tuple(sorted(around(), key=lambda o: -(o[0] * inward[0]
                                                              + o[1] * inward[1])
                                    / math.hypot(*o)))
-            labels.append(Label(letter, x, y, offsets, 8.0, bold=True))
+            labels.append(Label(letter, x, y, offsets, 9.0, bold=True))
         elif layout.inside(x, y):
-            labels.append(Label(letter, x, y, around(), 8.0, bold=True))
+            labels.append(Label(letter, x, y, around(), 9.0, bold=True))
     for number, x, y in layout.zones.loc[layout.zones["number"] > 0,
                                          ["number", "x", "y"]].itertuples(index=False):
-        labels.append(Label(str(number), x, y, around([(0.0, 0.0)]), 6.5))
+        labels.append(Label(str(number), x, y, around([(0.0, 0.0)]), SMALLEST))
     return labels
 
 
 # --- The key and the legend -------------------------------------------------------------
-
-
-def _short(text: str, limit: int = KEY_NAME_CHARS) -> str:
-    text = rp.plot_text(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-KEY_COLUMNS = 3
 
 
 @dataclass(frozen=True)
@@ -589,14 +606,15 @@ class KeyLine:
 
 
 def key_lines(layout: MapLayout) -> list[KeyLine]:
-    """What the numbers and letters on the maps stand for."""
+    """What the numbers and letters on the maps stand for: a heading and the zones, a
+    heading and the providers."""
     lines: list[KeyLine] = []
     numbered = layout.zones[layout.zones["number"] > 0].sort_values("number")
     if len(numbered):
         note = "" if len(numbered) == len(layout.zones) else (
             f" ({len(numbered)} of {len(layout.zones)}: most sent out of area)")
         lines.append(KeyLine("", f"Zones{note}", f"pupils {layout.year}", heading=True))
-        lines += [KeyLine(str(n), _short(name), f"{pupils:,.0f}")
+        lines += [KeyLine(str(n), str(name), f"{pupils:,.0f}")
                   for n, name, pupils in numbered[["number", "name", "pupils"]].itertuples(
                       index=False)]
     lettered = layout.providers[layout.providers["letter"] != ""].sort_values("letter")
@@ -604,8 +622,25 @@ def key_lines(layout: MapLayout) -> list[KeyLine]:
         flows = " → ".join(c.lower() for c in layout.flows)
         lines.append(KeyLine("", "Providers", f"pupils in flows drawn, {flows}", heading=True))
         for pid, letter, name in lettered[["id", "letter", "name"]].itertuples(index=False):
-            lines.append(KeyLine(letter, _short(name), _provider_note(layout, pid)))
+            lines.append(KeyLine(letter, str(name), _provider_note(layout, pid)))
     return lines
+
+
+def key_tables(data: rp.ResultFolder) -> list[Table]:
+    """The key as tables, one per heading of `key_lines`: the zones (number, name,
+    pupils) and the providers (letter, name, what the map shows of them)."""
+    tables, rows, heading = [], [], None
+    for line in [*key_lines(map_layout(data)), KeyLine("", "", heading=True)]:
+        if line.heading:
+            if heading is not None:
+                mark = "Zone" if heading.name.startswith("Zones") else "Letter"
+                frame = pd.DataFrame(rows, columns=[mark, "Name", heading.figure.capitalize()])
+                tables.append(Table(f"Key: {heading.name}", frame,
+                                    {c: "text" for c in frame.columns}))
+            heading, rows = line, []
+        else:
+            rows.append((line.mark, line.name, line.figure))
+    return tables
 
 
 def _provider_note(layout: MapLayout, provider: str) -> str:
@@ -629,66 +664,6 @@ def _provider_note(layout: MapLayout, provider: str) -> str:
 def _compass(dx: float, dy: float) -> str:
     points = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
     return points[round(math.degrees(math.atan2(dy, dx)) / 45) % 8]
-
-
-def key_columns(lines: list[KeyLine], rows: int) -> list[list[KeyLine]]:
-    """The key cut into columns of at most `rows` lines, a heading never last in one."""
-    columns: list[list[KeyLine]] = [[]]
-    for i, entry in enumerate(lines):
-        last_in_column = len(columns[-1]) == rows - 1
-        if len(columns[-1]) == rows or (entry.heading and last_in_column
-                                        and i + 1 < len(lines)):
-            columns.append([])
-        columns[-1].append(entry)
-    return columns
-
-
-def _draw_key(ax: Axes, layout: MapLayout, lines: list[KeyLine], rows: int,
-              norm: Normalize) -> None:
-    """The key in columns, the colour bar of the choropleth, the boundaries' source."""
-    ax.axis("off")
-    inches = ax.get_position().height * ax.figure.get_figheight()
-    line = KEY_FONT * 1.35 / 72 / inches
-    top = 1.0
-    if layout.outlines:
-        bar_top, bar_height = 1.0, 0.07 / inches
-        bar = ax.inset_axes((0.0, bar_top - bar_height, 0.2, bar_height))
-        bar.imshow(np.linspace(0.08, 0.68, 256)[None, :], aspect="auto", cmap="Blues",
-                   vmin=0, vmax=1, extent=(0, norm.vmax, 0, 1))
-        bar.set_yticks([])
-        bar.tick_params(labelsize=6, length=2, pad=1)
-        ax.text(0.21, bar_top, f"Shading: pupils with an EHC plan by home zone, {layout.year}",
-                transform=ax.transAxes, fontsize=6.5, va="top")
-        top -= 0.25 / inches
-    renderer = ax.figure.canvas.get_renderer()
-    width = 1.0 / KEY_COLUMNS
-    for column, entries in enumerate(key_columns(lines, rows)):
-        for row, entry in enumerate(entries):
-            x, y = column * width, top - row * line
-            style = {"transform": ax.transAxes, "fontsize": KEY_FONT, "va": "top",
-                     "fontweight": "bold" if entry.heading else "normal",
-                     "color": LABEL_COLOUR if entry.heading else "#222222"}
-            ax.text(x, y, entry.mark, **style | {"fontweight": "bold", "color": LABEL_COLOUR})
-            figure = ax.text(x + width - 0.012, y, entry.figure, ha="right", **style)
-            name = ax.text(x + 0.018, y, entry.name, **style)
-            _fit_before(name, figure, renderer)
-
-
-def _fit_before(name: Text, figure: Text, renderer: object) -> None:
-    """Shorten `name` (with an ellipsis) until it ends before `figure` begins, with room
-    to spare: text drawn at another resolution, or in another font, may be wider."""
-    gap = 5 * name.figure.dpi / 72
-    limit = figure.get_window_extent(renderer).x0 - gap if figure.get_text() else math.inf
-    text = name.get_text()
-
-    def end() -> float:
-        box = name.get_window_extent(renderer)
-        return box.x1 + 0.12 * box.width
-
-    while len(text) > 4 and end() > limit:
-        text = text[:-2].rstrip() + "…"
-        name.set_text(text)
-        text = text[:-1]
 
 
 def _legend(layout: MapLayout, widest: float) -> list[Line2D]:

@@ -18,6 +18,12 @@ from dataclasses import dataclass
 A4_POINTS = (595.3, 841.9)  # portrait width, height
 MARGIN_SIDES, MARGIN_ENDS = 0.5, 0.6  # inches: left and right, top and bottom
 DEFAULT_ROW = 15.0  # points: Calibri 11, the workbook's font
+# LibreOffice without Calibri or Carlito (DejaVu Sans in its place) draws a column of
+# width w about 7.16 w points wide (measured, tests/test_printing.py): the widest of the
+# programs, so the one that prints at the smallest scale.
+WIDEST_POINTS = 7.2
+SMALLEST_PRINT = 8.0  # points: the smallest text a printed report may have
+SMALLEST_FONT = 10.0  # points: the reports' smallest text (notes, chart labels)
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,20 @@ def page_wide_column(paper: Paper) -> float:
     program: LibreOffice does not shrink a single column that is wider than the page (it
     cuts it), and draws a character of width up to 7 points wide (DejaVu Sans)."""
     return math.floor(paper.printable_width / 7.0)
+
+
+def print_budget(paper: Paper, smallest_font: float = SMALLEST_FONT) -> float:
+    """The widest (in width units, summed over the printed columns) a sheet may be for its
+    smallest text, fit to the page's width, to print at `SMALLEST_PRINT` points or more in
+    every program."""
+    return paper.printable_width / (WIDEST_POINTS * SMALLEST_PRINT / smallest_font)
+
+
+def smallest_scale(widths: Sequence[float], paper: Paper) -> float:
+    """The smallest print scale a program fitting these columns to the page's width may
+    use (LibreOffice with DejaVu Sans for Calibri)."""
+    content = WIDEST_POINTS * sum(widths)
+    return min(1.0, paper.printable_width / content) if content else 1.0
 
 
 def largest_scale(widths: Sequence[float], paper: Paper) -> float:
