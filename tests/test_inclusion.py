@@ -394,3 +394,21 @@ def test_a_scenario_may_change_a_share_whose_range_is_blank(tmp_path: Path) -> N
     r = plan(path, "more_effect")
     assert diverted(r) == [6.0]
     assert r.summary["inclusion"]["M1"]["share_range"] == pytest.approx([0.6, 0.6])
+
+
+def test_options_and_measures_share_the_default_time_for_values(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """By default the options' values and the measures' share one time, about the plan's
+    own: once the options' have used it, the measures' are left, and the status says why
+    and how to ask for them."""
+    monkeypatch.setattr("placeopt.model.project_values.default_budget", lambda _s: 0.0)
+    expansion = {"option_id": "E1", "provider_id": "SP", "places": 5, "capital_cost": 1_000}
+    providers = PROVIDERS + [{"provider_id": "SP", "type": "special", "capacity": 0,
+                              "annual_cost_per_place": 20_000}]
+    r = solve(tmp_path / "t.xlsx", providers=providers, demand=[demand(10)],
+              expansions=[expansion], inclusion=[measure(annual_cost=20_000)])
+    assert r.summary["project_values"]["status"] == "computed"  # one option: one value
+    status = r.summary["inclusion_values"]["status"]
+    assert status.startswith("skipped: the default time for values"), status
+    assert "--project-values values them all" in status
+    assert r.summary["inclusion"]["M1"]["npv_if_dropped"] is None

@@ -109,7 +109,7 @@ class ProjectAppraisal:
             self.status = "skipped: the plan was interrupted"
         elif self.wanted is False:
             self.status = "skipped (--no-project-values)"
-        elif budget <= 0:
+        elif spent and budget <= 0:  # the options' values took the time for all values
             self.status = (f"skipped: the default time for values ({spent:.0f} s) went to "
                            "the options'; --project-values values them all")
         else:
