@@ -53,7 +53,7 @@ class Shape:
     needs: int = 6
     phases: int = 3
     mix: str = "standard"  # standard | inmss_heavy | local_rich | trafford
-    pressure: float = 0.85  # in-area specialist places / first year's specialist demand
+    pressure: float = 1.0  # in-area specialist places / first year's specialist demand
     capital: str = "tight"  # none | loose | tight | ringfenced
     capital_share: float = 0.35  # tight: capital over the horizon / all options' capex
     capital_per_year: float | None = None  # £ a year (overrides capital_share)
@@ -102,18 +102,18 @@ def _shapes() -> list[Shape]:
           budget="hard"),
         s("few_options_15y", 13, 60, 8, 15, capital="loose"),
         # medium
-        s("mid_loose", 14, 60, 30, 10, capital="loose"),
-        s("mid_tight_upfront", 15, 60, 30, 10, treatment="upfront"),
+        s("mid_loose", 14, 60, 30, 10, capital="loose", mip_gap=0.0025),
+        s("mid_tight_upfront", 15, 60, 30, 10, treatment="upfront", mip_gap=0.005),
         s("mid_hard", 16, 50, 25, 6, budget="hard"),
         s("mid_off_no_capital", 17, 50, 25, 6, budget="off", capital="none"),
         s("mid_ringfenced_required", 18, 80, 40, 8, capital="ringfenced", required=4,
-          ramps=0.3),
+          ramps=0.3, mip_gap=0.005),
         s("mid_over_far", 19, 80, 30, 6, current="over_far"),
-        s("mid_inmss_heavy", 20, 70, 35, 7, mix="inmss_heavy", pressure=0.4),
-        s("mid_local_rich", 21, 70, 35, 7, mix="local_rich", pressure=0.95,
-          capital="loose"),
+        s("mid_inmss_heavy", 20, 70, 35, 7, mix="inmss_heavy", pressure=0.5, mip_gap=0.005),
+        s("mid_local_rich", 21, 70, 35, 7, mix="local_rich", pressure=1.2,
+          capital="loose", mip_gap=0.0025),
         s("mid_100_options", 22, 60, 100, 5, groups=0.3),
-        s("mid_150_options", 23, 100, 150, 4, window="narrow"),
+        s("mid_150_options", 23, 100, 150, 4, window="narrow", mip_gap=0.005),
         s("mid_few_needs", 24, 100, 20, 10, needs=3, phases=2),
         s("mid_five_phases", 25, 50, 20, 8, needs=10, phases=5),
         s("mid_moves", 26, 50, 20, 6, current="some", allow_moves=True),
@@ -123,11 +123,11 @@ def _shapes() -> list[Shape]:
         # large
         s("la150", 30, 150, 80, 10, window="mixed", mip_gap=0.005),
         s("la150_hard_current", 31, 150, 50, 8, budget="hard", current="some",
-          mip_gap=0.005),
+          mip_gap=0.01),
         s("la200_few_options", 32, 200, 15, 12, capital="loose", current="some"),
         s("la250_ringfenced", 33, 250, 100, 6, capital="ringfenced", groups=0.2,
-          mip_gap=0.005),
-        s("la300_loose", 34, 300, 60, 5, capital="loose", mip_gap=0.005),
+          mip_gap=0.01),
+        s("la300_loose", 34, 300, 60, 5, capital="loose", mip_gap=0.01),
     ]
 
 

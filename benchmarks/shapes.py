@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -128,10 +129,11 @@ def solve_apart(workbook: Path, way: str, time_limit: float) -> dict:
                 "load_before": load}
     wall = time.perf_counter() - started
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
+    loads = {"load_before": load, "load_after": os.getloadavg()[0]}
     if not lines:
         return {"status": "failed", "error": done.stderr[-500:], "wall_seconds": wall,
-                "load_before": load}
-    return {**json.loads(lines[-1][len(MARK):]), "wall_seconds": wall, "load_before": load}
+                **loads}
+    return {**json.loads(lines[-1][len(MARK):]), "wall_seconds": wall, **loads}
 
 
 def agrees(record: dict, plain: dict | None) -> bool | None:
@@ -180,12 +182,14 @@ def run(out: Path, ways: list[str], names: list[str], time_limit: float,
         workbook = out / f"{name}.xlsx"
         if not workbook.exists():
             write_shape(shape, workbook)
+        sha = hashlib.sha256(workbook.read_bytes()).hexdigest()
         plain = known.get((name, "plain"))
+        plain = plain if plain and plain.get("workbook_sha256") == sha else None
         for way in ways:
             record = solve_apart(workbook, way, time_limit)
             if way == "plain":
                 plain = record
-            record = {"shape": name, "way": way, **record,
+            record = {"shape": name, "way": way, "workbook_sha256": sha, **record,
                       "agrees_with_plain": agrees(record, plain), "time_limit": time_limit,
                       "parameters": shape.parameters(),
                       "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
