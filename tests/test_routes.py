@@ -22,21 +22,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import highspy
-import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from placeopt.case import build_case
-from placeopt.model.formulation import formulate
-from placeopt.model.highs_lp import highs_lp
 from placeopt.model.instance import Instance, compile_instance
-from placeopt.model.solve import optional_columns
 from placeopt.run import plan
 from placeopt.workbook.template import write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from plain_model import solve_plain  # noqa: E402
 from synthetic import Size, generate  # noqa: E402
 
 EXAMPLE_SCENARIOS = ["base", "high_growth", "no_new_school", "hard_budget",
@@ -44,26 +39,11 @@ EXAMPLE_SCENARIOS = ["base", "high_growth", "no_new_school", "hard_budget",
 
 
 def plain_optimum(instance: Instance, baseline: bool = False) -> float:
-    """The optimum of the plain model (SPEC §2 in b, one MIP, gap 0); with `baseline`,
-    the options that are not required shut."""
-    formulation = formulate(instance, open_by=False)
-    columns, n = formulation.columns, formulation.layout.n_columns
-    blocks = [sp.csr_matrix((r.values, r.indices, r.indptr), shape=(len(r), n))
-              for r in formulation.rows]
-    upper = columns.upper.copy()
-    if baseline:
-        upper[optional_columns(instance, formulation.layout)] = 0.0
-    lp = highs_lp(sp.vstack(blocks), columns.cost, columns.lower, upper,
-                  np.concatenate([r.lower for r in formulation.rows]),
-                  np.concatenate([r.upper for r in formulation.rows]),
-                  integer=columns.integer)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.passModel(lp)
-    highs.run()
-    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return float(highs.getInfo().objective_function_value)
+    """The optimum of the plain model (`benchmarks/plain_model.py`: SPEC §2 in b, one MIP, gap
+    0); with `baseline`, the options that are not required shut."""
+    solved = solve_plain(instance, baseline=baseline, mip_gap=0.0)
+    assert solved.status == "optimal"
+    return solved.objective
 
 
 def assert_routes_agree(workbook: Path, scenario: str = "base") -> Instance:
