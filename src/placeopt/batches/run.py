@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import re
@@ -438,30 +439,41 @@ def _in_process(spec: BatchSpec, work: list[tuple[int, Task]], notify: Notify
         yield "done", solve_task(spec, task, index, notify)
 
 
-def _worker_loop(spec: BatchSpec, tasks, events) -> None:
-    """A local worker process: solve the tasks it is given until told to stop. Ctrl-C is
-    the batch's to handle: it stops the workers."""
+def _worker_loop(spec: BatchSpec, pipe) -> None:
+    """A local worker process: solve the tasks it is given until told to stop, sending
+    progress and outcomes back on its own pipe. Ctrl-C is the batch's to handle: it stops
+    the workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while (item := tasks.recv()) is not None:
+    while (item := pipe.recv()) is not None:
         index, task = item
-        events.put(("done", solve_task(spec, task, index,
-                                       lambda event: events.put(("progress", event)))))
+        pipe.send(("done", solve_task(spec, task, index,
+                                      lambda event: pipe.send(("progress", event)))))
 
 
 class _Slot:
-    """One local worker process, the task it holds, and the pipe it takes tasks from."""
+    """One local worker process, the task it holds, and the pipe it takes tasks from and
+    answers on. Each worker has a pipe of its own: a worker killed while it writes (out of
+    memory, say) breaks its own pipe only. A queue shared by all of them has one write
+    lock, and a worker killed holding it leaves every other worker waiting for ever."""
 
-    def __init__(self, context, spec: BatchSpec, events):
-        self.tasks, child = context.Pipe()
-        self.process = context.Process(target=_worker_loop, args=(spec, child, events),
-                                       daemon=True)
+    def __init__(self, context, spec: BatchSpec):
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(target=_worker_loop, args=(spec, child), daemon=True)
         self.process.start()
         child.close()
         self.holding: tuple[int, Task] | None = None
 
     def give(self, item: tuple[int, Task]) -> None:
         self.holding = item
-        self.tasks.send(item)
+        self.pipe.send(item)
+
+    def messages(self) -> Iterator[Event]:
+        """What the worker has sent and this process not yet read."""
+        try:
+            while self.pipe.poll():
+                yield self.pipe.recv()
+        except (EOFError, OSError):  # the worker died mid-message: the rest is lost
+            return
 
 
 def _process_context():
@@ -480,47 +492,50 @@ def _local_processes(spec: BatchSpec, work: list[tuple[int, Task]], jobs: int
     """`jobs` worker processes, each given one task at a time: when one dies (e.g. out of
     memory) its task is known, recorded as failed, and the process replaced."""
     context = _process_context()
-    events = context.Queue()
     waiting = list(reversed(work))
-    slots = [_Slot(context, spec, events) for _ in range(min(jobs, len(work)))]
+    slots = [_Slot(context, spec) for _ in range(min(jobs, len(work)))]
     remaining = len(work)
     try:
         for slot in slots:
             if waiting:
                 slot.give(waiting.pop())
         while remaining:
-            try:
-                kind, payload = events.get(timeout=0.5)
-            except queue.Empty:
-                for i, slot in enumerate(slots):
-                    if slot.process.is_alive():
-                        continue
-                    if slot.holding:
-                        index, task = slot.holding
-                        slot.holding = None
-                        remaining -= 1
-                        yield "done", failure(index, task, "error", "the worker process "
-                                              f"stopped (exit code {slot.process.exitcode}; "
-                                              "out of memory?)", 0.0)
-                    if waiting:
-                        slots[i] = _Slot(context, spec, events)
-                        slots[i].give(waiting.pop())
+            ready = multiprocessing.connection.wait(
+                [s.pipe for s in slots] + [s.process.sentinel for s in slots], timeout=0.5)
+            if not ready:
                 yield "tick", None
-                continue
-            if kind == "done":
-                remaining -= 1
-                slot = next(s for s in slots if s.holding and s.holding[0] == payload.index)
-                slot.holding = None
+            for slot in list(slots):
+                for kind, payload in slot.messages():
+                    if kind == "done":
+                        remaining -= 1
+                        slot.holding = None
+                        if waiting:
+                            slot.give(waiting.pop())
+                    yield kind, payload
+                if slot.process.is_alive():
+                    continue
+                slot.process.join()
+                slot.pipe.close()
+                slots.remove(slot)
+                if slot.holding:
+                    index, task = slot.holding
+                    remaining -= 1
+                    yield "done", failure(index, task, "error", "the worker process "
+                                          f"stopped (exit code {slot.process.exitcode}; "
+                                          "out of memory?)", 0.0)
                 if waiting:
-                    slot.give(waiting.pop())
-            yield kind, payload
+                    slots.append(_Slot(context, spec))
+                    slots[-1].give(waiting.pop())
     finally:
         for slot in slots:
             if slot.process.is_alive():
                 if slot.holding:
                     slot.process.terminate()
                 else:
-                    slot.tasks.send(None)
+                    try:
+                        slot.pipe.send(None)
+                    except OSError:
+                        slot.process.terminate()
             slot.process.join(timeout=5)
             if slot.process.is_alive():
                 slot.process.kill()
