@@ -18,6 +18,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import needs_tools
 from openpyxl.chart import BarChart, LineChart
 from openpyxl.utils import get_column_letter
 from tiny import tiny_workbook
@@ -595,9 +596,7 @@ def assert_prints_well(report: Path, tmp_path: Path, most_pages: int) -> dict[st
     return counts
 
 
-needs_office = pytest.mark.skipif(
-    shutil.which("libreoffice") is None or shutil.which("pdftoppm") is None,
-    reason="LibreOffice and poppler-utils are not installed")
+needs_office = needs_tools("libreoffice", "pdftoppm", "pdftotext")
 
 
 @pytest.mark.slow
@@ -635,28 +634,26 @@ def test_trafford_map_labels_never_overlap(trafford_folder: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+@needs_tools("libreoffice", "pdftotext", "pdfinfo")
 def test_workbook_converts_to_pdf(example_folder: Path, tmp_path: Path) -> None:
     _run(["libreoffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
           "--convert-to", "pdf", "--outdir", str(tmp_path), str(example_folder / "report.xlsx")],
          tmp_path)
     pdf = tmp_path / "report.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                              text=True, check=True).stdout
-        for phrase in ("SEND place planning: the business case", "Cumulative discounted net",
-                       "Where would the next place save most?", "What the model does"):
-            assert phrase in text
-    if shutil.which("pdfinfo"):
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                              check=True).stdout
-        width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
-        assert width > height  # the first page, Summary, is landscape
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    for phrase in ("SEND place planning: the business case", "Cumulative discounted net",
+                   "Where would the next place save most?", "What the model does"):
+        assert phrase in text
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    assert width > height  # the first page, Summary, is landscape
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")
+@needs_tools("chromium")
 def test_page_renders_in_headless_chromium(example_folder: Path, tmp_path: Path) -> None:
     from PIL import Image
 

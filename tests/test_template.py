@@ -4,14 +4,13 @@ file that Excel and LibreOffice open without repairing it."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import problems_of, run_cli, valid_sheets, write_workbook
+from conftest import needs_tools, problems_of, run_cli, valid_sheets, write_workbook
 
 from placeopt.workbook.cells import ALL
 from placeopt.workbook.reader import read_workbook
@@ -256,17 +255,15 @@ def test_worked_example_validates_cleanly(tmp_path: Path) -> None:
 
 
 def _soffice(tmp_path: Path, fmt: str, source: Path, outdir: Path) -> Path:
-    office = shutil.which("libreoffice") or shutil.which("soffice")
     profile = tmp_path / f"lo_profile_{uuid.uuid4().hex}"
     subprocess.run(
-        [office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+        ["libreoffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
          "--convert-to", fmt, "--outdir", str(outdir), str(source)],
         check=True, timeout=120, capture_output=True)
     return outdir / (source.stem + "." + fmt.split(":")[0])
 
 
-needs_libreoffice = pytest.mark.skipif(
-    shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+needs_libreoffice = needs_tools("libreoffice")
 
 
 @pytest.mark.slow
@@ -330,7 +327,7 @@ def test_guide_prints_landscape_fitted_to_width(book) -> None:
 
 
 @pytest.mark.slow
-@needs_libreoffice
+@needs_tools("libreoffice", "pdfinfo", "pdftotext")
 def test_guide_prints_whole_on_a_landscape_page(tmp_path: Path, template_path: Path) -> None:
     """Printed, the Guide's paragraphs are not cut at the right edge (they were) and its
     first page is landscape."""
