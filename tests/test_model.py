@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from tiny import built, capacity_of, placed, pupils_at, solve, tiny_workbook, unmet
 
-from placeopt.problems import InputError
+from placeopt.problems import InputError, SolveError
 from placeopt.run import plan
 
 REL = 1e-6
@@ -599,25 +599,26 @@ def test_an_option_whose_stream_is_empty_is_never_built(tmp_path: Path) -> None:
     assert objective(r) == pytest.approx(50_000, rel=REL)
     assert built(r) == {}
     assert r.funding.empty
-    # Required, it cannot be built at all: an input error naming the stream.
+    # Required, it cannot be built at all: infeasible, proven before any solve, naming the
+    # stream.
     path = tiny_workbook(tmp_path / "r.xlsx", expansions=[
         option("OPT", 1, 100, funding="capital:grant", required="yes")], **common)
-    with pytest.raises(InputError, match=r"required options OPT must open by 2026 and cost "
+    with pytest.raises(SolveError, match=r"required options OPT must open by 2026 and cost "
                        r"£100 .* up to 2026 \(£0: capital:grant £0\)"):
         plan(path)
 
 
 def test_required_options_a_stream_cannot_pay_for_together(tmp_path: Path) -> None:
     # R1 and R2 (£60 each, required) may use capital:s106 (£100) only: together they
-    # cost more than it holds, though the general pot (£1,000) could pay: an input error.
+    # cost more than it holds, though the general pot (£1,000) could pay: infeasible.
     path = tiny_workbook(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
                          demand=[demand(2)],
                          expansions=[option(o, 1, 60, funding="capital:s106", required="yes")
                                      for o in ("R1", "R2")],
                          budget=[{"year": 2026, "stream": "capital:s106", "amount": 100},
                                  {"year": 2026, "stream": "capital", "amount": 1_000}])
-    with pytest.raises(InputError, match=r"required options R1, R2 must open by 2026 and cost "
-                       r"£120 .* \(£100: capital:s106 £100\)"):
+    with pytest.raises(SolveError, match=r"required options R1, R2 must open by 2026 "
+                       r"and cost £120 .* \(£100: capital:s106 £100\)"):
         plan(path)
 
 
@@ -938,8 +939,9 @@ def test_required_option_beyond_capital_budget_is_infeasible(tmp_path: Path) -> 
                          demand=[demand(1)],
                          expansions=[option("OPT", 1, 100, required="yes")],
                          budget=[{"year": 2026, "stream": "capital", "amount": 50}])
-    # Found before any model is built: a pre-solve check, with the numbers.
-    with pytest.raises(InputError, match=r"required options OPT must open by 2026 and cost "
+    # Found before any model is built: a pre-solve check, with the numbers; an infeasible
+    # model all the same (SPEC §3).
+    with pytest.raises(SolveError, match=r"required options OPT must open by 2026 and cost "
                        r"£100 .* up to 2026 \(£50\)"):
         plan(path)
 

@@ -428,13 +428,68 @@ def _required_beyond_capital(path: Path) -> Path:
                          budget=[{"year": 2026, "stream": "capital", "amount": 50}])
 
 
-def test_cli_run_infeasible_found_before_the_solve_exits_1(tmp_path: Path) -> None:
+def _hard_budget_below_current(path: Path) -> Path:
+    # One pupil who must stay at £20,000 a year, and a hard revenue budget of £10,000.
+    return tiny_workbook(path, params={"budget_limit": "hard"},
+                         providers=[{"provider_id": "SP", "type": "special", "capacity": 1,
+                                     "annual_cost_per_place": 20_000}],
+                         demand=[demand(1)],
+                         current=[{"zone_id": "Z1", "need": "ASD", "phase": "secondary",
+                                   "provision": "special", "provider_id": "SP",
+                                   "pupils": 1}],
+                         budget=[{"year": 2026, "stream": "high_needs_block",
+                                  "amount": 10_000}])
+
+
+PROVEN = {
+    "capital": (_required_beyond_capital,
+                "required options OPT must open by 2026 and cost £100 with optimism bias, "
+                "more than the capital they may draw on up to 2026 (£50): no plan can build "
+                "them; add capital or widen their opening years"),
+    "hard_budget": (_hard_budget_below_current,
+                    "the hard revenue budget for 2026 (£10,000) is below the cost of current "
+                    "placements that must stay (£20,000): no plan can keep to it; raise the "
+                    "budget, set budget_limit to soft, or allow_moves"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PROVEN))
+def test_cli_run_infeasible_found_before_the_solve_exits_3_with_its_folder(
+        tmp_path: Path, monkeypatch, kind: str) -> None:
+    """A check that proves before any solve that no plan exists is an infeasible model
+    (SPEC §3): exit 3 and the summary-only folder, its explanation the check's sentence,
+    in the same shape as the folder of an infeasibility the solver proves. (It was an
+    input error: exit 1, no folder.)"""
+    write, sentence = PROVEN[kind]
+    path = write(tmp_path / "t.xlsx")
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(_required_beyond_capital(
-        tmp_path / "t.xlsx")), "-o", str(out)])
-    assert result.exit_code == 1, result.output
-    assert "required options OPT must open by 2026" in result.output
-    assert not out.exists()
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert f"ERROR Budget: {sentence}" in result.output
+    assert "no plan can exist" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["status"], summary["explanation"]) == ("infeasible", sentence)
+    assert summary["scenario"] == "base" and summary["years"] == [2026]
+
+    monkeypatch.setattr("placeopt.model.checks.CHECKS", ())  # the solver proves it instead
+    by_solver = tmp_path / "by_solver"
+    assert CliRunner().invoke(main, ["run", str(path), "-o", str(by_solver)]).exit_code == 3
+    solved = json.loads((by_solver / "summary.json").read_text())
+    assert solved["status"] == "infeasible"
+    assert set(solved) == set(summary)
+    assert set(solved["provenance"]) == set(summary["provenance"])
+
+
+def test_validate_says_a_scenario_has_no_plan(tmp_path: Path) -> None:
+    """`validate` runs the same checks: a proof that no plan exists is exit 3, with the
+    sentence at its place."""
+    path = _hard_budget_below_current(tmp_path / "t.xlsx")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 3, result.output
+    assert f"ERROR Budget: {PROVEN['hard_budget'][1]}" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_cli_run_infeasible_exits_3_and_explains_why(tmp_path: Path, monkeypatch) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .problems import InputError, Problem, SolveError, UnknownScenario
+from .problems import InputError, Problem, ProvenInfeasible, SolveError, UnknownScenario
 from .version import __version__
 
 EXIT_INPUT, EXIT_SOLVE, EXIT_INTERNAL = 1, 3, 4
@@ -70,6 +70,13 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             click.secho(f"{n} error{'s' if n != 1 else ''}: the workbook was not accepted.",
                         fg="red", err=True)
             sys.exit(EXIT_INPUT)
+        except ProvenInfeasible as exc:
+            if debug:
+                traceback.print_exc()
+            print_problems(exc.problems)
+            click.secho("The model is infeasible: no plan can exist, as the checks above "
+                        "prove before any solve.", fg="red", err=True)
+            sys.exit(EXIT_SOLVE)
         except SolveError as exc:
             if debug:
                 traceback.print_exc()

@@ -91,5 +91,20 @@ class SolveError(Exception):
         self.summary: dict | None = None
 
 
+class ProvenInfeasible(SolveError):
+    """A check before any solve proved that no plan can exist (a hard budget below the
+    pupils already placed, required options the capital cannot pay for): an infeasible
+    model, as if the solver had proved it (SPEC §3, exit 3), whose explanation is the
+    checks' sentences. `problems` are those findings with their places, and any
+    warnings to show beside them (`placeopt validate`)."""
+
+    def __init__(self, proofs: list[Problem], warnings: list[Problem] | None = None):
+        self.proofs = list(proofs)
+        self.problems = list(warnings or []) + self.proofs
+        explanation = "; ".join(p.message for p in self.proofs)
+        super().__init__(f"no plan can exist (found before solving): {explanation}",
+                         status="infeasible", explanation=explanation)
+
+
 class Interrupted(KeyboardInterrupt):
     """The planner pressed Ctrl-C during a solve that had found no plan yet."""

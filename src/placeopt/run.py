@@ -20,7 +20,7 @@ from .model.instance import Instance
 from .model.project_values import ProjectAppraisal
 from .model.results import Results, summarise
 from .model.solve import solve
-from .problems import SolveError
+from .problems import ProvenInfeasible, SolveError
 from .report import staged, try_write_reports, write_files
 from .version import __version__
 from .workbook.boundaries import boundary_table
@@ -54,7 +54,9 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
                strong_linking: bool = False, engine: str = "direct",
                project_values: bool | None = None) -> Results:
     """Formulate and solve a case; its results with their provenance, and what each
-    project is worth (`ProjectAppraisal`, after the plan)."""
+    project is worth (`ProjectAppraisal`, after the plan). Raises SolveError (with the
+    summary.json of a run without a plan) for an infeasible model, whether the case's
+    checks proved it or the solver, and for a solver failure."""
     say = progress or (lambda _msg: None)
     started_at = started_at or dt.datetime.now(dt.UTC)
     instance, inputs = case.instance, case.inputs
@@ -83,6 +85,10 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in case.warnings],
     }
+    if case.no_plan:  # proven before any solve: the same story as the solver's proof
+        proven = ProvenInfeasible(case.no_plan)
+        proven.summary = failure_summary(proven, instance, provenance)
+        raise proven
     appraisal = ProjectAppraisal(instance, formulation, project_values, say)
     try:
         solved = solve(instance, formulation, case.settings, progress=say,
