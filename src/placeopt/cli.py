@@ -60,8 +60,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except UnknownScenario as exc:
-            raise click.BadParameter(f"no scenario named {exc.name!r}; the workbook has "
-                                     + ", ".join(exc.known), param_hint="--scenario") from None
+            raise click.BadParameter(exc.sentence, param_hint=exc.option) from None
         except InputError as exc:
             if debug:
                 traceback.print_exc()
@@ -300,7 +299,7 @@ def report(result_dir: Path) -> None:
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
+@click.argument("workbook", type=WORKBOOK)
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Batch folder (default results/<workbook name>/batch).")
 @click.option("--scenarios", default="all", show_default=True,

@@ -66,14 +66,19 @@ class InputError(Exception):
 
 
 class UnknownScenario(InputError):
-    """`--scenario` names no scenario of the workbook: a wrong argument, not a wrong
-    workbook, so the command line says so as a usage error (exit 2). It is an
-    InputError for the Python API, whose callers already handle those."""
+    """`--scenario` (or `--scenarios`: `option`) names no scenario of the workbook: a wrong
+    argument, not a wrong workbook, so the command line says so as a usage error (exit
+    2). It is an InputError for the Python API, whose callers already handle those."""
 
-    def __init__(self, name: str, known: list[str]):
-        self.name, self.known = name, list(known)
-        super().__init__([Problem("error", "Scenarios", f"no scenario named {name!r}; the "
-                                  "workbook has " + ", ".join(self.known))])
+    def __init__(self, name: str | list[str], known: list[str], option: str = "--scenario"):
+        self.names = [name] if isinstance(name, str) else list(name)
+        self.name, self.known, self.option = self.names[0], list(known), option
+        super().__init__([Problem("error", "Scenarios", self.sentence)])
+
+    @property
+    def sentence(self) -> str:
+        named = " or ".join(repr(n) for n in self.names)
+        return f"no scenario named {named}; the workbook has " + ", ".join(self.known)
 
 
 class SolveError(Exception):

@@ -108,13 +108,22 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
 def failure_summary(error: SolveError, instance: Instance,
                     provenance: dict[str, Any]) -> dict[str, Any]:
     """summary.json of a run whose model is infeasible or whose solve failed (SPEC §4)."""
+    return no_plan_summary(error.status, error.explanation,
+                           [int(y) for y in instance.years], provenance)
+
+
+def no_plan_summary(status: str, explanation: str, years: list[int],
+                    provenance: dict[str, Any]) -> dict[str, Any]:
+    """summary.json of a run that ended without a plan, for whatever reason: status,
+    explanation, years and what is known of its provenance (which holds, besides its
+    own keys, placeopt_version, workbook and scenario)."""
     return {
         "placeopt_version": provenance["placeopt_version"],
         "workbook": provenance["workbook"],
         "scenario": provenance["scenario"],
-        "status": error.status,
-        "explanation": error.explanation,
-        "years": [int(y) for y in instance.years],
+        "status": status,
+        "explanation": explanation,
+        "years": years,
         "provenance": {**{k: v for k, v in provenance.items()
                           if k not in ("placeopt_version", "workbook", "scenario")},
                        "finished_at": _now()},
