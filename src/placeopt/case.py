@@ -16,7 +16,7 @@ from typing import Any
 from .model.checks import plain_checks
 from .model.instance import GROUP_KEY, Instance, compile_instance
 from .model.solve import SolverSettings
-from .problems import Problem, ProvenInfeasible
+from .problems import InputError, Problem, ProvenInfeasible
 from .workbook.inputs import Inputs
 from .workbook.reader import read_workbook
 from .workbook.scenarios import apply_scenario, scenario_names
@@ -89,7 +89,10 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
     read_seconds = time.perf_counter() - clock
     say(f"Compiling scenario '{inputs.scenario}'...")
     clock = time.perf_counter()
-    instance = compile_instance(inputs, residential_k=overrides.residential_k)
+    try:
+        instance = compile_instance(inputs, residential_k=overrides.residential_k)
+    except InputError as exc:  # with the warnings of reading, which may say why
+        raise InputError(inputs.warnings + exc.problems) from None
     found = plain_checks(inputs, instance)
     inputs.warnings.extend(p for p in found if p.level != "error")
     settings = SolverSettings(mip_gap=float(inputs.params["mip_gap"]),

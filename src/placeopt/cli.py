@@ -65,8 +65,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 traceback.print_exc()
             print_problems(exc.problems)
-            n = len(exc.errors)
-            click.secho(f"{n} error{'s' if n != 1 else ''}: the workbook was not accepted.",
+            click.secho(f"{error_count(exc.errors)}: the workbook was not accepted.",
                         fg="red", err=True)
             sys.exit(EXIT_INPUT)
         except ProvenInfeasible as exc:
@@ -94,6 +93,18 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def error_count(errors: list[Problem]) -> str:
+    """'2 errors (and 1,520 more that follow from them)': the causes to fix, and how
+    many problems go with them."""
+    causes = sum(1 for p in errors if not p.family)
+    following = sum(p.count for p in errors if p.family)
+    text = f"{causes} error{'s' if causes != 1 else ''}"
+    if following:
+        text += (f" (and {following:,} more that follow from "
+                 f"{'it' if causes == 1 else 'them'})")
+    return text
 
 
 def internal_error_message(exc: Exception) -> str:
