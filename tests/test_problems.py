@@ -12,13 +12,15 @@ from conftest import drop_column, run_cli, valid_sheets, write_workbook
 from tiny import tiny_workbook
 
 from placeopt.case import build_case
-from placeopt.problems import InputError, Problem, condense
+from placeopt.problems import InputError, Problem
 from placeopt.workbook.reader import read_workbook
 
 SCREENFUL = 20  # lines: what a planner reads without scrolling
 
 
 def test_identical_problems_are_said_once_with_their_count() -> None:
+    from placeopt.problems import condense
+
     same = Problem("error", "TravelMatrix", "no transport cost for zone Z1 to provider P1")
     other = Problem("warning", "Zones!C2", "far away")
     shown = condense([same, other, same, same])
@@ -28,6 +30,8 @@ def test_identical_problems_are_said_once_with_their_count() -> None:
 
 
 def test_consequences_come_after_the_causes_sampled_and_counted() -> None:
+    from placeopt.problems import condense
+
     family = "rows of CurrentPlacements that name demand that is not there"
     following = [Problem("error", f"CurrentPlacements!A{r}", f"no Demand row {r}", family)
                  for r in range(2, 12)]
