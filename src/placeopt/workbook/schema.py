@@ -119,7 +119,8 @@ class Column:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    """1400000 as such, not 1.4e+06: a planner types the number."""
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 @dataclass(frozen=True)
@@ -366,9 +367,10 @@ SHEETS: tuple[Sheet, ...] = (
                    "years", default=1, minimum=1),
             Column("group", Kind.TEXT, "At most one option of each group is built "
                    "(alternative sizes or sites)"),
-            Column("required", Kind.YESNO, "yes = must be built (committed project)",
+            Column("required", Kind.YESNO, "yes if it must be built (a committed project)",
                    default=False, width=10),
-            Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
+            Column("enabled", Kind.YESNO, "no if it is not available (a scenario may switch "
+                   "an option off with this)", default=True, width=10),
             Column("funding", Kind.LIST, "Capital streams that may pay for it, separated by "
                    "';': capital (the general pot) and ring-fenced streams capital:NAME of "
                    "the Budget sheet, or all", default="capital", refers_to="stream",
