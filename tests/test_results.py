@@ -267,29 +267,98 @@ def test_costs_table_by_case(tmp_path: Path) -> None:
         assert (b["placement_cost"], b["transport_cost"]) == (50_000, 4_000)
 
 
-def test_summary_has_every_spec_field(tmp_path: Path) -> None:
-    r = _savings_case(tmp_path, "t.xlsx", {})
-    s = r.summary
-    for key in ("placeopt_version", "workbook", "scenario", "status", "mip_gap", "objective",
-                "years", "plan", "baseline", "savings", "solve", "provenance"):
-        assert key in s, key
-    assert s["status"] == "optimal" and s["scenario"] == "base" and s["years"] == [
-        2026, 2027, 2028]
-    for case in ("plan", "baseline"):
-        for field in ("total_cost", "placement_cost", "transport_cost", "capital_cost",
-                      "out_of_area_cost", "inmss_cost", "pupils_placed", "out_of_area_pupils",
-                      "inmss_pupils", "unmet_pupils", "new_places", "overspend"):
-            assert len(s[case][field]) == 3, (case, field)
-    for field in ("revenue_savings", "out_of_area_savings", "capital_cost_total", "npv",
-                  "payback_year", "savings_per_new_place"):
-        assert field in s["savings"]
-    for field in ("build_seconds", "solve_seconds", "variables", "constraints", "binaries",
-                  "solver", "solver_version"):
-        assert field in s["solve"]
-    for field in ("workbook_sha256", "started_at", "finished_at", "options", "warnings"):
-        assert field in s["provenance"]
-    assert s["provenance"]["options"]["horizon_years"] == 3
-    json.dumps(s)  # JSON-able as it stands
+def test_every_spec_field_has_its_hand_computed_value(tmp_path: Path) -> None:
+    """Every field of SPEC §4's summary.json, each against the value worked out by hand
+    (not only that it is there: a wrong bound, gap or check would pass that).
+
+    The undiscounted case above (OPT: 4 places at SP for £50,000, opening 2026), with
+    £60,000 of capital in 2026, of which OPT spends £50,000 and £10,000 carries forward.
+    """
+    import datetime as dt
+    import hashlib
+
+    import highspy
+
+    from placeopt.case import check_workbook
+    from placeopt.version import __version__
+
+    path = tmp_path / "t.xlsx"
+    r = solve(path, params={"horizon_years": 3}, providers=PROVIDERS, demand=[demand(1)],
+              travel=TRAVEL, expansions=[{"option_id": "OPT", "provider_id": "SP",
+                                          "places": 4, "capital_cost": 50_000}],
+              budget=[{"year": 2026, "stream": "capital", "amount": 60_000}])
+    s = json.loads(json.dumps(r.summary))  # as summary.json holds it
+    assert (s["placeopt_version"], s["workbook"], s["scenario"], s["status"]) == (
+        __version__, "t.xlsx", "base", "optimal")
+    assert s["years"] == [2026, 2027, 2028]
+    # Solved to a gap of 0: the bound is the objective, nothing left to find.
+    assert s["objective"] == pytest.approx(113_000, rel=REL)
+    assert s["objective_bound"] == pytest.approx(113_000, rel=REL)
+    assert s["gap_pounds"] == pytest.approx(0, abs=0.01)
+    assert s["mip_gap"] == pytest.approx(0, abs=1e-9)
+    assert s["explanation"] is None  # optimal: nothing to explain
+    plan = {"total_cost": [71_000, 21_000, 21_000], "placement_cost": [20_000] * 3,
+            "transport_cost": [1_000] * 3, "capital_cost": [50_000, 0, 0],
+            "out_of_area_cost": [0] * 3, "inmss_cost": [0] * 3, "pupils_placed": [1] * 3,
+            "out_of_area_pupils": [0] * 3, "inmss_pupils": [0] * 3, "unmet_pupils": [0] * 3,
+            "new_places": [4] * 3, "overspend": [0] * 3, "capital_charge": [50_000, 0, 0]}
+    baseline = {"total_cost": [54_000] * 3, "placement_cost": [50_000] * 3,
+                "transport_cost": [4_000] * 3, "capital_cost": [0] * 3,
+                "out_of_area_cost": [54_000] * 3, "inmss_cost": [54_000] * 3,
+                "pupils_placed": [1] * 3, "out_of_area_pupils": [1] * 3,
+                "inmss_pupils": [1] * 3, "unmet_pupils": [0] * 3, "new_places": [0] * 3,
+                "overspend": [0] * 3, "capital_charge": [0] * 3}
+    assert s["plan"] == plan and s["baseline"] == baseline
+    saved = s["savings"]
+    assert saved == {
+        "revenue_savings": [33_000] * 3, "out_of_area_savings": [54_000] * 3,
+        "additional_pupils_placed": [0] * 3, "capital_cost_total": 50_000,
+        "capital_charge": [50_000, 0, 0],
+        "residual_value": 0,  # upfront: the charge is all of the capital
+        "npv": pytest.approx(49_000, rel=REL), "payback_year": 2027,
+        "savings_per_new_place": pytest.approx(8_250, rel=REL),
+        "cumulative_discounted_net_saving": [-17_000, 16_000, 49_000]}
+    assert s["funding"] == {"capital": {"limited": True, "available": [60_000, 0, 0],
+                                        "spent": [50_000, 0, 0],
+                                        "unspent": [10_000, 10_000, 10_000]}}
+    # What OPT is worth: dropped, the plan is the baseline (objective 162,000), so all of
+    # the NPV, 162,000 - 113,000, is lost.
+    assert s["project_values"]["status"] == "computed"
+    dropped = s["project_values"]["solves"]["OPT"]
+    assert (dropped["case"], dropped["status"]) == ("dropped", "optimal")
+    assert dropped["check"]["objective_recomputed"] == pytest.approx(162_000, rel=REL)
+    assert list(r.expansions["npv_if_dropped"]) == [pytest.approx(49_000, rel=REL)]
+    solved = s["solve"]
+    # x: 2 arcs x 3 years; u: 3; b: OPT open by each year (3 binaries); w: capital drawn
+    # for each opening year (3). Rows: demand 3, SP's capacity 3, open once 1, each
+    # opening paid in full 3, capital by year 3, once open stays open 2.
+    assert (solved["variables"], solved["binaries"], solved["constraints"]) == (15, 3, 15)
+    assert (solved["solver"], solved["solver_version"]) == (
+        "HiGHS", f"{highspy.Highs().versionMajor()}.{highspy.Highs().versionMinor()}."
+                 f"{highspy.Highs().versionPatch()}")
+    assert solved["build_seconds"] >= 0 and solved["solve_seconds"] >= 0
+    assert set(solved["timings"]) == {"baseline", "plan", "duals", "project_values"}
+    check = solved["check"]
+    assert check["passed"] is True and check["resolves"] == []
+    assert check["objective_recomputed"] == pytest.approx(113_000, rel=REL)
+    assert check["largest_violation"] == pytest.approx(0, abs=1e-9)
+    assert set(check["solves"]) == {"baseline", "plan", "marginal_values"}
+    for name, objective in (("baseline", 162_000), ("plan", 113_000),
+                            ("marginal_values", 113_000)):
+        one = check["solves"][name]
+        assert one["passed"] is True, name
+        assert one["objective_reported"] == pytest.approx(objective, rel=REL), name
+        assert one["objective_recomputed"] == pytest.approx(objective, rel=REL), name
+    provenance = s["provenance"]
+    assert provenance["workbook_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    started, finished = (dt.datetime.fromisoformat(provenance[k])
+                         for k in ("started_at", "finished_at"))
+    assert started <= finished <= dt.datetime.now(dt.UTC)
+    options = provenance["options"]
+    assert (options["horizon_years"], options["discount_rate"], options["mip_gap"],
+            options["capital_treatment"]) == (3, 0, 0, "upfront")
+    assert provenance["warnings"] == [str(w) for w in check_workbook(path)[0]]
+    assert provenance["route"] == "years"
 
 
 # --- the worked example ---------------------------------------------------------------------

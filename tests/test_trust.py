@@ -217,14 +217,34 @@ def test_checks_run_for_the_frontier_too(tmp_path: Path) -> None:
         frontier(path, points=2)
 
 
-def test_the_registry_runs_every_check_in_order() -> None:
+def test_the_registry_runs_every_check_in_order(tmp_path: Path, monkeypatch) -> None:
+    """plain_checks runs each check of the registry once, in order, and returns all they
+    find (it used to assert np.all over a list of callables, which could not fail)."""
     from placeopt.model import checks
+    from placeopt.problems import Problem
 
     names = [c.__name__ for c in checks.CHECKS]
     assert names == ["unreachable_groups", "capacity_in_reach", "unreachable_providers",
                      "options_never_open", "current_pupils_above_capacity",
                      "hard_budget_below_current", "capital_below_required"]
-    assert np.all([callable(c) for c in checks.CHECKS])
+    case = build_case(tiny_workbook(tmp_path / "t.xlsx",
+                                    providers=[provider("SP", "special", 20_000)],
+                                    demand=[demand(1)]))
+    ran: list[str] = []
+
+    def recorded(check):
+        def run(inputs, instance):
+            assert (inputs, instance) == (case.inputs, case.instance)
+            ran.append(check.__name__)
+            return [Problem("warning", check.__name__, "found"),
+                    Problem("warning", check.__name__, "and more")]
+        return run
+
+    monkeypatch.setattr(checks, "CHECKS", tuple(recorded(c) for c in checks.CHECKS))
+    found = checks.plain_checks(case.inputs, case.instance)
+    assert ran == names
+    assert [(p.where, p.message) for p in found] == [
+        (name, message) for name in names for message in ("found", "and more")]
 
 
 # --- the same answer every time --------------------------------------------------------
