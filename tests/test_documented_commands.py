@@ -84,32 +84,16 @@ def shown_commands() -> list[Shown]:
 
 
 @dataclass(frozen=True)
-class Cheap:
-    """Run this cheaper form of the same command instead (it is parsed too)."""
+class How:
+    """How a command is exercised when it is not run as shown, and why: a cheaper form
+    of the same command (run, and parsed too), another test that runs it (path::name), or
+    for a command that is not placeopt's, a check of what it relies on. None of these:
+    parsed only."""
 
-    command: str
     why: str
-
-
-@dataclass(frozen=True)
-class ParseOnly:
-    why: str
-
-
-@dataclass(frozen=True)
-class Elsewhere:
-    """Run by another test, named as path::function."""
-
-    test: str
-    why: str
-
-
-@dataclass(frozen=True)
-class Checked:
-    """Not a placeopt command: what is checked instead, and why it is not run."""
-
-    check: Callable[[Path], None]
-    why: str
+    cheap: str = ""
+    test: str = ""
+    check: Callable[[Path], None] | None = None
 
 
 def _ci_runs(pattern: str) -> Callable[[Path], None]:
@@ -140,95 +124,97 @@ WHY_BATCH = ("one or two scenarios of the worked example, in this process, no re
              "Trafford's six take minutes, and the worker processes and Dask cluster are "
              "run by test_batch.py")
 SUITE = "this is the test suite; CI runs it from a fresh clone (.ci/run)"
-
-HOW: dict[str, Cheap | ParseOnly | Elsewhere | Checked] = {
-    # README: quick start
-    "python3 -m venv .venv": Checked(_ci_runs(INSTALL), "CI installs from a clean "
-                                     "checkout with this very line (.ci/run)"),
-    '.venv/bin/pip install -e ".[dev]"': Checked(_ci_runs(INSTALL), "as above"),
-    "placeopt run models/trafford.xlsx": Cheap(
-        "placeopt run models/trafford.xlsx --no-reports --no-project-values",
-        "the plan is solved; its reports (most of the half minute) are written from a "
-        "Trafford plan by test_report.py, and project values are tested on small cases"),
-    ".venv/bin/pytest": Checked(_ci_runs(r"^\.venv/bin/pytest$"), SUITE),
-    '.venv/bin/pytest -m "not slow"': Checked(_ci_runs(r"^\.venv/bin/pytest$"), SUITE),
-    # README: your own plan (my_plan.xlsx: the blank template, then the worked example)
-    "placeopt run my_plan.xlsx": Cheap(
-        "placeopt run my_plan.xlsx --no-reports --no-project-values",
-        "the reports are written by `placeopt report` two lines below"),
-    "placeopt run my_plan.xlsx --scenario high_growth -o results/high_growth": Cheap(
-        "placeopt run my_plan.xlsx --scenario high_growth -o results/high_growth "
-        "--no-reports --no-project-values", "as above"),
-    "placeopt frontier my_plan.xlsx --points 8": Cheap(
-        "placeopt frontier my_plan.xlsx --points 3", "each point is a solve"),
-    "placeopt frontier my_plan.xlsx --max-capital 40e6": Cheap(
-        "placeopt frontier my_plan.xlsx --max-capital 40e6 --points 2",
-        "each point is a solve"),
-    "placeopt batch my_plan.xlsx --jobs 2": Cheap(SMALL_BATCH, WHY_BATCH),
-    "placeopt batch my_plan.xlsx --scenarios base --samples 100": Cheap(
-        SAMPLES, "one demand sample, in this process, exercises what a hundred do"),
-    "placeopt batch my_plan.xlsx --fix-programme results/my_plan/base": Cheap(FIXED,
-                                                                              WHY_BATCH),
-    "placeopt batch --scheduler ADDRESS": ParseOnly("a placeholder: see docs/batch.md"),
-    "pip install 'placeopt[dask]'": Checked(_dask_extra, "installs from the network; the "
-                                            "extra is checked to exist"),
-    "python inputs/build_trafford.py": Elsewhere(
-        "test_trafford.py::test_rebuilding_gives_identical_tables",
-        "it rewrites the repository's models/trafford.xlsx"),
-    ".venv/bin/ruff check src tests": Checked(
-        lambda _: subprocess.run([str(Path(sys.executable).parent / "ruff"), "check",
-                                  "src", "tests"], cwd=ROOT, check=True,
-                                 capture_output=True),
-        "run here, from the repository"),
-    # docs/architecture.md, docs/workbook.md
-    "python -m placeopt.workbook.docs > docs/workbook.md": Elsewhere(
-        "test_docs.py::test_docs_workbook_page_is_current", "it rewrites the page"),
-    "python -m placeopt.workbook.docs": Elsewhere(
-        "test_docs.py::test_docs_workbook_page_is_current", "it rewrites the page"),
-    # docs/batch.md
-    "placeopt batch models/trafford.xlsx": Cheap(SMALL_BATCH, WHY_BATCH),
-    "placeopt batch models/trafford.xlsx --scenarios base,demand_high --jobs 2": Cheap(
-        SMALL_BATCH, WHY_BATCH),
-    "placeopt batch models/trafford.xlsx --scenarios base --samples 100 --seed 1": Cheap(
-        SAMPLES, "Trafford's samples take minutes: one of the worked example's"),
-    "placeopt batch models/trafford.xlsx --fix-programme results/trafford/base": Cheap(
-        FIXED, WHY_BATCH),
-    "placeopt batch models/trafford.xlsx --scheduler tcp://10.0.0.5:8786": ParseOnly(
-        "no Dask scheduler is there; test_batch.py runs a batch on a local Dask cluster"),
-    "dask scheduler": Checked(_dask_extra, "starts a server; the dask extra brings it"),
-    "dask worker tcp://HOST:8786 --nthreads 1 --nworkers 2": Checked(_dask_extra,
-                                                                      "as above"),
-    "placeopt batch plan.xlsx --scheduler tcp://HOST:8786 -o /shared/results/batch":
-        ParseOnly("needs a Dask cluster (as above)"),
+BATCH_FROM_PYTHON = (
     'import placeopt\ntable = placeopt.batch("models/trafford.xlsx", "results/trafford/batch", '
-    '"all", jobs=2)\ntable[["label", "status", "npv", "capital", "options_built"]]\n': Cheap(
-        'import placeopt\ntable = placeopt.batch("my_plan.xlsx", "results/my_plan/batch", '
-        '"base", jobs=1, reports=False)\ntable[["label", "status", "npv", "capital", '
-        '"options_built"]]\n', WHY_BATCH),
-    "python inputs/sen2_growth_spread.py": Elsewhere(
-        "test_batch.py::test_default_spread_is_derived_from_the_sen2_extract",
-        "the same figures, computed by the script's own functions"),
+    '"all", jobs=2)\ntable[["label", "status", "npv", "capital", "options_built"]]\n')
+
+
+def _ruff(_: Path) -> None:
+    subprocess.run([str(Path(sys.executable).parent / "ruff"), "check", "src", "tests"],
+                   cwd=ROOT, check=True, capture_output=True)
+
+HOW: dict[str, How] = {
+    # README: quick start
+    "python3 -m venv .venv": How("CI installs from a clean checkout with this very line "
+                                 "(.ci/run)", check=_ci_runs(INSTALL)),
+    '.venv/bin/pip install -e ".[dev]"': How("as above", check=_ci_runs(INSTALL)),
+    "placeopt run models/trafford.xlsx": How(
+        "the plan is solved; its reports (most of the half minute) are written from a "
+        "Trafford plan by test_report.py, and project values are tested on small cases",
+        cheap="placeopt run models/trafford.xlsx --no-reports --no-project-values"),
+    ".venv/bin/pytest": How(SUITE, check=_ci_runs(r"^\.venv/bin/pytest$")),
+    '.venv/bin/pytest -m "not slow"': How(SUITE, check=_ci_runs(r"^\.venv/bin/pytest$")),
+    # README: your own plan (my_plan.xlsx: the blank template, then the worked example)
+    "placeopt run my_plan.xlsx": How(
+        "the reports are written by `placeopt report` two lines below",
+        cheap="placeopt run my_plan.xlsx --no-reports --no-project-values"),
+    "placeopt run my_plan.xlsx --scenario high_growth -o results/high_growth": How(
+        "as above", cheap="placeopt run my_plan.xlsx --scenario high_growth "
+        "-o results/high_growth --no-reports --no-project-values"),
+    "placeopt frontier my_plan.xlsx --points 8": How(
+        "each point is a solve", cheap="placeopt frontier my_plan.xlsx --points 3"),
+    "placeopt frontier my_plan.xlsx --max-capital 40e6": How(
+        "each point is a solve",
+        cheap="placeopt frontier my_plan.xlsx --max-capital 40e6 --points 2"),
+    "placeopt batch my_plan.xlsx --jobs 2": How(WHY_BATCH, cheap=SMALL_BATCH),
+    "placeopt batch my_plan.xlsx --scenarios base --samples 100": How(
+        "one demand sample, in this process, exercises what a hundred do", cheap=SAMPLES),
+    "placeopt batch my_plan.xlsx --fix-programme results/my_plan/base": How(
+        WHY_BATCH, cheap=FIXED),
+    "placeopt batch --scheduler ADDRESS": How("a placeholder: see docs/batch.md"),
+    "pip install 'placeopt[dask]'": How(
+        "installs from the network; the extra is checked to exist", check=_dask_extra),
+    "python inputs/build_trafford.py": How(
+        "it rewrites the repository's models/trafford.xlsx",
+        test="test_trafford.py::test_rebuilding_gives_identical_tables"),
+    ".venv/bin/ruff check src tests": How("run here, from the repository", check=_ruff),
+    # docs/architecture.md, docs/workbook.md
+    "python -m placeopt.workbook.docs > docs/workbook.md": How(
+        "it rewrites the page", test="test_docs.py::test_docs_workbook_page_is_current"),
+    "python -m placeopt.workbook.docs": How(
+        "it rewrites the page", test="test_docs.py::test_docs_workbook_page_is_current"),
+    # docs/batch.md
+    "placeopt batch models/trafford.xlsx": How(WHY_BATCH, cheap=SMALL_BATCH),
+    "placeopt batch models/trafford.xlsx --scenarios base,demand_high --jobs 2": How(
+        WHY_BATCH, cheap=SMALL_BATCH),
+    "placeopt batch models/trafford.xlsx --scenarios base --samples 100 --seed 1": How(
+        "Trafford's samples take minutes: one of the worked example's", cheap=SAMPLES),
+    "placeopt batch models/trafford.xlsx --fix-programme results/trafford/base": How(
+        WHY_BATCH, cheap=FIXED),
+    "placeopt batch models/trafford.xlsx --scheduler tcp://10.0.0.5:8786": How(
+        "no Dask scheduler is there; test_batch.py runs a batch on a local Dask cluster"),
+    "dask scheduler": How("starts a server; the dask extra brings it", check=_dask_extra),
+    "dask worker tcp://HOST:8786 --nthreads 1 --nworkers 2": How("as above",
+                                                                  check=_dask_extra),
+    "placeopt batch plan.xlsx --scheduler tcp://HOST:8786 -o /shared/results/batch": How(
+        "needs a Dask cluster (as above)"),
+    BATCH_FROM_PYTHON: How(WHY_BATCH, cheap=BATCH_FROM_PYTHON.replace(
+        '"models/trafford.xlsx", "results/trafford/batch", "all", jobs=2',
+        '"my_plan.xlsx", "results/my_plan/batch", "base", jobs=1, reports=False')),
+    "python inputs/sen2_growth_spread.py": How(
+        "the same figures, computed by the script's own functions",
+        test="test_batch.py::test_default_spread_is_derived_from_the_sen2_extract"),
     # docs/forecast.md
-    "placeopt forecast backtest --la all --hold-out 2 -o results/backtest": Cheap(
-        "placeopt forecast backtest --la Trafford --hold-out 2 -o results/backtest",
-        "every authority takes minutes (benchmarks/RESULTS.md has that run)"),
-    "python benchmarks/forecast_sensitivity.py": Checked(
-        _exists("benchmarks/forecast_sensitivity.py"), "a benchmark of several minutes"),
+    "placeopt forecast backtest --la all --hold-out 2 -o results/backtest": How(
+        "every authority takes minutes (benchmarks/RESULTS.md has that run)",
+        cheap="placeopt forecast backtest --la Trafford --hold-out 2 -o results/backtest"),
+    "python benchmarks/forecast_sensitivity.py": How(
+        "a benchmark of several minutes", check=_exists("benchmarks/forecast_sensitivity.py")),
     # docs/trafford.md
-    "placeopt validate models/trafford.xlsx": Elsewhere(
-        "test_trafford.py::test_workbook_validates_cleanly",
-        "the same check of every scenario, through check_workbook"),
-    "placeopt run models/trafford.xlsx -o /tmp/res/trafford": ParseOnly(
+    "placeopt validate models/trafford.xlsx": How(
+        "the same check of every scenario, through check_workbook",
+        test="test_trafford.py::test_workbook_validates_cleanly"),
+    "placeopt run models/trafford.xlsx -o /tmp/res/trafford": How(
         "the README's Trafford plan above, run, written to another folder"),
-    "placeopt run models/trafford.xlsx --project-values": ParseOnly(
+    "placeopt run models/trafford.xlsx --project-values": How(
         "twelve more Trafford solves; project values are tested on tiny cases "
         "(test_project_values.py) and on the worked example (test_benders.py)"),
-    "placeopt run models/trafford.xlsx --scenario free_school_funded": ParseOnly(
+    "placeopt run models/trafford.xlsx --scenario free_school_funded": How(
         "a Trafford plan as above with a scenario applied; scenarios are tested in "
         "test_scenarios.py"),
-    "placeopt frontier models/trafford.xlsx --points 5": Cheap(
-        "placeopt frontier my_plan.xlsx --points 3",
-        "Trafford's curve is six solves of a minute each: the worked example's"),
+    "placeopt frontier models/trafford.xlsx --points 5": How(
+        "Trafford's curve is six solves of a minute each: the worked example's",
+        cheap="placeopt frontier my_plan.xlsx --points 3"),
 }
 
 # Files a planner would have, made when the command before them has run.
@@ -362,16 +348,16 @@ def test_every_documented_command_works(folder: Path) -> None:
     timings: list[tuple[float, float, str]] = []
     for item in shown:
         text = normal(item.text)
-        how = HOW.get(text)
+        how = HOW.get(text) or How("")
         where = f"{item.page}: {text}"
         started, cpu = time.perf_counter(), time.process_time()
-        if isinstance(how, Checked):
+        if how.check is not None:
             how.check(folder)
-        elif isinstance(how, Elsewhere):
+        elif how.test:
             _elsewhere(how.test)
         elif item.kind == "python":
             compile(text, "<documented>", "exec")
-            code = how.command if isinstance(how, Cheap) else text
+            code = how.cheap or text
             if code not in done:
                 run_python(code)
                 done.add(code)
@@ -379,11 +365,11 @@ def test_every_documented_command_works(folder: Path) -> None:
             pytest.fail(f"{where}: say in HOW how this command is checked")
         elif is_fragment(item):
             check_fragment(text)
-        elif isinstance(how, ParseOnly):
+        elif how.why and not how.cheap:
             parse(text, folder)
         else:
             parse(text, folder)
-            command = how.command if isinstance(how, Cheap) else text
+            command = how.cheap or text
             if command not in done:
                 execute(command, folder)
                 done.add(command)
