@@ -254,6 +254,49 @@ def test_additional_pupils_placed_when_the_baseline_leaves_pupils_unmet(
     assert s["savings"]["npv"] == pytest.approx(-113_000, rel=REL)
 
 
+def test_additional_pupils_placed_when_both_leave_some_unmet(tmp_path: Path) -> None:
+    """baseline unmet - plan unmet, when the plan too leaves a pupil unmet (with the plan
+    placing everyone, a sum would pass as well as the difference)."""
+    # Demand 2, SP without places; OPT gives it 1 (£50,000). Baseline: 2 unmet a year;
+    # plan: OPT opens 2026 and 1 pupil is placed (21,000 a year), 1 still unmet.
+    r = solve(tmp_path / "t.xlsx", params={"horizon_years": 2}, providers=PROVIDERS[:1],
+              demand=[demand(2)], travel={("Z1", "SP"): TRAVEL[("Z1", "SP")]},
+              expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 1,
+                           "capital_cost": 50_000}])
+    s = r.summary
+    assert built(r) == {"OPT": 2026}
+    assert s["baseline"]["unmet_pupils"] == [2, 2] and s["plan"]["unmet_pupils"] == [1, 1]
+    assert s["savings"]["additional_pupils_placed"] == [1, 1]
+
+
+def test_a_plan_spending_pennies_more_still_has_its_payback_year(tmp_path: Path) -> None:
+    """payback_year is null only when the plan is charged no more capital than the
+    baseline: 50p more is more (a threshold of £1 would call it none)."""
+    # OPT: 1 place at SP for £0.50: revenue saving 33,000 a year from 2026.
+    r = _savings_case(tmp_path, "t.xlsx", {}, capital_cost=0.5)
+    assert built(r) == {"OPT": 2026}
+    assert r.summary["savings"]["capital_cost_total"] == pytest.approx(0.5)
+    assert r.summary["savings"]["payback_year"] == 2026
+
+
+def test_outputs_keep_three_decimals_of_pupils_and_pence(tmp_path: Path) -> None:
+    """SPEC: pupils keep three decimals in every output; money is in pence, minutes to a
+    tenth, km to the metre's hundredth."""
+    # 1.23456 pupils at SP (£20,000, transport £1,000.005), 12.345 minutes, 3.14159 km.
+    r = solve(tmp_path / "t.xlsx", providers=[{"provider_id": "SP", "type": "special",
+                                               "annual_cost_per_place": 20_000}],
+              demand=[demand(1.23456)],
+              travel={("Z1", "SP"): {"minutes": 12.345, "distance_km": 3.14159,
+                                     "annual_transport_cost": 1_000.005}})
+    row = r.placements.iloc[0]
+    assert (row["pupils"], row["minutes"], row["distance_km"]) == (1.235, 12.3, 3.14)
+    assert (row["placement_cost"], row["transport_cost"]) == (24_691.2, 1_234.57)
+    assert r.capacity.loc[0, "pupils"] == 1.235
+    assert list(r.costs["pupils"]) == [1.235, 1.235]  # plan and baseline
+    assert r.summary["plan"]["pupils_placed"] == [1.235]
+    assert r.summary["plan"]["placement_cost"] == [24_691.2]
+
+
 def test_costs_table_by_case(tmp_path: Path) -> None:
     # The undiscounted example above: costs.csv has one plan row (special, in area) and
     # one baseline row (inmss, out of area) per year.
