@@ -295,6 +295,8 @@ def test_outputs_keep_three_decimals_of_pupils_and_pence(tmp_path: Path) -> None
     assert list(r.costs["pupils"]) == [1.235, 1.235]  # plan and baseline
     assert r.summary["plan"]["pupils_placed"] == [1.235]
     assert r.summary["plan"]["placement_cost"] == [24_691.2]
+    assert r.summary["plan"]["transport_cost"] == [1_234.57]  # 1,234.5661728
+    assert r.summary["objective"] == 25_925.77  # 25,925.7661728, in pence
 
 
 def test_costs_table_by_case(tmp_path: Path) -> None:
@@ -402,6 +404,12 @@ def test_every_spec_field_has_its_hand_computed_value(tmp_path: Path) -> None:
             options["capital_treatment"]) == (3, 0, 0, "upfront")
     assert provenance["warnings"] == [str(w) for w in check_workbook(path)[0]]
     assert provenance["route"] == "years"
+    # capacity.csv: SP's places are OPT's 4 from 2026, one of them used; IN is unlimited.
+    capacity = r.capacity.set_index(["provider_id", "year"])
+    for year in (2026, 2027, 2028):
+        assert tuple(capacity.loc[("SP", year), ["capacity", "pupils", "utilisation"]]) \
+            == (4, 1, 0.25)
+        assert np.isnan(capacity.loc[("IN", year), "capacity"])
 
 
 # --- the worked example ---------------------------------------------------------------------
