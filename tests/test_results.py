@@ -271,12 +271,14 @@ def test_additional_pupils_placed_when_both_leave_some_unmet(tmp_path: Path) -> 
 
 def test_a_plan_spending_pennies_more_still_has_its_payback_year(tmp_path: Path) -> None:
     """payback_year is null only when the plan is charged no more capital than the
-    baseline: 50p more is more (a threshold of £1 would call it none)."""
-    # OPT: 1 place at SP for £0.50: revenue saving 33,000 a year from 2026.
-    r = _savings_case(tmp_path, "t.xlsx", {}, capital_cost=0.5)
+    baseline: 50p more is more (a threshold of £1 would call it none). And capital is
+    reported in pence (funding.csv too)."""
+    # OPT: 1 place at SP for £0.503: revenue saving 33,000 a year from 2026.
+    r = _savings_case(tmp_path, "t.xlsx", {}, capital_cost=0.503)
     assert built(r) == {"OPT": 2026}
-    assert r.summary["savings"]["capital_cost_total"] == pytest.approx(0.5)
+    assert r.summary["savings"]["capital_cost_total"] == 0.5
     assert r.summary["savings"]["payback_year"] == 2026
+    assert list(r.funding["amount"]) == [0.5]
 
 
 def test_outputs_keep_three_decimals_of_pupils_and_pence(tmp_path: Path) -> None:
