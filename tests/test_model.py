@@ -570,6 +570,19 @@ def test_ring_fenced_money_is_drawn_before_the_general_pot(tmp_path: Path) -> No
     assert _funding(r) == [(2026, "capital:grant", "OPT", 100.0)]
 
 
+def test_ring_fenced_first_when_one_stream_cannot_pay_it_all(tmp_path: Path) -> None:
+    # OPT (£150) may use capital:grant (£100) or capital (£500): the results draw all of
+    # the grant and only the rest, £50, from the general pot. Objective 150 + 20,000.
+    r = solve(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
+              demand=[demand(1)],
+              expansions=[option("OPT", 1, 150, funding="capital; capital:grant")],
+              budget=[{"year": 2026, "stream": "capital:grant", "amount": 100},
+                      {"year": 2026, "stream": "capital", "amount": 500}])
+    assert objective(r) == pytest.approx(20_150, rel=REL)
+    assert _funding(r) == [(2026, "capital", "OPT", 50.0),
+                           (2026, "capital:grant", "OPT", 100.0)]
+
+
 def test_capital_carries_forward_stream_by_stream(tmp_path: Path) -> None:
     # OPT (£100) may use capital:s106 only: £50 in 2026 and £50 in 2027, so it can open
     # in 2027 at the earliest, though the general pot holds £100 from 2026.
@@ -882,6 +895,20 @@ def test_soft_budget_reports_overspend(tmp_path: Path) -> None:
     r = _budget_case(tmp_path, "c.xlsx", {"budget_limit": "off", "overspend_weight": 2})
     assert objective(r) == pytest.approx(60_000, rel=REL)
     assert r.summary["plan"]["overspend"] == [10_000]
+
+
+def test_soft_budget_overspend_year_by_year(tmp_path: Path) -> None:
+    # Two years with their own revenue budgets (50,000 and 30,000), demand 3 a year at
+    # SP (60,000): overspends 10,000 and 30,000, each on its own year; weight 1:
+    # objective = 120,000 + 40,000.
+    r = solve(tmp_path / "t.xlsx", params={"horizon_years": 2, "budget_limit": "soft",
+                                           "overspend_weight": 1},
+              providers=[special()], demand=[demand(3)],
+              travel={("Z1", "SP"): {"annual_transport_cost": 0}},
+              budget=[{"year": 2026, "stream": "high_needs_block", "amount": 50_000},
+                      {"year": 2027, "stream": "high_needs_block", "amount": 30_000}])
+    assert objective(r) == pytest.approx(160_000, rel=REL)
+    assert r.summary["plan"]["overspend"] == [10_000, 30_000]
 
 
 def test_overspend_weight_can_leave_pupils_unmet(tmp_path: Path) -> None:

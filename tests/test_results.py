@@ -279,6 +279,8 @@ def test_a_plan_spending_pennies_more_still_has_its_payback_year(tmp_path: Path)
     assert r.summary["savings"]["capital_cost_total"] == 0.5
     assert r.summary["savings"]["payback_year"] == 2026
     assert list(r.funding["amount"]) == [0.5]
+    # No Budget rows: the general pot has no limit; what it paid is still said.
+    assert r.summary["funding"] == {"capital": {"limited": False, "spent": [0.5, 0, 0]}}
 
 
 def test_outputs_keep_three_decimals_of_pupils_and_pence(tmp_path: Path) -> None:
@@ -319,7 +321,8 @@ def test_every_spec_field_has_its_hand_computed_value(tmp_path: Path) -> None:
     (not only that it is there: a wrong bound, gap or check would pass that).
 
     The undiscounted case above (OPT: 4 places at SP for £50,000, opening 2026), with
-    £60,000 of capital in 2026, of which OPT spends £50,000 and £10,000 carries forward.
+    £60,000 of capital in 2026 (and 0.4p, to see that money is in pence), of which OPT
+    spends £50,000 and £10,000 carries forward.
     """
     import datetime as dt
     import hashlib
@@ -333,7 +336,7 @@ def test_every_spec_field_has_its_hand_computed_value(tmp_path: Path) -> None:
     r = solve(path, params={"horizon_years": 3}, providers=PROVIDERS, demand=[demand(1)],
               travel=TRAVEL, expansions=[{"option_id": "OPT", "provider_id": "SP",
                                           "places": 4, "capital_cost": 50_000}],
-              budget=[{"year": 2026, "stream": "capital", "amount": 60_000}])
+              budget=[{"year": 2026, "stream": "capital", "amount": 60_000.004}])
     s = json.loads(json.dumps(r.summary))  # as summary.json holds it
     assert (s["placeopt_version"], s["workbook"], s["scenario"], s["status"]) == (
         __version__, "t.xlsx", "base", "optimal")

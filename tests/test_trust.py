@@ -205,6 +205,49 @@ def test_check_hard_budget_below_current_placements_is_infeasible(tmp_path: Path
         plan(path)
 
 
+def test_check_a_hard_budget_that_just_covers_current_placements(tmp_path: Path) -> None:
+    # 2 current pupils at £20,000 must stay; a hard budget of exactly £40,000 holds them.
+    path = tiny_workbook(tmp_path / "t.xlsx", params={"budget_limit": "hard"},
+                         providers=[provider("SP", "special", 20_000)], demand=[demand(2)],
+                         current=[current("SP", 2)],
+                         budget=[{"year": 2026, "stream": "high_needs_block",
+                                  "amount": 40_000}])
+    assert build_case(path).no_plan == []
+    assert plan(path).summary["objective"] == pytest.approx(40_000, rel=REL)
+
+
+@pytest.mark.parametrize(("places", "short"), [(5, False), (1, True)])
+def test_check_demand_beyond_every_place_counts_the_options(tmp_path: Path, places: int,
+                                                             short: bool) -> None:
+    # Demand 3; SP (the first provider) has 1 place and OPT would add `places` to it:
+    # 6 places are enough, 2 are not.
+    path = tiny_workbook(tmp_path / "t.xlsx",
+                         providers=[provider("SP", "special", 20_000, capacity=1)],
+                         demand=[demand(3)],
+                         expansions=[{"option_id": "OPT", "provider_id": "SP",
+                                      "places": places, "capital_cost": 1_000}])
+    found = [p for p in _problems(path) if "exceeds all capacity" in p]
+    assert found == ([f"WARNING Demand: ASD secondary demand in 2026 (3 pupils) exceeds all "
+                      f"capacity within 75 minutes of its zones ({1 + places} places, shared "
+                      "with other needs and phases) even with every option built"]
+                     if short else [])
+
+
+def test_check_required_options_on_streams_of_their_own(tmp_path: Path) -> None:
+    # R1 (£60, capital:s106 holding £100) and R2 (£60, capital holding £100), both due
+    # in 2026: each stream pays for its own, so a plan exists.
+    path = tiny_workbook(
+        tmp_path / "t.xlsx", providers=[provider("SP", "special", 20_000, capacity=0)],
+        demand=[demand(2)],
+        expansions=[{"option_id": o, "provider_id": "SP", "places": 1, "capital_cost": 60,
+                     "required": "yes", "latest_year": 2026, "funding": f}
+                    for o, f in (("R1", "capital:s106"), ("R2", "capital"))],
+        budget=[{"year": 2026, "stream": "capital:s106", "amount": 100},
+                {"year": 2026, "stream": "capital", "amount": 100}])
+    assert build_case(path).no_plan == []
+    assert built(plan(path)) == {"R1": 2026, "R2": 2026}
+
+
 def test_checks_run_for_the_frontier_too(tmp_path: Path) -> None:
     from placeopt.frontier import frontier
 
