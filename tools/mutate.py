@@ -9,6 +9,7 @@ records the survivors judged harmless, and why.
     python tools/mutate.py --modules results funding --per-module 40 --seed 3
     python tools/mutate.py --list results          # the mutants of a module, numbered
     python tools/mutate.py --modules results --only 12 57   # those mutants again
+    python tools/mutate.py --modules formulation --only 173 --tests tests/test_engines.py
 
 The mutated module is written into a copy of src/ (PYTHONPATH puts it first), never into
 the repository. Runs are niced; each line of --out (JSON) is one mutant's outcome.
@@ -169,6 +170,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--only", type=int, nargs="*", help="mutant numbers (one module)")
     parser.add_argument("--list", metavar="MODULE")
+    parser.add_argument("--tests", nargs="*", help="run these tests instead of the module's")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "mutants.jsonl")
     args = parser.parse_args()
@@ -180,7 +182,8 @@ def main() -> None:
     src = workdir / "src"
     shutil.copytree(ROOT / "src", src)
     try:
-        base, seconds = run_tests(src, sorted({t for m in args.modules for t in TESTS[m]}),
+        tests = {m: args.tests or TESTS[m] for m in args.modules}
+        base, seconds = run_tests(src, sorted({t for m in args.modules for t in tests[m]}),
                                   args.timeout)
         assert base == "survived", "the tests fail without any mutant"
         print(f"unmutated: the tests pass ({seconds:.0f} s)", flush=True)
@@ -195,7 +198,7 @@ def main() -> None:
             for mutant in chosen:
                 target.write_text(mutated_source(mutant), encoding="utf-8")
                 try:
-                    status, seconds = run_tests(src, TESTS[module], args.timeout)
+                    status, seconds = run_tests(src, tests[module], args.timeout)
                 finally:
                     target.write_text(original, encoding="utf-8")
                 code = original.splitlines()[mutant.line - 1].strip()
