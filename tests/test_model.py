@@ -105,6 +105,20 @@ def test_capacity_limits_single_row(tmp_path: Path) -> None:
     assert pupils_at(r, "SP", need="SEMH") == pytest.approx(3)
 
 
+def test_capacity_limits_by_phase_alone_and_by_need_alone(tmp_path: Path) -> None:
+    # SP takes every phase: primary (any need) <= 1 place, SEMH (any phase) <= 0. Demand
+    # ASD primary 3, ASD secondary 3, SEMH secondary 2. SP: 1 ASD primary + 3 ASD
+    # secondary; IN: 2 ASD primary + 2 SEMH. Objective = 4 x 20,000 + 4 x 50,000.
+    r = solve(tmp_path / "t.xlsx", providers=[special(), inmss()],
+              demand=[demand(3, phase="primary"), demand(3), demand(2, need="SEMH")],
+              limits=[{"provider_id": "SP", "need": None, "phase": "primary", "places": 1},
+                      {"provider_id": "SP", "need": "SEMH", "phase": None, "places": 0}])
+    assert objective(r) == pytest.approx(280_000, rel=REL)
+    assert pupils_at(r, "SP", phase="primary") == pytest.approx(1)
+    assert pupils_at(r, "SP", phase="secondary") == pytest.approx(3)
+    assert pupils_at(r, "IN", need="SEMH") == pytest.approx(2)
+
+
 # --- arcs: journeys, suitability, needs and phases ------------------------------------------
 
 

@@ -545,13 +545,17 @@ def _limits(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
     for record in table.to_dict("records"):
         s = provider_index[record["provider_id"]]
         mask = arcs["provider"].to_numpy() == s
-        if record["need"] is not None:
-            mask &= arc_need == record["need"]
-        if record["phase"] is not None:
-            mask &= arc_phase == record["phase"]
+        # Blank is all; pandas may hold a blank cell as None or NaN (a NaN matched no
+        # arc, and the row limited nothing).
+        need, phase = (v if isinstance(v, str) else None
+                       for v in (record["need"], record["phase"]))
+        if need is not None:
+            mask &= arc_need == need
+        if phase is not None:
+            mask &= arc_phase == phase
         members = np.flatnonzero(mask)
         places = float(record["places"])
-        rows.append({"provider": s, "need": record["need"], "phase": record["phase"],
+        rows.append({"provider": s, "need": need, "phase": phase,
                      "places": places, "arcs": members,
                      "over_roll": np.maximum(0.0, held[members].sum(axis=0) - places),
                      "_row": record["_row"]})
