@@ -74,7 +74,7 @@ def shown_commands() -> list[Shown]:
                 items.append((match.start(), Shown(page, "python", match.group(2))))
         prose = re.sub(r"```.*?```", lambda m: " " * len(m.group(0)), text, flags=re.S)
         for match in re.finditer(r"`([^`\n]+)`", prose):
-            if re.match(r"(placeopt|python|pip) ", match.group(1) + " "):
+            if re.match(r"placeopt( |$)|(python|pip) \S", match.group(1)):
                 items.append((match.start(), Shown(page, "inline", match.group(1))))
         found += [shown for _, shown in sorted(items, key=lambda item: item[0])]
     return found
@@ -127,6 +127,12 @@ SUITE = "this is the test suite; CI runs it from a fresh clone (.ci/run)"
 BATCH_FROM_PYTHON = (
     'import placeopt\ntable = placeopt.batch("models/trafford.xlsx", "results/trafford/batch", '
     '"all", jobs=2)\ntable[["label", "status", "npv", "capital", "options_built"]]\n')
+
+
+def _lists_mutants(_: Path) -> None:
+    listed = subprocess.run([sys.executable, "tools/mutate.py", "--list", "results"], cwd=ROOT,
+                            check=True, capture_output=True, text=True).stdout.splitlines()
+    assert len(listed) > 100 and listed[0].split()[0] == "1", listed[:3]
 
 
 def _ruff(_: Path) -> None:
@@ -212,6 +218,13 @@ HOW: dict[str, How] = {
     "placeopt run models/trafford.xlsx --scenario free_school_funded": How(
         "a Trafford plan as above with a scenario applied; scenarios are tested in "
         "test_scenarios.py"),
+    # docs/testing.md
+    "python tools/mutate.py --list results": How(
+        "run here: listing a module's mutants is instant", check=_lists_mutants),
+    "python tools/mutate.py --modules results funding --per-module 25": How(
+        "hours of test runs; docs/testing.md records one", check=_exists("tools/mutate.py")),
+    "python tools/mutate.py --modules results --only 44 51": How(
+        "minutes of test runs", check=_exists("tools/mutate.py")),
     "placeopt frontier models/trafford.xlsx --points 5": How(
         "Trafford's curve is six solves of a minute each: the worked example's",
         cheap="placeopt frontier my_plan.xlsx --points 3"),
