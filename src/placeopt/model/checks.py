@@ -5,7 +5,8 @@ the numbers a planner needs: which demand cannot be met by any capacity in reach
 with every option built, which groups or providers are out of everyone's reach, which
 options can never be used, where current pupils already exceed the places, and what a
 hard budget or a committed project cannot pay for. A check that proves the model
-infeasible is an error (the workbook must change); the rest are warnings.
+infeasible returns an error-level problem: the case keeps it and the run reports an
+infeasible model, as if the solver had proved it (SPEC §3); the rest are warnings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..problems import Problem
+from ..problems import Problem, SolveError
 from ..workbook.inputs import Inputs
 from ..workbook.schema import CAPITAL
 from .formulation import budget_coefficients
@@ -259,7 +260,16 @@ def _fundable(instance: Instance, members: np.ndarray, due: np.ndarray, k: int) 
     answer = linprog(np.zeros(len(pairs)), A_ub=np.array(rows) if rows else None,
                      b_ub=np.array(limits) if rows else None, A_eq=equal,
                      b_eq=capex[members], bounds=(0, None), method="highs")
-    return answer.status != 2  # 2: infeasible
+    return _proven(answer)
+
+
+def _proven(answer) -> bool:
+    """linprog's verdict on the capital LP: feasible (0) or not (2). Anything else proves
+    nothing either way, and is not taken for "fundable"."""
+    if answer.status in (0, 2):
+        return answer.status == 0
+    raise SolveError(f"the check of the required options' capital could not be solved "
+                     f"(HiGHS via scipy: status {answer.status}, {answer.message})")
 
 
 def _unfunded(instance: Instance, members: np.ndarray, k: int) -> Problem:

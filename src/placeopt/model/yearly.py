@@ -2,14 +2,19 @@
 
 (The capital drawn from each funding stream is one more small block of its own.)
 
-Once the options' opening years are fixed (the baseline when no committed option has a
-choice of year; the marginal-value LP too, though that is solved whole: right after the
-plan, on the plan's HiGHS model, the whole LP is faster), the model falls apart into one
+Once the options' opening years are fixed (here: the baseline when no committed option
+has a choice of year, `HighsModel.run_fixed_builds`), the model falls apart into one
 transportation-like LP per year: every row left (demand, capacity, limits, revenue
 budget) lives in one year, and the rows that tie years together (capital, once open
 stays open, option groups) hold only the fixed build columns. Solving the years apart
 gives the same solution and row duals as the whole LP, in less time and memory, and the
 years can go to separate processes.
+
+The marginal-value LP after the plan is not solved here: on the years route it is priced
+by the Benders subproblems the plan already holds (`HighsModel.capacity_duals`), warm
+from the plan's last round; on the whole route, or when that fails, it is solved whole on
+the plan's own HiGHS model, which right after the plan is faster than starting the years
+afresh.
 """
 
 from __future__ import annotations
