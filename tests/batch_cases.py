@@ -15,7 +15,7 @@ capital in 2026.
   + £30,000: NPV £530,000, regret £250,000.
 - no_option: OPT_A and OPT_B switched off: the plan is the baseline, NPV 0.
 - broke: OPT_A required in 2026, but no capital: infeasible, which the pre-solve checks
-  find (an input error naming the option and the capital).
+  prove (the check's sentence names the option and the capital).
 - bad: SP's capacity scaled by -1: an input error when the scenario is applied.
 """
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -144,6 +145,31 @@ def add_cached_values(path: Path, values: dict[tuple[str, str], Any]) -> Path:
         for name, data in parts.items():
             archive.writestr(name, data)
     return path
+
+
+# --- programs outside Python -----------------------------------------------------------
+
+# The programs some tests run, and the package that brings each (Debian names; .ci/run
+# installs them). The README's `pytest` passes on a machine with only Python: a test that
+# needs one of them skips, saying which is missing.
+OUTSIDE_TOOLS = {
+    "libreoffice": "libreoffice-calc",
+    "chromium": "chromium",
+    "pdfinfo": "poppler-utils",
+    "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
+}
+
+
+def needs_tools(*tools: str) -> pytest.MarkDecorator:
+    """Skip the test unless every program in `tools` is on PATH; the reason names the
+    missing ones and the packages that bring them."""
+    unknown = [t for t in tools if t not in OUTSIDE_TOOLS]
+    assert not unknown, f"add {unknown} to OUTSIDE_TOOLS"
+    missing = [t for t in tools if shutil.which(t) is None]
+    packages = sorted({OUTSIDE_TOOLS[t] for t in missing})
+    return pytest.mark.skipif(bool(missing), reason=(
+        f"needs {', '.join(missing)}, not on PATH (apt-get install {' '.join(packages)})"))
 
 
 # --- problems ---------------------------------------------------------------------------

@@ -57,8 +57,8 @@ def _check_tiny_batch(table: pd.DataFrame) -> None:
     assert rows.loc["grow", "npv"] == pytest.approx(780_000)
     assert rows.loc["grow", "options_built"] == "OPT_A 2026; OPT_B 2027"
     assert rows.loc["no_option", "npv"] == pytest.approx(0)
-    # Found before any model is built (a pre-solve check), so an input error, with why.
-    assert rows.loc["broke", "status"] == "error" and not rows.loc["broke", "solved"]
+    # Proven before any model is built (a pre-solve check): infeasible, with why.
+    assert rows.loc["broke", "status"] == "infeasible" and not rows.loc["broke", "solved"]
     assert "required options OPT_A must open by 2026" in rows.loc["broke", "reason"]
     assert rows.loc["bad", "status"] == "error"
     assert "Scenarios!F7" in rows.loc["bad", "reason"]
@@ -111,6 +111,8 @@ def test_a_worker_that_dies_fails_its_task_alone(workbook: Path, tmp_path: Path)
     rows = result.table.set_index("label")
     stopped = rows[rows["reason"].str.contains("worker process stopped", na=False)]
     assert len(stopped) == 1 and stopped["status"].tolist() == ["error"]
+    summary = json.loads((Path(stopped["folder"].iloc[0]) / "summary.json").read_text())
+    assert summary["status"] == "error" and "worker process stopped" in summary["explanation"]
     assert rows["solved"].sum() == 2 and result.exit_code == EXIT_FAILED
 
 
@@ -120,7 +122,7 @@ def test_cli_batch_writes_summaries_exits_3_and_resumes(workbook: Path, tmp_path
                     "base,broke,bad")
     assert first.exit_code == 3, first.output
     assert "Traceback" not in first.output
-    assert "FAILED broke: error" in first.output
+    assert "FAILED broke: infeasible" in first.output
     table = pd.read_csv(out / "batch_summary.csv")
     assert list(table["label"]) == ["base", "broke", "bad"]
     assert (out / "base" / "report.html").exists()  # scenarios get their reports
@@ -148,6 +150,50 @@ def test_cli_batch_writes_summaries_exits_3_and_resumes(workbook: Path, tmp_path
     assert not pd.read_csv(out / "batch_summary.csv").loc[0, "reused"]
 
 
+def test_failed_scenarios_keep_their_story(workbook: Path, tmp_path: Path,
+                                           monkeypatch) -> None:
+    """Each failed scenario's folder holds its summary.json with status and explanation
+    (SPEC §3, §4): the infeasible one as `placeopt run` writes it, the one with an input
+    error with its cells, the one a bug stopped saying so; the batch exits 4 when a bug
+    stopped any (3 for the others). Failed scenarios used to leave no folder."""
+    from placeopt.batches import run as batch_run
+
+    real = batch_run.solve_case
+
+    def a_bug_in_grow(case, **kwargs):
+        if case.scenario == "grow":
+            raise ZeroDivisionError("a bug in placeopt")
+        return real(case, **kwargs)
+
+    out = tmp_path / "out"
+    result = run_cli("batch", workbook, "-o", out, "--jobs", "1", "--no-reports",
+                     "--scenarios", "base,broke,bad")
+    assert result.exit_code == 3, result.output
+    broke = json.loads((out / "broke" / "summary.json").read_text())
+    assert sorted(p.name for p in (out / "broke").iterdir()) == ["summary.json"]
+    assert broke["status"] == "infeasible" and broke["scenario"] == "broke"
+    assert broke["explanation"].startswith("required options OPT_A must open by 2026 and "
+                                           "cost £30,000 with optimism bias")
+    assert broke["years"] == [2026, 2027, 2028]
+    assert broke["batch"]["task"]["scenario"] == "broke"
+    bad = json.loads((out / "bad" / "summary.json").read_text())
+    assert bad["status"] == "error" and "Scenarios!F7" in bad["explanation"]
+    assert bad["provenance"]["workbook_sha256"] == broke["provenance"]["workbook_sha256"]
+
+    monkeypatch.setattr(batch_run, "solve_case", a_bug_in_grow)
+    result = run_cli("batch", workbook, "-o", out, "--jobs", "1", "--no-reports",
+                     "--scenarios", "base,grow,broke")
+    assert result.exit_code == 4, result.output
+    assert "internal error" in result.output and "Traceback" not in result.output
+    grow = json.loads((out / "grow" / "summary.json").read_text())
+    assert grow["status"] == "error" and grow["batch"]["bug"] is True
+    assert "ZeroDivisionError: a bug in placeopt" in grow["explanation"]
+    table = pd.read_csv(out / "batch_summary.csv").set_index("label")
+    assert table.loc["base", "reused"] and not table.loc["grow", "solved"]
+    assert table.loc["broke", "reused"] and table.loc["broke", "status"] == "infeasible"
+    assert table.loc["broke", "reason"] == broke["explanation"]
+
+
 def test_a_changed_setting_is_solved_again(workbook: Path, tmp_path: Path) -> None:
     run_batch(workbook, tmp_path, "base", jobs=1, reports=False)
     table = batch(workbook, tmp_path, "base", jobs=1, reports=False)
@@ -164,8 +210,14 @@ def test_usage_and_input_errors(workbook: Path, tmp_path: Path) -> None:
     assert both.exit_code == 2 and "--jobs is for local runs" in both.output
     seed = run_cli("batch", workbook, "--seed", "3")
     assert seed.exit_code == 2 and "give --samples" in seed.output
+    # A wrong argument, as in `run` (it was exit 1, blaming the workbook).
     unknown = run_cli("batch", workbook, "-o", tmp_path / "x", "--scenarios", "base,nope")
-    assert unknown.exit_code == 1 and "no scenario named 'nope'" in unknown.output
+    assert unknown.exit_code == 2, unknown.output
+    assert "--scenarios" in unknown.output and "no scenario named 'nope'" in unknown.output
+    assert not (tmp_path / "x").exists()
+    missing = run_cli("batch", tmp_path / "nowhere.xlsx", "-o", tmp_path / "y")
+    assert missing.exit_code == 2, missing.output
+    assert "does not exist" in missing.output and "Traceback" not in missing.output
     occupied = tmp_path / "occupied"
     (occupied / "base").mkdir(parents=True)
     (occupied / "base" / "notes.txt").write_text("mine")

@@ -314,6 +314,13 @@ def test_bad_overrides_raise(rows: list[dict], message: str) -> None:
         _journeys(overrides=_overrides(rows))
 
 
+def test_residential_flags_may_be_zeros_and_ones() -> None:
+    flags = np.array([False, True, False])
+    given = journeys(ZONE_LAT, ZONE_LON, PROV_LAT, PROV_LON, flags, PARAMS)
+    numbers = journeys(ZONE_LAT, ZONE_LON, PROV_LAT, PROV_LON, np.array([0, 1, 0]), PARAMS)
+    np.testing.assert_array_equal(numbers.transport_cost, given.transport_cost)
+
+
 def test_empty_overrides_and_missing_residential_flag() -> None:
     empty = _overrides([{"zone_row": 0, "provider_row": 0}]).iloc[:0]
     np.testing.assert_array_equal(_journeys(overrides=empty).minutes, _journeys().minutes)

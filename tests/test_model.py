@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from tiny import built, capacity_of, placed, pupils_at, solve, tiny_workbook, unmet
 
-from placeopt.problems import InputError
+from placeopt.problems import InputError, SolveError
 from placeopt.run import plan
 
 REL = 1e-6
@@ -103,6 +103,20 @@ def test_capacity_limits_single_row(tmp_path: Path) -> None:
     assert pupils_at(r, "SP", need="ASD") == pytest.approx(2)
     assert pupils_at(r, "IN", need="ASD") == pytest.approx(1)
     assert pupils_at(r, "SP", need="SEMH") == pytest.approx(3)
+
+
+def test_capacity_limits_by_phase_alone_and_by_need_alone(tmp_path: Path) -> None:
+    # SP takes every phase: primary (any need) <= 1 place, SEMH (any phase) <= 0. Demand
+    # ASD primary 3, ASD secondary 3, SEMH secondary 2. SP: 1 ASD primary + 3 ASD
+    # secondary; IN: 2 ASD primary + 2 SEMH. Objective = 4 x 20,000 + 4 x 50,000.
+    r = solve(tmp_path / "t.xlsx", providers=[special(), inmss()],
+              demand=[demand(3, phase="primary"), demand(3), demand(2, need="SEMH")],
+              limits=[{"provider_id": "SP", "need": None, "phase": "primary", "places": 1},
+                      {"provider_id": "SP", "need": "SEMH", "phase": None, "places": 0}])
+    assert objective(r) == pytest.approx(280_000, rel=REL)
+    assert pupils_at(r, "SP", phase="primary") == pytest.approx(1)
+    assert pupils_at(r, "SP", phase="secondary") == pytest.approx(3)
+    assert pupils_at(r, "IN", need="SEMH") == pytest.approx(2)
 
 
 # --- arcs: journeys, suitability, needs and phases ------------------------------------------
@@ -571,6 +585,19 @@ def test_ring_fenced_money_is_drawn_before_the_general_pot(tmp_path: Path) -> No
     assert _funding(r) == [(2026, "capital:grant", "OPT", 100.0)]
 
 
+def test_ring_fenced_first_when_one_stream_cannot_pay_it_all(tmp_path: Path) -> None:
+    # OPT (£150) may use capital:grant (£100) or capital (£500): the results draw all of
+    # the grant and only the rest, £50, from the general pot. Objective 150 + 20,000.
+    r = solve(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
+              demand=[demand(1)],
+              expansions=[option("OPT", 1, 150, funding="capital; capital:grant")],
+              budget=[{"year": 2026, "stream": "capital:grant", "amount": 100},
+                      {"year": 2026, "stream": "capital", "amount": 500}])
+    assert objective(r) == pytest.approx(20_150, rel=REL)
+    assert _funding(r) == [(2026, "capital", "OPT", 50.0),
+                           (2026, "capital:grant", "OPT", 100.0)]
+
+
 def test_capital_carries_forward_stream_by_stream(tmp_path: Path) -> None:
     # OPT (£100) may use capital:s106 only: £50 in 2026 and £50 in 2027, so it can open
     # in 2027 at the earliest, though the general pot holds £100 from 2026.
@@ -600,25 +627,26 @@ def test_an_option_whose_stream_is_empty_is_never_built(tmp_path: Path) -> None:
     assert objective(r) == pytest.approx(50_000, rel=REL)
     assert built(r) == {}
     assert r.funding.empty
-    # Required, it cannot be built at all: an input error naming the stream.
+    # Required, it cannot be built at all: infeasible, proven before any solve, naming the
+    # stream.
     path = tiny_workbook(tmp_path / "r.xlsx", expansions=[
         option("OPT", 1, 100, funding="capital:grant", required="yes")], **common)
-    with pytest.raises(InputError, match=r"required options OPT must open by 2026 and cost "
+    with pytest.raises(SolveError, match=r"required options OPT must open by 2026 and cost "
                        r"£100 .* up to 2026 \(£0: capital:grant £0\)"):
         plan(path)
 
 
 def test_required_options_a_stream_cannot_pay_for_together(tmp_path: Path) -> None:
     # R1 and R2 (£60 each, required) may use capital:s106 (£100) only: together they
-    # cost more than it holds, though the general pot (£1,000) could pay: an input error.
+    # cost more than it holds, though the general pot (£1,000) could pay: infeasible.
     path = tiny_workbook(tmp_path / "t.xlsx", providers=[special(capacity=0), inmss()],
                          demand=[demand(2)],
                          expansions=[option(o, 1, 60, funding="capital:s106", required="yes")
                                      for o in ("R1", "R2")],
                          budget=[{"year": 2026, "stream": "capital:s106", "amount": 100},
                                  {"year": 2026, "stream": "capital", "amount": 1_000}])
-    with pytest.raises(InputError, match=r"required options R1, R2 must open by 2026 and cost "
-                       r"£120 .* \(£100: capital:s106 £100\)"):
+    with pytest.raises(SolveError, match=r"required options R1, R2 must open by 2026 "
+                       r"and cost £120 .* \(£100: capital:s106 £100\)"):
         plan(path)
 
 
@@ -884,6 +912,20 @@ def test_soft_budget_reports_overspend(tmp_path: Path) -> None:
     assert r.summary["plan"]["overspend"] == [10_000]
 
 
+def test_soft_budget_overspend_year_by_year(tmp_path: Path) -> None:
+    # Two years with their own revenue budgets (50,000 and 30,000), demand 3 a year at
+    # SP (60,000): overspends 10,000 and 30,000, each on its own year; weight 1:
+    # objective = 120,000 + 40,000.
+    r = solve(tmp_path / "t.xlsx", params={"horizon_years": 2, "budget_limit": "soft",
+                                           "overspend_weight": 1},
+              providers=[special()], demand=[demand(3)],
+              travel={("Z1", "SP"): {"annual_transport_cost": 0}},
+              budget=[{"year": 2026, "stream": "high_needs_block", "amount": 50_000},
+                      {"year": 2027, "stream": "high_needs_block", "amount": 30_000}])
+    assert objective(r) == pytest.approx(160_000, rel=REL)
+    assert r.summary["plan"]["overspend"] == [10_000, 30_000]
+
+
 def test_overspend_weight_can_leave_pupils_unmet(tmp_path: Path) -> None:
     # Soft budget, weight 2, penalty 50,000: a pupil beyond the budget costs 20,000 +
     # 2 x 20,000 = 60,000 > 50,000, so only 2.5 are placed and 0.5 is unmet because of
@@ -939,8 +981,9 @@ def test_required_option_beyond_capital_budget_is_infeasible(tmp_path: Path) -> 
                          demand=[demand(1)],
                          expansions=[option("OPT", 1, 100, required="yes")],
                          budget=[{"year": 2026, "stream": "capital", "amount": 50}])
-    # Found before any model is built: a pre-solve check, with the numbers.
-    with pytest.raises(InputError, match=r"required options OPT must open by 2026 and cost "
+    # Found before any model is built: a pre-solve check, with the numbers; an infeasible
+    # model all the same (SPEC §3).
+    with pytest.raises(SolveError, match=r"required options OPT must open by 2026 and cost "
                        r"£100 .* up to 2026 \(£50\)"):
         plan(path)
 

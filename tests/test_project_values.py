@@ -149,9 +149,12 @@ def test_long_valuations_are_done_only_on_request(tmp_path: Path, monkeypatch) -
 
     from placeopt.run import plan
 
-    forced = plan(tiny_workbook(tmp_path / "f.xlsx", **common), project_values=True)
+    said: list[str] = []
+    forced = plan(tiny_workbook(tmp_path / "f.xlsx", **common), project_values=True,
+                  progress=said.append)
     assert forced.summary["project_values"]["status"] == "computed"
     assert forced.expansions["npv_if_dropped"].notna().all()
+    assert f"Valuing each project: {n} more solves..." in said  # the progress says so
 
 
 def test_reports_show_the_project_list_and_read_old_folders(tmp_path: Path) -> None:

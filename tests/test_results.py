@@ -342,6 +342,55 @@ def test_additional_pupils_placed_when_the_baseline_leaves_pupils_unmet(
     assert s["savings"]["npv"] == pytest.approx(-113_000, rel=REL)
 
 
+def test_additional_pupils_placed_when_both_leave_some_unmet(tmp_path: Path) -> None:
+    """baseline unmet - plan unmet, when the plan too leaves a pupil unmet (with the plan
+    placing everyone, a sum would pass as well as the difference)."""
+    # Demand 2, SP without places; OPT gives it 1 (£50,000). Baseline: 2 unmet a year;
+    # plan: OPT opens 2026 and 1 pupil is placed (21,000 a year), 1 still unmet.
+    r = solve(tmp_path / "t.xlsx", params={"horizon_years": 2}, providers=PROVIDERS[:1],
+              demand=[demand(2)], travel={("Z1", "SP"): TRAVEL[("Z1", "SP")]},
+              expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 1,
+                           "capital_cost": 50_000}])
+    s = r.summary
+    assert built(r) == {"OPT": 2026}
+    assert s["baseline"]["unmet_pupils"] == [2, 2] and s["plan"]["unmet_pupils"] == [1, 1]
+    assert s["savings"]["additional_pupils_placed"] == [1, 1]
+
+
+def test_a_plan_spending_pennies_more_still_has_its_payback_year(tmp_path: Path) -> None:
+    """payback_year is null only when the plan is charged no more capital than the
+    baseline: 50p more is more (a threshold of £1 would call it none). And capital is
+    reported in pence (funding.csv too)."""
+    # OPT: 1 place at SP for £0.503: revenue saving 33,000 a year from 2026.
+    r = _savings_case(tmp_path, "t.xlsx", {}, capital_cost=0.503)
+    assert built(r) == {"OPT": 2026}
+    assert r.summary["savings"]["capital_cost_total"] == 0.5
+    assert r.summary["savings"]["payback_year"] == 2026
+    assert list(r.funding["amount"]) == [0.5]
+    # No Budget rows: the general pot has no limit; what it paid is still said.
+    assert r.summary["funding"] == {"capital": {"limited": False, "spent": [0.5, 0, 0]}}
+
+
+def test_outputs_keep_three_decimals_of_pupils_and_pence(tmp_path: Path) -> None:
+    """SPEC: pupils keep three decimals in every output; money is in pence, minutes to a
+    tenth, km to the metre's hundredth."""
+    # 1.23456 pupils at SP (£20,000, transport £1,000.005), 12.345 minutes, 3.14159 km.
+    r = solve(tmp_path / "t.xlsx", providers=[{"provider_id": "SP", "type": "special",
+                                               "annual_cost_per_place": 20_000}],
+              demand=[demand(1.23456)],
+              travel={("Z1", "SP"): {"minutes": 12.345, "distance_km": 3.14159,
+                                     "annual_transport_cost": 1_000.005}})
+    row = r.placements.iloc[0]
+    assert (row["pupils"], row["minutes"], row["distance_km"]) == (1.235, 12.3, 3.14)
+    assert (row["placement_cost"], row["transport_cost"]) == (24_691.2, 1_234.57)
+    assert r.capacity.loc[0, "pupils"] == 1.235
+    assert list(r.costs["pupils"]) == [1.235, 1.235]  # plan and baseline
+    assert r.summary["plan"]["pupils_placed"] == [1.235]
+    assert r.summary["plan"]["placement_cost"] == [24_691.2]
+    assert r.summary["plan"]["transport_cost"] == [1_234.57]  # 1,234.5661728
+    assert r.summary["objective"] == 25_925.77  # 25,925.7661728, in pence
+
+
 def test_costs_table_by_case(tmp_path: Path) -> None:
     # The undiscounted example above: costs.csv has one plan row (special, in area) and
     # one baseline row (inmss, out of area) per year.
@@ -355,30 +404,111 @@ def test_costs_table_by_case(tmp_path: Path) -> None:
         assert (b["placement_cost"], b["transport_cost"]) == (50_000, 4_000)
 
 
-def test_summary_has_every_spec_field(tmp_path: Path) -> None:
-    r = _savings_case(tmp_path, "t.xlsx", {})
-    s = r.summary
-    for key in ("placeopt_version", "workbook", "scenario", "status", "mip_gap", "objective",
-                "years", "plan", "baseline", "savings", "solve", "provenance"):
-        assert key in s, key
-    assert s["status"] == "optimal" and s["scenario"] == "base" and s["years"] == [
-        2026, 2027, 2028]
-    for case in ("plan", "baseline"):
-        for field in ("total_cost", "placement_cost", "transport_cost", "capital_cost",
-                      "out_of_area_cost", "inmss_cost", "pupils_placed", "out_of_area_pupils",
-                      "inmss_pupils", "unmet_pupils", "new_places", "overspend"):
-            assert len(s[case][field]) == 3, (case, field)
-    for field in ("revenue_savings", "out_of_area_savings", "additional_pupils_placed",
-                  "capital_cost_total", "residual_value", "npv", "npv_capital_when_spent",
-                  "payback_year", "discounted_payback_year", "savings_per_new_place"):
-        assert field in s["savings"]
-    for field in ("build_seconds", "solve_seconds", "variables", "constraints", "binaries",
-                  "solver", "solver_version"):
-        assert field in s["solve"]
-    for field in ("workbook_sha256", "started_at", "finished_at", "options", "warnings"):
-        assert field in s["provenance"]
-    assert s["provenance"]["options"]["horizon_years"] == 3
-    json.dumps(s)  # JSON-able as it stands
+def test_every_spec_field_has_its_hand_computed_value(tmp_path: Path) -> None:
+    """Every field of SPEC §4's summary.json, each against the value worked out by hand
+    (not only that it is there: a wrong bound, gap or check would pass that).
+
+    The undiscounted case above (OPT: 4 places at SP for £50,000, opening 2026), with
+    £60,000 of capital in 2026 (and 0.4p, to see that money is in pence), of which OPT
+    spends £50,000 and £10,000 carries forward.
+    """
+    import datetime as dt
+    import hashlib
+
+    import highspy
+
+    from placeopt.case import check_workbook
+    from placeopt.version import __version__
+
+    path = tmp_path / "t.xlsx"
+    r = solve(path, params={"horizon_years": 3}, providers=PROVIDERS, demand=[demand(1)],
+              travel=TRAVEL, expansions=[{"option_id": "OPT", "provider_id": "SP",
+                                          "places": 4, "capital_cost": 50_000}],
+              budget=[{"year": 2026, "stream": "capital", "amount": 60_000.004}])
+    s = json.loads(json.dumps(r.summary))  # as summary.json holds it
+    assert (s["placeopt_version"], s["workbook"], s["scenario"], s["status"]) == (
+        __version__, "t.xlsx", "base", "optimal")
+    assert s["years"] == [2026, 2027, 2028]
+    # Solved to a gap of 0: the bound is the objective, nothing left to find.
+    assert s["objective"] == pytest.approx(113_000, rel=REL)
+    assert s["objective_bound"] == pytest.approx(113_000, rel=REL)
+    assert s["gap_pounds"] == pytest.approx(0, abs=0.01)
+    assert s["mip_gap"] == pytest.approx(0, abs=1e-9)
+    assert s["explanation"] is None  # optimal: nothing to explain
+    plan = {"total_cost": [71_000, 21_000, 21_000], "placement_cost": [20_000] * 3,
+            "transport_cost": [1_000] * 3, "capital_cost": [50_000, 0, 0],
+            "out_of_area_cost": [0] * 3, "inmss_cost": [0] * 3, "pupils_placed": [1] * 3,
+            "out_of_area_pupils": [0] * 3, "inmss_pupils": [0] * 3, "unmet_pupils": [0] * 3,
+            "new_places": [4] * 3, "overspend": [0] * 3, "capital_charge": [50_000, 0, 0],
+            "inclusion_cost": [0] * 3}
+    baseline = {"total_cost": [54_000] * 3, "placement_cost": [50_000] * 3,
+                "transport_cost": [4_000] * 3, "capital_cost": [0] * 3,
+                "out_of_area_cost": [54_000] * 3, "inmss_cost": [54_000] * 3,
+                "pupils_placed": [1] * 3, "out_of_area_pupils": [1] * 3,
+                "inmss_pupils": [1] * 3, "unmet_pupils": [0] * 3, "new_places": [0] * 3,
+                "overspend": [0] * 3, "capital_charge": [0] * 3, "inclusion_cost": [0] * 3}
+    assert s["plan"] == plan and s["baseline"] == baseline
+    saved = s["savings"]
+    assert saved == {
+        "revenue_savings": [33_000] * 3, "out_of_area_savings": [54_000] * 3,
+        "additional_pupils_placed": [0] * 3, "capital_cost_total": 50_000,
+        "capital_charge": [50_000, 0, 0],
+        "residual_value": 0,  # upfront: the charge is all of the capital
+        "npv": pytest.approx(49_000, rel=REL), "payback_year": 2027,
+        "savings_per_new_place": pytest.approx(8_250, rel=REL),
+        # Undiscounted, with the capital paid upfront: counted when spent, it is the same
+        # 50,000 in 2026, so the cash and discounted views agree with the model's.
+        "npv_capital_when_spent": pytest.approx(49_000, rel=REL),
+        "discounted_payback_year": 2027,
+        "cumulative_net_saving": [-17_000, 16_000, 49_000],
+        "cumulative_discounted_net_saving": [-17_000, 16_000, 49_000]}
+    assert s["funding"] == {"capital": {"limited": True, "available": [60_000, 0, 0],
+                                        "spent": [50_000, 0, 0],
+                                        "unspent": [10_000, 10_000, 10_000]}}
+    # What OPT is worth: dropped, the plan is the baseline (objective 162,000), so all of
+    # the NPV, 162,000 - 113,000, is lost.
+    assert s["project_values"]["status"] == "computed"
+    dropped = s["project_values"]["solves"]["OPT"]
+    assert (dropped["case"], dropped["status"]) == ("dropped", "optimal")
+    assert dropped["check"]["objective_recomputed"] == pytest.approx(162_000, rel=REL)
+    assert list(r.expansions["npv_if_dropped"]) == [pytest.approx(49_000, rel=REL)]
+    solved = s["solve"]
+    # x: 2 arcs x 3 years; u: 3; b: OPT open by each year (3 binaries); w: capital drawn
+    # for each opening year (3). Rows: demand 3, SP's capacity 3, open once 1, each
+    # opening paid in full 3, capital by year 3, once open stays open 2.
+    assert (solved["variables"], solved["binaries"], solved["constraints"]) == (15, 3, 15)
+    assert (solved["solver"], solved["solver_version"]) == (
+        "HiGHS", f"{highspy.Highs().versionMajor()}.{highspy.Highs().versionMinor()}."
+                 f"{highspy.Highs().versionPatch()}")
+    assert solved["build_seconds"] >= 0 and solved["solve_seconds"] >= 0
+    assert set(solved["timings"]) == {"baseline", "plan", "duals", "project_values"}
+    check = solved["check"]
+    assert check["passed"] is True and check["resolves"] == []
+    assert check["objective_recomputed"] == pytest.approx(113_000, rel=REL)
+    assert check["largest_violation"] == pytest.approx(0, abs=1e-9)
+    assert set(check["solves"]) == {"baseline", "plan", "marginal_values"}
+    for name, objective in (("baseline", 162_000), ("plan", 113_000),
+                            ("marginal_values", 113_000)):
+        one = check["solves"][name]
+        assert one["passed"] is True, name
+        assert one["objective_reported"] == pytest.approx(objective, rel=REL), name
+        assert one["objective_recomputed"] == pytest.approx(objective, rel=REL), name
+    provenance = s["provenance"]
+    assert provenance["workbook_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    started, finished = (dt.datetime.fromisoformat(provenance[k])
+                         for k in ("started_at", "finished_at"))
+    assert started <= finished <= dt.datetime.now(dt.UTC)
+    options = provenance["options"]
+    assert (options["horizon_years"], options["discount_rate"], options["mip_gap"],
+            options["capital_treatment"]) == (3, 0, 0, "upfront")
+    assert provenance["warnings"] == [str(w) for w in check_workbook(path)[0]]
+    assert provenance["route"] == "years"
+    # capacity.csv: SP's places are OPT's 4 from 2026, one of them used; IN is unlimited.
+    capacity = r.capacity.set_index(["provider_id", "year"])
+    for year in (2026, 2027, 2028):
+        assert tuple(capacity.loc[("SP", year), ["capacity", "pupils", "utilisation"]]) \
+            == (4, 1, 0.25)
+        assert np.isnan(capacity.loc[("IN", year), "capacity"])
 
 
 # --- the worked example ---------------------------------------------------------------------
@@ -594,13 +724,68 @@ def _required_beyond_capital(path: Path) -> Path:
                          budget=[{"year": 2026, "stream": "capital", "amount": 50}])
 
 
-def test_cli_run_infeasible_found_before_the_solve_exits_1(tmp_path: Path) -> None:
+def _hard_budget_below_current(path: Path) -> Path:
+    # One pupil who must stay at £20,000 a year, and a hard revenue budget of £10,000.
+    return tiny_workbook(path, params={"budget_limit": "hard"},
+                         providers=[{"provider_id": "SP", "type": "special", "capacity": 1,
+                                     "annual_cost_per_place": 20_000}],
+                         demand=[demand(1)],
+                         current=[{"zone_id": "Z1", "need": "ASD", "phase": "secondary",
+                                   "provision": "special", "provider_id": "SP",
+                                   "pupils": 1}],
+                         budget=[{"year": 2026, "stream": "high_needs_block",
+                                  "amount": 10_000}])
+
+
+PROVEN = {
+    "capital": (_required_beyond_capital,
+                "required options OPT must open by 2026 and cost £100 with optimism bias, "
+                "more than the capital they may draw on up to 2026 (£50): no plan can build "
+                "them; add capital or widen their opening years"),
+    "hard_budget": (_hard_budget_below_current,
+                    "the hard revenue budget for 2026 (£10,000) is below the cost of current "
+                    "placements that must stay (£20,000): no plan can keep to it; raise the "
+                    "budget, set budget_limit to soft, or allow_moves"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PROVEN))
+def test_cli_run_infeasible_found_before_the_solve_exits_3_with_its_folder(
+        tmp_path: Path, monkeypatch, kind: str) -> None:
+    """A check that proves before any solve that no plan exists is an infeasible model
+    (SPEC §3): exit 3 and the summary-only folder, its explanation the check's sentence,
+    in the same shape as the folder of an infeasibility the solver proves. (It was an
+    input error: exit 1, no folder.)"""
+    write, sentence = PROVEN[kind]
+    path = write(tmp_path / "t.xlsx")
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(_required_beyond_capital(
-        tmp_path / "t.xlsx")), "-o", str(out)])
-    assert result.exit_code == 1, result.output
-    assert "required options OPT must open by 2026" in result.output
-    assert not out.exists()
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert f"ERROR Budget: {sentence}" in result.output
+    assert "no plan can exist" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["status"], summary["explanation"]) == ("infeasible", sentence)
+    assert summary["scenario"] == "base" and summary["years"] == [2026]
+
+    monkeypatch.setattr("placeopt.model.checks.CHECKS", ())  # the solver proves it instead
+    by_solver = tmp_path / "by_solver"
+    assert CliRunner().invoke(main, ["run", str(path), "-o", str(by_solver)]).exit_code == 3
+    solved = json.loads((by_solver / "summary.json").read_text())
+    assert solved["status"] == "infeasible"
+    assert set(solved) == set(summary)
+    assert set(solved["provenance"]) == set(summary["provenance"])
+
+
+def test_validate_says_a_scenario_has_no_plan(tmp_path: Path) -> None:
+    """`validate` runs the same checks: a proof that no plan exists is exit 3, with the
+    sentence at its place."""
+    path = _hard_budget_below_current(tmp_path / "t.xlsx")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 3, result.output
+    assert f"ERROR Budget: {PROVEN['hard_budget'][1]}" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_cli_run_infeasible_exits_3_and_explains_why(tmp_path: Path, monkeypatch) -> None:

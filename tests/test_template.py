@@ -4,14 +4,13 @@ file that Excel and LibreOffice open without repairing it."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import problems_of, run_cli, valid_sheets, write_workbook
+from conftest import needs_tools, problems_of, run_cli, valid_sheets, write_workbook
 
 from placeopt.workbook.cells import ALL
 from placeopt.workbook.reader import read_workbook
@@ -71,9 +70,55 @@ def test_headers_match_the_schema(book, sheet) -> None:
     for column in sheet.columns:
         if column.name in _headers(ws) and sheet.name != "Parameters":
             cell = ws.cell(row=1, column=_headers(ws).index(column.name) + 1)
-            assert column.help in cell.comment.text
-            if column.unit:
-                assert column.unit in cell.comment.text
+            assert column.help[1:].replace("blank = ", "blank means ") in cell.comment.text
+            if column.unit and column.unit != "year":
+                assert column.unit.replace("m", "metres", column.unit == "m") in \
+                    cell.comment.text
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=[s.name for s in SHEETS])
+def test_header_notes_read_as_sentences(book, sheet) -> None:
+    """Each note is sentences, each with its capital and full stop, and no shorthand: not
+    "Its value; blank = the default Optional. Expected: text." as it was."""
+    for cell in book[sheet.name][1]:
+        if cell.value is None:
+            continue
+        note = cell.comment.text
+        assert note.endswith(".") and " = " not in note, (cell.coordinate, note)
+        for sentence in re.split(r"(?<=[.)])\s+(?=[A-Z])", note):
+            assert sentence[0].isupper() and sentence.endswith("."), (cell.coordinate, note)
+            assert sentence not in ("Optional.", "Required."), (cell.coordinate, note)
+            assert not sentence.startswith("Expected:"), (cell.coordinate, note)
+
+
+def test_checks_reach_every_row_a_planner_may_fill(tmp_path: Path, template_path: Path) -> None:
+    """Drop-downs and number checks cover every row of a sheet, however long: Trafford's
+    Demand has 1,344 rows and CurrentPlacements 1,523; a planner's may have more. They
+    stopped 200 rows below the rows written (row 201 in the blank template)."""
+    from placeopt.workbook.template import write_workbook as write_tables
+
+    rows = [{"zone_id": "Z1", "need": "ASD", "phase": "primary", 2026: 1.0}] * 1544
+    filled = write_tables(tmp_path / "long.xlsx", {
+        "Parameters": [{"parameter": "first_year", "value": 2026}], "Demand": rows})
+    for path in (template_path, filled):
+        book = openpyxl.load_workbook(path)
+        for ws in book.worksheets[2:]:  # the table sheets
+            for dv in ws.data_validations.dataValidation:
+                for cells in dv.sqref.ranges:
+                    assert (cells.min_row, cells.max_row) == (2, 1_048_576), (
+                        path.name, ws.title, str(cells))
+
+
+def test_the_guide_keeps_each_sheet_beside_its_description(book) -> None:
+    """In the Guide's table every cell sits at the top of its row, as the wrapped
+    description does: a sheet's name stays level with its description's first line (it
+    sat at the bottom, level with the next sheet's when the description took two)."""
+    guide = book["Guide"]
+    names = {sheet.name for sheet in SHEETS}
+    rows = [row for row in guide.iter_rows(max_col=4) if row[1].value in names]
+    assert len(rows) == len(SHEETS)
+    for row in rows:
+        assert [c.alignment.vertical for c in row] == ["top"] * 4, row[1].value
 
 
 def _validations(ws) -> list[tuple[object, set[str]]]:
@@ -256,17 +301,15 @@ def test_worked_example_validates_cleanly(tmp_path: Path) -> None:
 
 
 def _soffice(tmp_path: Path, fmt: str, source: Path, outdir: Path) -> Path:
-    office = shutil.which("libreoffice") or shutil.which("soffice")
     profile = tmp_path / f"lo_profile_{uuid.uuid4().hex}"
     subprocess.run(
-        [office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+        ["libreoffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
          "--convert-to", fmt, "--outdir", str(outdir), str(source)],
         check=True, timeout=120, capture_output=True)
     return outdir / (source.stem + "." + fmt.split(":")[0])
 
 
-needs_libreoffice = pytest.mark.skipif(
-    shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+needs_libreoffice = needs_tools("libreoffice")
 
 
 @pytest.mark.slow
@@ -330,7 +373,30 @@ def test_guide_prints_landscape_fitted_to_width(book) -> None:
 
 
 @pytest.mark.slow
-@needs_libreoffice
+@needs_tools("libreoffice", "pdftotext")
+def test_the_printed_guide_keeps_each_sheet_beside_its_description(tmp_path: Path,
+                                                                   template_path: Path) -> None:
+    """Printed by LibreOffice, each sheet's name is on the line of its description's
+    first word."""
+    import html
+
+    pdf = _soffice(tmp_path, "pdf", template_path, tmp_path / "pdf")
+    xml = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words = [(html.unescape(w), float(x), float(y)) for x, y, w in re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', xml)]
+    for sheet in SHEETS:
+        at = [i for i in range(1, len(words)) if words[i][0] == sheet.name
+              and words[i - 1][0] == str(sheet.fill_order)]
+        assert len(at) == 1, sheet.name
+        _, x, y = words[at[0]]
+        first = sheet.purpose.split()[0]
+        assert any(w == first and wx > x and abs(wy - y) < 2 for w, wx, wy in words), (
+            sheet.name, y, [(w, wy) for w, _, wy in words if w == first])
+
+
+@pytest.mark.slow
+@needs_tools("libreoffice", "pdfinfo", "pdftotext")
 def test_guide_prints_whole_on_a_landscape_page(tmp_path: Path, template_path: Path) -> None:
     """Printed, the Guide's paragraphs are not cut at the right edge (they were) and its
     first page is landscape."""

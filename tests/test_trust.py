@@ -15,7 +15,7 @@ from tiny import built, capacity_of, pupils_at, solve, tiny_workbook
 
 from placeopt.case import build_case
 from placeopt.model.checks import plain_checks
-from placeopt.problems import InputError
+from placeopt.problems import SolveError
 from placeopt.run import plan
 
 REL = 1e-6
@@ -193,16 +193,59 @@ def test_check_an_option_nobody_could_use(tmp_path: Path) -> None:
                for p in _problems(path))
 
 
-def test_check_hard_budget_below_current_placements_is_an_error(tmp_path: Path) -> None:
+def test_check_hard_budget_below_current_placements_is_infeasible(tmp_path: Path) -> None:
     # 2 current pupils at £20,000 must stay; a hard budget of £30,000 cannot hold.
     path = tiny_workbook(tmp_path / "t.xlsx", params={"budget_limit": "hard"},
                          providers=[provider("SP", "special", 20_000)], demand=[demand(2)],
                          current=[current("SP", 2)],
                          budget=[{"year": 2026, "stream": "high_needs_block",
                                   "amount": 30_000}])
-    with pytest.raises(InputError, match=r"hard revenue budget for 2026 \(£30,000\) is below "
+    with pytest.raises(SolveError, match=r"hard revenue budget for 2026 \(£30,000\) is below "
                        r"the cost of current placements that must stay \(£40,000\)"):
         plan(path)
+
+
+def test_check_a_hard_budget_that_just_covers_current_placements(tmp_path: Path) -> None:
+    # 2 current pupils at £20,000 must stay; a hard budget of exactly £40,000 holds them.
+    path = tiny_workbook(tmp_path / "t.xlsx", params={"budget_limit": "hard"},
+                         providers=[provider("SP", "special", 20_000)], demand=[demand(2)],
+                         current=[current("SP", 2)],
+                         budget=[{"year": 2026, "stream": "high_needs_block",
+                                  "amount": 40_000}])
+    assert build_case(path).no_plan == []
+    assert plan(path).summary["objective"] == pytest.approx(40_000, rel=REL)
+
+
+@pytest.mark.parametrize(("places", "short"), [(5, False), (1, True)])
+def test_check_demand_beyond_every_place_counts_the_options(tmp_path: Path, places: int,
+                                                             short: bool) -> None:
+    # Demand 3; SP (the first provider) has 1 place and OPT would add `places` to it:
+    # 6 places are enough, 2 are not.
+    path = tiny_workbook(tmp_path / "t.xlsx",
+                         providers=[provider("SP", "special", 20_000, capacity=1)],
+                         demand=[demand(3)],
+                         expansions=[{"option_id": "OPT", "provider_id": "SP",
+                                      "places": places, "capital_cost": 1_000}])
+    found = [p for p in _problems(path) if "exceeds all capacity" in p]
+    assert found == ([f"WARNING Demand: ASD secondary demand in 2026 (3 pupils) exceeds all "
+                      f"capacity within 75 minutes of its zones ({1 + places} places, shared "
+                      "with other needs and phases) even with every option built"]
+                     if short else [])
+
+
+def test_check_required_options_on_streams_of_their_own(tmp_path: Path) -> None:
+    # R1 (£60, capital:s106 holding £100) and R2 (£60, capital holding £100), both due
+    # in 2026: each stream pays for its own, so a plan exists.
+    path = tiny_workbook(
+        tmp_path / "t.xlsx", providers=[provider("SP", "special", 20_000, capacity=0)],
+        demand=[demand(2)],
+        expansions=[{"option_id": o, "provider_id": "SP", "places": 1, "capital_cost": 60,
+                     "required": "yes", "latest_year": 2026, "funding": f}
+                    for o, f in (("R1", "capital:s106"), ("R2", "capital"))],
+        budget=[{"year": 2026, "stream": "capital:s106", "amount": 100},
+                {"year": 2026, "stream": "capital", "amount": 100}])
+    assert build_case(path).no_plan == []
+    assert built(plan(path)) == {"R1": 2026, "R2": 2026}
 
 
 def test_checks_run_for_the_frontier_too(tmp_path: Path) -> None:
@@ -213,18 +256,38 @@ def test_checks_run_for_the_frontier_too(tmp_path: Path) -> None:
                          current=[current("SP", 2)],
                          budget=[{"year": 2026, "stream": "high_needs_block",
                                   "amount": 30_000}])
-    with pytest.raises(InputError, match="hard revenue budget"):
+    with pytest.raises(SolveError, match="hard revenue budget"):
         frontier(path, points=2)
 
 
-def test_the_registry_runs_every_check_in_order() -> None:
+def test_the_registry_runs_every_check_in_order(tmp_path: Path, monkeypatch) -> None:
+    """plain_checks runs each check of the registry once, in order, and returns all they
+    find (it used to assert np.all over a list of callables, which could not fail)."""
     from placeopt.model import checks
+    from placeopt.problems import Problem
 
     names = [c.__name__ for c in checks.CHECKS]
     assert names == ["unreachable_groups", "capacity_in_reach", "unreachable_providers",
                      "options_never_open", "current_pupils_above_capacity",
                      "hard_budget_below_current", "capital_below_required"]
-    assert np.all([callable(c) for c in checks.CHECKS])
+    case = build_case(tiny_workbook(tmp_path / "t.xlsx",
+                                    providers=[provider("SP", "special", 20_000)],
+                                    demand=[demand(1)]))
+    ran: list[str] = []
+
+    def recorded(check):
+        def run(inputs, instance):
+            assert (inputs, instance) == (case.inputs, case.instance)
+            ran.append(check.__name__)
+            return [Problem("warning", check.__name__, "found"),
+                    Problem("warning", check.__name__, "and more")]
+        return run
+
+    monkeypatch.setattr(checks, "CHECKS", tuple(recorded(c) for c in checks.CHECKS))
+    found = checks.plain_checks(case.inputs, case.instance)
+    assert ran == names
+    assert [(p.where, p.message) for p in found] == [
+        (name, message) for name in names for message in ("found", "and more")]
 
 
 # --- the same answer every time --------------------------------------------------------
@@ -281,3 +344,74 @@ def test_marginal_values_lp_failing_is_said_not_zeroed(tmp_path: Path) -> None:
     duals, status, _ = model.capacity_duals(plan_solution)
     assert status.startswith("not computed"), status
     assert np.isnan(duals).all()
+
+
+# --- a failure proves nothing -------------------------------------------------------------
+
+
+def _required_beyond_capital(path: Path) -> Path:
+    """OPT (£100, required, by 2026) against £50 of capital: no plan can exist."""
+    return tiny_workbook(path, providers=[provider("SP", "special", 20_000, capacity=1)],
+                         demand=[demand(1)],
+                         expansions=[{"option_id": "OPT", "provider_id": "SP", "places": 1,
+                                      "capital_cost": 100, "required": "yes"}],
+                         budget=[{"year": 2026, "stream": "capital", "amount": 50}])
+
+
+def test_a_capital_check_that_hiGHS_could_not_finish_is_not_fundable(tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    """The required options' capital check is a small LP. Stopped by an iteration limit
+    (the real HiGHS, allowed no iterations, nor presolve, which would settle it) it proves
+    nothing: a solver failure, not
+    "fundable" (it was taken for fundable, and the check stayed silent)."""
+    import scipy.optimize
+
+    from placeopt.model.checks import capital_below_required
+
+    case = build_case(_required_beyond_capital(tmp_path / "t.xlsx"))
+    assert "no plan can build them" in capital_below_required(case.inputs,
+                                                              case.instance)[0].message
+    real = scipy.optimize.linprog
+
+    def no_iterations(*args: Any, **kwargs: Any) -> Any:
+        answer = real(*args, **{**kwargs, "options": {"maxiter": 0, "presolve": False}})
+        assert answer.status == 1  # the iteration limit: no verdict
+        return answer
+
+    monkeypatch.setattr(scipy.optimize, "linprog", no_iterations)
+    with pytest.raises(SolveError, match="could not be solved"):
+        capital_below_required(case.inputs, case.instance)
+
+
+def test_an_explanation_cut_short_by_its_time_limit_claims_nothing(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """The explanation of an infeasible model solves its linear relaxation for an IIS.
+    Stopped by its time limit, that proves nothing: it must not say "the linear
+    relaxation is feasible" (it did, for any status but infeasible)."""
+    import highspy
+
+    from placeopt.model import checks, diagnose
+
+    monkeypatch.setattr(checks, "CHECKS", ())  # the solver finds it infeasible
+    real = diagnose.new_highs
+
+    def out_of_time() -> highspy.Highs:
+        highs = real()
+        setter = highs.setOptionValue
+        setter("presolve", "off")  # which would settle this tiny model at once
+        # the real HiGHS, whatever time limit the explanation asks for: none left
+        highs.setOptionValue = lambda name, value: setter(
+            name, 0.0 if name == "time_limit" else value)
+        return highs
+
+    path = _required_beyond_capital(tmp_path / "t.xlsx")
+    with pytest.raises(SolveError) as caught:
+        plan(path)
+    assert "the capital budget (2026)" in caught.value.explanation  # the IIS, in time
+    monkeypatch.setattr(diagnose, "new_highs", out_of_time)
+    with pytest.raises(SolveError) as caught:
+        plan(path)
+    assert caught.value.status == "infeasible"
+    assert "feasible" not in caught.value.explanation.replace("infeasible", "")
+    assert "could not tell" in caught.value.explanation
+    assert "Time limit reached" in caught.value.explanation

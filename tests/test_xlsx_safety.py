@@ -212,3 +212,32 @@ def test_reading_opens_the_file_read_only(valid_path: Path, monkeypatch) -> None
     monkeypatch.setattr(io, "open", spy)
     read_workbook(valid_path)
     assert modes and all(set(mode) <= {"r", "b"} for mode in modes), modes
+
+
+# --- a damaged file, or a bug of ours ---------------------------------------------------
+
+
+def test_a_sheet_whose_xml_is_broken_is_a_damaged_workbook(tmp_path: Path, sheets) -> None:
+    """openpyxl parses a sheet's rows only as they are read: a part that does not parse
+    then is a damaged file (exit 1), as one that does not unzip is."""
+    path = write_workbook(tmp_path / "broken.xlsx", sheets)
+    _rewrite_part(path, "xl/worksheets/sheet3.xml",
+                  lambda xml: xml.replace("</row>", "</rowx>", 1))
+    _refused(path, "it may be damaged, truncated or protected")
+
+
+def test_a_bug_while_reading_is_a_bug_not_a_damaged_workbook(valid_path: Path,
+                                                              monkeypatch) -> None:
+    """A failure in placeopt's own reading code is not blamed on the planner's file: the
+    Python API raises it as it is, and the command line says it is a bug (exit 4). It
+    used to say "the workbook may be damaged" (exit 1)."""
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("a bug in placeopt")
+
+    monkeypatch.setattr(xlsx, "_read_sheet", broken)
+    with pytest.raises(ZeroDivisionError):
+        read_workbook(valid_path)
+    result = run_cli("validate", valid_path)
+    assert result.exit_code == 4, result.output
+    assert "Internal error in placeopt" in result.output
+    assert "damaged" not in result.output and "Traceback" not in result.output

@@ -16,7 +16,7 @@ from typing import Any
 from .model.checks import plain_checks
 from .model.instance import GROUP_KEY, Instance, compile_instance
 from .model.solve import SolverSettings
-from .problems import InputError, Problem
+from .problems import InputError, Problem, ProvenInfeasible
 from .workbook.inputs import Inputs
 from .workbook.reader import read_workbook
 from .workbook.scenarios import apply_scenario, scenario_names
@@ -51,6 +51,9 @@ class Case:
     overrides: Overrides = field(default_factory=Overrides)
     read_seconds: float = 0.0
     compile_seconds: float = 0.0
+    # What the plain-language checks proved before any solve: no plan can exist. Solving
+    # the case raises ProvenInfeasible with them (SPEC §3: an infeasible model, exit 3).
+    no_plan: list[Problem] = field(default_factory=list)
 
     @property
     def scenario(self) -> str:
@@ -68,7 +71,9 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
                adjust: Callable[[Inputs], None] | None = None) -> Case:
     """Read (unless given inputs already read), apply the scenario, `adjust` (what a batch
     changes on top of a scenario: a sampled demand, a fixed programme) and the overrides,
-    compile, and run the plain-language checks. Raises InputError for a wrong workbook."""
+    compile, and run the plain-language checks. Raises InputError for a wrong workbook;
+    a check's proof that no plan can exist is kept in `Case.no_plan`, for the solve (or
+    the command) to report as an infeasible model."""
     say = progress or (lambda _msg: None)
     overrides = overrides or Overrides()
     clock = time.perf_counter()
@@ -84,25 +89,30 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
     read_seconds = time.perf_counter() - clock
     say(f"Compiling scenario '{inputs.scenario}'...")
     clock = time.perf_counter()
-    instance = compile_instance(inputs, residential_k=overrides.residential_k)
+    try:
+        instance = compile_instance(inputs, residential_k=overrides.residential_k)
+    except InputError as exc:  # with the warnings of reading, which may say why
+        raise InputError(inputs.warnings + exc.problems) from None
     found = plain_checks(inputs, instance)
-    if any(problem.level == "error" for problem in found):
-        raise InputError(inputs.warnings + found)
-    inputs.warnings.extend(found)
+    inputs.warnings.extend(p for p in found if p.level != "error")
     settings = SolverSettings(mip_gap=float(inputs.params["mip_gap"]),
                               time_limit=float(inputs.params["time_limit_seconds"]),
                               threads=int(inputs.params["threads"]), verbose=verbose,
                               route=overrides.route)
     return Case(workbook=path, inputs=inputs, instance=instance, settings=settings,
                 overrides=overrides, read_seconds=read_seconds,
-                compile_seconds=time.perf_counter() - clock)
+                compile_seconds=time.perf_counter() - clock,
+                no_plan=[p for p in found if p.level == "error"])
 
 
 def check_workbook(path: str | Path | Inputs) -> tuple[list[Problem], list[str]]:
     """`placeopt validate`: every warning of every scenario (errors raise InputError),
-    and a line describing the workbook (given as a path, or as inputs already read)."""
+    and a line describing the workbook (given as a path, or as inputs already read). A
+    scenario that the checks prove has no plan raises ProvenInfeasible, once every scenario
+    has been checked."""
     base = path if isinstance(path, Inputs) else read_workbook(path)
     warnings: list[Problem] = []
+    proofs: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for name in scenario_names(base):
         case = build_case(base, name)
@@ -114,6 +124,9 @@ def check_workbook(path: str | Path | Inputs) -> tuple[list[Problem], list[str]]
                 warnings.append(Problem(problem.level, problem.where,
                                         label + problem.message
                                         if problem not in base.warnings else problem.message))
+        proofs += [Problem(p.level, p.where, label + p.message) for p in case.no_plan]
+    if proofs:
+        raise ProvenInfeasible(proofs, warnings)
     tables = base.tables
     options = tables.get("Expansions")
     notes = [

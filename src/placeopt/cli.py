@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .problems import InputError, Problem, SolveError, UnknownScenario
+from .problems import InputError, Problem, ProvenInfeasible, SolveError, UnknownScenario
 from .version import __version__
 
 EXIT_INPUT, EXIT_SOLVE, EXIT_INTERNAL = 1, 3, 4
@@ -27,6 +27,22 @@ EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 # A workbook argument: a path that does not exist (or is a folder) is a usage error,
 # exit 2; a file that exists but is not a good workbook is an input error, exit 1.
 WORKBOOK = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+# Option help in one style: a sentence (capital, full stop); a default that is not the
+# option's value goes in show_default, so every help shows it as "[default: ...]".
+QUIET_HELP = "Print only what went wrong: no progress, warnings or summary."
+TIME_LIMIT_HELP = "Solver time limit per solve, in seconds (overrides time_limit_seconds)."
+GAP_HELP = "Relative MIP gap at which each solve stops (overrides mip_gap)."
+
+
+def quiet_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-q, --quiet: the same in every command."""
+    return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(command)
+
+
+def examples(*commands: str) -> str:
+    """The end of a command's --help: one or two commands to copy (SPEC §3)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
 
 
 class Console:
@@ -44,8 +60,10 @@ class Console:
             click.echo(message)
 
 
-def print_problems(problems: list[Problem]) -> None:
+def print_problems(problems: list[Problem], quiet: bool = False) -> None:
     for problem in problems:
+        if quiet and problem.level != "error":
+            continue
         colour = "red" if problem.level == "error" else "yellow"
         click.secho(str(problem), fg=colour, err=True)
 
@@ -57,19 +75,25 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         debug = ctx.find_root().params.get("debug", False)
+        quiet = bool(ctx.params.get("quiet"))
         try:
             return command(*args, **kwargs)
         except UnknownScenario as exc:
-            raise click.BadParameter(f"no scenario named {exc.name!r}; the workbook has "
-                                     + ", ".join(exc.known), param_hint="--scenario") from None
+            raise click.BadParameter(exc.sentence, param_hint=exc.option) from None
         except InputError as exc:
             if debug:
                 traceback.print_exc()
-            print_problems(exc.problems)
-            n = len(exc.errors)
-            click.secho(f"{n} error{'s' if n != 1 else ''}: the workbook was not accepted.",
+            print_problems(exc.problems, quiet)
+            click.secho(f"{error_count(exc.errors)}: the workbook was not accepted.",
                         fg="red", err=True)
             sys.exit(EXIT_INPUT)
+        except ProvenInfeasible as exc:
+            if debug:
+                traceback.print_exc()
+            print_problems(exc.problems, quiet)
+            click.secho("The model is infeasible: no plan can exist, as the checks above "
+                        "prove before any solve.", fg="red", err=True)
+            sys.exit(EXIT_SOLVE)
         except SolveError as exc:
             if debug:
                 traceback.print_exc()
@@ -88,6 +112,18 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def error_count(errors: list[Problem]) -> str:
+    """'2 errors (and 1,520 more that follow from them)': the causes to fix, and how
+    many problems go with them."""
+    causes = sum(1 for p in errors if not p.family)
+    following = sum(p.count for p in errors if p.family)
+    text = f"{causes} error{'s' if causes != 1 else ''}"
+    if following:
+        text += (f" (and {following:,} more that follow from "
+                 f"{'it' if causes == 1 else 'them'})")
+    return text
 
 
 def internal_error_message(exc: Exception) -> str:
@@ -122,20 +158,24 @@ def folder_rules() -> Iterator[None]:
         sys.exit(EXIT_SOLVE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=examples("placeopt template my_plan.xlsx",
+                             "placeopt run models/trafford.xlsx"))
 @click.version_option(__version__, prog_name="placeopt")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks.")
 def main(debug: bool) -> None:
     """placeopt: plan SEND school places - placements, capacity and savings."""
 
 
-@main.command()
+@main.command(epilog=examples("placeopt template my_plan.xlsx",
+                              "placeopt template northbridge.xlsx --example"))
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--example", is_flag=True, help="Write the worked example instead of a blank "
               "template.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@quiet_option
 @guarded
-def template(path: Path, example: bool, force: bool) -> None:
+def template(path: Path, example: bool, force: bool, quiet: bool) -> None:
     """Write the blank planning template (or the worked example) to PATH."""
     from .workbook.template import write_template
 
@@ -146,12 +186,12 @@ def template(path: Path, example: bool, force: bool) -> None:
         raise click.BadParameter(f"{path} exists; use --force to overwrite it",
                                  param_hint="PATH")
     write_template(path, example=example)
-    click.echo(f"Wrote {'worked example' if example else 'template'} {path}")
+    Console(quiet).out(f"Wrote {'worked example' if example else 'template'} {path}")
 
 
-@main.command()
+@main.command(epilog=examples("placeopt validate models/trafford.xlsx"))
 @click.argument("workbook", type=WORKBOOK)
-@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@quiet_option
 @guarded
 def validate(workbook: Path, quiet: bool) -> None:
     """Read and check WORKBOOK; print every error and warning. Writes nothing."""
@@ -163,18 +203,22 @@ def validate(workbook: Path, quiet: bool) -> None:
         for line in notes:
             click.echo(line)
     n = len(warnings)
-    click.secho(f"{workbook}: no errors, {n} warning{'s' if n != 1 else ''}.", fg="green")
+    if not quiet:
+        click.secho(f"{workbook}: no errors, {n} warning{'s' if n != 1 else ''}.", fg="green")
 
 
-@main.command()
+@main.command(epilog=examples(
+    "placeopt run models/trafford.xlsx",
+    "placeopt run models/trafford.xlsx --scenario demand_high -o results/demand_high"))
 @click.argument("workbook", type=WORKBOOK)
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
-              help="Result folder (default results/<workbook name>/<scenario>).")
+              help="Result folder.", show_default="results/<workbook name>/<scenario>")
 @click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-              help="Solver time limit per solve, seconds (overrides time_limit_seconds).")
-@click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap (overrides mip_gap).")
-@click.option("--threads", type=click.IntRange(min=0), help="Solver threads (0 = default).")
+              help=TIME_LIMIT_HELP)
+@click.option("--gap", type=click.FloatRange(0, 1), help=GAP_HELP)
+@click.option("--threads", type=click.IntRange(min=0), help="Solver threads, 0 for HiGHS's "
+              "own choice (overrides threads).")
 @click.option("--write-model", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the model as FILE.mps.")
 @click.option("--engine", type=click.Choice(["direct", "pyomo"]), default="direct",
@@ -187,7 +231,7 @@ def validate(workbook: Path, quiet: bool) -> None:
               "split) or whole (one HiGHS MIP).")
 @click.option("--residential-k", type=click.IntRange(min=1), default=None,
               help="Keep only the K cheapest residential schools beyond each group's journey "
-              "limit (for national runs; off = exact).")
+              "limit: an approximation for national runs (without it, exact).")
 @click.option("--project-values/--no-project-values", default=None,
               help="What each option (and inclusion measure) is worth: the plan solved again "
               "without each it builds and with each it leaves out (one more solve each). "
@@ -195,7 +239,7 @@ def validate(workbook: Path, quiet: bool) -> None:
               "those it builds first.")
 @click.option("--no-reports", is_flag=True, help="Write summary.json and the CSVs only "
               "(placeopt report DIR writes report.xlsx and report.html later).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+@quiet_option
 @click.option("--verbose", "-v", is_flag=True, help="Add the solver log.")
 @guarded
 def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | None,
@@ -240,22 +284,24 @@ def run(workbook: Path, output: Path | None, scenario: str, time_limit: float | 
                                           " (business case: report.xlsx, report.html)"))
 
 
-@main.command()
+@main.command(epilog=examples("placeopt frontier models/trafford.xlsx --points 5",
+                              "placeopt frontier models/trafford.xlsx --max-capital 40e6"))
 @click.argument("workbook", type=WORKBOOK)
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder (default results/<workbook name>/frontier-<scenario>).")
+              help="Folder for frontier.csv and its charts.",
+              show_default="results/<workbook name>/frontier-<scenario>")
 @click.option("--scenario", default="base", show_default=True, help="Scenario to solve.")
 @click.option("--points", type=click.IntRange(min=2, max=100), default=8, show_default=True,
               help="Capital budgets from the committed options' capital to --max-capital "
               "(today's budget is added as a point of its own).")
 @click.option("--max-capital", type=click.FloatRange(min=0), default=None,
-              help="Top of the curve, £ of capital (default: enough to build every option "
-              "that has value, i.e. the plan with no limit on the general capital pot). "
-              "Beyond today's budget the extra arrives in the first year.")
+              help="Top of the curve, in £ of capital; beyond today's budget the extra "
+              "arrives in the first year.", show_default="enough to build every option that "
+              "has value: the plan with no limit on the general capital pot")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-              help="Solver time limit per solve, seconds.")
-@click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+              help=TIME_LIMIT_HELP)
+@click.option("--gap", type=click.FloatRange(0, 1), help=GAP_HELP)
+@quiet_option
 @guarded
 def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
              max_capital: float | None, time_limit: float | None, gap: float | None,
@@ -282,35 +328,38 @@ def frontier(workbook: Path, output: Path | None, scenario: str, points: int,
     console.out(f"Frontier: {folder}")
 
 
-@main.command()
+@main.command(epilog=examples("placeopt report results/trafford/base"))
 @click.argument("result_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@quiet_option
 @guarded
-def report(result_dir: Path) -> None:
+def report(result_dir: Path, quiet: bool) -> None:
     """(Re)write report.xlsx and report.html from a result folder's files."""
     from .report import write_reports
 
     with folder_rules():
         write_reports(result_dir)
-    click.echo(f"Wrote {result_dir / 'report.xlsx'} and {result_dir / 'report.html'}")
+    Console(quiet).out(f"Wrote {result_dir / 'report.xlsx'} and {result_dir / 'report.html'}")
 
 
-@main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
+@main.command(epilog=examples(
+    "placeopt batch models/trafford.xlsx --scenarios base,demand_high --jobs 2",
+    "placeopt batch models/trafford.xlsx --scenarios base --samples 100"))
+@click.argument("workbook", type=WORKBOOK)
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Batch folder (default results/<workbook name>/batch).")
+              help="Batch folder.", show_default="results/<workbook name>/batch")
 @click.option("--scenarios", default="all", show_default=True,
               help="Scenarios to solve: names separated by commas, or all.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes [default: the "
-              "cores].")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes.",
+              show_default="the cores")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on this Dask scheduler "
               "(e.g. tcp://host:8786) instead of local processes; needs placeopt[dask].")
 @click.option("--samples", type=click.IntRange(min=0), default=0,
               help="Demand futures to draw around each scenario (docs/batch.md).")
-@click.option("--seed", type=int, help="Seed of the demand futures [default: 0].")
+@click.option("--seed", type=int, help="Seed of the demand futures.", show_default="0")
 @click.option("--spread", type=click.FloatRange(min=0),
               help="Spread of a year's demand error (log, whole authority), in place of "
-              "placeopt forecast's calibrated error model for the workbook's size "
-              "[default: calibrated, docs/batch.md].")
+              "placeopt forecast's calibrated error model for the workbook's size.",
+              show_default="calibrated, docs/batch.md")
 @click.option("--fix-programme", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Evaluate the build decisions of this result folder under each scenario, "
               "with its regret against the scenario's own optimum.")
@@ -318,17 +367,19 @@ def report(result_dir: Path) -> None:
 @click.option("--no-reports", is_flag=True, help="Leave out report.xlsx and report.html "
               "(demand samples never have them).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-              help="Solver time limit per solve, seconds.")
-@click.option("--gap", type=click.FloatRange(0, 1), help="Relative MIP gap.")
-@click.option("--threads", type=click.IntRange(min=0), help="Solver threads per solve.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+              help=TIME_LIMIT_HELP)
+@click.option("--gap", type=click.FloatRange(0, 1), help=GAP_HELP)
+@click.option("--threads", type=click.IntRange(min=0), help="Solver threads per solve, 0 for "
+              "HiGHS's own choice (overrides threads).")
+@quiet_option
 @guarded
 def batch(workbook: Path, output: Path | None, scenarios: str, jobs: int | None,
           scheduler: str | None, samples: int, seed: int | None, spread: float | None,
           fix_programme: Path | None, force: bool, no_reports: bool, time_limit: float | None,
           gap: float | None, threads: int | None, quiet: bool) -> None:
     """Solve several scenarios of WORKBOOK (or demand futures around them), one result
-    folder each, plus batch_summary.csv/.xlsx and batch.html. Exit 3 if any failed."""
+    folder each, plus batch_summary.csv/.xlsx and batch.html. Exit 3 if any failed (4 if
+    one failed on a bug)."""
     from .batches.run import FolderError, SchedulerError, run_batch
     from .case import Overrides
 
@@ -499,8 +550,14 @@ def _method_options(command: Callable[..., Any]) -> Callable[..., Any]:
         kind = click.Choice(choices[f.name]) if f.name in choices else type(f.default)
         command = click.option(f"--{f.name.replace('_', '-')}", f.name, type=kind,
                                default=f.default, show_default=True,
-                               help=f.metadata["help"])(command)
+                               help=_sentence(f.metadata["help"]))(command)
     return command
+
+
+def _sentence(text: str) -> str:
+    """An option's help as the others have it: a capital, a full stop."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 @contextmanager
@@ -538,23 +595,27 @@ def _fresh(path: Path, force: bool, option: str) -> None:
         raise click.BadParameter(f"{path} exists; use --force to overwrite it", param_hint=option)
 
 
-@main.group()
+@main.group(epilog=examples("placeopt forecast project --la Trafford -o trafford-demand.xlsx",
+                            "placeopt forecast backtest --la Trafford -o results/backtest"))
 def forecast() -> None:
     """Project demand from EHC plan history (DfE SEN2) into a workbook's Demand sheet."""
 
 
 SEN2_HELP = ("Folder with SEN2's caseload.csv and sen_needs_all_plans.csv (the DfE download) "
-             "or placeopt's cut of them [default: the repository's inputs/data].")
+             "or placeopt's cut of them.")
+SEN2_DEFAULT = "the repository's inputs/data"
 
 
-@forecast.command("project")
+@forecast.command("project", epilog=examples(
+    "placeopt forecast project --la Trafford -o trafford-demand.xlsx",
+    "placeopt forecast project --la 358 --workbook my_plan.xlsx -o my_plan-forecast.xlsx"))
 @click.option("--la", required=True, help="Local authority: name, DfE code (358) or ONS code "
               "(E08000009).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write (.xlsx).")
 @click.option("--workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Start from this planning workbook: its years and zones, its other sheets "
-              "kept as they are [default: a new workbook from the template].")
+              "kept as they are.", show_default="a new workbook from the template")
 @click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Children by single year of age (CSV, columns 0..25, optional zone_id and "
               "period): demand is spread over its zones; with several years (a projection) "
@@ -564,17 +625,19 @@ SEN2_HELP = ("Folder with SEN2's caseload.csv and sen_needs_all_plans.csv (the D
 @click.option("--provision", default="resourced,special", show_default=True,
               help="Provision levels to write: mainstream, resourced, special; or any (every "
               "plan) alone.")
-@click.option("--first-year", type=int, help="First planning year of a new workbook [default: "
-              "the year after the latest SEN2 count].")
+@click.option("--first-year", type=int, help="First planning year of a new workbook.",
+              show_default="the year after the latest SEN2 count")
 @click.option("--horizon", type=click.IntRange(1, 40), default=10, show_default=True,
               help="Planning years of a new workbook.")
 @click.option("--base-year", type=int, help="Planning year that the latest SEN2 count stands "
-              "for [default: its own year: January 2025 = 2024/25 = 2024].")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP)
+              "for.", show_default="its own year: January 2025 is in 2024/25, year 2024")
+@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
+              show_default=SEN2_DEFAULT)
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="The HTML report with fan charts [default: OUTPUT with .forecast.html].")
+              help="The HTML report with fan charts.",
+              show_default="OUTPUT with .forecast.html")
 @click.option("--force", is_flag=True, help="Overwrite the workbook and report if they exist.")
-@click.option("--quiet", "-q", is_flag=True, help="No summary.")
+@quiet_option
 @_method_options
 @guarded
 def forecast_project(la: str, output: Path, workbook: Path | None, population: Path | None,
@@ -615,7 +678,9 @@ def forecast_project(la: str, output: Path, workbook: Path | None, population: P
     console.out(f"Wrote {output} and {report}")
 
 
-@forecast.command("backtest")
+@forecast.command("backtest", epilog=examples(
+    "placeopt forecast backtest --la Trafford -o results/backtest",
+    "placeopt forecast backtest --la all --hold-out 2 -o results/backtest"))
 @click.option("--la", required=True, help="Local authority (name or code), or all.")
 @click.option("--hold-out", "hold_out", type=click.IntRange(min=1), default=2,
               show_default=True, help="Years held out at the end of the history; the "
@@ -623,9 +688,10 @@ def forecast_project(la: str, output: Path, workbook: Path | None, population: P
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for backtest.csv, errors.csv, their summaries, coverage.csv and "
               ".svg and calibration.json.")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP)
+@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
+              show_default=SEN2_DEFAULT)
 @click.option("--force", is_flag=True, help="Overwrite an earlier backtest in the folder.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+@quiet_option
 @_method_options
 @guarded
 def forecast_backtest(la: str, hold_out: int, output: Path, sen2_dir: Path | None,

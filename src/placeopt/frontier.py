@@ -44,6 +44,7 @@ from .model.funding import funding_table
 from .model.instance import Instance
 from .model.results import case_arrays, savings, view
 from .model.solve import CaseSolution, Progress, Solver, solve_cases
+from .problems import ProvenInfeasible
 from .workbook.schema import CAPITAL
 
 
@@ -77,6 +78,8 @@ def frontier(workbook: str | Path, scenario: str = "base", points: int = 8,
     say = progress or (lambda _msg: None)
     case = build_case(workbook, scenario, progress=say,
                       overrides=Overrides(time_limit=time_limit, mip_gap=mip_gap))
+    if case.no_plan:
+        raise ProvenInfeasible(case.no_plan)
     instance, settings = case.instance, case.settings
     formulation = formulate(instance)
     model = Solver(formulation, settings, instance=instance)

@@ -21,7 +21,7 @@ from .model.measure_values import MeasureAppraisal
 from .model.project_values import ProjectAppraisal
 from .model.results import Results, summarise
 from .model.solve import CaseSolution, Solver, solve
-from .problems import SolveError
+from .problems import ProvenInfeasible, SolveError
 from .report import staged, try_write_reports, write_files
 from .version import __version__
 from .workbook.boundaries import boundary_table
@@ -56,7 +56,9 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
                project_values: bool | None = None) -> Results:
     """Formulate and solve a case; its results with their provenance, and what each
     project and each inclusion measure is worth (`ProjectAppraisal`, `MeasureAppraisal`,
-    after the plan)."""
+    after the plan). Raises SolveError (with the summary.json of a run without a plan) for
+    an infeasible model, whether the case's checks proved it or the solver, and for a
+    solver failure."""
     say = progress or (lambda _msg: None)
     started_at = started_at or dt.datetime.now(dt.UTC)
     instance, inputs = case.instance, case.inputs
@@ -85,6 +87,10 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in case.warnings],
     }
+    if case.no_plan:  # proven before any solve: the same story as the solver's proof
+        proven = ProvenInfeasible(case.no_plan)
+        proven.summary = failure_summary(proven, instance, provenance)
+        raise proven
     appraisals = [ProjectAppraisal(instance, formulation, project_values, say),
                   MeasureAppraisal(instance, formulation, project_values, say)]
 
@@ -113,13 +119,22 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
 def failure_summary(error: SolveError, instance: Instance,
                     provenance: dict[str, Any]) -> dict[str, Any]:
     """summary.json of a run whose model is infeasible or whose solve failed (SPEC §4)."""
+    return no_plan_summary(error.status, error.explanation,
+                           [int(y) for y in instance.years], provenance)
+
+
+def no_plan_summary(status: str, explanation: str, years: list[int],
+                    provenance: dict[str, Any]) -> dict[str, Any]:
+    """summary.json of a run that ended without a plan, for whatever reason: status,
+    explanation, years and what is known of its provenance (which holds, besides its
+    own keys, placeopt_version, workbook and scenario)."""
     return {
         "placeopt_version": provenance["placeopt_version"],
         "workbook": provenance["workbook"],
         "scenario": provenance["scenario"],
-        "status": error.status,
-        "explanation": error.explanation,
-        "years": [int(y) for y in instance.years],
+        "status": status,
+        "explanation": explanation,
+        "years": years,
         "provenance": {**{k: v for k, v in provenance.items()
                           if k not in ("placeopt_version", "workbook", "scenario")},
                        "finished_at": _now()},

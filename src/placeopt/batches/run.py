@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import re
@@ -38,9 +39,9 @@ import pandas as pd
 from ..case import Overrides, build_case
 from ..model.journeys import JourneyCache, reusing
 from ..model.portfolio import cores
-from ..problems import InputError, Problem, SolveError
+from ..problems import InputError, Problem, SolveError, UnknownScenario
 from ..report.folder import read_table
-from ..run import solve_case, write_results
+from ..run import no_plan_summary, solve_case, write_results, write_summary_only
 from ..version import __version__
 from ..workbook.inputs import Inputs
 from ..workbook.reader import read_workbook
@@ -144,6 +145,7 @@ class Outcome:
     builds: dict[str, int | None] = field(default_factory=dict)
     bug: bool = False
     detail: str = ""  # the traceback of a bug, for --debug
+    summary: dict[str, Any] | None = None  # a failed run's own summary, for its folder
 
     @property
     def solved(self) -> bool:
@@ -192,8 +194,7 @@ def choose_scenarios(inputs: Inputs, wanted: str | list[str] | None) -> list[str
     by_lower = {n.lower(): n for n in names}
     unknown = [w for w in wanted if w.lower() not in by_lower]
     if unknown:
-        raise InputError([Problem("error", "Scenarios", f"no scenario named {w!r}; the "
-                                  "workbook has " + ", ".join(names)) for w in unknown])
+        raise UnknownScenario(unknown, names, option="--scenarios")
     return list(dict.fromkeys(by_lower[w.lower()] for w in wanted))
 
 
@@ -286,7 +287,8 @@ class _Reporter:
 
 def solve_task(spec: BatchSpec, task: Task, index: int, notify: Notify | None = None
                ) -> Outcome:
-    """Solve one task and write its folder; never raises for a failure of the task."""
+    """Solve one task and write its folder; never raises for a failure of the task, whose
+    folder then holds summary.json with its status and explanation (SPEC §3)."""
     started = time.perf_counter()
     say = _Reporter(task.label, notify)
     say.send("starting", force=True)
@@ -302,15 +304,40 @@ def solve_task(spec: BatchSpec, task: Task, index: int, notify: Notify | None = 
                        time.perf_counter() - started)
     except InputError as exc:
         reason = "; ".join(str(p) for p in exc.errors) or str(exc)
-        return failure(index, task, "error", say.prefix + reason, time.perf_counter() - started)
+        found = failure(index, task, "error", say.prefix + reason,
+                        time.perf_counter() - started)
     except SolveError as exc:
-        status = getattr(exc, "status", None) or (
-            "infeasible" if "infeasible" in str(exc) else "error")
-        return failure(index, task, status, say.prefix + str(exc),
-                       time.perf_counter() - started)
+        found = failure(index, task, exc.status, say.prefix + str(exc),
+                        time.perf_counter() - started, summary=exc.summary)
     except Exception as exc:  # a bug: record it, let the other tasks go on
-        return failure(index, task, "error", f"internal error ({type(exc).__name__}: {exc})",
-                       time.perf_counter() - started, bug=True, detail=traceback.format_exc())
+        found = failure(index, task, "error", f"internal error in placeopt {__version__} "
+                        f"({type(exc).__name__}: {exc}): a bug, not a problem with the "
+                        "workbook; run the batch again with --debug and report it",
+                        time.perf_counter() - started, bug=True,
+                        detail=traceback.format_exc())
+    return record_failure(spec, task, found)
+
+
+def record_failure(spec: BatchSpec, task: Task, found: Outcome) -> Outcome:
+    """Write a failed task's folder: summary.json with its status and explanation (the
+    run's own summary when it has one, as `placeopt run` writes it; else the reason). A
+    folder that cannot be written is said in the task's reason, and costs the batch
+    nothing else."""
+    row = found.row
+    summary = found.summary or no_plan_summary(
+        row["status"], row["reason"], [], {
+            "placeopt_version": __version__, "workbook": spec.workbook.name,
+            "scenario": task.scenario, "workbook_path": str(spec.workbook),
+            "workbook_sha256": spec.sha256})
+    summary = {**summary, "batch": {"task": task.identity(spec), "seconds": row["seconds"],
+                                    "bug": found.bug}}
+    row = {**row, "final_year": summary["years"][-1] if summary["years"] else None}
+    try:
+        write_summary_only(summary, task.folder)
+    except Exception as exc:  # the row still says why the task failed
+        row = {**row, "reason": f"{row['reason']} (its folder could not be written: "
+                                f"{type(exc).__name__}: {exc})"}
+    return dataclasses.replace(found, row=row, summary=None)
 
 
 def _solve(spec: BatchSpec, task: Task, inputs: Inputs, say: _Reporter):
@@ -408,9 +435,10 @@ def outcome(index: int, task: Task, summary: dict[str, Any], expansions: pd.Data
 
 
 def failure(index: int, task: Task, status: str, reason: str, seconds: float,
-            bug: bool = False, detail: str = "") -> Outcome:
+            bug: bool = False, detail: str = "", summary: dict[str, Any] | None = None
+            ) -> Outcome:
     return Outcome(index, _row(index, task, status, reason, seconds, False), bug=bug,
-                   detail=detail)
+                   detail=detail, summary=summary)
 
 
 def _row(index: int, task: Task, status: str | None, reason: str, seconds: float | None,
@@ -428,13 +456,14 @@ def _row(index: int, task: Task, status: str | None, reason: str, seconds: float
 def _reused(spec: BatchSpec, task: Task, index: int) -> Outcome | None:
     """The task's row from its folder, if the folder is a complete answer to this task:
     summary.json for this workbook (by content), scenario, sample, programme and solver
-    settings, with a final status, and its expansions.csv."""
+    settings, with a final status, and (with a plan) its expansions.csv."""
     try:
         summary = json.loads((task.folder / "summary.json").read_text(encoding="utf-8"))
-        expansions = read_table(task.folder, "expansions")
-    except (OSError, ValueError):
+        status = summary.get("status")
+        expansions = read_table(task.folder, "expansions") if status in SOLVED else None
+    except (OSError, ValueError, AttributeError):
         return None
-    if (expansions is None or summary.get("status") not in FINAL
+    if (status not in FINAL or (status in SOLVED and expansions is None)
             or summary.get("provenance", {}).get("workbook_sha256") != spec.sha256
             or summary.get("scenario") != task.scenario
             or (summary.get("batch") or {}).get("task") != task.identity(spec)):
@@ -466,30 +495,41 @@ def _in_process(spec: BatchSpec, work: list[tuple[int, Task]], notify: Notify
         yield "done", solve_task(spec, task, index, notify)
 
 
-def _worker_loop(spec: BatchSpec, tasks, events) -> None:
-    """A local worker process: solve the tasks it is given until told to stop. Ctrl-C is
-    the batch's to handle: it stops the workers."""
+def _worker_loop(spec: BatchSpec, pipe) -> None:
+    """A local worker process: solve the tasks it is given until told to stop, sending
+    progress and outcomes back on its own pipe. Ctrl-C is the batch's to handle: it stops
+    the workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while (item := tasks.recv()) is not None:
+    while (item := pipe.recv()) is not None:
         index, task = item
-        events.put(("done", solve_task(spec, task, index,
-                                       lambda event: events.put(("progress", event)))))
+        pipe.send(("done", solve_task(spec, task, index,
+                                      lambda event: pipe.send(("progress", event)))))
 
 
 class _Slot:
-    """One local worker process, the task it holds, and the pipe it takes tasks from."""
+    """One local worker process, the task it holds, and the pipe it takes tasks from and
+    answers on. Each worker has a pipe of its own: a worker killed while it writes (out of
+    memory, say) breaks its own pipe only. A queue shared by all of them has one write
+    lock, and a worker killed holding it leaves every other worker waiting for ever."""
 
-    def __init__(self, context, spec: BatchSpec, events):
-        self.tasks, child = context.Pipe()
-        self.process = context.Process(target=_worker_loop, args=(spec, child, events),
-                                       daemon=True)
+    def __init__(self, context, spec: BatchSpec):
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(target=_worker_loop, args=(spec, child), daemon=True)
         self.process.start()
         child.close()
         self.holding: tuple[int, Task] | None = None
 
     def give(self, item: tuple[int, Task]) -> None:
         self.holding = item
-        self.tasks.send(item)
+        self.pipe.send(item)
+
+    def messages(self) -> Iterator[Event]:
+        """What the worker has sent and this process not yet read."""
+        try:
+            while self.pipe.poll():
+                yield self.pipe.recv()
+        except (EOFError, OSError):  # the worker died mid-message: the rest is lost
+            return
 
 
 def _process_context():
@@ -508,47 +548,50 @@ def _local_processes(spec: BatchSpec, work: list[tuple[int, Task]], jobs: int
     """`jobs` worker processes, each given one task at a time: when one dies (e.g. out of
     memory) its task is known, recorded as failed, and the process replaced."""
     context = _process_context()
-    events = context.Queue()
     waiting = list(reversed(work))
-    slots = [_Slot(context, spec, events) for _ in range(min(jobs, len(work)))]
+    slots = [_Slot(context, spec) for _ in range(min(jobs, len(work)))]
     remaining = len(work)
     try:
         for slot in slots:
             if waiting:
                 slot.give(waiting.pop())
         while remaining:
-            try:
-                kind, payload = events.get(timeout=0.5)
-            except queue.Empty:
-                for i, slot in enumerate(slots):
-                    if slot.process.is_alive():
-                        continue
-                    if slot.holding:
-                        index, task = slot.holding
-                        slot.holding = None
-                        remaining -= 1
-                        yield "done", failure(index, task, "error", "the worker process "
-                                              f"stopped (exit code {slot.process.exitcode}; "
-                                              "out of memory?)", 0.0)
-                    if waiting:
-                        slots[i] = _Slot(context, spec, events)
-                        slots[i].give(waiting.pop())
+            ready = multiprocessing.connection.wait(
+                [s.pipe for s in slots] + [s.process.sentinel for s in slots], timeout=0.5)
+            if not ready:
                 yield "tick", None
-                continue
-            if kind == "done":
-                remaining -= 1
-                slot = next(s for s in slots if s.holding and s.holding[0] == payload.index)
-                slot.holding = None
+            for slot in list(slots):
+                for kind, payload in slot.messages():
+                    if kind == "done":
+                        remaining -= 1
+                        slot.holding = None
+                        if waiting:
+                            slot.give(waiting.pop())
+                    yield kind, payload
+                if slot.process.is_alive():
+                    continue
+                slot.process.join()
+                slot.pipe.close()
+                slots.remove(slot)
+                if slot.holding:
+                    index, task = slot.holding
+                    remaining -= 1
+                    yield "done", record_failure(spec, task, failure(
+                        index, task, "error", "the worker process stopped (exit code "
+                        f"{slot.process.exitcode}; out of memory?)", 0.0))
                 if waiting:
-                    slot.give(waiting.pop())
-            yield kind, payload
+                    slots.append(_Slot(context, spec))
+                    slots[-1].give(waiting.pop())
     finally:
         for slot in slots:
             if slot.process.is_alive():
                 if slot.holding:
                     slot.process.terminate()
                 else:
-                    slot.tasks.send(None)
+                    try:
+                        slot.pipe.send(None)
+                    except OSError:
+                        slot.process.terminate()
             slot.process.join(timeout=5)
             if slot.process.is_alive():
                 slot.process.kill()
@@ -600,8 +643,9 @@ def _dask(spec: BatchSpec, work: list[tuple[int, Task]], address: str) -> Iterat
                 if future.status == "finished":
                     yield "done", future.result()
                 else:
-                    yield "done", failure(index, task, "error", "the Dask worker failed: "
-                                          f"{future.exception()!r}", 0.0)
+                    yield "done", record_failure(spec, task, failure(
+                        index, task, "error", f"the Dask worker failed: {future.exception()!r}",
+                        0.0))
         while not events.empty():
             yield "progress", events.get()
     finally:

@@ -5,7 +5,8 @@ the numbers a planner needs: which demand cannot be met by any capacity in reach
 with every option built, which groups or providers are out of everyone's reach, which
 options can never be used, where current pupils already exceed the places, and what a
 hard budget or a committed project cannot pay for. A check that proves the model
-infeasible is an error (the workbook must change); the rest are warnings.
+infeasible returns an error-level problem: the case keeps it and the run reports an
+infeasible model, as if the solver had proved it (SPEC §3); the rest are warnings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..problems import Problem
+from ..problems import Problem, SolveError
 from ..workbook.inputs import Inputs
 from ..workbook.schema import CAPITAL
 from .formulation import budget_coefficients
@@ -245,7 +246,8 @@ def _fundable(instance: Instance, members: np.ndarray, due: np.ndarray, k: int) 
                     dtype=int).reshape(-1, 3)
     split = split_capital(instance, keys, through=k)
     if split.status == "unknown":  # the LP failed: that proves nothing either way
-        raise RuntimeError(f"the capital check's LP failed: {split.reason}")
+        raise SolveError("the check of the required options' capital could not be solved "
+                         f"(HiGHS via scipy: {split.reason})")
     return split.status == "paid"
 
 

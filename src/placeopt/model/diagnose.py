@@ -170,12 +170,15 @@ def describe_violation(instance: Instance, formulation: Formulation,
     return f"{kind} {what}: {noun} (by {violation.amount:.6g})"
 
 
+IIS_SECONDS = 60.0  # for the linear relaxation and its IIS
+
+
 def explain_infeasible(instance: Instance, formulation: Formulation, bounds: Bounds) -> str:
     """Which constraint families conflict, from HiGHS's IIS of the model as solved."""
     import highspy
 
     highs = new_highs()
-    highs.setOptionValue("time_limit", 60.0)
+    highs.setOptionValue("time_limit", IIS_SECONDS)
     # From the LP's own infeasibility, then reduced to an irreducible set (the default
     # "light" strategy finds only rows whose own bounds clash).
     highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
@@ -184,9 +187,14 @@ def explain_infeasible(instance: Instance, formulation: Formulation, bounds: Bou
                   bounds.row_lower, bounds.row_upper)
     highs.passModel(lp)
     highs.run()
-    if highs.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
         return ("the linear relaxation is feasible, so the conflict is among whole-number "
                 "decisions: required options, option groups and the capital budget")
+    if status != highspy.HighsModelStatus.kInfeasible:  # e.g. its time limit: nothing proven
+        return ("HiGHS could not tell which constraints conflict: solving the linear "
+                f"relaxation for its explanation ended with '{highs.modelStatusToString(status)}'"
+                f" (within {IIS_SECONDS:g} s)")
     status, iis = highs.getIis()
     if status != highspy.HighsStatus.kOk or not iis.valid_:
         return "HiGHS could not isolate the conflicting constraints"

@@ -154,11 +154,13 @@ def compile_instance(inputs: Inputs, residential_k: int | None = None,
     window = start_window(measures, years)
     groups, demand, diverted = with_partner_groups(measures, window, groups, demand)
     matrix = _journey_matrix(inputs, providers)
-    arcs = _arcs(inputs, groups, providers, matrix, problems)
+    unknown = UnknownJourneys()
+    arcs = _arcs(inputs, groups, providers, matrix, unknown)
     if residential_k is not None:
         arcs = _cheapest_residential(inputs.params, groups, providers, arcs, residential_k)
     arcs, current, forced = _current_placements(inputs, groups, providers, arcs, demand,
-                                                matrix, problems)
+                                                matrix, problems, unknown)
+    unknown.report(inputs, providers, problems)
     problems.raise_if_errors()
     reached = np.zeros(len(providers), dtype=bool)
     reached[arcs["provider"].to_numpy(int)] = True
@@ -270,7 +272,7 @@ def _journey_matrix(inputs: Inputs, providers: pd.DataFrame) -> Journeys:
 
 
 def _arcs(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame, matrix: Journeys,
-          problems: Problems) -> pd.DataFrame:
+          unknown: UnknownJourneys) -> pd.DataFrame:
     params = inputs.params
     zones = inputs.tables["Zones"].reset_index(drop=True)
     zone_index = {z: i for i, z in enumerate(zones["zone_id"])}
@@ -282,7 +284,6 @@ def _arcs(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame, matrix:
     residential = providers["residential"].to_numpy(bool)
     own_limit = providers["max_travel_minutes"].astype(float).to_numpy()
     frames = []
-    missing: dict[tuple[int, int], None] = {}
     keyed = groups.assign(z=groups["zone_id"].map(zone_index))
     for (need, phase, provision), members in keyed.groupby(["need", "phase", "provision"],
                                                            sort=False):
@@ -295,9 +296,9 @@ def _arcs(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame, matrix:
                          float(params[f"max_travel_minutes_{phase}"]), own_limit[columns])
         z = members["z"].to_numpy()
         minutes = matrix.minutes[np.ix_(z, columns)]
-        unknown = np.isnan(minutes) & ~residential[columns][None, :]
-        for i, j in zip(*np.nonzero(unknown), strict=True):
-            missing[(int(z[i]), int(columns[j]))] = None
+        no_minutes = np.isnan(minutes) & ~residential[columns][None, :]
+        for i, j in zip(*np.nonzero(no_minutes), strict=True):
+            unknown.minutes.add((int(z[i]), int(columns[j])))
         allowed = (minutes <= limit[None, :]) | residential[columns][None, :]
         rows, cols = np.nonzero(allowed)
         zz, ss = z[rows], columns[cols]
@@ -308,18 +309,14 @@ def _arcs(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame, matrix:
             "distance_km": matrix.distance_km[zz, ss],
             "transport_cost": matrix.transport_cost[zz, ss],
         }))
-    _report_missing_journeys(inputs, zones, providers, missing, problems)
     arcs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["group", "provider", "minutes", "distance_km", "transport_cost"])
     arcs = arcs.astype({"group": int, "provider": int})
     arcs["placement_cost"] = providers["cost"].to_numpy()[arcs["provider"].to_numpy()]
-    nan_cost = arcs["transport_cost"].isna()
-    if nan_cost.any():  # residential with no location and no TravelMatrix cost
-        for g, s in arcs.loc[nan_cost, ["group", "provider"]].head(20).itertuples(index=False):
-            problems.error("TravelMatrix", f"no transport cost for zone "
-                           f"{groups.at[g, 'zone_id']} to provider "
-                           f"{providers.at[s, 'provider_id']}: give both locations, or a "
-                           "TravelMatrix row with distance_km or annual_transport_cost")
+    nan_cost = arcs["transport_cost"].isna()  # residential, no location, no TravelMatrix cost
+    zone_of_group = groups["zone_id"].map(zone_index).to_numpy()
+    for g, s in arcs.loc[nan_cost, ["group", "provider"]].itertuples(index=False):
+        unknown.cost.add((int(zone_of_group[g]), int(s)))
     return arcs.sort_values(["group", "provider"], ignore_index=True)
 
 
@@ -337,35 +334,59 @@ def _override_rows(inputs: Inputs, zone_index: dict[str, int],
     ].astype({"minutes": float, "distance_km": float, "annual_transport_cost": float})
 
 
-def _report_missing_journeys(inputs: Inputs, zones: pd.DataFrame, providers: pd.DataFrame,
-                             missing: dict[tuple[int, int], None], problems: Problems) -> None:
-    """One error per zone or provider whose missing location leaves journeys unknown."""
-    if not missing:
-        return
-    zone_rows = zones["_row"].to_numpy()
-    no_zone = zones["latitude"].isna().to_numpy()
-    reported: set[tuple[str, int]] = set()
-    for z, s in missing:
-        if no_zone[z]:
-            key, where = ("zone", z), inputs.source.cell("Zones", "latitude", zone_rows[z])
-            what = f"zone {zones.at[z, 'zone_id']} has no location"
-        else:
-            key = ("provider", s)
-            sheet = "Expansions" if providers.at[s, "new_site"] else "Providers"
-            where = f"{inputs.source.titles.get(sheet, sheet)}: {providers.at[s, 'provider_id']}"
-            what = f"provider {providers.at[s, 'provider_id']} has no location"
-        if key in reported:
-            continue
-        reported.add(key)
-        count = sum(1 for pair in missing if (pair[0] if key[0] == "zone" else pair[1]) == key[1])
-        problems.error(where, f"{what}, so journey minutes to or from it are unknown for "
-                       f"{count} zone-provider pair(s); give its location or TravelMatrix "
-                       "rows with minutes for those pairs")
+@dataclass
+class UnknownJourneys:
+    """Zone-provider pairs (rows of Zones, rows of providers) whose journey cannot be
+    found: minutes for the journey limit, or the transport cost of an arc or of a
+    current placement. Almost always one missing location lies behind many of them, so
+    they are reported by that location, once (`report`)."""
+
+    minutes: set[tuple[int, int]] = field(default_factory=set)
+    cost: set[tuple[int, int]] = field(default_factory=set)
+
+    def report(self, inputs: Inputs, providers: pd.DataFrame, problems: Problems) -> None:
+        """One error per zone or provider whose missing location leaves journeys unknown,
+        counting the pairs; for a pair whose ends both have a location (its TravelMatrix
+        row lacks what cannot be computed), one error for the pair."""
+        zones = inputs.tables["Zones"].reset_index(drop=True)
+        no_zone = zones["latitude"].isna().to_numpy()
+        no_site = providers["latitude"].isna().to_numpy()
+        counts: dict[tuple[str, int], list[int]] = {}
+        for kind, pairs in enumerate((self.minutes, self.cost - self.minutes)):
+            for z, s in sorted(pairs):
+                key = ("zone", z) if no_zone[z] else ("provider", s) if no_site[s] else (
+                    "pair", z * len(providers) + s)
+                counts.setdefault(key, [0, 0])[kind] += 1
+        for (kind, index), (minutes, cost) in counts.items():
+            if kind == "pair":
+                z, s = divmod(index, len(providers))
+                problems.error("TravelMatrix", f"no transport cost for zone "
+                               f"{zones.at[z, 'zone_id']} to provider "
+                               f"{providers.at[s, 'provider_id']}: give distance_km or "
+                               "annual_transport_cost in its TravelMatrix row")
+                continue
+            if kind == "zone":
+                where = inputs.source.cell("Zones", "latitude", zones.at[index, "_row"])
+                what = f"zone {zones.at[index, 'zone_id']} has no location"
+            else:
+                sheet = "Expansions" if providers.at[index, "new_site"] else "Providers"
+                where = (f"{inputs.source.titles.get(sheet, sheet)}: "
+                         f"{providers.at[index, 'provider_id']}")
+                what = f"provider {providers.at[index, 'provider_id']} has no location"
+            parts = [f"the journey minutes of {minutes} zone-provider pair(s)"] if minutes \
+                else []
+            if cost:
+                parts.append(f"the transport costs of {cost} {'more ' if minutes else ''}"
+                             "pair(s) (residential or current placements)")
+            problems.error(where, f"{what}, so {' and '.join(parts)} are unknown; give its "
+                           "location, or TravelMatrix rows for those pairs (minutes, and "
+                           "distance_km or annual_transport_cost)")
 
 
 def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
                         arcs: pd.DataFrame, demand: np.ndarray, matrix: Journeys,
-                        problems: Problems) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+                        problems: Problems, unknown: UnknownJourneys
+                        ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Current pupils per arc and year, with their run-off (SPEC §1, CurrentPlacements),
     and which arcs exist only for them (a placement the rules would not make now)."""
     n_years = demand.shape[1]
@@ -392,7 +413,7 @@ def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.Data
             a = len(arcs) + len(extra_arcs)
             arc_index[(g, s)] = a
             extra_arcs.append(_forced_arc(inputs, g, s, groups, providers, matrix, record,
-                                          problems))
+                                          problems, unknown))
         entries.append((a, float(record["pupils"]) * stay))
     forced = np.zeros(len(arcs) + len(extra_arcs), dtype=bool)
     forced[len(arcs):] = True
@@ -410,24 +431,32 @@ def _current_placements(inputs: Inputs, groups: pd.DataFrame, providers: pd.Data
     return arcs, lock, forced
 
 
+UNKNOWN_JOURNEY = "rows of CurrentPlacements whose journey is unknown"
+
+
 def _forced_arc(inputs: Inputs, g: int, s: int, groups: pd.DataFrame, providers: pd.DataFrame,
-                matrix: Journeys, record: dict[str, Any], problems: Problems) -> dict[str, Any]:
+                matrix: Journeys, record: dict[str, Any], problems: Problems,
+                unknown: UnknownJourneys) -> dict[str, Any]:
     """A pupil already placed where the rules would not place them now stays there.
 
     The journey is the pair's entry of the journey matrix, so TravelMatrix overrides apply
-    here as everywhere (SPEC §1: a value given there replaces the computed one)."""
+    here as everywhere (SPEC §1: a value given there replaces the computed one). A
+    journey that cannot be found follows from a missing location, reported once by
+    `UnknownJourneys`: each such row is a consequence of it."""
     zones = inputs.tables["Zones"].reset_index(drop=True)
     z = int(np.flatnonzero(zones["zone_id"].to_numpy() == groups.at[g, "zone_id"])[0])
     where = inputs.source.cell("CurrentPlacements", "provider_id", record["_row"])
     if np.isnan(matrix.transport_cost[z, s]):
-        problems.error(where, f"current placement at {providers.at[s, 'provider_id']}: the "
-                       "journey is unknown (give both locations, or a TravelMatrix row with "
-                       "distance_km or annual_transport_cost)")
-    problems.warn(where, f"current placement of {record['pupils']:g} pupil(s) from "
-                  f"{record['zone_id']} at {providers.at[s, 'provider_id']} is not one the "
-                  "model would choose now (unsuitable or beyond the journey limit); they "
-                  "may stay there while their placement lasts, and nobody else is placed "
-                  "there from that zone")
+        unknown.cost.add((z, s))
+        problems.error(where, f"current placement of {record['zone_id']} at "
+                       f"{providers.at[s, 'provider_id']}: the journey is unknown",
+                       family=UNKNOWN_JOURNEY)
+    else:
+        problems.warn(where, f"current placement of {record['pupils']:g} pupil(s) from "
+                      f"{record['zone_id']} at {providers.at[s, 'provider_id']} is not one "
+                      "the model would choose now (unsuitable or beyond the journey limit); "
+                      "they may stay there while their placement lasts, and nobody else is "
+                      "placed there from that zone")
     return {"group": g, "provider": s, "minutes": matrix.minutes[z, s],
             "distance_km": matrix.distance_km[z, s],
             "transport_cost": matrix.transport_cost[z, s],
@@ -543,13 +572,17 @@ def _limits(inputs: Inputs, groups: pd.DataFrame, providers: pd.DataFrame,
     for record in table.to_dict("records"):
         s = provider_index[record["provider_id"]]
         mask = arcs["provider"].to_numpy() == s
-        if record["need"] is not None:
-            mask &= arc_need == record["need"]
-        if record["phase"] is not None:
-            mask &= arc_phase == record["phase"]
+        # Blank is all; pandas may hold a blank cell as None or NaN (a NaN matched no
+        # arc, and the row limited nothing).
+        need, phase = (v if isinstance(v, str) else None
+                       for v in (record["need"], record["phase"]))
+        if need is not None:
+            mask &= arc_need == need
+        if phase is not None:
+            mask &= arc_phase == phase
         members = np.flatnonzero(mask)
         places = float(record["places"])
-        rows.append({"provider": s, "need": record["need"], "phase": record["phase"],
+        rows.append({"provider": s, "need": need, "phase": phase,
                      "places": places, "arcs": members,
                      "over_roll": np.maximum(0.0, held[members].sum(axis=0) - places),
                      "_row": record["_row"]})

@@ -237,6 +237,14 @@ def _at(values: tuple[Any, ...], index: int | None) -> Any:
     return values[index]
 
 
+POSTCODES = {"postcode", "post_code", "postal_code", "zip", "zip_code"}
+POSTCODE_ANSWER = (
+    "placeopt places each row by latitude and longitude (WGS84 degrees) or easting and "
+    "northing (British National Grid metres), not by postcode; Get Information About "
+    "Schools lists easting and northing for every school, and ONS's postcode directory "
+    "gives them for a postcode")
+
+
 def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
                  years: dict[int, int] | None = None) -> dict[str, int] | None:
     """Schema column name -> 0-based position; unknown headers warned about.
@@ -258,7 +266,9 @@ def _map_headers(raw: RawSheet, sheet: Sheet, problems: Problems,
             years[year] = index
             continue
         name = normalise_header(header)
-        if name not in known:
+        if name in POSTCODES and "latitude" in known:
+            problems.warn(where, f"column {show(header)} ignored: {POSTCODE_ANSWER}")
+        elif name not in known:
             near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
             problems.warn(where, f"unknown column {show(header)} ignored"
                           + (f" (is it '{near[0]}'?)" if near else "")

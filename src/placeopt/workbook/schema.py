@@ -119,7 +119,8 @@ class Column:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    """1400000 as such, not 1.4e+06: a planner types the number."""
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,9 @@ def _window_columns(verb: str, ramps: str) -> tuple[Column, ...]:
 def _commitment_columns(required: str, general: str) -> tuple[Column, ...]:
     """Whether an option (a measure) is committed or available, and what pays for it."""
     return (
-        Column("required", Kind.YESNO, f"yes = {required}", default=False, width=10),
-        Column("enabled", Kind.YESNO, "no = not available", default=True, width=10),
+        Column("required", Kind.YESNO, f"yes if it {required}", default=False, width=10),
+        Column("enabled", Kind.YESNO, "no if it is not available (a scenario may switch "
+               "it off with this)", default=True, width=10),
         Column("funding", Kind.LIST, "Capital streams that may pay for it, separated by "
                f"';': capital {general}".rstrip() + " and ring-fenced streams capital:NAME "
                "of the Budget sheet, or all", default="capital", refers_to="stream",
@@ -385,7 +387,7 @@ SHEETS: tuple[Sheet, ...] = (
             *_window_columns("open", "Places open"),
             Column("group", Kind.TEXT, "At most one option of each group is built "
                    "(alternative sizes or sites)"),
-            *_commitment_columns("must be built (committed project)",
+            *_commitment_columns("must be built (a committed project)",
                                  "(the general pot)"),
             *_provider_like_columns(new_site=True),
         ),

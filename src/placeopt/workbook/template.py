@@ -37,7 +37,8 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")
 TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
-INPUT_ROWS = 200  # rows styled and validated beyond the data, ready to fill
+INPUT_ROWS = 200  # rows styled beyond the data, ready to fill
+LAST_ROW = 1_048_576  # Excel's last row: the checks reach every row a planner may fill
 
 
 def default_first_year(today: dt.date | None = None) -> int:
@@ -140,14 +141,30 @@ def _style_header(ws: Worksheet, columns: list[tuple[str, str, int]]) -> None:
 
 
 def _note(column: Column) -> str:
-    parts = [column.help]
+    """A header's note, in sentences: what it is, its unit, whether it may be blank and
+    what blank means, and what to enter."""
+    sentences = [_sentence(column.help)]
     if column.unit:
-        parts.append(f"Unit: {column.unit}.")
-    parts.append("Required." if column.required else
-                 f"Optional; blank = {_show_default(column.default)}." if column.default
-                 not in (None, "") else "Optional.")
-    parts.append(f"Expected: {column.describe_expected()}.")
-    return " ".join(parts)
+        sentences.append(UNIT_SENTENCES.get(column.unit, f"Measured in {column.unit}."))
+    if column.required:
+        sentences.append("Required: every row needs one.")
+    elif "blank" not in column.help:
+        sentences.append(f"Blank means {_show_default(column.default)}."
+                         if column.default not in (None, "") else "It may be left blank.")
+    if column.kind is not Kind.TEXT:
+        sentences.append(f"Enter {column.describe_expected()}.")
+    return " ".join(sentences)
+
+
+UNIT_SENTENCES = {"year": "A year is named by the calendar year it starts in: 2026 is 2026/27.",
+                  "m": "Measured in metres."}
+
+
+def _sentence(text: str) -> str:
+    """A schema help text as a sentence: a capital, '=' in words, a full stop."""
+    text = text.strip().replace("blank = ", "blank means ")
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
 
 
 def _show_default(value: Any) -> str:
@@ -172,12 +189,12 @@ def _write_table(ws: Worksheet, sheet: Sheet, columns: list[Column],
         for r in range(2, last_row + 1):
             ws.cell(row=r, column=c).fill = INPUT_FILL
     for c, column in enumerate(columns, start=1):
-        _add_validation(ws, column, get_column_letter(c), last_row)
+        _add_validation(ws, column, get_column_letter(c), LAST_ROW)
     if year_headers:
         pupils = Column("pupils", Kind.NUMBER, "", minimum=0)
         first = get_column_letter(len(columns) + 1)
         last = get_column_letter(len(headers))
-        _add_validation(ws, pupils, f"{first}2:{last}", last_row, whole_range=True)
+        _add_validation(ws, pupils, f"{first}2:{last}", LAST_ROW, whole_range=True)
 
 
 def _cell_value(value: Any) -> Any:
@@ -290,11 +307,13 @@ def _write_guide(ws: Worksheet, title: str, notes: list[str]) -> None:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
     for sheet in sorted(SHEETS, key=lambda s: s.fill_order):
         row += 1
-        ws.cell(row=row, column=1, value=sheet.fill_order)
-        ws.cell(row=row, column=2, value=sheet.name)
-        ws.cell(row=row, column=3, value="required" if sheet.required else "optional")
-        cell = ws.cell(row=row, column=4, value=sheet.purpose)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        values = (sheet.fill_order, sheet.name, "required" if sheet.required else "optional",
+                  sheet.purpose)
+        for c, value in enumerate(values, start=1):
+            # All at the top of the row: a description on two lines keeps its sheet's
+            # name beside its first line (at the bottom, the name sat by the next one).
+            ws.cell(row=row, column=c, value=value).alignment = Alignment(
+                wrap_text=c == 4, vertical="top")
         ws.row_dimensions[row].height = 15 * (1 + len(sheet.purpose) // 90)
     for letter, width in zip("ABCD", (8, 20, 11, 100), strict=True):
         ws.column_dimensions[letter].width = width

@@ -294,13 +294,18 @@ def check_current_placements(inputs: Inputs, problems: Problems) -> None:
     groups = set(demand[key].itertuples(index=False, name=None))
     zones, needs, levels = set(zone_ids.values()), set(need_codes.values()), set(
         inputs.suitability)
+    # With no demand at all (its own error), every row follows from that one cause.
+    family = NO_DEMAND if demand.empty else ""
     for record in current.to_dict("records"):
         group = tuple(record[k] for k in key)
         known = (group[0] in zones and group[1] in needs and group[3] in levels)
         if known and group not in groups:  # an unknown code was reported already
             problems.error(where(inputs, "CurrentPlacements", "zone_id", record["_row"]),
                            f"no Demand row for {'/'.join(map(str, group))}: current placements "
-                           "are part of demand, so the group needs a Demand row")
+                           "are part of demand, so the group needs a Demand row", family)
+
+
+NO_DEMAND = "rows of CurrentPlacements that name demand that is not there"
 
 
 def check_budget(inputs: Inputs, problems: Problems) -> None:

@@ -11,7 +11,7 @@ import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -274,11 +274,11 @@ def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True)
         try:
             books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise _refuse(path, f"could not be read as an .xlsx workbook ("
-                          f"{type(exc).__name__}: {_first_line(exc)}); it may be damaged, "
-                          "truncated or protected") from None
+            raise _unreadable(path, exc) from None
         return books[-1]
 
+    # Only what openpyxl does with the file may call it damaged (`load`, `_parsed`): a
+    # failure in placeopt's own code here is a bug, and propagates as one.
     try:
         values_book = load(data_only=True)
         chosen = {}  # title -> (worksheet, its part in the zip)
@@ -294,16 +294,29 @@ def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True)
         sheets = {}
         for title, (worksheet, part) in chosen.items():
             formula_ws = formula_book[title] if formula_book and facts[part].formulas else None
-            sheets[title] = _read_sheet(title, worksheet, formula_ws, facts[part])
+            sheets[title] = _read_sheet(path, title, worksheet, formula_ws, facts[part])
         return Book(tuple(values_book.sheetnames), sheets)
-    except InputError:
-        raise
-    except Exception as exc:
-        raise _refuse(path, f"could not be read ({type(exc).__name__}: {_first_line(exc)}); the "
-                      "workbook may be damaged") from None
     finally:
         for book in books:
             book.close()
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    return _refuse(path, f"could not be read as an .xlsx workbook ({type(exc).__name__}: "
+                   f"{_first_line(exc)}); it may be damaged, truncated or protected")
+
+
+def _parsed(path: Path, rows: Iterator[Any]) -> Iterator[Any]:
+    """openpyxl's rows of a sheet, parsed from the file as they are asked for: a failure
+    to parse them is a damaged file."""
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # openpyxl raises many kinds for a damaged part
+            raise _unreadable(path, exc) from None
+        yield row
 
 
 def _first_line(exc: Exception) -> str:
@@ -316,7 +329,7 @@ def _is_formula(value: Any) -> bool:
     return value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula")
 
 
-def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None,
+def _read_sheet(path: Path, title: str, values_ws: Any, formula_ws: Any | None,
                 facts: PartFacts) -> RawSheet:
     headers: tuple[Any, ...] = ()
     rows: list[tuple[int, tuple[Any, ...]]] = []
@@ -326,9 +339,9 @@ def _read_sheet(title: str, values_ws: Any, formula_ws: Any | None,
         # read-only openpyxl would then see one cell: read every cell the sheet holds.
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
-    value_rows = values_ws.iter_rows(values_only=True)
-    formula_rows = (formula_ws.iter_rows(values_only=True) if formula_ws is not None
-                    else itertools.repeat(()))
+    value_rows = _parsed(path, values_ws.iter_rows(values_only=True))
+    formula_rows = (_parsed(path, formula_ws.iter_rows(values_only=True))
+                    if formula_ws is not None else itertools.repeat(()))
     for number, (values, raw) in enumerate(zip(value_rows, formula_rows, strict=False), start=1):
         if not values and not raw:
             continue  # an empty row between rows that hold something (fast: there may be 1M)
