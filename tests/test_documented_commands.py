@@ -139,6 +139,12 @@ def _ruff(_: Path) -> None:
     subprocess.run([str(Path(sys.executable).parent / "ruff"), "check", "src", "tests"],
                    cwd=ROOT, check=True, capture_output=True)
 
+def _module_runs(_: Path) -> None:
+    shown = subprocess.run([sys.executable, "-m", "placeopt", "--help"], cwd=ROOT,
+                           check=True, capture_output=True, text=True).stdout
+    assert shown.startswith("Usage: placeopt [OPTIONS] COMMAND"), shown[:80]
+
+
 HOW: dict[str, How] = {
     # README: quick start
     "python3 -m venv .venv": How("CI installs from a clean checkout with this very line "
@@ -199,7 +205,7 @@ HOW: dict[str, How] = {
         '"my_plan.xlsx", "results/my_plan/batch", "base", jobs=1, reports=False')),
     "python inputs/sen2_growth_spread.py": How(
         "the same figures, computed by the script's own functions",
-        test="test_batch.py::test_default_spread_is_derived_from_the_sen2_extract"),
+        test="test_batch.py::test_the_phase_spreads_are_derived_from_the_sen2_extract"),
     # docs/forecast.md
     "placeopt forecast backtest --la all --hold-out 2 -o results/backtest": How(
         "every authority takes minutes (benchmarks/RESULTS.md has that run)",
@@ -225,6 +231,29 @@ HOW: dict[str, How] = {
         "hours of test runs; docs/testing.md records one", check=_exists("tools/mutate.py")),
     "python tools/mutate.py --modules results --only 44 51": How(
         "minutes of test runs", check=_exists("tools/mutate.py")),
+    "placeopt run models/trafford.xlsx --scenario no_inclusion": How(
+        "a Trafford plan as above with a scenario applied; scenarios are tested in "
+        "test_scenarios.py, the measures in test_inclusion.py"),
+    "placeopt run models/trafford.xlsx --scenario no_inclusion --project-values": How(
+        "twelve more Trafford solves, as above"),
+    "placeopt batch models/trafford.xlsx --scenarios base --samples 4 --seed 1 --jobs 2": How(
+        "Trafford's samples take minutes: one of the worked example's", cheap=SAMPLES),
+    # docs/forecast.md
+    "placeopt forecast calibrate -o results/error_model.json": How(
+        "the backtest of every authority takes minutes; the shipped model is its fit",
+        test="test_forecast_errors.py::"
+             "test_the_shipped_error_model_is_the_fit_of_the_committed_backtest"),
+    # README, docs/serve.md: the planner's page serves until Ctrl-C
+    "placeopt serve --open": How(
+        "it serves until stopped; the page is served by this command's code and used in "
+        "Chromium", test="test_serve_browser.py::"
+                         "test_the_planner_runs_the_worked_example_and_downloads_the_case"),
+    "placeopt serve --host 0.0.0.0 --port 8080 --data /srv/placeopt-runs": How(
+        "it serves until stopped, beyond loopback with a token",
+        test="test_serve_api.py::test_beyond_loopback_every_request_needs_the_token"),
+    # docs/architecture.md
+    "python -m placeopt": How("run here: the same command line as placeopt",
+                              check=_module_runs),
     "placeopt frontier models/trafford.xlsx --points 5": How(
         "Trafford's curve is six solves of a minute each: the worked example's",
         cheap="placeopt frontier my_plan.xlsx --points 3"),

@@ -43,9 +43,12 @@ def test_a_problem_keeps_every_field_validation_gives_it() -> None:
     class Grouped(Problem):  # as validation may come to say: a root cause and its count
         consequences: int = 0
 
-    shown = problem_json(Grouped("error", "Demand!A2", "no zone Z9", consequences=41))
+    shown = problem_json(Grouped("error", "Demand!A2", "no zone Z9", count=3, consequences=41))
     assert shown == {"level": "error", "where": "Demand!A2", "message": "no zone Z9",
-                     "consequences": 41, "sheet": "Demand", "cell": "A2"}
+                     "family": "", "count": 3, "consequences": 41, "sheet": "Demand",
+                     "cell": "A2", "times": 3}
+    tally = Problem("error", "Demand", "and 1,520 more rows", family="rows", count=1520)
+    assert problem_json(tally)["times"] == 1  # the count is in its words
 
 
 def test_the_log_shown_has_no_tracebacks() -> None:

@@ -234,9 +234,9 @@ def validate(workbook: Path, quiet: bool) -> None:
               "limit: an approximation for national runs (without it, exact).")
 @click.option("--project-values/--no-project-values", default=None,
               help="What each option (and inclusion measure) is worth: the plan solved again "
-              "without each it builds and with each it leaves out (one more solve each). "
-              "Default: as many as fit in about the plan's own solve time (at least 10 s), "
-              "those it builds first.")
+              "without each it builds and with each it leaves out (one more solve each).",
+              show_default="as many as fit in about the plan's own solve time (at least "
+              "10 s), those it builds first")
 @click.option("--no-reports", is_flag=True, help="Write summary.json and the CSVs only "
               "(placeopt report DIR writes report.xlsx and report.html later).")
 @quiet_option
@@ -502,10 +502,9 @@ def batch_table(result: Any) -> str:
         index=False, na_rep="-", float_format=lambda x: f"{x:,.2f}")
 
 
-@main.command(epilog="""\b
-Examples:
-  placeopt serve --open
-  placeopt serve --host 0.0.0.0 --port 8080 --data /srv/placeopt-runs""")
+@main.command(epilog=examples(
+    "placeopt serve --open",
+    "placeopt serve --host 0.0.0.0 --port 8080 --data /srv/placeopt-runs"))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback (127.0.0.1, localhost) "
               "serves other machines, and then every request needs the token.")
@@ -516,13 +515,14 @@ Examples:
               help="Folder for the runs: one result folder each, kept across restarts.")
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the browser.")
 @click.option("--token", envvar="PLACEOPT_SERVE_TOKEN", help="The token every request "
-              "must show (also from PLACEOPT_SERVE_TOKEN) [default: none on loopback, "
-              "else a new one, printed at start].")
+              "must show (also from PLACEOPT_SERVE_TOKEN).",
+              show_default="none on loopback, else a new one, printed at start")
 @click.option("--jobs", type=click.IntRange(min=1), help="Cores the runs may use at once, "
-              "one solve each [default: every core].")
+              "one solve each.", show_default="every core")
+@quiet_option
 @guarded
 def serve(host: str, port: int, data: Path, open_page: bool, token: str | None,
-          jobs: int | None) -> None:
+          jobs: int | None, quiet: bool) -> None:
     """The planner's page: drop a workbook, run it, read the business case, in a browser
     (docs/serve.md)."""
     from .serve.server import ServeError
@@ -530,12 +530,13 @@ def serve(host: str, port: int, data: Path, open_page: bool, token: str | None,
 
     try:
         serve_page(host, port, data, open_page=open_page, token=token or None, jobs=jobs,
-                   say=click.echo)
+                   say=click.echo, quiet=quiet)
     except ServeError as exc:
         raise click.UsageError(str(exc)) from None
     except KeyboardInterrupt:
         pass  # Ctrl-C is how the page stops; the server has already shut down cleanly
-    click.echo("placeopt serve stopped.")
+    if not quiet:
+        click.echo("placeopt serve stopped.")
 
 
 # -- placeopt forecast: demand from EHC plan history (the work is in placeopt/forecast/) ----
@@ -715,13 +716,15 @@ def forecast_backtest(la: str, hold_out: int, output: Path, sen2_dir: Path | Non
     console.out(f"Wrote {', '.join(p.name for p in written)} in {output}")
 
 
-@forecast.command("calibrate")
+@forecast.command("calibrate", epilog=examples(
+    "placeopt forecast calibrate -o results/error_model.json"))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The error model to write (JSON); placeopt's own is "
               "src/placeopt/forecast/error_model.json.")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP)
+@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
+              show_default=SEN2_DEFAULT)
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress, no summary.")
+@quiet_option
 @_method_options
 @guarded
 def forecast_calibrate(output: Path, sen2_dir: Path | None, force: bool, quiet: bool,

@@ -66,17 +66,23 @@ def data_folder(path: Path) -> Path:
     return path.resolve()
 
 
+def _silent(_message: str) -> None:
+    pass
+
+
 def serve(host: str = "127.0.0.1", port: int = 8765, data: Path = Path("placeopt-runs"),
           open_page: bool = False, token: str | None = None, jobs: int | None = None,
-          say: Callable[[str], None] = print) -> None:
+          say: Callable[[str], None] = print, quiet: bool = False) -> None:
     """Serve the page until Ctrl-C. Beyond loopback a token is required (made here unless
-    given); runs take at most `jobs` cores (default: all of them)."""
+    given); runs take at most `jobs` cores (default: all of them). `quiet`: nothing is
+    said but the page's address when it holds a token made here (no one knows it else)."""
     import uvicorn
 
     from ..version import __version__
     from .app import Settings, create_app
 
-    if token is None and not is_loopback(host):
+    made = token is None and not is_loopback(host)
+    if made:
         token = secrets.token_urlsafe(24)
     if token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]+", token):
         raise ServeError("the token may hold letters, digits and . _ ~ - only (it travels "
@@ -88,6 +94,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, data: Path = Path("placeopt
     app = create_app(Settings(folder, slots, token))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
                                            lifespan="on", timeout_graceful_shutdown=30))
+    if quiet:
+        if made:
+            say(f"placeopt {__version__}: the planner's page is at {address}")
+        say = _silent
     say(f"placeopt {__version__}: the planner's page is at {address}")
     if token:
         say(f"Every request needs the token (scripts: the header 'Authorization: Bearer "

@@ -65,9 +65,11 @@ def located(where: str) -> tuple[str | None, str | None]:
 
 def problem_json(problem: Problem) -> dict[str, Any]:
     """A problem for the page: every field of the Problem as validation made it, plus its
-    sheet and cell."""
+    sheet and cell, and how many times the message stands for (as the command line
+    says it: "(41 times)"; 1 for the line that counts the rest of a family)."""
     sheet, cell = located(problem.where)
-    return {**dataclasses.asdict(problem), "sheet": sheet, "cell": cell}
+    return {**dataclasses.asdict(problem), "sheet": sheet, "cell": cell,
+            "times": 1 if problem.is_tally else problem.count}
 
 
 @dataclass

@@ -68,7 +68,8 @@ function problemTable(errors, warnings) {
     el("td", {}, el("span", { class: `level ${p.level}`, text: p.level })),
     el("td", { text: p.sheet || "(the file)" }),
     el("td", { class: "where", text: p.cell || "" }),
-    el("td", { text: p.message })));
+    el("td", { text: p.times > 1 ? `${p.message} (${p.times.toLocaleString("en-GB")} times)`
+                                 : p.message })));
   return el("table", { class: "problems" },
     el("thead", {}, el("tr", {}, ["", "Sheet", "Cell", "What is wrong"].map(
       (h) => el("th", { text: h })))),
