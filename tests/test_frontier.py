@@ -32,7 +32,7 @@ def test_frontier_runs_from_required_spend_past_todays_budget(example: Path) -> 
     # tolerance of zero, every figure of it is zero (issue 19: not "NPV £8.78").
     first = table.iloc[0]
     assert (first["npv"], first["revenue_saving"], first["out_of_area_saving"]) == (0, 0, 0)
-    assert first["tolerance"] >= 1e-6 * summary["baseline_objective"]
+    assert first["tolerance"] >= 1e-6 * summary["baseline_objective"] - 0.005  # in pence
     # Today's budget (the Budget sheet's capital, £24m) is a point of its own: the plan.
     today = table[table["today"] == "yes"]
     assert len(today) == 1 and len(table) == 6

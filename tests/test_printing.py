@@ -19,14 +19,13 @@ from typing import Any
 import pandas as pd
 import pytest
 from batch_cases import batch_workbook
+from conftest import needs_tools
 
 from placeopt.batches.run import run_batch
 from placeopt.report import write_reports
 
 SMALLEST = 8.0  # points, as printed
-needs_office = pytest.mark.skipif(
-    shutil.which("libreoffice") is None or shutil.which("pdftoppm") is None,
-    reason="LibreOffice and poppler-utils are not installed")
+needs_office = needs_tools("libreoffice", "pdftoppm")
 pdfplumber = pytest.importorskip("pdfplumber", reason="pdfplumber (a dev dependency) measures "
                                                       "the text in a PDF")
 
