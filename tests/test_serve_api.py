@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pytest
 from serve_server import BAD, NORTHBRIDGE, REPOSITORY, PageServer
@@ -98,6 +99,20 @@ def _steady(value: Any) -> Any:
     return value
 
 
+def _values_agree(page: Path, cli: Path) -> None:
+    """expansions.csv of two runs whose values took different routes: the same options
+    and builds; each value within the larger of the two value gaps."""
+    import pandas as pd
+
+    a, b = pd.read_csv(page), pd.read_csv(cli)
+    values = ["npv_if_dropped", "npv_if_forced", "value_gap", "entry_capital_cost"]
+    pd.testing.assert_frame_equal(a.drop(columns=values), b.drop(columns=values))
+    tolerance = np.fmax(a["value_gap"], b["value_gap"]).fillna(0) + 0.01
+    for column in ("npv_if_dropped", "npv_if_forced"):
+        apart = (a[column] - b[column]).abs()
+        assert ((apart <= tolerance) | (a[column].isna() & b[column].isna())).all(), column
+
+
 def test_a_run_from_the_page_writes_the_command_lines_folder(
         server: PageServer, northbridge: str, tmp_path: Path) -> None:
     # The same bytes under the same name (the summary names its workbook), by the CLI.
@@ -121,8 +136,21 @@ def test_a_run_from_the_page_writes_the_command_lines_folder(
         p.name for p in cli_folder.iterdir())
     tables = sorted(p.name for p in cli_folder.glob("*.csv"))
     assert len(tables) >= 8
+    # The same plan, byte for byte. Each option's value is one more solve by the route
+    # that leads (raced with the other when it takes long: docs/model.md); on a busy
+    # machine the two runs may take different routes to a value, each proven within its
+    # gap, so values solved by different routes agree within their value_gap.
+    routes = [{name: value["check"]["route"] for name, value in
+               summary["project_values"]["solves"].items()}
+              for summary in (run["summary"], expected)]
     for name in tables:
+        if name == "expansions.csv" and routes[0] != routes[1]:
+            _values_agree(page_folder / name, cli_folder / name)
+            continue
         assert (page_folder / name).read_bytes() == (cli_folder / name).read_bytes(), name
+    if routes[0] != routes[1]:
+        for summary in (run["summary"], expected):
+            summary.pop("project_values")
     assert _steady(run["summary"]) == _steady(expected)
     assert any("gap" in line for line in run["progress"])  # each solve's gap, as it went
 

@@ -133,7 +133,8 @@ class ProjectAppraisal:
             value = (self._dropped if opened[e] else self._forced)(model, plan, base, npv_plan,
                                                                   int(e))
             self.values.append(value)
-            if value.status == "interrupted":  # Ctrl-C: the planner wants the run to end
+            if value.status == "interrupted" or model.watch.stopped:
+                # Ctrl-C (in this solve, or as it ended): the planner wants the run to end
                 self.status = (f"stopped by the user (Ctrl-C) after {len(self.values)} of "
                                f"{len(options)} {self.noun}")
                 return
@@ -219,7 +220,7 @@ class ProjectAppraisal:
         gaps = [g for g in (plan.gap_pounds, solution.gap_pounds) if g is not None]
         gap = max(gaps) if len(gaps) == 2 else None
         entry = None if built else self._entry_price(plan, solution, e)
-        check = solution.check.as_dict(model.describe) if solution.check else None
+        check = solution.check_record(model.describe) if solution.check else None
         return Value(e, built, change, gap, entry, solution.status, check,
                      self._programme(solution.values), *self._differences(plan, solution, e))
 

@@ -325,19 +325,21 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
     if write_model:
         model.write_model(str(write_model))
         say(f"Wrote the model to {write_model}")
-    baseline, plan = solve_cases(model, instance)
-    constraints = model.n_rows  # the model's own rows, not those a later step adds
-    if after_plan is not None:
-        after_plan(model, baseline, plan)
-    started = time.perf_counter()
-    if plan.status == "interrupted" or model.watch.stopped:
-        # After Ctrl-C (in the plan, or in `after_plan`'s solves) the planner wants out.
-        duals = np.full(len(formulation.block_rows("capacity")), np.nan)
-        duals_status, lp = "not computed: the plan was interrupted", None
-        if plan.status != "interrupted":
-            duals_status = "not computed: stopped by the user (Ctrl-C)"
-    else:
-        duals, duals_status, lp = model.capacity_duals(plan)
+    # Ctrl-C from here to the end sets the solves' stop flag, between solves too.
+    with model.watch.guard(say):
+        baseline, plan = solve_cases(model, instance)
+        constraints = model.n_rows  # the model's own rows, not those a later step adds
+        if after_plan is not None:
+            after_plan(model, baseline, plan)
+        started = time.perf_counter()
+        if plan.status == "interrupted" or model.watch.stopped:
+            # After Ctrl-C (in the plan, or in `after_plan`'s solves) the planner wants out.
+            duals = np.full(len(formulation.block_rows("capacity")), np.nan)
+            duals_status, lp = "not computed: the plan was interrupted", None
+            if plan.status != "interrupted":
+                duals_status = "not computed: stopped by the user (Ctrl-C)"
+        else:
+            duals, duals_status, lp = model.capacity_duals(plan)
     dual_seconds = time.perf_counter() - started
     model.portfolio.settle(timeout=5.0)  # a race's loser, still on its way to stop
     solutions = {"baseline": baseline, "plan": plan}

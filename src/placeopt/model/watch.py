@@ -13,10 +13,11 @@ thread-safe (a Dask worker's `log_event` must be called from the task's own thre
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from ..problems import Interrupted
@@ -45,6 +46,7 @@ class Watch:
     def __init__(self, parent: Watch | None = None):
         self.parent = parent
         self._stop = False
+        self._guarded = False
         self._lines: queue.SimpleQueue[str] = parent._lines if parent else queue.SimpleQueue()
 
     @property
@@ -53,9 +55,6 @@ class Watch:
 
     def stop(self) -> None:
         self._stop = True
-
-    def reset(self) -> None:
-        self._stop = False
 
     def child(self) -> Watch:
         """A watch stopped with this one, or on its own."""
@@ -77,18 +76,46 @@ class Watch:
         while not self._lines.empty():
             progress(self._lines.get())
 
+    @contextlib.contextmanager
+    def guard(self, progress: Progress) -> Iterator[None]:
+        """While inside, Ctrl-C sets this watch's flag (and says so) instead of raising
+        KeyboardInterrupt; a second Ctrl-C abandons (Interrupted). Nested guards are the
+        outermost's. Only the main thread can catch signals; where SIGINT is ignored (a
+        background job) it stays so.
+
+        The flag, once set by Ctrl-C, stays: the planner wants the run to end, and the
+        solves still to come (project values, the marginal-value LP) stop at once. A
+        Ctrl-C between two solves, or as a solve ends, is kept for the next (it was lost
+        when each solve cleared the flag as it started)."""
+        if (self._guarded or threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+            yield
+            return
+
+        def stop(_signum: int = 0, _frame: object = None) -> None:
+            if self._stop:  # the second Ctrl-C: abandon the solve (the thread dies with us)
+                raise Interrupted("abandoned during the solve")
+            self.stop()
+            progress("Stopping at the solver's next check (Ctrl-C again to abandon)...")
+
+        previous = signal.signal(signal.SIGINT, stop)
+        self._guarded = True
+        try:
+            yield
+        finally:
+            self._guarded = False
+            signal.signal(signal.SIGINT, previous)
+
     def run(self, work: Callable[[], T], progress: Progress) -> T:
         """Run `work` (whose HiGHS instances this watch is attached to) in a worker thread
         so that Ctrl-C stops it at HiGHS's next interrupt check; returns what it returns.
 
         This thread waits in short steps, so Python handles SIGINT at once: the flag it
-        sets is read by HiGHS's interrupt callbacks, which stop the solve where it stands
-        and keep the best plan found. (HiGHS has no interrupt check inside presolve, and
-        none inside a root cut round: there Ctrl-C waits for the step to end.) A second
-        Ctrl-C abandons the solve. Where SIGINT is ignored (a background job) it stays
-        so. If `progress` raises, the solve is stopped and the error passed on.
+        sets (`guard`) is read by HiGHS's interrupt callbacks, which stop the solve where
+        it stands and keep the best plan found. (HiGHS has no interrupt check inside
+        presolve, and none inside a root cut round: there Ctrl-C waits for the step to
+        end.) If `progress` raises, the solve is stopped and the error passed on.
         """
-        self.reset()
         failure: list[BaseException] = []
         result: list[Any] = []
 
@@ -98,18 +125,8 @@ class Watch:
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 failure.append(exc)
 
-        def stop(_signum: int = 0, _frame: object = None) -> None:
-            if self._stop:  # the second Ctrl-C: abandon the solve (the thread dies with us)
-                raise Interrupted("abandoned during the solve")
-            self.stop()
-            progress("Stopping at the solver's next check (Ctrl-C again to abandon)...")
-
-        previous = None
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
-            previous = signal.signal(signal.SIGINT, stop)
-        worker = threading.Thread(target=solve, name="highs", daemon=True)
-        try:
+        with self.guard(progress):
+            worker = threading.Thread(target=solve, name="highs", daemon=True)
             worker.start()
             while worker.is_alive():
                 try:
@@ -118,15 +135,14 @@ class Watch:
                 except Interrupted:
                     raise
                 except KeyboardInterrupt:  # a handler other than ours raised it
-                    stop()
+                    if self._stop:
+                        raise Interrupted("abandoned during the solve") from None
+                    self.stop()
                 except BaseException:  # the progress function failed: stop, then say so
                     self.stop()
                     worker.join()
                     raise
             self.flush(progress)
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
         if failure:
             raise failure[0]
         return result[0] if result else None  # type: ignore[return-value]
