@@ -19,20 +19,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import multiprocessing
-import multiprocessing.connection
 import os
-import queue
 import re
-import signal
 import time
 import traceback
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -47,134 +40,24 @@ from ..workbook.inputs import Inputs
 from ..workbook.reader import read_workbook
 from ..workbook.scenario_rows import scenario_names
 from .programme import Programme, read_programme, rebase, regret
+from .tasks import (
+    FINAL,
+    SOLVED,
+    BatchResult,
+    BatchSpec,
+    FolderError,
+    Notify,
+    Outcome,
+    Task,
+)
 from .uncertainty import (
     DemandModel,
     DemandSample,
-    ShareSample,
     option_frequencies,
     percentiles,
     sampled_demand,
 )
 from .views import BatchTables, write_batch_files
-
-SOLVED = ("optimal", "time_limit")  # a plan exists
-FINAL = (*SOLVED, "infeasible")  # a folder with these is not solved again unless forced
-EXIT_OK, EXIT_FAILED, EXIT_BUG = 0, 3, 4
-Notify = Callable[[dict[str, Any]], None]
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    """What every task of a batch shares: the workbook (by path and content), the
-    command's solver settings and, where the command gave no --threads, the share of the
-    cores each of the tasks running side by side may use (`cores_per_task`; 0: ask the
-    Dask worker). The share is not part of a task's identity: it changes how fast a task
-    solves, not its answer."""
-
-    workbook: Path
-    sha256: str
-    overrides: Overrides = field(default_factory=Overrides)
-    cores_per_task: int = 0
-    slots_by_host: tuple[tuple[str, int], ...] = ()  # Dask: tasks at once, by worker host
-
-    def solver_overrides(self) -> Overrides:
-        """The overrides a task solves with: --threads, else its share of the cores."""
-        if self.overrides.threads is not None:
-            return self.overrides
-        share = self.cores_per_task or self._dask_share()
-        return dataclasses.replace(self.overrides, threads=share) if share else \
-            self.overrides
-
-    def _dask_share(self) -> int:
-        """On a Dask worker: its machine's cores over the tasks that every worker on that
-        machine runs at once (0 where this is no Dask worker)."""
-        try:
-            from distributed import get_worker
-
-            worker = get_worker()
-        except (ImportError, ValueError):
-            return 0
-        host = urlsplit(worker.address).hostname
-        slots = dict(self.slots_by_host).get(host, worker.state.nthreads)
-        return max(1, cores() // max(1, slots))
-
-
-@dataclass(frozen=True)
-class Task:
-    """One case of a batch, and the folder its results go to."""
-
-    scenario: str
-    folder: Path
-    sample: DemandSample | None = None
-    programme: Programme | None = None
-    reports: bool = True
-
-    @property
-    def label(self) -> str:
-        return self.folder.name
-
-    def identity(self, spec: BatchSpec) -> dict[str, Any]:
-        """What the task's results depend on besides the workbook; kept in summary.json so
-        a resumed batch knows whether a folder answers this task."""
-        identity = {"scenario": self.scenario,
-                    "sample": self.sample.describe() if self.sample else None,
-                    "programme": self.programme.digest if self.programme else None,
-                    "overrides": dataclasses.asdict(spec.overrides)}
-        return json.loads(json.dumps(identity))
-
-    def adjust(self, with_programme: bool) -> Callable[[Inputs], None] | None:
-        shares = ShareSample(self.sample.seed, self.sample.index) if self.sample else None
-        steps = [s for s in (self.sample, shares, self.programme if with_programme else None)
-                 if s]
-        if not steps:
-            return None
-
-        def apply(inputs: Inputs) -> None:
-            for step in steps:
-                step(inputs)
-        return apply
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One task's row of the batch summary, and its build decisions (for the samples'
-    option table). `bug` marks a failure that is placeopt's fault (exit code 4)."""
-
-    index: int
-    row: dict[str, Any]
-    builds: dict[str, int | None] = field(default_factory=dict)
-    bug: bool = False
-    detail: str = ""  # the traceback of a bug, for --debug
-    summary: dict[str, Any] | None = None  # a failed run's own summary, for its folder
-
-    @property
-    def solved(self) -> bool:
-        return bool(self.row["solved"])
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    folder: Path
-    table: pd.DataFrame  # one row per task (batch_summary.csv)
-    percentiles: pd.DataFrame  # P10/P50/P90 by scenario and measure (samples only)
-    options: pd.DataFrame  # how often each option is built (samples only)
-    outcomes: list[Outcome]
-    interrupted: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        if any(o.bug for o in self.outcomes):
-            return EXIT_BUG
-        return EXIT_OK if all(o.solved for o in self.outcomes) else EXIT_FAILED
-
-
-class SchedulerError(Exception):
-    """The Dask scheduler cannot be used (not installed, or not reachable)."""
-
-
-class FolderError(Exception):
-    """A folder the batch would write is not a result folder: it is never replaced."""
-
 
 # --- Planning the batch -----------------------------------------------------------------
 
@@ -482,179 +365,6 @@ def check_folders(tasks: list[Task]) -> None:
                           "another output folder.")
 
 
-# --- Running the tasks: here, in worker processes, or on a Dask cluster -----------------
-
-# ("progress", event dict), ("done", Outcome), or ("tick", None) while nothing happens
-Event = tuple[str, Any]
-
-
-def _in_process(spec: BatchSpec, work: list[tuple[int, Task]], notify: Notify
-                ) -> Iterator[Event]:
-    """One task after another in this process; progress goes straight to `notify`."""
-    for index, task in work:
-        yield "done", solve_task(spec, task, index, notify)
-
-
-def _worker_loop(spec: BatchSpec, pipe) -> None:
-    """A local worker process: solve the tasks it is given until told to stop, sending
-    progress and outcomes back on its own pipe. Ctrl-C is the batch's to handle: it stops
-    the workers."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while (item := pipe.recv()) is not None:
-        index, task = item
-        pipe.send(("done", solve_task(spec, task, index,
-                                      lambda event: pipe.send(("progress", event)))))
-
-
-class _Slot:
-    """One local worker process, the task it holds, and the pipe it takes tasks from and
-    answers on. Each worker has a pipe of its own: a worker killed while it writes (out of
-    memory, say) breaks its own pipe only. A queue shared by all of them has one write
-    lock, and a worker killed holding it leaves every other worker waiting for ever."""
-
-    def __init__(self, context, spec: BatchSpec):
-        self.pipe, child = context.Pipe()
-        self.process = context.Process(target=_worker_loop, args=(spec, child), daemon=True)
-        self.process.start()
-        child.close()
-        self.holding: tuple[int, Task] | None = None
-
-    def give(self, item: tuple[int, Task]) -> None:
-        self.holding = item
-        self.pipe.send(item)
-
-    def messages(self) -> Iterator[Event]:
-        """What the worker has sent and this process not yet read."""
-        try:
-            while self.pipe.poll():
-                yield self.pipe.recv()
-        except (EOFError, OSError):  # the worker died mid-message: the rest is lost
-            return
-
-
-def _process_context():
-    """Fresh worker processes, never forks of this one (which may hold solver threads).
-    Where it exists, a fork server that has imported placeopt once starts them quickly
-    (importing placeopt takes seconds); elsewhere each worker is spawned and imports it."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def _local_processes(spec: BatchSpec, work: list[tuple[int, Task]], jobs: int
-                     ) -> Iterator[Event]:
-    """`jobs` worker processes, each given one task at a time: when one dies (e.g. out of
-    memory) its task is known, recorded as failed, and the process replaced."""
-    context = _process_context()
-    waiting = list(reversed(work))
-    slots = [_Slot(context, spec) for _ in range(min(jobs, len(work)))]
-    remaining = len(work)
-    try:
-        for slot in slots:
-            if waiting:
-                slot.give(waiting.pop())
-        while remaining:
-            ready = multiprocessing.connection.wait(
-                [s.pipe for s in slots] + [s.process.sentinel for s in slots], timeout=0.5)
-            if not ready:
-                yield "tick", None
-            for slot in list(slots):
-                for kind, payload in slot.messages():
-                    if kind == "done":
-                        remaining -= 1
-                        slot.holding = None
-                        if waiting:
-                            slot.give(waiting.pop())
-                    yield kind, payload
-                if slot.process.is_alive():
-                    continue
-                slot.process.join()
-                slot.pipe.close()
-                slots.remove(slot)
-                if slot.holding:
-                    index, task = slot.holding
-                    remaining -= 1
-                    yield "done", record_failure(spec, task, failure(
-                        index, task, "error", "the worker process stopped (exit code "
-                        f"{slot.process.exitcode}; out of memory?)", 0.0))
-                if waiting:
-                    slots.append(_Slot(context, spec))
-                    slots[-1].give(waiting.pop())
-    finally:
-        for slot in slots:
-            if slot.process.is_alive():
-                if slot.holding:
-                    slot.process.terminate()
-                else:
-                    try:
-                        slot.pipe.send(None)
-                    except OSError:
-                        slot.process.terminate()
-            slot.process.join(timeout=5)
-            if slot.process.is_alive():
-                slot.process.kill()
-
-
-@dataclass(frozen=True)
-class _DaskNotify:
-    """Progress from a task on a Dask worker: an event on the scheduler, under a topic the
-    batch's client listens to."""
-
-    topic: str
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        from distributed import get_worker
-
-        get_worker().log_event(self.topic, event)
-
-
-def _dask(spec: BatchSpec, work: list[tuple[int, Task]], address: str) -> Iterator[Event]:
-    try:
-        from distributed import Client
-    except ImportError as exc:
-        raise SchedulerError("Dask is not installed: pip install 'placeopt[dask]'") from exc
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise SchedulerError(f"could not reach the Dask scheduler at {address}: {exc}") from exc
-    slots: dict[str, int] = {}
-    for address_, worker in client.scheduler_info().get("workers", {}).items():
-        host = urlsplit(address_).hostname or ""
-        slots[host] = slots.get(host, 0) + int(worker.get("nthreads", 1))
-    spec = dataclasses.replace(spec, slots_by_host=tuple(sorted(slots.items())))
-    topic = f"placeopt-batch-{uuid.uuid4().hex}"
-    events: queue.SimpleQueue = queue.SimpleQueue()
-    client.subscribe_topic(topic, lambda event: events.put(event[1]))
-    futures = {}
-    try:
-        for index, task in work:
-            futures[client.submit(solve_task, spec, task, index, _DaskNotify(topic),
-                                  key=f"{topic}-{index}", pure=False)] = (index, task)
-        pending = dict(futures)
-        while pending:
-            time.sleep(0.25)
-            yield "tick", None
-            while not events.empty():
-                yield "progress", events.get()
-            for future in [f for f in pending if f.done()]:
-                index, task = pending.pop(future)
-                if future.status == "finished":
-                    yield "done", future.result()
-                else:
-                    yield "done", record_failure(spec, task, failure(
-                        index, task, "error", f"the Dask worker failed: {future.exception()!r}",
-                        0.0))
-        while not events.empty():
-            yield "progress", events.get()
-    finally:
-        client.unsubscribe_topic(topic)
-        for future in futures:
-            future.release()
-        client.close()
-
-
 # --- The batch --------------------------------------------------------------------------
 
 # ("start", tasks), ("progress", event), ("done", Outcome), ("tick", None)
@@ -704,13 +414,15 @@ def run_batch(workbook: str | Path, output: str | Path | None = None,
     tell("start", tasks)
     for found in outcomes.values():
         tell("done", found)
+    from .workers import dask_tasks, in_process, local_processes
+
     if scheduler is not None:
-        stream = _dask(spec, work, scheduler)
+        stream = dask_tasks(spec, work, scheduler)
     elif jobs == 1 or len(work) <= 1:
         _remember(inputs)  # this process has read it already
-        stream = _in_process(spec, work, lambda event: tell("progress", event))
+        stream = in_process(spec, work, lambda event: tell("progress", event))
     else:
-        stream = _local_processes(spec, work, jobs)
+        stream = local_processes(spec, work, jobs)
     interrupted = False
     try:
         for kind, payload in stream:
