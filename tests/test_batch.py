@@ -22,8 +22,8 @@ from conftest import run_cli
 
 from placeopt import batch
 from placeopt.batches.programme import read_programme
+from placeopt.batches.records import EXIT_FAILED, FolderError
 from placeopt.batches.run import run_batch
-from placeopt.batches.tasks import EXIT_FAILED, FolderError
 from placeopt.batches.uncertainty import (
     SEN2_PHASE_SPREAD,
     DemandModel,

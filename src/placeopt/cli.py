@@ -380,8 +380,8 @@ def batch(workbook: Path, output: Path | None, scenarios: str, jobs: int | None,
     """Solve several scenarios of WORKBOOK (or demand futures around them), one result
     folder each, plus batch_summary.csv/.xlsx and batch.html. Exit 3 if any failed (4 if
     one failed on a bug)."""
+    from .batches.records import FolderError, SchedulerError
     from .batches.run import run_batch
-    from .batches.tasks import FolderError, SchedulerError
     from .case import Overrides
 
     if jobs is not None and scheduler is not None:

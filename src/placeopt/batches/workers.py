@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .run import failure, record_failure, solve_task
-from .tasks import BatchSpec, Notify, SchedulerError, Task
+from .records import BatchSpec, Notify, SchedulerError, Task
+from .solving import failure, record_failure, solve_task
 
 # ("progress", event dict), ("done", Outcome), or ("tick", None) while nothing happens
 Event = tuple[str, Any]
