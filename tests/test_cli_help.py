@@ -48,7 +48,7 @@ def test_every_help_ends_with_one_or_two_examples(path: tuple[str, ...],
 
 @pytest.mark.parametrize(("path", "command"), LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
 def test_quiet_means_the_same_everywhere(path: tuple[str, ...], command: click.Command) -> None:
-    from placeopt.cli import QUIET_HELP
+    from placeopt.cli_common import QUIET_HELP
 
     quiet = [p for p in command.params if p.name == "quiet"]
     assert quiet, f"placeopt {' '.join(path)} has no -q"

@@ -7,155 +7,28 @@ internal error (a bug). No traceback for input, usage or solver problems unless 
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import sys
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .problems import InputError, Problem, ProvenInfeasible, SolveError, UnknownScenario
+from .cli_common import (
+    EXIT_INTERRUPTED,
+    GAP_HELP,
+    TIME_LIMIT_HELP,
+    WORKBOOK,
+    Console,
+    examples,
+    folder_rules,
+    guarded,
+    print_problems,
+    print_warning,
+    quiet_option,
+)
+from .cli_forecast import forecast
+from .problems import SolveError
 from .version import __version__
-
-EXIT_INPUT, EXIT_SOLVE, EXIT_INTERNAL = 1, 3, 4
-EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
-
-# A workbook argument: a path that does not exist (or is a folder) is a usage error,
-# exit 2; a file that exists but is not a good workbook is an input error, exit 1.
-WORKBOOK = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-# Option help in one style: a sentence (capital, full stop); a default that is not the
-# option's value goes in show_default, so every help shows it as "[default: ...]".
-QUIET_HELP = "Print only what went wrong: no progress, warnings or summary."
-TIME_LIMIT_HELP = "Solver time limit per solve, in seconds (overrides time_limit_seconds)."
-GAP_HELP = "Relative MIP gap at which each solve stops (overrides mip_gap)."
-
-
-def quiet_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """-q, --quiet: the same in every command."""
-    return click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)(command)
-
-
-def examples(*commands: str) -> str:
-    """The end of a command's --help: one or two commands to copy (SPEC §3)."""
-    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
-
-
-class Console:
-    """Progress and summaries on the terminal; --quiet silences, --verbose adds detail."""
-
-    def __init__(self, quiet: bool = False, verbose: bool = False):
-        self.quiet, self.verbose = quiet, verbose
-
-    def step(self, message: str) -> None:
-        if not self.quiet:
-            click.echo(message, err=True)
-
-    def out(self, message: str = "") -> None:
-        if not self.quiet:
-            click.echo(message)
-
-
-def print_problems(problems: list[Problem], quiet: bool = False) -> None:
-    for problem in problems:
-        if quiet and problem.level != "error":
-            continue
-        colour = "red" if problem.level == "error" else "yellow"
-        click.secho(str(problem), fg=colour, err=True)
-
-
-def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn input and solver failures into messages and exit codes, not tracebacks."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        debug = ctx.find_root().params.get("debug", False)
-        quiet = bool(ctx.params.get("quiet"))
-        try:
-            return command(*args, **kwargs)
-        except UnknownScenario as exc:
-            raise click.BadParameter(exc.sentence, param_hint=exc.option) from None
-        except InputError as exc:
-            if debug:
-                traceback.print_exc()
-            print_problems(exc.problems, quiet)
-            click.secho(f"{error_count(exc.errors)}: the workbook was not accepted.",
-                        fg="red", err=True)
-            sys.exit(EXIT_INPUT)
-        except ProvenInfeasible as exc:
-            if debug:
-                traceback.print_exc()
-            print_problems(exc.problems, quiet)
-            click.secho("The model is infeasible: no plan can exist, as the checks above "
-                        "prove before any solve.", fg="red", err=True)
-            sys.exit(EXIT_SOLVE)
-        except SolveError as exc:
-            if debug:
-                traceback.print_exc()
-            click.secho(f"Solver: {exc}", fg="red", err=True)
-            sys.exit(EXIT_SOLVE)
-        except KeyboardInterrupt:
-            # Result folders are staged, so an interrupted run leaves none half-written.
-            click.secho("Interrupted: nothing was written.", fg="yellow", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
-            raise
-        except Exception as exc:  # a bug of ours: say so plainly, keep the detail for --debug
-            if debug:
-                raise
-            click.secho(internal_error_message(exc), fg="red", err=True)
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
-
-
-def error_count(errors: list[Problem]) -> str:
-    """'2 errors (and 1,520 more that follow from them)': the causes to fix, and how
-    many problems go with them."""
-    causes = sum(1 for p in errors if not p.family)
-    following = sum(p.count for p in errors if p.family)
-    text = f"{causes} error{'s' if causes != 1 else ''}"
-    if following:
-        text += (f" (and {following:,} more that follow from "
-                 f"{'it' if causes == 1 else 'them'})")
-    return text
-
-
-def internal_error_message(exc: Exception) -> str:
-    """What a planner sees when placeopt itself fails: whose fault, and how to report it."""
-    return (f"Internal error in placeopt {__version__} ({type(exc).__name__}: {exc}).\n"
-            "This is a bug in placeopt, not a problem with your workbook. Please report it "
-            "to the placeopt maintainers with the command you ran, the output of the same "
-            "command run with --debug (placeopt --debug ...; it shows the traceback) and, "
-            "if you can share it, the workbook.")
-
-
-def print_warning(message: str) -> None:
-    click.secho(f"WARNING {message}", fg="yellow", err=True)
-
-
-@contextlib.contextmanager
-def folder_rules() -> Iterator[None]:
-    """The result-folder rules of SPEC §4 as exit codes: a folder placeopt will not replace
-    or read as results is a usage error (2); a result folder with a file missing is an
-    input error (1); one whose run ended without a plan says so with its status (3)."""
-    from .report import FolderRefused, IncompleteFolder, NoPlan
-
-    try:
-        yield
-    except FolderRefused as exc:
-        raise click.UsageError(f"{exc}. Nothing was written.") from exc
-    except IncompleteFolder as exc:
-        click.secho(f"ERROR {exc}", fg="red", err=True)
-        sys.exit(EXIT_INPUT)
-    except NoPlan as exc:
-        click.secho(str(exc), fg="red", err=True)
-        sys.exit(EXIT_SOLVE)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]},
@@ -540,219 +413,6 @@ def serve(host: str, port: int, data: Path, open_page: bool, token: str | None,
         click.echo("placeopt serve stopped.")
 
 
-# -- placeopt forecast: demand from EHC plan history (the work is in placeopt/forecast/) ----
-def _method_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The cohort model's parameters as options, with Method's defaults and help."""
-    from dataclasses import fields
-
-    from .forecast.method import SHARE_TRENDS, TRENDS, Method
-
-    choices = {"trend": TRENDS, "share_trend": SHARE_TRENDS}
-    for f in reversed(fields(Method)):
-        kind = click.Choice(choices[f.name]) if f.name in choices else type(f.default)
-        command = click.option(f"--{f.name.replace('_', '-')}", f.name, type=kind,
-                               default=f.default, show_default=True,
-                               help=_sentence(f.metadata["help"]))(command)
-    return command
-
-
-def _sentence(text: str) -> str:
-    """An option's help as the others have it: a capital, a full stop."""
-    text = text.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-@contextmanager
-def _forecast_arguments() -> Iterator[None]:
-    """The forecast's complaints about its arguments, as usage errors naming the option."""
-    from .forecast.calibration import NothingToCalibrate
-    from .forecast.cohort import NotEnoughHistory
-    from .forecast.command import BadRequest
-    from .forecast.population import PopulationError
-    from .forecast.sen2 import Sen2Missing, UnknownAuthority
-
-    try:
-        yield
-    except (Sen2Missing, UnknownAuthority, NotEnoughHistory, PopulationError, BadRequest,
-            NothingToCalibrate) as exc:
-        hint = {Sen2Missing: "--sen2", UnknownAuthority: "--la", NotEnoughHistory: "--la",
-                PopulationError: "--population", NothingToCalibrate: "--hold-out"}.get(type(exc))
-        if isinstance(exc, BadRequest):
-            hint = "--provision" if exc.about == "provision" else "--first-year/--base-year"
-        raise click.BadParameter(str(exc), param_hint=hint) from None
-    except ValueError as exc:  # the method's parameters
-        raise click.BadParameter(str(exc), param_hint="the method's options") from None
-
-
-def _authority(sen2: Any, text: str, console: Console) -> Any:
-    """The authority --la names; says which one a part of a name chose."""
-    authority = sen2.find(text)
-    if not sen2.exactly(text, authority):
-        console.step(f"--la {text!r}: {authority}")
-    return authority
-
-
-def _fresh(path: Path, force: bool, option: str) -> None:
-    if path.exists() and not force:
-        raise click.BadParameter(f"{path} exists; use --force to overwrite it", param_hint=option)
-
-
-@main.group(epilog=examples("placeopt forecast project --la Trafford -o trafford-demand.xlsx",
-                            "placeopt forecast backtest --la Trafford -o results/backtest"))
-def forecast() -> None:
-    """Project demand from EHC plan history (DfE SEN2) into a workbook's Demand sheet."""
-
-
-SEN2_HELP = ("Folder with SEN2's caseload.csv and sen_needs_all_plans.csv (the DfE download) "
-             "or placeopt's cut of them.")
-SEN2_DEFAULT = "the repository's inputs/data"
-
-
-@forecast.command("project", epilog=examples(
-    "placeopt forecast project --la Trafford -o trafford-demand.xlsx",
-    "placeopt forecast project --la 358 --workbook my_plan.xlsx -o my_plan-forecast.xlsx"))
-@click.option("--la", required=True, help="Local authority: name, DfE code (358) or ONS code "
-              "(E08000009).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Workbook to write (.xlsx).")
-@click.option("--workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Start from this planning workbook: its years and zones, its other sheets "
-              "kept as they are.", show_default="a new workbook from the template")
-@click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Children by single year of age (CSV, columns 0..25, optional zone_id and "
-              "period): demand is spread over its zones; with several years (a projection) "
-              "the entrants follow it.")
-@click.option("--population-year", type=int, help="The population's mid-year, if the file has "
-              "no period column.")
-@click.option("--provision", default="resourced,special", show_default=True,
-              help="Provision levels to write: mainstream, resourced, special; or any (every "
-              "plan) alone.")
-@click.option("--first-year", type=int, help="First planning year of a new workbook.",
-              show_default="the year after the latest SEN2 count")
-@click.option("--horizon", type=click.IntRange(1, 40), default=10, show_default=True,
-              help="Planning years of a new workbook.")
-@click.option("--base-year", type=int, help="Planning year that the latest SEN2 count stands "
-              "for.", show_default="its own year: January 2025 is in 2024/25, year 2024")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
-              show_default=SEN2_DEFAULT)
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="The HTML report with fan charts.",
-              show_default="OUTPUT with .forecast.html")
-@click.option("--force", is_flag=True, help="Overwrite the workbook and report if they exist.")
-@quiet_option
-@_method_options
-@guarded
-def forecast_project(la: str, output: Path, workbook: Path | None, population: Path | None,
-                     population_year: int | None, provision: str, first_year: int | None,
-                     horizon: int, base_year: int | None, sen2_dir: Path | None,
-                     report: Path | None, force: bool, quiet: bool, **method: Any) -> None:
-    """Project LA's demand from SEN2 and write it into a workbook's Demand sheet."""
-    from .forecast.command import forecast_workbook
-    from .forecast.method import Method
-    from .forecast.population import read_population
-    from .forecast.report import write_report
-    from .forecast.sen2 import Sen2
-
-    if output.suffix.lower() != ".xlsx":
-        raise click.BadParameter("give a workbook path ending .xlsx", param_hint="--output")
-    report = report or output.with_suffix(".forecast.html")
-    _fresh(output, force, "--output")
-    _fresh(report, force, "--report")
-    console = Console(quiet)
-    with _forecast_arguments():
-        sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
-        authority = _authority(sen2, la, console)
-        people = read_population(population, population_year) if population else None
-        result, notes = forecast_workbook(
-            sen2, authority, output, workbook=workbook, first_year=first_year,
-            horizon_years=horizon, base_year=base_year, method=Method(**method),
-            provision=tuple(p.strip() for p in provision.split(",") if p.strip()),
-            population=people)
-    write_report(result, report)
-    for note in notes:
-        console.out(f"Note: {note}")
-    summary = result.summary()
-    measures = ["all plans" if p == "any" else p for p in result.provision] + ["all plans"]
-    shown = summary[summary["year"].isin([result.years[0], result.years[-1]])
-                    & summary["measure"].isin(measures)]
-    console.out(f"{authority}: cohort model {result.projection.estimate.form}")
-    console.out(shown.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
-    console.out(f"Wrote {output} and {report}")
-
-
-@forecast.command("backtest", epilog=examples(
-    "placeopt forecast backtest --la Trafford -o results/backtest",
-    "placeopt forecast backtest --la all --hold-out 2 -o results/backtest"))
-@click.option("--la", required=True, help="Local authority (name or code), or all.")
-@click.option("--hold-out", "hold_out", type=click.IntRange(min=1), default=2,
-              show_default=True, help="Years held out at the end of the history; the "
-              "interval is calibrated on the errors known before them.")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for backtest.csv, errors.csv, their summaries, coverage.csv and "
-              ".svg and calibration.json.")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
-              show_default=SEN2_DEFAULT)
-@click.option("--force", is_flag=True, help="Overwrite an earlier backtest in the folder.")
-@quiet_option
-@_method_options
-@guarded
-def forecast_backtest(la: str, hold_out: int, output: Path, sen2_dir: Path | None,
-                      force: bool, quiet: bool, **method: Any) -> None:
-    """Project the last K years of each LA's history from the rest; compare with SEN2."""
-    from .forecast.backtest import backtest, summarise, write_backtest
-    from .forecast.method import Method
-    from .forecast.sen2 import Sen2
-
-    _fresh(output / "backtest.csv", force, "--output")
-    console = Console(quiet)
-    with _forecast_arguments():
-        sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
-        chosen = sen2.authorities() if la.strip().lower() == "all" else [_authority(sen2, la,
-                                                                                    console)]
-        result = backtest(sen2, chosen, hold_out, Method(**method), progress=_reading(console))
-    summary = summarise(result.table)
-    written = write_backtest(result, summary, output)
-    console.out(f"Interval: {result.model.sentence()}")
-    console.out(summary.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-    console.out(f"Wrote {', '.join(p.name for p in written)} in {output}")
-
-
-@forecast.command("calibrate", epilog=examples(
-    "placeopt forecast calibrate -o results/error_model.json"))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The error model to write (JSON); placeopt's own is "
-              "src/placeopt/forecast/error_model.json.")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
-              show_default=SEN2_DEFAULT)
-@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
-@quiet_option
-@_method_options
-@guarded
-def forecast_calibrate(output: Path, sen2_dir: Path | None, force: bool, quiet: bool,
-                       **method: Any) -> None:
-    """Fit the forecast's error model on every error of the rolling-origin backtest."""
-    from .forecast.backtest import read_histories, rolling_errors
-    from .forecast.calibration import fit_error_model
-    from .forecast.method import Method
-    from .forecast.sen2 import Sen2
-
-    _fresh(output, force, "--output")
-    console = Console(quiet)
-    chosen = Method(**method)
-    with _forecast_arguments():
-        sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
-        errors = rolling_errors(read_histories(sen2, _reading(console)), sen2.england(), chosen)
-        model = fit_error_model(errors, chosen.label())
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(model.to_json(), encoding="utf-8")
-    console.out(model.sentence())
-    console.out(f"Wrote {output}")
-
-
-def _reading(console: Console) -> Callable[[int, Any], None]:
-    return lambda i, authority: console.step(f"[{i + 1}] reading {authority}")
-
-
 def summary_table(summary: dict[str, Any]) -> str:
     """Plan against baseline, in the planner's words, for the terminal; the NPV on both
     bases and the payback, each naming its basis."""
@@ -800,6 +460,9 @@ def summary_table(summary: dict[str, Any]) -> str:
         lines.append(f"The plan places {extra:,.1f} pupil-years of need that the baseline "
                      "leaves unmet.")
     return "\n".join(lines)
+
+
+main.add_command(forecast)
 
 
 if __name__ == "__main__":  # pragma: no cover
