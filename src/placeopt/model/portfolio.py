@@ -8,12 +8,13 @@ seen, so the default ("auto") does not guess: it races them.
 
 A race has a leader and a challenger. The leader runs alone for its patience; if it has
 not proved the solve by then, the challenger starts beside it, each in a thread of its
-own. The first proof (the gap reached, or no plan exists) ends the race once the other
-route has had a grace of `GRACE` of the time so far to prove it too; if both prove, the
-cheaper plan is kept (the whole model's at the same cost). The loser is stopped at its
-next interrupt check. So the answer depends on the clock only when the two routes finish
-within a fifth of each other, and a model that the leader solves within its patience is
-solved the same way every time. If neither proves by the time limit, the better plan is
+own. The first proof (the gap reached, or no plan exists) ends the race; if both have
+proved it by then, the cheaper plan is kept (the whole model's at the same cost). The
+loser is stopped at its next interrupt check. (A grace period, in which the other route
+could prove it too, cost a fifth of every raced solve and bought nothing measurable: it
+was removed.) So the answer depends on the clock only when the two routes finish close
+together, and a model that the leader solves within its patience is solved the same way
+every time. If neither proves by the time limit, the better plan is
 kept with the better of the two bounds (both bound the same model).
 
 The first solve of a model is led by the whole model with a patience of `HEAD_START`.
@@ -45,7 +46,6 @@ from .whole import WholeRoute
 
 HEAD_START = 1.0  # seconds the first leader (the whole model) runs alone
 PATIENCE = 3.0  # later solves: the leader alone for this many times its winning time
-GRACE = 0.2  # after a first proof, the other route has this share of the time so far
 # Above this many nonzeros the whole model and the year LPs together may not fit in 16 GiB:
 # the ten-authority region (about 16 million) peaked at 11.4 GiB whole and 4.6 GiB by years
 # (benchmarks/RESULTS.md); a local authority (1.5 million) races in under 4 GiB.
@@ -154,8 +154,7 @@ class Portfolio:
 
     def _race(self, label: str, start: np.ndarray | None, limits: Limits,
               watch: Watch) -> Decision:
-        """The leader alone for its patience, then both; the first proof ends the race
-        once the other has had `GRACE` of the time so far to prove it too."""
+        """The leader alone for its patience, then both; the first proof ends the race."""
         routes = self.routes()
         order = [self.leader] + [name for name in routes if name != self.leader]
         answers: dict[str, Attempt] = {}
@@ -174,8 +173,13 @@ class Portfolio:
                 answers[name] = attempt
                 finished.notify_all()
 
-        threads = {name: threading.Thread(target=run, args=(name,), name=f"route-{name}",
-                                          daemon=True) for name in order}
+        # Not daemons: a loser stopped while HiGHS does work with no interrupt check
+        # (presolve, a root cut round) may still be running when the program ends, and
+        # the interpreter must wait for it. Killed inside HiGHS at exit, it took the
+        # process down with "terminate called without an active exception" (exit 134)
+        # after the results were written.
+        threads = {name: threading.Thread(target=run, args=(name,), name=f"route-{name}")
+                   for name in order}
         threads[order[0]].start()
         with finished:
             finished.wait_for(lambda: order[0] in answers, timeout=self.patience)
@@ -186,9 +190,6 @@ class Portfolio:
         with finished:
             finished.wait_for(lambda: any(_proves(a) for a in answers.values())
                               or all(n in answers for n in running))
-            if len(answers) < len(running):  # the grace: the other may prove it too
-                grace = GRACE * (time.perf_counter() - began)
-                finished.wait_for(lambda: len(answers) == len(running), timeout=grace)
         proofs = [n for n in running if n in answers and _proves(answers[n])]
         for name in running:
             if name not in answers:
@@ -208,7 +209,7 @@ class Portfolio:
         tried = tuple(f"{n}: {answers[n].status if n in answers else 'stopped'}"
                       for n in running)
         if proofs:
-            # Both proved within the grace: a rule that does not depend on the clock.
+            # Both proved by the time the race was looked at: a rule, not the clock.
             winner = min(proofs, key=lambda n: (answers[n].status != "infeasible",
                                                 answers[n].objective, n != "whole"))
             self._lead(winner, answers[winner].seconds)
