@@ -157,9 +157,9 @@ def test_failed_scenarios_keep_their_story(workbook: Path, tmp_path: Path,
     (SPEC §3, §4): the infeasible one as `placeopt run` writes it, the one with an input
     error with its cells, the one a bug stopped saying so; the batch exits 4 when a bug
     stopped any (3 for the others). Failed scenarios used to leave no folder."""
-    from placeopt.batches import run as batch_run
+    from placeopt.batches import solving
 
-    real = batch_run.solve_case
+    real = solving.solve_case
 
     def a_bug_in_grow(case, **kwargs):
         if case.scenario == "grow":
@@ -181,7 +181,7 @@ def test_failed_scenarios_keep_their_story(workbook: Path, tmp_path: Path,
     assert bad["status"] == "error" and "Scenarios!F7" in bad["explanation"]
     assert bad["provenance"]["workbook_sha256"] == broke["provenance"]["workbook_sha256"]
 
-    monkeypatch.setattr(batch_run, "solve_case", a_bug_in_grow)
+    monkeypatch.setattr(solving, "solve_case", a_bug_in_grow)
     result = run_cli("batch", workbook, "-o", out, "--jobs", "1", "--no-reports",
                      "--scenarios", "base,grow,broke")
     assert result.exit_code == 4, result.output

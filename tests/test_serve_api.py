@@ -189,6 +189,8 @@ def test_runs_queue_on_one_core_and_cancel_as_ctrl_c(server: PageServer, northbr
     # (Northbridge's plan is proven in a tenth of a second now; a Ctrl-C while the projects
     # are valued keeps the proven plan, rightly "optimal").
     slow = server.submit(REPOSITORY / "models" / "trafford.xlsx")
+    # its workbook is checked before it takes the one core: then the next one waits
+    server.wait(slow, lambda r: r["status"] == "running")
     # a client's file name with a path in it: kept as words, never used as a path
     with NORTHBRIDGE.open("rb") as handle:
         answer = server.client.post("/api/runs", files={
