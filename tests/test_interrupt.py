@@ -29,6 +29,13 @@ from synthetic import SIZES, generate  # noqa: E402
 from placeopt.run import plan  # noqa: E402
 
 
+def _ctrl_c_reaches_it() -> None:
+    """In the child: SIGINT as a terminal gives it. A test run as a background job (`&`)
+    has SIGINT ignored, the child inherits that, and placeopt rightly leaves an ignored
+    SIGINT ignored: these tests would then send Ctrl-C to a run that cannot hear it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for(process: subprocess.Popen, log: Path, pattern: str, seconds: float) -> bool:
     """Wait until the log shows `pattern` (True) or the process ends or time runs out."""
     deadline = time.monotonic() + seconds
@@ -65,7 +72,7 @@ def test_ctrl_c_while_projects_are_valued_keeps_the_plan(tmp_path: Path) -> None
         process = subprocess.Popen(
             [sys.executable, "-m", "placeopt", "run", str(ROOT / "models" / "northbridge.xlsx"),
              "-o", str(out), "--project-values", "--no-reports"], stdout=subprocess.PIPE,
-            stderr=stderr, text=True)
+            stderr=stderr, text=True, preexec_fn=_ctrl_c_reaches_it)
         assert _wait_for(process, log, r"Valuing each project", 120), log.read_text()
         process.send_signal(signal.SIGINT)
         stdout, _ = process.communicate(timeout=120)
@@ -87,7 +94,7 @@ def test_ctrl_c_during_the_plan_keeps_the_best_plan_found(la_workbook: Path, tmp
         process = subprocess.Popen(
             [sys.executable, "-m", "placeopt.cli", "run", str(la_workbook), "-o", str(out),
              "--gap", "0", "--route", route], stdout=subprocess.PIPE, stderr=stderr,
-            text=True)
+            text=True, preexec_fn=_ctrl_c_reaches_it)
         assert _wait_for(process, log, UNDER_WAY[route], 240), log.read_text()
         assert process.poll() is None, log.read_text()
         sent = time.monotonic()

@@ -81,6 +81,12 @@ SEN2_HELP = ("Folder with SEN2's caseload.csv and sen_needs_all_plans.csv (the D
 SEN2_DEFAULT = "the repository's inputs/data"
 
 
+def sen2_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--sen2: where SEN2 is read from, the same in every forecast command."""
+    return click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
+                        show_default=SEN2_DEFAULT)(command)
+
+
 @forecast.command("project", epilog=examples(
     "placeopt forecast project --la Trafford -o trafford-demand.xlsx",
     "placeopt forecast project --la 358 --workbook my_plan.xlsx -o my_plan-forecast.xlsx"))
@@ -106,8 +112,7 @@ SEN2_DEFAULT = "the repository's inputs/data"
               help="Planning years of a new workbook.")
 @click.option("--base-year", type=int, help="Planning year that the latest SEN2 count stands "
               "for.", show_default="its own year: January 2025 is in 2024/25, year 2024")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
-              show_default=SEN2_DEFAULT)
+@sen2_option
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="The HTML report with fan charts.",
               show_default="OUTPUT with .forecast.html")
@@ -163,8 +168,7 @@ def forecast_project(la: str, output: Path, workbook: Path | None, population: P
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for backtest.csv, errors.csv, their summaries, coverage.csv and "
               ".svg and calibration.json.")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
-              show_default=SEN2_DEFAULT)
+@sen2_option
 @click.option("--force", is_flag=True, help="Overwrite an earlier backtest in the folder.")
 @quiet_option
 @_method_options
@@ -195,8 +199,7 @@ def forecast_backtest(la: str, hold_out: int, output: Path, sen2_dir: Path | Non
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The error model to write (JSON); placeopt's own is "
               "src/placeopt/forecast/error_model.json.")
-@click.option("--sen2", "sen2_dir", type=click.Path(path_type=Path), help=SEN2_HELP,
-              show_default=SEN2_DEFAULT)
+@sen2_option
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 @quiet_option
 @_method_options
