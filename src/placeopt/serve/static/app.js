@@ -270,7 +270,7 @@ function renderHeadline(summary) {
   fill(box,
     tile("NPV of the plan over the baseline", money(saved.npv), `${summary.status}, ${gap}`,
       saved.npv < 0),
-    tile("Capital, all years", money(saved.capital_cost_total), "with optimism bias"),
+    tile("Capital beyond the baseline", money(saved.capital_cost_total), "all years, with optimism bias"),
     tile("Pays back", saved.payback_year === null ? "not within the horizon" : `in ${saved.payback_year}`,
       "capital counted when spent"),
     tile(`New places open by ${year}`, number(plan.new_places[last]),
