@@ -130,3 +130,37 @@ def test_the_bound_is_a_bound_at_a_loose_gap(tmp_path: Path, route: str, seed: i
     bound, objective = summary["objective_bound"], summary["objective"]
     assert bound <= optimum + 0.01 <= objective + 0.02
     assert summary["gap_pounds"] == pytest.approx(objective - bound, abs=0.02)
+
+
+def test_a_paced_race_still_gives_the_optimum(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both routes from the start, each paused to a tenth of the clock in turn at HiGHS's
+    interrupt checks (model/portfolio.py `_Pacer`, model/watch.py `Watch.pace`): the
+    plan is still the plain model's optimum, and the race says how long each led."""
+    from placeopt.model import portfolio
+
+    monkeypatch.setattr(portfolio, "HEAD_START", 0.0)
+    monkeypatch.setattr(portfolio, "TICK", 0.02)
+
+    def alternate(self: portfolio._Pacer, alive: list[str]) -> None:
+        now = portfolio.time.perf_counter()
+        if self.ahead:
+            self.priority[self.ahead] += now - self.last
+        self.last = now
+        self.ahead = "" if len(alive) < 2 else alive[len(self.history[alive[0]]) % 2]
+        self.history[alive[0] if alive else self.running[0]].append((now, 0.0))
+        for name in self.running:
+            self.watches[name].share = portfolio.SLOW if self.ahead and \
+                name != self.ahead else 1.0
+
+    monkeypatch.setattr(portfolio._Pacer, "look", alternate)
+    workbook = generate(SMALL, tmp_path / "la.xlsx", seed=3)
+    optimum = plain_optimum(compile_instance(build_case(workbook).inputs,
+                                             prune_dominated=False))
+    summary = plan(workbook, mip_gap=0.0, project_values=False, route="auto").summary
+    assert summary["objective"] == pytest.approx(optimum, rel=1e-9, abs=0.01)
+    assert summary["objective_bound"] <= optimum + 0.01
+    race = summary["solve"]["races"]["plan"]
+    assert set(race) == {"whole", "years"}
+    assert all(one["ahead_seconds"] >= 0 for one in race.values())
+    assert sum(one["ahead_seconds"] for one in race.values()) > 0

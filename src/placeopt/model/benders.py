@@ -375,6 +375,7 @@ class _Master:
                 if key not in seen:
                     seen.add(key)
                     added += self.consider(self.lps.price(point[:self.n]), point)
+            self.route.watch.gap = self.gap()  # for a race to read
             shown = "-" if self.best is None else f"£{self.best_cost:,.0f}"
             self.say(f"  Benders round {self.rounds}: plan {shown}, bound £{self.lower:,.0f},"
                      f" gap {100 * self.gap():.3f}%, {len(self.route.cuts)} cuts")

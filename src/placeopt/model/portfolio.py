@@ -17,6 +17,10 @@ together, and a model that the leader solves within its patience is solved the s
 every time. If neither proves by the time limit, the better plan is
 kept with the better of the two bounds (both bound the same model).
 
+While both run they share the cores, and on two cores sharing halves each: so the race
+gives the cores to the route clearly ahead on its gap, for a bounded share of the race
+(`_Pacer`), and the other pauses at its interrupt checks (`Watch.pace`).
+
 The first solve of a model is led by the whole model with a patience of `HEAD_START`.
 The winner then leads the model's later solves (project values, frontier points: the
 same model a bound or a row apart), with a patience of `PATIENCE` times its winning time,
@@ -44,7 +48,21 @@ from .state import ModelState
 from .watch import Watch
 from .whole import WholeRoute
 
-HEAD_START = 1.0  # seconds the first leader (the whole model) runs alone
+HEAD_START = 0.25  # seconds the first leader (the whole model) runs alone
+TICK = 0.1  # seconds between the race's looks at the two gaps
+LEAD = 2.0  # a route is ahead when its gap is at most 1/LEAD of the other's
+SLOW = 0.1  # the share of the clock the route behind runs while the other has priority
+# How long a route ahead may have priority. While the other's gap is above ROOT_GAP (the
+# whole model before its root LP is solved, the years route before its first plan), its
+# lead says little: EARLY_SECONDS plus EARLY_SHARE of the race. Once both are known:
+# KNOWN_SHARE of the race.
+EARLY_SECONDS, EARLY_SHARE, KNOWN_SHARE = 1.0, 0.25, 0.75
+ROOT_GAP = 0.5
+# A lead is kept only while the route ahead is closing its gap: by a quarter at least
+# over the last PROGRESS_WINDOW seconds (or PROGRESS_SHARE of the race, if longer). A
+# route that sits near the gap asked for (the years route's last rounds can each close
+# it by 1%) leaves the cores to both.
+PROGRESS, PROGRESS_WINDOW, PROGRESS_SHARE = 4 / 3, 1.0, 0.2
 PATIENCE = 3.0  # later solves: the leader alone for this many times its winning time
 # Above this many nonzeros the whole model and the year LPs together may not fit in 16 GiB:
 # the ten-authority region (about 16 million) peaked at 11.4 GiB whole and 4.6 GiB by years
@@ -187,9 +205,13 @@ class Portfolio:
                 and not watch.stopped:
             threads[order[1]].start()
         running = [n for n in order if threads[n].ident is not None]
+        pacer = _Pacer(watches, running, began)
         with finished:
-            finished.wait_for(lambda: any(_proves(a) for a in answers.values())
-                              or all(n in answers for n in running))
+            while not finished.wait_for(lambda: any(_proves(a) for a in answers.values())
+                                        or all(n in answers for n in running),
+                                        timeout=TICK):
+                pacer.look([n for n in running if n not in answers])
+        pacer.release()
         proofs = [n for n in running if n in answers and _proves(answers[n])]
         for name in running:
             if name not in answers:
@@ -197,8 +219,10 @@ class Portfolio:
                 self._running[name] = threads[name]
         seconds = {n: round(time.perf_counter() - began if n not in answers
                             else answers[n].seconds, 3) for n in running}
+        ahead = pacer.summary()
         self.record = {n: {"status": answers[n].status if n in answers else "stopped",
-                           "seconds": seconds[n]} for n in running}
+                           "seconds": seconds[n], "ahead_seconds": ahead[n]}
+                       for n in running}
         return self._decide(proofs, running, answers)
 
     def _decide(self, proofs: list[str], running: list[str],
@@ -234,6 +258,78 @@ class Portfolio:
         the same model a bound apart), alone unless it takes far longer than it did."""
         self.leader = winner
         self.patience = max(HEAD_START, PATIENCE * seconds)
+
+
+class _Pacer:
+    """Who has the cores while both routes run: the one clearly ahead.
+
+    On two cores the race halves each route (a years route prices two years at a time,
+    and the whole MIP takes most of a core): where one route wins by an order of
+    magnitude, the default took 1.5-2.3x its time alone. So at each look, a route whose
+    gap is at most 1/LEAD of the other's is ahead, and the other runs for SLOW of the
+    clock (it pauses at its interrupt checks, `Watch.pace`), but only for a bounded share
+    of the race: a gap says how far a route is from proof, not how fast it is closing
+    (the whole model may sit at 100% in its root LP and prove within a second after). A
+    route ahead of a rival whose gap is not known yet may have the cores for at most
+    EARLY_SHARE of the race, and KNOWN_SHARE once both gaps are known; so the route behind
+    never runs slower than about half its speed alone, and the race is never worse than
+    one route's time by more than that, whichever wins."""
+
+    def __init__(self, watches: dict[str, Watch], running: list[str], began: float):
+        self.watches, self.running, self.began = watches, running, began
+        self.priority = {name: 0.0 for name in running}  # seconds with the cores
+        self.history: dict[str, list[tuple[float, float]]] = {n: [] for n in running}
+        self.last = time.perf_counter()
+        self.ahead = ""
+        self.said = ""  # the last leader announced
+
+    def look(self, alive: list[str]) -> None:
+        now = time.perf_counter()
+        if self.ahead:
+            self.priority[self.ahead] += now - self.last
+        self.last = now
+        ahead = ""
+        gap = {name: self.watches[name].gap for name in alive}
+        for name in alive:
+            self.history[name].append((now, gap[name]))
+        if len(alive) == 2:
+            for name, other in (alive, alive[::-1]):
+                if np.isfinite(gap[name]) and LEAD * gap[name] <= gap[other] \
+                        and self.closing(name, now):
+                    elapsed = now - self.began
+                    budget = KNOWN_SHARE * elapsed if gap[other] < ROOT_GAP \
+                        else EARLY_SECONDS + EARLY_SHARE * elapsed
+                    if self.priority[name] < budget:
+                        ahead = name
+        if ahead and ahead != self.said:  # a new leader (not each turn of the budget)
+            self.said = ahead
+            other = next(n for n in self.running if n != ahead)
+            self.watches[ahead].say(f"  {ahead} ahead (gap {_percent(gap[ahead])} against "
+                                    f"{_percent(gap[other])}): {other} slowed")
+        self.ahead = ahead
+        for name in self.running:
+            self.watches[name].share = SLOW if ahead and name != ahead else 1.0
+
+    def closing(self, name: str, now: float) -> bool:
+        """Has this route closed its gap by PROGRESS lately (a first gap counts)?"""
+        history = self.history[name]
+        window = max(PROGRESS_WINDOW, PROGRESS_SHARE * (now - self.began))
+        then = history[0][1]
+        for at, gap in history:
+            if at > now - window:
+                break
+            then = gap
+        return then >= PROGRESS * history[-1][1]
+
+    def release(self) -> None:
+        self.look([])
+
+    def summary(self) -> dict[str, float]:
+        return {name: round(seconds, 3) for name, seconds in self.priority.items()}
+
+
+def _percent(gap: float) -> str:
+    return f"{100 * gap:.2f}%" if np.isfinite(gap) else "not yet known"
 
 
 def _proves(attempt: Attempt) -> bool:

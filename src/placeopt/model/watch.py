@@ -9,14 +9,21 @@ the race stops only its loser.
 HiGHS's callbacks run in its threads, so progress lines are queued (`say`) and passed on
 in the thread that asked for the solve (`run`): a progress function need not be
 thread-safe (a Dask worker's `log_event` must be called from the task's own thread).
+
+The same checks let a race slow one route down (`share`): at each check, a route whose
+share is below 1 sleeps for as long as keeps its running time to that share of the
+clock, so the route ahead has the cores (model/portfolio.py). Each route also posts its
+gap as it stands (`gap`), which is how the race sees which is ahead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -26,16 +33,25 @@ Progress = Callable[[str], None]
 T = TypeVar("T")
 
 
-def interrupt_check(stop: Callable[[], bool]) -> Callable[[Any], None]:
-    """A HiGHS interrupt callback that sets the interrupt flag to `stop()`, true or false.
+PAUSE_STEP = 0.02  # seconds: a paused route looks this often whether it may go on
+LONGEST_PAUSE = 5.0  # seconds: one check's pause at most (a check may come a while after)
 
+
+def interrupt_check(watch_of: Callable[[], Watch],
+                    also: Callable[[], bool] | None = None) -> Callable[[Any], None]:
+    """A HiGHS interrupt callback: it paces the solve to its watch's share, then sets the
+    interrupt flag to whether the watch (or `also`) says stop, true or false.
+
+    `watch_of` gives the watch of the solve under way (an instance serves many solves).
     HiGHS keeps the flag between checks and between runs (1.16): once set, a later run of
     the same instance stops at its first check. Setting it to the truth at every check,
     from one callback per instance, lets an instance stopped once (Ctrl-C, a lost race,
     a master round ended early) run again."""
 
     def check(event: Any) -> None:
-        event.interrupt(bool(stop()))
+        watch = watch_of()
+        watch.pace()
+        event.interrupt(bool(watch.stopped or (also is not None and also())))
 
     return check
 
@@ -48,6 +64,9 @@ class Watch:
         self._stop = False
         self._guarded = False
         self._lines: queue.SimpleQueue[str] = parent._lines if parent else queue.SimpleQueue()
+        self.share = 1.0  # of the clock this solve may run for (a race sets it)
+        self.gap = math.inf  # the solve's relative gap as it stands (its route posts it)
+        self._since = threading.local()  # per HiGHS thread: when it last paused
 
     @property
     def stopped(self) -> bool:
@@ -60,10 +79,27 @@ class Watch:
         """A watch stopped with this one, or on its own."""
         return Watch(self)
 
+    def pace(self) -> None:
+        """At an interrupt check (HiGHS's thread): with a share below 1, sleep so that
+        this thread runs for that share of the clock since it last paused. Waking at
+        once when the share goes back to 1 or the solve is stopped."""
+        now = time.perf_counter()
+        since = getattr(self._since, "at", None)
+        self._since.at = now
+        share = self.share
+        if since is None or share >= 1.0 or self.stopped:
+            return
+        end = now + min(LONGEST_PAUSE, (now - since) * (1.0 - share) / max(share, 1e-3))
+        while now < end and self.share < 1.0 and not self.stopped:
+            time.sleep(min(PAUSE_STEP, end - now))
+            now = time.perf_counter()
+        self._since.at = now
+
     def attach(self, highs: Any, also: Callable[[], bool] | None = None) -> Any:
         """Let this watch (or `also`, when it says so) stop `highs` at its next interrupt
-        check; returns `highs`. One callback per HiGHS instance: see `interrupt_check`."""
-        check = interrupt_check(lambda: self.stopped or (also is not None and also()))
+        check, and pace it; returns `highs`. One callback per HiGHS instance: see
+        `interrupt_check`."""
+        check = interrupt_check(lambda: self, also)
         for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
             event.subscribe(check)
         return highs

@@ -73,9 +73,14 @@ class WholeRoute:
             self._highs = highs
             self._remember(rows=own)  # rows added to the model before now: at `_sync`
             highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
-            check = interrupt_check(lambda: self._watch.stopped)
-            for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt,
-                          highs.cbIpmInterrupt):
+            check = interrupt_check(lambda: self._watch)
+
+            def check_mip(event: Any) -> None:  # posts the gap, for a race to read
+                self._watch.gap = float(event.data_out.mip_gap)
+                check(event)
+
+            highs.cbMipInterrupt.subscribe(check_mip)
+            for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
                 event.subscribe(check)
             self.handoff_seconds += time.perf_counter() - started
         return self._highs

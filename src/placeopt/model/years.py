@@ -138,7 +138,7 @@ class YearLPs:
             highs = new_highs(self.verbose, self.threads)
             highs.passModel(highs_lp(block, cost, lower, upper, bounds.row_lower[rows],
                                      bounds.row_upper[rows]))
-            check = interrupt_check(lambda: self.watch.stopped)
+            check = interrupt_check(lambda: self.watch)
             for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
                 event.subscribe(check)
             self.years.append(YearLP(int(year), columns, rows, position[links], highs))

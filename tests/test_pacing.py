@@ -1,0 +1,202 @@
+"""The race's pacing: a route behind pauses at its interrupt checks, for a bounded share
+of the race (model/watch.py `Watch.pace`, model/portfolio.py `_Pacer`).
+
+Both are tested on a clock of the test's own, so that what they decide is exact and no
+test depends on the machine's speed or load."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from placeopt.model import portfolio, watch
+from placeopt.model.portfolio import (
+    EARLY_SECONDS,
+    EARLY_SHARE,
+    KNOWN_SHARE,
+    PROGRESS_WINDOW,
+    SLOW,
+    _Pacer,
+)
+from placeopt.model.watch import LONGEST_PAUSE, Watch
+
+
+class Clock:
+    """perf_counter and sleep on a clock that moves only when told (or slept on)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept = 0.0
+        self.on_sleep = None  # called after each sleep: a test may change a share there
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+        if self.on_sleep is not None:
+            self.on_sleep()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    for module in (watch, portfolio):
+        monkeypatch.setattr(module.time, "perf_counter", fake.perf_counter)
+    monkeypatch.setattr(watch.time, "sleep", fake.sleep)
+    return fake
+
+
+def test_a_route_at_a_quarter_share_pauses_three_times_what_it_ran(clock: Clock) -> None:
+    w = Watch()
+    w.share = 0.25
+    w.pace()  # the first check: nothing ran before it to pay for
+    assert clock.slept == 0.0
+    clock.now += 0.2  # HiGHS works for 0.2 s until its next check
+    w.pace()
+    assert clock.slept == pytest.approx(0.6)
+    clock.now += 0.1
+    w.pace()
+    assert clock.slept == pytest.approx(0.9)  # 0.3 s run, 0.9 s paused: a quarter
+
+
+def test_a_pause_is_at_most_the_longest_pause(clock: Clock) -> None:
+    w = Watch()
+    w.share = 0.1
+    w.pace()
+    clock.now += 10.0  # a check that came late (HiGHS has none inside presolve)
+    w.pace()
+    assert clock.slept == pytest.approx(LONGEST_PAUSE)
+
+
+def test_a_full_share_or_a_stop_never_pauses(clock: Clock) -> None:
+    w = Watch()
+    w.pace()
+    clock.now += 1.0
+    w.pace()
+    assert clock.slept == 0.0
+    w.share = 0.1
+    w.stop()
+    clock.now += 1.0
+    w.pace()
+    assert clock.slept == 0.0
+    child = Watch().child()
+    child.share = 0.1
+    child.parent.stop()  # Ctrl-C: the parent's flag stops a paced child at once
+    child.pace()
+    clock.now += 1.0
+    child.pace()
+    assert clock.slept == 0.0
+
+
+def test_a_paused_route_wakes_when_its_share_comes_back(clock: Clock) -> None:
+    w = Watch()
+    w.share = 0.1
+    w.pace()
+    clock.now += 0.2  # owes 1.8 s of pause
+
+    def give_back() -> None:
+        if clock.slept >= 0.5 - 1e-9:
+            w.share = 1.0
+
+    clock.on_sleep = give_back
+    w.pace()
+    assert clock.slept == pytest.approx(0.5)  # not the 1.8 s it owed
+
+
+def watches(whole: float, years: float) -> dict[str, Watch]:
+    out = {"whole": Watch(), "years": Watch()}
+    out["whole"].gap, out["years"].gap = whole, years
+    return out
+
+
+def shares(w: dict[str, Watch]) -> tuple[float, float]:
+    return w["whole"].share, w["years"].share
+
+
+def test_neither_route_is_ahead_within_a_factor_of_two(clock: Clock) -> None:
+    w = watches(0.004, 0.003)
+    pacer = _Pacer(w, ["whole", "years"], began=0.0)
+    for _ in range(50):
+        clock.now += 0.1
+        pacer.look(["whole", "years"])
+        assert shares(w) == (1.0, 1.0)
+    w = watches(math.inf, math.inf)  # neither has a gap yet
+    pacer = _Pacer(w, ["whole", "years"], began=0.0)
+    clock.now += 0.1
+    pacer.look(["whole", "years"])
+    assert shares(w) == (1.0, 1.0)
+
+
+def race(w: dict[str, Watch], ticks: int, closing: str = "", pacer: _Pacer | None = None,
+         clock: Clock | None = None) -> _Pacer:
+    """Look every 0.1 s for `ticks` looks; the `closing` route's gap falls 10% a look."""
+    pacer = pacer or _Pacer(w, ["whole", "years"], began=clock.now)
+    for _ in range(ticks):
+        clock.now += 0.1
+        if closing:
+            w[closing].gap *= 0.9
+        pacer.look(["whole", "years"])
+    return pacer
+
+
+def test_a_lead_over_a_route_in_its_root_lasts_a_second_and_a_quarter_of_the_race(
+        clock: Clock) -> None:
+    """The whole model at 100% (its root LP not solved): the years route, at 0.5% and
+    closing, is ahead, for EARLY_SECONDS plus EARLY_SHARE of the race at most."""
+    w = watches(1.0, 0.005)
+    pacer = _Pacer(w, ["whole", "years"], began=0.0)
+    led = []
+    for tick in range(1, 101):
+        clock.now = tick * 0.1
+        w["years"].gap *= 0.9
+        pacer.look(["whole", "years"])
+        assert shares(w) in ((SLOW, 1.0), (1.0, 1.0))
+        if shares(w) == (SLOW, 1.0):
+            led.append(tick)
+    # One lead, from the first look at which its gap had closed by a quarter (0.4 s:
+    # 0.9 ** 3 of its gap at the first look) until its priority reached a second plus a
+    # quarter of the race: t - 0.4 = 1 + 0.25 t, t = 1.87 s.
+    # Later, as the race goes on, the lead comes back a look at a time, so that its
+    # priority stays at a second plus a quarter of the race.
+    first = [tick for i, tick in enumerate(led) if tick == led[0] + i]
+    assert first[0] == 4
+    end = (EARLY_SECONDS + 0.4) / (1 - EARLY_SHARE)
+    assert (first[-1] + 1) * 0.1 == pytest.approx(end, abs=0.11)
+    assert pacer.summary()["years"] == pytest.approx(
+        EARLY_SECONDS + EARLY_SHARE * clock.now, abs=0.11)
+    assert pacer.summary()["whole"] == 0.0
+
+
+def test_a_lead_over_a_known_gap_holds_three_quarters_of_the_race(clock: Clock) -> None:
+    w = watches(0.03, 0.002)  # years ahead of a whole model past its root, and closing
+    pacer = race(w, 200, "years", clock=clock)
+    assert pacer.summary()["years"] == pytest.approx(KNOWN_SHARE * clock.now, abs=0.21)
+    # The whole model ahead and closing: the years route is the one paused.
+    w = watches(0.001, 0.004)
+    pacer = race(w, 4, "whole", clock=clock)
+    assert shares(w) == (1.0, SLOW)
+    # A route that has ended leaves no race to pace; release gives every share back.
+    clock.now += 0.1
+    pacer.look(["years"])
+    assert shares(w) == (1.0, 1.0)
+    w["years"].share = SLOW
+    pacer.release()
+    assert shares(w) == (1.0, 1.0)
+
+
+def test_a_lead_ends_when_the_route_ahead_stops_closing(clock: Clock) -> None:
+    """The years route at 0.12%, ten times closer than the whole model, but stuck there
+    round after round (mid_off_no_capital, where the whole model proved first): its lead
+    lasts one progress window past its last real step, then both run at full speed."""
+    w = watches(0.07, 0.0012)
+    pacer = race(w, 5, "years", clock=clock)
+    assert shares(w) == (SLOW, 1.0)
+    pacer = race(w, int(PROGRESS_WINDOW / 0.1) + 1, pacer=pacer, clock=clock)
+    assert shares(w) == (1.0, 1.0)
+    # A real step again (by a third): the lead comes back.
+    w["years"].gap *= 0.6
+    pacer = race(w, 1, pacer=pacer, clock=clock)
+    assert shares(w) == (SLOW, 1.0)
