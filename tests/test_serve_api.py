@@ -200,8 +200,9 @@ def test_runs_queue_on_one_core_and_cancel_as_ctrl_c(server: PageServer, northbr
     queued = server.run(waiting)
     assert queued["status"] == "queued" and queued["queue_position"] == 1
     assert queued["request"]["workbook_name"] == "evil.xlsx"
-    assert not list(server.data.parent.rglob("evil.xlsx"))
-    assert (server.data / ".runs" / waiting / f"{waiting}.xlsx").is_file()
+    # stored in the run's own folder under the name's last part, and nowhere else
+    assert list(server.data.parent.rglob("evil.xlsx")) == [
+        server.data / ".runs" / waiting / "evil.xlsx"]
 
     assert server.client.delete(f"/api/runs/{waiting}").status_code == 202
     cancelled = server.run(waiting)

@@ -19,7 +19,7 @@ from placeopt.problems import Problem
 from placeopt.serve import app as page
 from placeopt.serve.forms import run_request
 from placeopt.serve.jobs import command, cores_wanted, outcome, plain_lines
-from placeopt.serve.runs import Request, RunRecord, RunStore
+from placeopt.serve.runs import Request, RunRecord, RunStore, workbook_name
 from placeopt.serve.uploads import Refused, located, problem_json
 
 
@@ -75,6 +75,25 @@ def test_each_kind_of_run_is_the_command_lines_command() -> None:
         "--provision=resourced,special", "--horizon=8"]
     # a value the planner typed can never pose as an option of its own
     assert "--help" not in command(Request("run", scenario="--help"), run_id)
+    # the workbook is stored under the planner's name for it, made safe
+    assert command(Request("run", workbook_name="Trafford 2027.xlsx"), run_id)[1] == \
+        f".runs/{run_id}/Trafford 2027.xlsx"
+
+
+@pytest.mark.parametrize(("given", "stored"), [
+    ("Trafford 2027.xlsx", "Trafford 2027.xlsx"),
+    ("../../etc/passwd", "passwd.xlsx"),
+    ("..\\x\\plan.XLSX", "plan.xlsx"),
+    (".hidden.xlsx", "hidden.xlsx"),
+    ("--help.xlsx", "help.xlsx"),
+    ("plan;rm -rf $HOME.xlsx", "plan_rm -rf _HOME.xlsx"),
+    ("   .xlsx", "20260101-000000-abcdef.xlsx"),
+    ("", "20260101-000000-abcdef.xlsx"),
+    ("x" * 300 + ".xlsx", "x" * 120 + ".xlsx"),
+])
+def test_the_stored_workbook_keeps_the_planners_name_made_safe(given: str, stored: str
+                                                               ) -> None:
+    assert workbook_name("20260101-000000-abcdef", given) == stored
 
 
 def test_a_run_holds_one_core_and_a_batch_as_many_as_it_runs_at_once() -> None:

@@ -258,7 +258,7 @@ def _authority(text: str) -> str:
 
 def _as_the_planner_named_it(record: RunRecord, store: RunStore) -> list[str]:
     """The run's log in words, its workbook called by the planner's name for it."""
-    stored = f".runs/{record.id}/{workbook_name(record.id)}"
+    stored = f".runs/{record.id}/{workbook_name(record.id, record.request.workbook_name)}"
     shown = record.request.workbook_name or "the workbook"
     return [line.replace(stored, shown) for line in plain_lines(store.log_lines(record.id))]
 

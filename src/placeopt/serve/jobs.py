@@ -31,7 +31,7 @@ STOP_WAIT_SECONDS = 20.0  # how long a stopping server waits for its runs to wri
 def command(request: Request, run_id: str, jobs: int = 1) -> list[str]:
     """The placeopt command a run executes, with the data folder as working directory.
     Values the planner typed go in as `--option=value`, so none can pose as an option."""
-    workbook = f".runs/{run_id}/{workbook_name(run_id)}"
+    workbook = f".runs/{run_id}/{workbook_name(run_id, request.workbook_name)}"
     if request.kind == "run":
         return ["run", workbook, "-o", run_id, f"--scenario={request.scenario}"]
     if request.kind == "batch":

@@ -2,7 +2,8 @@
 beside them (under `.runs/`) each run's record, the workbook it was given and its log.
 
     DATA/<id>/              the result folder (or batch, frontier or forecast folder)
-    DATA/.runs/<id>/        run.json (the record), <id>.xlsx (the workbook), progress.log
+    DATA/.runs/<id>/        run.json (the record), the workbook (under the planner's name for
+                            it, made safe: `workbook_name`), progress.log
     DATA/.incoming/         uploads being checked, under names the server makes
 
 The folder is the record: a restarted server reads its runs back from it. Ids are made
@@ -29,10 +30,16 @@ RECORD, LOG = "run.json", "progress.log"
 WAITING = ("queued", "running")
 
 
-def workbook_name(run_id: str) -> str:
-    """The stored workbook's name: the run's, so a report naming its workbook names the run
-    (the planner's own file name is kept in the record, never used as a path)."""
-    return f"{run_id}.xlsx"
+def workbook_name(run_id: str, given: str = "") -> str:
+    """The stored workbook's name: the planner's own file name, so that the report and
+    the summary name the workbook as the planner knows it, made safe (letters, digits,
+    spaces and `._()-` only, no leading dot or dash, at most 120 characters), or the
+    run's id where nothing of the name is left. It is only ever a name inside the run's
+    own folder, which the server makes."""
+    stem = re.sub(r"[^\w .()-]", "_", Path(given.replace("\\", "/")).name)
+    stem = stem[:-5] if stem.lower().endswith(".xlsx") else stem
+    stem = stem.lstrip(".- ").rstrip(" .")[:120]
+    return f"{stem or run_id}.xlsx"
 
 
 def now() -> str:
@@ -137,7 +144,8 @@ class RunStore:
         folder = self.record_folder(record.id)
         folder.mkdir()
         if workbook is not None:
-            os.replace(workbook, folder / workbook_name(record.id))
+            os.replace(workbook, folder / workbook_name(record.id,
+                                                         record.request.workbook_name))
         self.save(record)
         return record
 
