@@ -158,7 +158,10 @@ def commit() -> str:
         return subprocess.run(["git", *args], cwd=HERE, text=True, capture_output=True
                               ).stdout.strip()
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+    # The results file itself is not the code: a run appends to it as it goes.
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ":/",
+                  ":(top,exclude)benchmarks/*.jsonl")
+    return head + ("+dirty" if changed else "")
 
 
 def latest(path: Path) -> dict[tuple[str, str], dict]:
