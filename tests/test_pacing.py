@@ -200,3 +200,80 @@ def test_a_lead_ends_when_the_route_ahead_stops_closing(clock: Clock) -> None:
     w["years"].gap *= 0.6
     pacer = race(w, 1, pacer=pacer, clock=clock)
     assert shares(w) == (SLOW, 1.0)
+
+
+def test_the_leader_is_never_slowed_within_its_window(clock: Clock) -> None:
+    """Before CANON the whole model (the first solve's leader) keeps its speed, however
+    far ahead the years route is: a model it solves within a second is solved the same
+    way every time."""
+    w = watches(1.0, 0.001)
+    pacer = _Pacer(w, ["whole", "years"], began=0.0, protected=("whole", 1.0))
+    for tick in range(1, 10):
+        clock.now = tick * 0.1
+        w["years"].gap *= 0.9
+        pacer.look(["whole", "years"])
+        assert shares(w) == (1.0, 1.0)
+    clock.now = 1.05
+    w["years"].gap *= 0.9
+    pacer.look(["whole", "years"])
+    assert shares(w) == (SLOW, 1.0)
+
+
+class Timed:
+    """A route that proves its model after `seconds` (real time) at `objective`, or
+    stops when its watch says so."""
+
+    def __init__(self, name: str, seconds: float, objective: float):
+        self.name, self.seconds, self.objective = name, seconds, objective
+
+    def why_not(self) -> str:
+        return ""
+
+    def solve(self, label, start, limits, watch):  # noqa: ANN001, ANN201
+        import time
+
+        import numpy as np
+
+        from placeopt.model.route import Attempt
+        from placeopt.model.verify import SolutionCheck
+
+        started = time.perf_counter()
+        while time.perf_counter() - started < self.seconds:
+            if watch.stopped:
+                return Attempt(self.name, "interrupted", seconds=time.perf_counter() - started)
+            time.sleep(0.01)
+        check = SolutionCheck(True, self.objective, self.objective, 0.0, 0.0)
+        return Attempt(self.name, "optimal", self.objective, self.objective, np.zeros(1),
+                       time.perf_counter() - started, check=check)
+
+
+def raced(whole: Timed, years: Timed):  # noqa: ANN201
+    """The first solve of a model raced between two timed routes: the decision."""
+    from placeopt.model.route import Limits
+
+    race = portfolio.Portfolio.__new__(portfolio.Portfolio)
+    race.leader, race.patience, race.record, race._running = "whole", \
+        portfolio.HEAD_START, {}, {}
+    race.routes = lambda: {"whole": whole, "years": years}
+    decision = race._race("plan", None, Limits.within(1e-3, 60.0), Watch())
+    race.settle()
+    decision.record = race.record
+    return decision
+
+
+def test_a_whole_model_that_proves_within_its_window_gives_the_answer() -> None:
+    """The years route proves first (0.05 s), the whole model within its window (0.7 s;
+    the head start and a second): the whole model's plan, as if it had run alone, even
+    where the years route's is a penny cheaper (both within the gap): which of the two
+    had proved by then is the clock's doing, and the answer must not be."""
+    for years_cost in (100.0, 99.99):
+        decision = raced(Timed("whole", 0.7, 100.0), Timed("years", 0.05, years_cost))
+        assert decision.route == "whole"
+        assert decision.record["whole"]["status"] == "optimal"
+        assert decision.record["years"]["status"] == "optimal"
+    # A whole model that takes longer than its window: the years route's early proof
+    # ends the race at the window's end, and the whole model is stopped.
+    decision = raced(Timed("whole", 30.0, 100.0), Timed("years", 0.05, 100.0))
+    assert decision.route == "years"
+    assert decision.record["whole"]["status"] == "stopped"
+    assert decision.record["whole"]["seconds"] < 5.0

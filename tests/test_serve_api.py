@@ -115,8 +115,9 @@ def _values_agree(page: Path, cli: Path) -> None:
 
 def test_a_run_from_the_page_writes_the_command_lines_folder(
         server: PageServer, northbridge: str, tmp_path: Path) -> None:
-    # The same bytes under the same name (the summary names its workbook), by the CLI.
-    copy = tmp_path / f"{northbridge}.xlsx"
+    # The same bytes under the same name (the summary names its workbook: the page keeps
+    # the planner's file name), by the CLI.
+    copy = tmp_path / NORTHBRIDGE.name
     shutil.copyfile(NORTHBRIDGE, copy)
     cli = subprocess.run([sys.executable, "-m", "placeopt", "run", str(copy), "-o",
                           str(tmp_path / "cli"), "--scenario", "base", "-q"],
@@ -125,6 +126,7 @@ def test_a_run_from_the_page_writes_the_command_lines_folder(
     run = server.wait(northbridge)
     assert run["status"] == "optimal", run
     assert run["progress"][0] == "Reading northbridge.xlsx..."  # the planner's name for it
+    assert run["summary"]["workbook"] == "northbridge.xlsx"  # and in what the report reads
     page_folder = server.data / northbridge
     cli_folder = tmp_path / "cli"
     expected = json.loads((cli_folder / "summary.json").read_text())

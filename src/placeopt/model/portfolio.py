@@ -13,8 +13,9 @@ proved it by then, the cheaper plan is kept (the whole model's at the same cost)
 loser is stopped at its next interrupt check. (A grace period, in which the other route
 could prove it too, cost a fifth of every raced solve and bought nothing measurable: it
 was removed.) So the answer depends on the clock only when the two routes finish close
-together, and a model that the leader solves within its patience is solved the same way
-every time. If neither proves by the time limit, the better plan is
+together, and a model that the leader solves within its patience and `CANON` (a second)
+more is solved the same way every time: the leader is not slowed before then, and a
+challenger's earlier proof waits for it. If neither proves by the time limit, the better plan is
 kept with the better of the two bounds (both bound the same model).
 
 While both run they share the cores, and on two cores sharing halves each: so the race
@@ -49,6 +50,13 @@ from .watch import Watch
 from .whole import WholeRoute
 
 HEAD_START = 0.25  # seconds the first leader (the whole model) runs alone
+# A leader that proves the solve within this many seconds after its patience gives the
+# answer, as if it had run alone, even if the challenger proved first; and it is not
+# slowed before then: so a model the whole MIP solves within a second and a
+# quarter, or a project value its leader solves within a second of its usual time, is
+# solved the same way every time, however the race went (the worked example: its
+# project values came out by either route from one run to the next).
+CANON = 1.0
 TICK = 0.1  # seconds between the race's looks at the two gaps
 LEAD = 2.0  # a route is ahead when its gap is at most 1/LEAD of the other's
 SLOW = 0.1  # the share of the clock the route behind runs while the other has priority
@@ -205,14 +213,26 @@ class Portfolio:
                 and not watch.stopped:
             threads[order[1]].start()
         running = [n for n in order if threads[n].ident is not None]
-        pacer = _Pacer(watches, running, began)
+        canon = began + self.patience + CANON
+        pacer = _Pacer(watches, running, began, protected=(order[0], canon))
+
+        def settled() -> bool:
+            if all(n in answers for n in running):
+                return True
+            if not any(_proves(a) for a in answers.values()):
+                return False
+            # A challenger's early proof waits out the leader's window.
+            return order[0] in answers or time.perf_counter() >= canon
+
         with finished:
-            while not finished.wait_for(lambda: any(_proves(a) for a in answers.values())
-                                        or all(n in answers for n in running),
-                                        timeout=TICK):
+            while not finished.wait_for(settled, timeout=TICK):
                 pacer.look([n for n in running if n not in answers])
         pacer.release()
         proofs = [n for n in running if n in answers and _proves(answers[n])]
+        leader = order[0]
+        within = leader in proofs and answers[leader].seconds <= canon - began
+        if within:
+            proofs = [leader]  # within its window: its answer, as if it had run alone
         for name in running:
             if name not in answers:
                 watches[name].stop()
@@ -223,7 +243,10 @@ class Portfolio:
         self.record = {n: {"status": answers[n].status if n in answers else "stopped",
                            "seconds": seconds[n], "ahead_seconds": ahead[n]}
                        for n in running}
-        return self._decide(proofs, running, answers)
+        decision = self._decide(proofs, running, answers)
+        if within:  # the same words whether or not the other route had started
+            decision.why = f"{leader} proved it within its time (the leader's answer)"
+        return decision
 
     def _decide(self, proofs: list[str], running: list[str],
                 answers: dict[str, Attempt]) -> Decision:
@@ -275,8 +298,10 @@ class _Pacer:
     never runs slower than about half its speed alone, and the race is never worse than
     one route's time by more than that, whichever wins."""
 
-    def __init__(self, watches: dict[str, Watch], running: list[str], began: float):
+    def __init__(self, watches: dict[str, Watch], running: list[str], began: float,
+                 protected: tuple[str, float] = ("", 0.0)):
         self.watches, self.running, self.began = watches, running, began
+        self.protected, self.protected_until = protected  # never slowed before then
         self.priority = {name: 0.0 for name in running}  # seconds with the cores
         self.history: dict[str, list[tuple[float, float]]] = {n: [] for n in running}
         self.last = time.perf_counter()
@@ -294,6 +319,8 @@ class _Pacer:
             self.history[name].append((now, gap[name]))
         if len(alive) == 2:
             for name, other in (alive, alive[::-1]):
+                if other == self.protected and now < self.protected_until:
+                    continue
                 if np.isfinite(gap[name]) and LEAD * gap[name] <= gap[other] \
                         and self.closing(name, now):
                     elapsed = now - self.began
