@@ -243,13 +243,10 @@ class Portfolio:
         self.record = {n: {"status": answers[n].status if n in answers else "stopped",
                            "seconds": seconds[n], "ahead_seconds": ahead[n]}
                        for n in running}
-        decision = self._decide(proofs, running, answers)
-        if within:  # the same words whether or not the other route had started
-            decision.why = f"{leader} proved it within its time (the leader's answer)"
-        return decision
+        return self._decide(proofs, running, answers, leader)
 
     def _decide(self, proofs: list[str], running: list[str],
-                answers: dict[str, Attempt]) -> Decision:
+                answers: dict[str, Attempt], leader: str = "") -> Decision:
         failed = [f"{n} failed ({answers[n].note})" for n in running
                   if n in answers and answers[n].status == "failed"]
         fallback = "; ".join(failed)
@@ -260,9 +257,10 @@ class Portfolio:
             winner = min(proofs, key=lambda n: (answers[n].status != "infeasible",
                                                 answers[n].objective, n != "whole"))
             self._lead(winner, answers[winner].seconds)
-            why = f"{winner} proved it first" if len(proofs) == 1 else \
-                f"both routes proved it; {winner}'s plan kept (the cheaper, or the whole " \
-                "model's at the same cost)"
+            # The same words for the same winner, however the clock went (two runs of one
+            # model are compared summary against summary): the timings are in the race.
+            why = f"{winner} proved it (the route that leads this model's solves)" \
+                if winner == leader else f"{winner} proved it before the leading route"
             return Decision(answers[winner], winner, why, tried, fallback)
         planned = [answers[n] for n in running if n in answers and answers[n].has_plan]
         if planned:
