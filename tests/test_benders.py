@@ -152,3 +152,39 @@ def test_verbose_shows_the_solver_log_by_years(tmp_path: Path) -> None:
     assert "Coefficient ranges:" in log and "Model status        : Optimal" in log
     assert "dual simplex" in log  # the year LPs'
     assert "subMIP time" in log  # the master MIP's
+
+
+def test_a_reused_highs_instance_gets_its_whole_time_limit() -> None:
+    """HiGHS measures `time_limit` on a clock that keeps every earlier run of the
+    instance, and placeopt reuses instances (the year LPs from the baseline to the plan,
+    the whole model through the project values). On England the plan stopped at 1,179 s
+    of its 1,800 s: the baseline had used the rest of the year LPs' clock.
+    `set_time_limit` sets the limit on that clock."""
+    import highspy
+    import numpy as np
+
+    from placeopt.model.highs_lp import new_highs, set_time_limit
+
+    highs = new_highs()
+    n = 300
+    rng = np.random.default_rng(0)
+    highs.addVars(n, np.zeros(n), np.full(n, 1e6))
+    highs.changeColsCost(n, np.arange(n, dtype=np.int32), rng.random(n))
+    for _ in range(n):
+        columns = rng.choice(n, 30, replace=False).astype(np.int32)
+        highs.addRow(1.0, np.inf, 30, columns, rng.random(30))
+    for _ in range(3):
+        highs.clearSolver()
+        highs.run()
+    used = highs.getRunTime()
+    assert used > 0
+    # HiGHS as it is: a limit below the time its earlier runs took stops the run at once.
+    highs.clearSolver()
+    highs.setOptionValue("time_limit", 0.5 * used)
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+    # The same limit, set on the instance's clock: the run has it all, and solves.
+    highs.clearSolver()
+    set_time_limit(highs, 0.5 * used + 10.0)
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal

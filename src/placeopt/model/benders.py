@@ -46,7 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .formulation import Layout
-from .highs_lp import highs_lp, new_highs
+from .highs_lp import highs_lp, new_highs, set_time_limit
 from .route import Attempt, Limits, SolverSettings
 from .state import ModelState
 from .verify import FEASIBILITY, INTEGRALITY, Bounds, check_solution
@@ -279,7 +279,7 @@ class _Master:
     def _run_master(self, deadline: float) -> tuple[np.ndarray, float]:
         import highspy
 
-        self.master.setOptionValue("time_limit", max(1e-3, deadline - time.perf_counter()))
+        set_time_limit(self.master, deadline - time.perf_counter())
         self.master.run()
         status = self.master.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .highs_lp import highs_lp, new_highs
+from .highs_lp import highs_lp, new_highs, set_time_limit
 from .matrix import ENGINES, MatrixForm
 from .route import Attempt, Limits, SolverSettings
 from .state import ModelState
@@ -194,7 +194,7 @@ class WholeRoute:
         highs = self.highs
         self._sync()
         highs.setOptionValue("mip_rel_gap", float(limits.mip_gap))
-        highs.setOptionValue("time_limit", max(1e-3, limits.remaining))
+        set_time_limit(highs, limits.remaining)
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start[self.form.column_of])

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .formulation import Layout
-from .highs_lp import highs_lp, new_highs
+from .highs_lp import highs_lp, new_highs, set_time_limit
 from .verify import Bounds
 from .watch import Watch, interrupt_check
 
@@ -183,7 +183,7 @@ class YearLPs:
         remaining = self.deadline - time.perf_counter()
         if remaining <= 0:
             raise Stopped
-        year.highs.setOptionValue("time_limit", float(min(remaining, 1e30)))
+        set_time_limit(year.highs, min(remaining, 1e30))
         year.highs.run()
         status = year.highs.getModelStatus()
         if status not in (highspy.HighsModelStatus.kOptimal, *stopped):
