@@ -150,3 +150,25 @@ def test_a_progress_function_that_fails_stops_the_solve_with_its_own_error(route
 
     with pytest.raises(Refused, match=FROM_THE_SOLVE[route]):
         plan(NORTHBRIDGE, project_values=False, progress=progress, route=route, mip_gap=0.0)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_ctrl_c_between_the_plan_and_the_first_value_keeps_the_plan() -> None:
+    """Ctrl-C as the valuing starts, before its first solve has a plan (it landed there
+    while a race's loser ended): the values stop, the plan stands (it used to end the
+    run with 'Interrupted: nothing was written')."""
+    from placeopt.run import plan
+
+    def press_ctrl_c(line: str) -> None:
+        if line.startswith("Valuing each"):
+            os.kill(os.getpid(), signal.SIGINT)  # the main thread: the run's guard has it
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        results = plan(ROOT / "models" / "northbridge.xlsx", project_values=True,
+                       progress=press_ctrl_c)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    summary = results.summary
+    assert summary["status"] == "optimal"
+    assert summary["project_values"]["status"].startswith("stopped by the user (Ctrl-C)")

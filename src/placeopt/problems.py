@@ -176,3 +176,7 @@ class ProvenInfeasible(SolveError):
 
 class Interrupted(KeyboardInterrupt):
     """The planner pressed Ctrl-C during a solve that had found no plan yet."""
+
+
+class Abandoned(Interrupted):
+    """The planner pressed Ctrl-C a second time: leave now, whatever is under way."""

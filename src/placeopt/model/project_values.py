@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..problems import SolveError
+from ..problems import Abandoned, Interrupted, SolveError
 from .formulation import Formulation
 from .instance import Instance
 from .results import Results, case_arrays, savings, view
@@ -215,6 +215,12 @@ class ProjectAppraisal:
             status = ("cannot be built: no plan can include it (infeasible)"
                       if exc.status == "infeasible" else f"not computed: {exc}")
             return Value(e, built, None, None, None, status)
+        except Interrupted as exc:
+            if isinstance(exc, Abandoned) or not model.watch.stopped:
+                raise
+            # Ctrl-C before this solve had a plan (it can land between two solves, while
+            # a race's loser ends): no value, and the valuing stops; the plan stands.
+            return Value(e, built, None, None, None, "interrupted")
         npv = self._npv(solution, base)
         change = npv_plan - npv if built else npv - npv_plan
         gaps = [g for g in (plan.gap_pounds, solution.gap_pounds) if g is not None]

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from ..problems import Interrupted
+from ..problems import Abandoned, Interrupted
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -130,7 +130,7 @@ class Watch:
 
         def stop(_signum: int = 0, _frame: object = None) -> None:
             if self._stop:  # the second Ctrl-C: abandon the solve (the thread dies with us)
-                raise Interrupted("abandoned during the solve")
+                raise Abandoned("abandoned during the solve")
             self.stop()
             progress("Stopping at the solver's next check (Ctrl-C again to abandon)...")
 
@@ -172,7 +172,7 @@ class Watch:
                     raise
                 except KeyboardInterrupt:  # a handler other than ours raised it
                     if self._stop:
-                        raise Interrupted("abandoned during the solve") from None
+                        raise Abandoned("abandoned during the solve") from None
                     self.stop()
                 except BaseException:  # the progress function failed: stop, then say so
                     self.stop()
