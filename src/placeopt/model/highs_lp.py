@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 def highs_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray,
@@ -16,6 +18,7 @@ def highs_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray,
     """min cost.x + offset, row_lower <= A x <= row_upper, col_lower <= x <= col_upper,
     x integer where `integer` says so."""
     import highspy
+    import scipy.sparse as sp
 
     matrix = sp.csc_matrix(matrix)
     lp = highspy.HighsLp()

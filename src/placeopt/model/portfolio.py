@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .apart import Apart
 from .benders import BendersRoute
 from .route import PROOFS, Attempt, Limits, Route, SolverSettings
 from .state import ModelState
@@ -110,6 +111,32 @@ class Portfolio:
         self.leader, self.patience = "whole", HEAD_START
         self.record: dict[str, dict[str, object]] = {}  # the last race: each route's end
         self._running: dict[str, threading.Thread] = {}  # a stopped loser, still ending
+        if self._races():  # the whole model's child process starts while the model builds
+            self._apart()
+
+    def _races(self) -> bool:
+        """Will this model's solves be raced (as it stands now)?"""
+        return (self.settings.route == "auto" and self.years is not None
+                and not self.years.why_not()
+                and self.state.bounds().matrix.nnz <= RACE_NONZEROS)
+
+    def _apart(self) -> None:
+        """Give the whole route its child process (model/apart.py), where there can be
+        one; without, a race paces the whole model at its interrupt checks only."""
+        whole = self.routes()["whole"]
+        if isinstance(whole, WholeRoute) and whole.apart is None \
+                and hasattr(os, "fork"):  # a POSIX system
+            try:
+                whole.apart = Apart()
+            except OSError:
+                whole.apart = None
+
+    def close(self) -> None:
+        """End the whole route's child process (a later race starts another)."""
+        self.settle(timeout=5.0)
+        if self.whole.apart is not None:
+            self.whole.apart.close()
+            self.whole.apart = None
 
     def routes(self) -> dict[str, Route]:
         out: dict[str, Route] = {"whole": self.whole}
@@ -181,10 +208,11 @@ class Portfolio:
     def _race(self, label: str, start: np.ndarray | None, limits: Limits,
               watch: Watch) -> Decision:
         """The leader alone for its patience, then both; the first proof ends the race."""
+        self._apart()
         routes = self.routes()
         order = [self.leader] + [name for name in routes if name != self.leader]
         answers: dict[str, Attempt] = {}
-        watches = {name: watch.child() for name in order}
+        watches = {name: watch.child(racing=True) for name in order}
         began = time.perf_counter()
         finished = threading.Condition()
 
@@ -235,7 +263,7 @@ class Portfolio:
             proofs = [leader]  # within its window: its answer, as if it had run alone
         for name in running:
             if name not in answers:
-                watches[name].stop()
+                watches[name].abandon()
                 self._running[name] = threads[name]
         seconds = {n: round(time.perf_counter() - began if n not in answers
                             else answers[n].seconds, 3) for n in running}

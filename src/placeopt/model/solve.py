@@ -341,7 +341,7 @@ def solve(instance: Instance, formulation: Formulation, settings: SolverSettings
         else:
             duals, duals_status, lp = model.capacity_duals(plan)
     dual_seconds = time.perf_counter() - started
-    model.portfolio.settle(timeout=5.0)  # a race's loser, still on its way to stop
+    model.portfolio.close()  # a race's loser on its way to stop; the whole model's child
     solutions = {"baseline": baseline, "plan": plan}
     if lp is not None:
         solutions["marginal_values"] = lp

@@ -59,9 +59,11 @@ def interrupt_check(watch_of: Callable[[], Watch],
 class Watch:
     """A stop flag read at HiGHS's interrupt checks, and the queue of progress lines."""
 
-    def __init__(self, parent: Watch | None = None):
+    def __init__(self, parent: Watch | None = None, racing: bool = False):
         self.parent = parent
+        self.racing = racing  # a route's watch in a race (the whole model then runs apart)
         self._stop = False
+        self.abandoned = False  # stopped, and its answer not wanted (a race's loser)
         self._guarded = False
         self._lines: queue.SimpleQueue[str] = parent._lines if parent else queue.SimpleQueue()
         self.share = 1.0  # of the clock this solve may run for (a race sets it)
@@ -75,9 +77,15 @@ class Watch:
     def stop(self) -> None:
         self._stop = True
 
-    def child(self) -> Watch:
+    def abandon(self) -> None:
+        """Stop, and say that the answer is not wanted: a solve that can end at once
+        (a child process, model/apart.py) need not wait for its next interrupt check."""
+        self.abandoned = True
+        self.stop()
+
+    def child(self, racing: bool = False) -> Watch:
         """A watch stopped with this one, or on its own."""
-        return Watch(self)
+        return Watch(self, racing)
 
     def pace(self) -> None:
         """At an interrupt check (HiGHS's thread): with a share below 1, sleep so that

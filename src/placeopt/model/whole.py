@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .apart import Apart, ran_record
 from .highs_lp import highs_lp, new_highs, set_time_limit
 from .matrix import ENGINES, MatrixForm
 from .route import Attempt, Limits, SolverSettings
@@ -38,6 +39,9 @@ class WholeRoute:
         self._seen: dict[str, np.ndarray] = {}  # the model as HiGHS holds it
         self._watch = Watch()
         self._constant = 0.0
+        # In a race, the model is solved in a child process the race can pause anywhere
+        # (model/apart.py); the portfolio starts it where a race is to come.
+        self.apart: Apart | None = None
 
     @property
     def n_columns(self) -> int:
@@ -47,6 +51,37 @@ class WholeRoute:
         return ""
 
     # -- the model in HiGHS ------------------------------------------------------------
+    def as_it_stands(self) -> dict[str, Any]:
+        """The model as it stands, as HiGHS is given it: the engine's matrix and the rows
+        added to the model since (capital rows, cuts), with the bounds in force."""
+        import scipy.sparse as sp
+
+        form, state = self.form, self.state
+        own = state.n_model_rows
+        mapped = form.row_of >= 0
+        row_lower, row_upper = form.row_lower.copy(), form.row_upper.copy()
+        row_lower[form.row_of[mapped]] = state.row_lower[:own][mapped]
+        row_upper[form.row_of[mapped]] = state.row_upper[:own][mapped]
+        matrix = form.matrix
+        if state.added:
+            rows, columns, values = [], [], []
+            for i, (flat, coefficients) in enumerate(state.added):
+                where = self.highs_columns(flat)
+                keep = where >= 0
+                rows.append(np.full(int(keep.sum()), i))
+                columns.append(where[keep])
+                values.append(coefficients[keep])
+            extra = sp.csc_matrix((np.concatenate(values),
+                                   (np.concatenate(rows), np.concatenate(columns))),
+                                  shape=(len(state.added), matrix.shape[1]))
+            matrix = sp.vstack([matrix, extra], format="csc")
+            row_lower = np.concatenate([row_lower, np.full(len(state.added), -np.inf)])
+            row_upper = np.concatenate([row_upper, state.row_upper[own:]])
+        return {"matrix": matrix, "cost": form.cost, "offset": form.offset,
+                "col_lower": state.col_lower[form.column_of],
+                "col_upper": state.col_upper[form.column_of], "row_lower": row_lower,
+                "row_upper": row_upper, "integer": state.integer[form.column_of]}
+
     @property
     def highs(self) -> Any:
         """The whole model in HiGHS, passed over the first time a solve needs it, as the
@@ -55,24 +90,23 @@ class WholeRoute:
             import highspy
 
             started = time.perf_counter()
-            settings, form, state = self.settings, self.form, self.state
+            settings = self.settings
             highs = new_highs(settings.verbose, settings.threads)
             for name, value in settings.highs_options:
                 if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
                     raise ValueError(f"HiGHS refused option {name}={value!r}")
-            own = state.n_model_rows
-            mapped = form.row_of >= 0
-            row_lower, row_upper = form.row_lower.copy(), form.row_upper.copy()
-            row_lower[form.row_of[mapped]] = state.row_lower[:own][mapped]
-            row_upper[form.row_of[mapped]] = state.row_upper[:own][mapped]
             if self.n_columns:
+                model = self.as_it_stands()
                 highs.passModel(highs_lp(
-                    form.matrix, form.cost, state.col_lower[form.column_of],
-                    state.col_upper[form.column_of], row_lower, row_upper,
-                    state.integer[form.column_of], form.offset))
+                    model["matrix"], model["cost"], model["col_lower"], model["col_upper"],
+                    model["row_lower"], model["row_upper"], model["integer"],
+                    model["offset"]))
             self._highs = highs
-            self._remember(rows=own)  # rows added to the model before now: at `_sync`
-            highs.cbMipImprovingSolution.subscribe(self._on_incumbent)
+            self._remember()
+            highs.cbMipImprovingSolution.subscribe(
+                lambda event: self._on_incumbent(event.data_out.objective_function_value,
+                                                 event.data_out.mip_gap,
+                                                 event.data_out.running_time))
             check = interrupt_check(lambda: self._watch)
 
             def check_mip(event: Any) -> None:  # posts the gap, for a race to read
@@ -85,13 +119,13 @@ class WholeRoute:
             self.handoff_seconds += time.perf_counter() - started
         return self._highs
 
-    def _remember(self, rows: int | None = None) -> None:
-        """What HiGHS now holds: the model as it stands (its first `rows` rows)."""
+    def _remember(self) -> None:
+        """What HiGHS now holds: the model as it stands."""
         state = self.state
         own = state.n_model_rows
         self._seen = {"col_lower": state.col_lower.copy(), "col_upper": state.col_upper.copy(),
                       "integer": state.integer.copy(), "row_lower": state.row_lower[:own].copy(),
-                      "row_upper": state.row_upper[:rows].copy()}
+                      "row_upper": state.row_upper.copy()}
 
     def _sync(self) -> None:
         """Bring HiGHS up to date with the model as it stands (only what changed)."""
@@ -144,11 +178,10 @@ class WholeRoute:
         self.highs.writeModel(str(path))
 
     # -- HiGHS's callbacks (its thread) --------------------------------------------------
-    def _on_incumbent(self, event: Any) -> None:
-        data = event.data_out
-        gap = f"{100 * data.mip_gap:.2f}%" if np.isfinite(data.mip_gap) else "not yet known"
-        self._watch.say(f"  incumbent £{data.objective_function_value + self._constant:,.0f},"
-                        f" gap {gap}, {data.running_time:.1f}s")
+    def _on_incumbent(self, objective: float, gap: float, running_time: float) -> None:
+        gap_words = f"{100 * gap:.2f}%" if np.isfinite(gap) else "not yet known"
+        self._watch.say(f"  incumbent £{objective + self._constant:,.0f}, gap {gap_words}, "
+                        f"{running_time:.1f}s")
 
     # -- solving -----------------------------------------------------------------------
     def solve(self, label: str, start: np.ndarray | None, limits: Limits,
@@ -177,7 +210,8 @@ class WholeRoute:
             failures.append(f"{way}: {attempt.check.reason}")
             watch.say(f"  the {label} from HiGHS {way} failed the check against the model "
                       f"({attempt.check.reason}); solving again")
-            self.highs.clearSolver()
+            if self._highs is not None:
+                self._highs.clearSolver()
             if limits.remaining <= 0:
                 break
         return Attempt(self.name, "failed", seconds=time.perf_counter() - started,
@@ -187,69 +221,98 @@ class WholeRoute:
 
     def _solve_once(self, label: str, start: np.ndarray | None, limits: Limits,
                     presolve: bool) -> Attempt:
-        import highspy
-
         if not self.n_columns:  # nothing to decide (e.g. no demand at all)
             return Attempt(self.name, "optimal", 0.0, 0.0, np.zeros(self.state.n_columns))
+        # The objective less what no decision can change: the same optimum, and HiGHS's
+        # relative gap then measures the decisions (reported with the constant added).
+        self._constant = self.state.bounds().constant
+        given = None if start is None else start[self.form.column_of]
+        self._watch.say(f"Solving the {label} whole...")
+        started = time.perf_counter()
+        if self.apart is not None and self._watch.racing:
+            ran = self._run_apart(given, limits, presolve)
+        else:
+            ran = self._run_here(given, limits, presolve)
+        seconds = time.perf_counter() - started
+        if ran is None:  # a race's loser, not waited for
+            return Attempt(self.name, "interrupted", seconds=seconds,
+                           note=f"stopped: the other route proved the {label}")
+        return self._outcome(label, seconds, ran)
+
+    def _run_here(self, start: np.ndarray | None, limits: Limits,
+                  presolve: bool) -> dict[str, Any]:
+        """Run the HiGHS instance this route keeps (warm across solves)."""
+        import highspy
+
         highs = self.highs
         self._sync()
         highs.setOptionValue("mip_rel_gap", float(limits.mip_gap))
         set_time_limit(highs, limits.remaining)
         if start is not None:
             solution = highspy.HighsSolution()
-            solution.col_value = list(start[self.form.column_of])
+            solution.col_value = list(start)
             solution.value_valid = True
             highs.setSolution(solution)
         if not presolve:
             highs.setOptionValue("presolve", "off")
-        started = time.perf_counter()
-        # The objective less what no decision can change: the same optimum, and HiGHS's
-        # relative gap then measures the decisions (reported with the constant added).
-        self._constant = self.state.bounds().constant
         highs.changeObjectiveOffset(self.form.offset - self._constant)
-        self._watch.say(f"Solving the {label} whole...")
         try:
             highs.run()
         finally:
             if not presolve:
                 highs.setOptionValue("presolve", "choose")
-        seconds = time.perf_counter() - started
-        return self._outcome(label, seconds)
+        return ran_record(highs)
 
-    def _outcome(self, label: str, seconds: float) -> Attempt:
-        """What HiGHS's last run gave, as an attempt (values unchecked)."""
-        import highspy
+    def _run_apart(self, start: np.ndarray | None, limits: Limits,
+                   presolve: bool) -> dict[str, Any] | None:
+        """Run the model as it stands in the child process (model/apart.py), which a
+        race can pause anywhere; None if the race was lost and the child killed."""
+        model = self.as_it_stands()
+        matrix = model.pop("matrix")
+        settings = self.settings
+        options = list(settings.highs_options) + [("mip_rel_gap", float(limits.mip_gap))]
+        if not presolve:
+            options.append(("presolve", "off"))
+        job = {**model, "offset": model["offset"] - self._constant,
+               "csc": (matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32),
+                       np.asarray(matrix.data, dtype=float)),
+               "start": start, "seconds": limits.remaining, "options": options,
+               "verbose": settings.verbose, "threads": settings.threads}
+        apart = self.apart
+        try:
+            return apart.solve(job, self._watch, self._on_incumbent)
+        finally:
+            if not apart.alive:  # killed (a lost race) or ended: a fresh one for next time
+                self.apart = Apart()
 
-        highs, status = self.highs, self.highs.getModelStatus()
-        info = highs.getInfo()
-        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        stopped = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt,
-                   highspy.HighsModelStatus.kIterationLimit,
-                   highspy.HighsModelStatus.kSolutionLimit)
-        if status == highspy.HighsModelStatus.kOptimal:
+    def _outcome(self, label: str, seconds: float, ran: dict[str, Any]) -> Attempt:
+        """What a HiGHS run gave (`apart.ran_record`), as an attempt (values
+        unchecked)."""
+        status = ran["status"]
+        has_solution = ran["feasible"]
+        if status == "kOptimal":
             state = "optimal"
-        elif status == highspy.HighsModelStatus.kModelEmpty:
+        elif status == "kModelEmpty":
             state, has_solution = "optimal", True
-        elif status in stopped:
+        elif status in ("kTimeLimit", "kInterrupt", "kIterationLimit", "kSolutionLimit"):
             state = "interrupted" if self._watch.stopped else "time_limit"
-        elif status in (highspy.HighsModelStatus.kInfeasible,
-                        highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        elif status in ("kInfeasible", "kUnboundedOrInfeasible"):
             return Attempt(self.name, "infeasible", seconds=seconds,
                            note=f"HiGHS proved the {label} infeasible")
         else:
             return Attempt(self.name, "failed", seconds=seconds,
                            note=f"HiGHS stopped on the {label} without a plan: "
-                                f"{highs.modelStatusToString(status)}")
+                                f"{ran['status_text']}")
         if not has_solution:
             return Attempt(self.name, "no_plan" if state != "interrupted" else state,
                            seconds=seconds, note=f"no plan for the {label} before HiGHS "
                                                  f"stopped ({state})")
         values = np.zeros(self.state.n_columns)
-        if status != highspy.HighsModelStatus.kModelEmpty:
-            values[self.form.column_of] = np.asarray(highs.getSolution().col_value)
-        objective = float(info.objective_function_value) + self._constant
+        if ran["values"] is not None:
+            values[self.form.column_of] = ran["values"]
+        objective = ran["objective"] + self._constant
         if self.state.integer.any():
-            bound: float | None = float(info.mip_dual_bound) + self._constant
+            bound: float | None = ran["mip_dual_bound"] + self._constant
         else:  # a linear programme solved to optimality is its own bound
             bound = objective if state == "optimal" else None
         if bound is not None and not np.isfinite(bound):

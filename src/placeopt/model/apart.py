@@ -1,0 +1,262 @@
+"""The whole model solved in a process of its own, so that a race can pause it anywhere.
+
+A race (model/portfolio.py) slows the route behind at its interrupt checks
+(model/watch.py). HiGHS has none in presolve or in a MIP's root LP, which on some plan
+shapes last seconds: there the whole MIP kept its core while the years route, ahead,
+shared what was left, and the default took up to 1.9 times the years route's time alone
+(benchmarks/RESULTS.md, issue 17). A process can be stopped anywhere (SIGSTOP) and
+resumed (SIGCONT). So in a race the whole model is solved here: in a child process,
+started when the model is built (it imports HiGHS while the parent goes on) and kept
+for the model's raced solves.
+
+The parent sends a job (the model as arrays, HiGHS's options, the start solution); the
+child answers with its gap as it changes, each incumbent, and what HiGHS's run gave
+(`ran`: the same record an in-process run gives, so both are read by one function,
+`WholeRoute._outcome`). The child is in a session of its own: Ctrl-C at the terminal
+reaches only the parent, which passes it on as a "stop" that HiGHS reads at its next
+interrupt check (keeping its best plan). A route that lost its race is not waited for:
+its child is killed, and a fresh one started for the model's next race.
+
+This module imports only numpy and HiGHS (and the standard library): the child starts
+in a third of a second.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from .highs_lp import new_highs, set_time_limit
+
+SLICE = 0.05  # seconds a paced child runs between two pauses
+STEP = 0.02  # seconds between the parent's looks at the child and at its watch
+LONGEST_PAUSE = 5.0  # seconds: one pause at most
+GAP_EVERY = 0.05  # seconds: the child posts its gap at most this often
+
+
+def ran_record(highs: Any, *, values: bool = True) -> dict[str, Any]:
+    """What HiGHS's last run gave, as plain values (sent from a child as they are)."""
+    import highspy
+
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    record = {"status": status.name, "status_text": highs.modelStatusToString(status),
+              "feasible": bool(feasible),
+              "objective": float(info.objective_function_value),
+              "mip_dual_bound": float(info.mip_dual_bound), "values": None}
+    if values and feasible and status != highspy.HighsModelStatus.kModelEmpty:
+        record["values"] = np.asarray(highs.getSolution().col_value, dtype=float)
+    return record
+
+
+# -- the child ---------------------------------------------------------------------------
+def _solve_job(job: dict[str, Any], jobs: Connection, replies: Connection,
+               parent: int) -> dict[str, Any]:
+    import highspy
+
+    highs = new_highs(job["verbose"], job["threads"])
+    for name, value in job["options"]:
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            return {"error": f"HiGHS refused option {name}={value!r}"}
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = len(job["row_lower"]), len(job["cost"])
+    lp.col_cost_, lp.offset_ = job["cost"], job["offset"]
+    lp.col_lower_, lp.col_upper_ = job["col_lower"], job["col_upper"]
+    lp.row_lower_, lp.row_upper_ = job["row_lower"], job["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = job["csc"]
+    if np.any(job["integer"]):
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else
+                           highspy.HighsVarType.kContinuous for i in job["integer"]]
+    highs.passModel(lp)
+    if job["start"] is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = list(job["start"])
+        solution.value_valid = True
+        highs.setSolution(solution)
+    set_time_limit(highs, job["seconds"])
+
+    lock = threading.Lock()  # HiGHS may call back from more than one of its threads
+    said = {"stop": False, "gap": math.inf, "at": 0.0}
+
+    def stop_asked() -> bool:
+        with lock:
+            while not said["stop"] and jobs.poll():
+                said["stop"] = jobs.recv() == "stop"
+        return said["stop"] or os.getppid() != parent
+
+    def post(kind: str, *data: float) -> None:
+        with lock:
+            replies.send((kind, *data))
+
+    def check(event: Any) -> None:
+        event.interrupt(stop_asked())
+
+    def check_mip(event: Any) -> None:
+        gap, now = float(event.data_out.mip_gap), time.perf_counter()
+        if gap != said["gap"] and now - said["at"] >= GAP_EVERY:
+            said["gap"], said["at"] = gap, now
+            post("gap", gap)
+        check(event)
+
+    def incumbent(event: Any) -> None:
+        data = event.data_out
+        post("incumbent", float(data.objective_function_value), float(data.mip_gap),
+             float(data.running_time))
+
+    highs.cbMipInterrupt.subscribe(check_mip)
+    for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
+        event.subscribe(check)
+    highs.cbMipImprovingSolution.subscribe(incumbent)
+    highs.run()
+    return ran_record(highs)
+
+
+def serve(read_fd: int, write_fd: int) -> None:
+    """The child: solve each job sent, until the parent closes its end."""
+    jobs = Connection(read_fd, writable=False)
+    replies = Connection(write_fd, readable=False)
+    parent = os.getppid()
+    import highspy  # noqa: F401 - imported before the parent is told the child is ready
+
+    replies.send(("ready",))
+    while True:
+        try:
+            job = jobs.recv()
+        except (EOFError, OSError):
+            return
+        if job == "stop":  # a stop that came after its job ended
+            continue
+        try:
+            replies.send(("done", _solve_job(job, jobs, replies, parent)))
+        except (BrokenPipeError, EOFError, OSError):
+            return
+
+
+# -- the parent --------------------------------------------------------------------------
+class ChildEnded(RuntimeError):
+    """The child process ended without an answer (killed, out of memory, a crash)."""
+
+
+def _end(process: subprocess.Popen[bytes], *connections: Connection) -> None:
+    for connection in connections:
+        connection.close()
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+class Apart:
+    """A child process that solves HiGHS models for this one, paced and stopped by a
+    watch. Started at once; `solve` waits for it to be ready."""
+
+    def __init__(self) -> None:
+        job_read, job_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "placeopt.model.apart", str(job_read), str(reply_write)],
+            pass_fds=(job_read, reply_write), start_new_session=True)
+        os.close(job_read)
+        os.close(reply_write)
+        self.jobs = Connection(job_write, readable=False)
+        self.replies = Connection(reply_read, writable=False)
+        self.ready = False
+        self._finalize = weakref.finalize(self, _end, self.process, self.jobs, self.replies)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        self._finalize()
+
+    def solve(self, job: dict[str, Any], watch: Any,
+              on_incumbent: Any = None) -> dict[str, Any] | None:
+        """Run `job` in the child: paced to `watch.share`, stopped when the watch is
+        (at HiGHS's next check, keeping its best plan), or killed when the watch is
+        abandoned (a lost race: None). What HiGHS's run gave (`ran_record`)."""
+        try:
+            self._wait_ready(watch)
+            if watch.abandoned:
+                self.close()
+                return None
+            self.jobs.send(job)
+        except (BrokenPipeError, EOFError, OSError) as exc:
+            raise ChildEnded(self._ended()) from exc
+        since, paused_until, stop_sent = time.perf_counter(), 0.0, False
+        try:
+            while True:
+                if watch.abandoned:
+                    self.close()
+                    return None
+                if watch.stopped and not stop_sent:
+                    self._signal(signal.SIGCONT)
+                    paused_until, stop_sent = 0.0, True
+                    self.jobs.send("stop")
+                now = time.perf_counter()
+                if paused_until:
+                    if now >= paused_until or watch.share >= 1.0 or watch.stopped:
+                        self._signal(signal.SIGCONT)
+                        paused_until, since = 0.0, now
+                elif watch.share < 1.0 and not watch.stopped and now - since >= SLICE:
+                    share = max(watch.share, 1e-3)
+                    paused_until = now + min(LONGEST_PAUSE, (now - since) * (1 - share) / share)
+                    self._signal(signal.SIGSTOP)
+                elif watch.share >= 1.0:
+                    since = now
+                if not self.replies.poll(STEP):
+                    continue
+                if paused_until:  # a long message may be half written: let it finish
+                    self._signal(signal.SIGCONT)
+                    paused_until, since = 0.0, time.perf_counter()
+                message = self.replies.recv()
+                if message[0] == "gap":
+                    watch.gap = message[1]
+                elif message[0] == "incumbent" and on_incumbent is not None:
+                    on_incumbent(*message[1:])
+                elif message[0] == "done":
+                    if "error" in message[1]:
+                        raise ValueError(message[1]["error"])
+                    return message[1]
+        except (BrokenPipeError, EOFError, OSError) as exc:
+            raise ChildEnded(self._ended()) from exc
+        finally:
+            if self.alive:
+                self._signal(signal.SIGCONT)
+
+    def _wait_ready(self, watch: Any) -> None:
+        while not self.ready:
+            if watch.abandoned:
+                return
+            if self.replies.poll(STEP):
+                self.ready = self.replies.recv()[0] == "ready"
+            elif not self.alive:
+                raise EOFError
+
+    def _signal(self, which: int) -> None:
+        try:
+            os.kill(self.process.pid, which)
+        except ProcessLookupError:
+            pass
+
+    def _ended(self) -> str:
+        self.close()
+        code = self.process.returncode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return f"the whole model's solver process ended without an answer ({how})"
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent passes Ctrl-C on
+    serve(int(sys.argv[1]), int(sys.argv[2]))
