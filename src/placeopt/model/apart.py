@@ -23,6 +23,7 @@ in a third of a second.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -245,10 +246,8 @@ class Apart:
                 raise EOFError
 
     def _signal(self, which: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.process.pid, which)
-        except ProcessLookupError:
-            pass
 
     def _ended(self) -> str:
         self.close()
