@@ -162,5 +162,6 @@ def test_a_paced_race_still_gives_the_optimum(tmp_path: Path,
     assert summary["objective_bound"] <= optimum + 0.01
     race = summary["solve"]["races"]["plan"]
     assert set(race) == {"whole", "years"}
+    assert race["whole"]["own_process"]  # paused anywhere (model/apart.py)
     assert all(one["ahead_seconds"] >= 0 for one in race.values())
     assert sum(one["ahead_seconds"] for one in race.values()) > 0

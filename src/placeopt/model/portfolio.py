@@ -271,6 +271,9 @@ class Portfolio:
         self.record = {n: {"status": answers[n].status if n in answers else "stopped",
                            "seconds": seconds[n], "ahead_seconds": ahead[n]}
                        for n in running}
+        for name in running:  # solved in a process of its own (paused anywhere), or not
+            if hasattr(routes[name], "ran_apart"):
+                self.record[name]["own_process"] = bool(routes[name].ran_apart)
         return self._decide(proofs, running, answers, leader)
 
     def _decide(self, proofs: list[str], running: list[str],

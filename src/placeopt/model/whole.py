@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .apart import Apart, ran_record
+from .apart import Apart, ChildEnded, ran_record
 from .highs_lp import highs_lp, new_highs, set_time_limit
 from .matrix import ENGINES, MatrixForm
 from .route import Attempt, Limits, SolverSettings
@@ -42,6 +42,7 @@ class WholeRoute:
         # In a race, the model is solved in a child process the race can pause anywhere
         # (model/apart.py); the portfolio starts it where a race is to come.
         self.apart: Apart | None = None
+        self.ran_apart = False  # the last solve ran in the child process
 
     @property
     def n_columns(self) -> int:
@@ -229,8 +230,13 @@ class WholeRoute:
         given = None if start is None else start[self.form.column_of]
         self._watch.say(f"Solving the {label} whole...")
         started = time.perf_counter()
-        if self.apart is not None and self._watch.racing:
-            ran = self._run_apart(given, limits, presolve)
+        self.ran_apart = self.apart is not None and self._watch.racing
+        if self.ran_apart:
+            try:
+                ran = self._run_apart(given, limits, presolve)
+            except ChildEnded as exc:  # the other route of the race may still prove it
+                return Attempt(self.name, "failed", seconds=time.perf_counter() - started,
+                               note=str(exc))
         else:
             ran = self._run_here(given, limits, presolve)
         seconds = time.perf_counter() - started
