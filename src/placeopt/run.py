@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .case import Case, Overrides, Progress, build_case
+from .model import apart
 from .model.formulation import formulate
 from .model.instance import Instance
 from .model.measure_values import MeasureAppraisal
@@ -42,6 +43,8 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
     """
     say = progress or (lambda _msg: None)
     started_at = dt.datetime.now(dt.UTC)
+    if route == "auto" and engine == "direct":  # a race's child, ready when the race starts
+        apart.prestart()
     case = build_case(workbook, scenario, verbose=verbose, progress=say, overrides=Overrides(
         time_limit=time_limit, mip_gap=mip_gap, threads=threads, residential_k=residential_k,
         route=route))

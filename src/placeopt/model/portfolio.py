@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .apart import Apart
+from . import apart
 from .benders import BendersRoute
 from .route import PROOFS, Attempt, Limits, Route, SolverSettings
 from .state import ModelState
@@ -127,7 +127,7 @@ class Portfolio:
         if isinstance(whole, WholeRoute) and whole.apart is None \
                 and hasattr(os, "fork"):  # a POSIX system
             try:
-                whole.apart = Apart()
+                whole.apart = apart.take()
             except OSError:
                 whole.apart = None
 

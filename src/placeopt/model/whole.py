@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .apart import Apart, ChildEnded, ran_record
+from .apart import Apart, ChildEnded, ran_record, take
 from .highs_lp import highs_lp, new_highs, set_time_limit
 from .matrix import ENGINES, MatrixForm
 from .route import Attempt, Limits, SolverSettings
@@ -289,7 +289,7 @@ class WholeRoute:
             return apart.solve(job, self._watch, self._on_incumbent)
         finally:
             if not apart.alive:  # killed (a lost race) or ended: a fresh one for next time
-                self.apart = Apart()
+                self.apart = take()
 
     def _outcome(self, label: str, seconds: float, ran: dict[str, Any]) -> Attempt:
         """What a HiGHS run gave (`apart.ran_record`), as an attempt (values
