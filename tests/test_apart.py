@@ -129,3 +129,21 @@ def test_a_child_that_dies_is_reported(apart: Apart) -> None:
     threading.Timer(0.5, os.kill, (apart.process.pid, signal.SIGKILL)).start()
     with pytest.raises(ChildEnded, match="ended without an answer .signal 9"):
         apart.solve(hard(60.0), Watch())
+
+
+def test_a_child_started_ahead_is_the_one_the_race_takes() -> None:
+    from placeopt.model import apart as module
+
+    module.prestart()
+    spare = module._spare
+    assert spare is not None and spare.alive
+    module.prestart()  # one spare at a time
+    assert module._spare is spare
+    taken = module.take()
+    assert taken is spare and module._spare is None
+    fresh = module.take()  # none left: a new one
+    assert fresh is not spare and fresh.alive
+    assert fresh.solve(tiny(), Watch())["objective"] == pytest.approx(-5.0)
+    for child in (taken, fresh):
+        child.close()
+        assert not child.alive
