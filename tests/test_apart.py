@@ -147,3 +147,33 @@ def test_a_child_started_ahead_is_the_one_the_race_takes() -> None:
     for child in (taken, fresh):
         child.close()
         assert not child.alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux's /proc")
+def test_a_child_whose_parent_is_killed_ends(tmp_path: Path) -> None:
+    """A parent killed outright (no Python left to close its child) while the child is
+    deep in a solve: the child ends within a second, not at its time limit."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_apart import hard\n"
+        "from placeopt.model.apart import Apart\n"
+        "from placeopt.model.watch import Watch\n"
+        "child = Apart()\n"
+        "print(child.process.pid, flush=True)\n"
+        "child.solve(hard(120.0), Watch())\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                              text=True)
+    pid = int(parent.stdout.readline())
+    time.sleep(1.5)  # the child is solving
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.perf_counter() + 5.0
+    while time.perf_counter() < deadline and Path(f"/proc/{pid}").exists() \
+            and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        time.sleep(0.1)
+    assert time.perf_counter() < deadline, "the orphaned child was still running after 5 s"

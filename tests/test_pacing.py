@@ -14,6 +14,7 @@ from placeopt.model import portfolio, watch
 from placeopt.model.portfolio import (
     EARLY_SECONDS,
     EARLY_SHARE,
+    EARLY_SLOW,
     KNOWN_SHARE,
     PROGRESS_WINDOW,
     SLOW,
@@ -153,8 +154,8 @@ def test_a_lead_over_a_route_in_its_root_lasts_a_second_and_a_quarter_of_the_rac
         clock.now = tick * 0.1
         w["years"].gap *= 0.9
         pacer.look(["whole", "years"])
-        assert shares(w) in ((SLOW, 1.0), (1.0, 1.0))
-        if shares(w) == (SLOW, 1.0):
+        assert shares(w) in ((EARLY_SLOW, 1.0), (1.0, 1.0))  # half speed in its root
+        if shares(w) == (EARLY_SLOW, 1.0):
             led.append(tick)
     # One lead, from the first look at which its gap had closed by a quarter (0.4 s:
     # 0.9 ** 3 of its gap at the first look) until its priority reached a second plus a
@@ -216,7 +217,7 @@ def test_the_leader_is_never_slowed_within_its_window(clock: Clock) -> None:
     clock.now = 1.05
     w["years"].gap *= 0.9
     pacer.look(["whole", "years"])
-    assert shares(w) == (SLOW, 1.0)
+    assert shares(w) == (EARLY_SLOW, 1.0)
 
 
 class Timed:

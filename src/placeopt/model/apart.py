@@ -43,6 +43,7 @@ SLICE = 0.05  # seconds a paced child runs between two pauses
 STEP = 0.02  # seconds between the parent's looks at the child and at its watch
 LONGEST_PAUSE = 5.0  # seconds: one pause at most
 GAP_EVERY = 0.05  # seconds: the child posts its gap at most this often
+ORPHAN_CHECK = 0.5  # seconds between the child's looks whether its parent is alive
 
 
 def ran_record(highs: Any, *, values: bool = True) -> dict[str, Any]:
@@ -129,6 +130,13 @@ def serve(read_fd: int, write_fd: int) -> None:
     jobs = Connection(read_fd, writable=False)
     replies = Connection(write_fd, readable=False)
     parent = os.getppid()
+
+    def orphaned() -> None:  # a parent killed outright leaves no one to stop this child
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, name="orphaned", daemon=True).start()
     import highspy  # noqa: F401 - imported before the parent is told the child is ready
 
     replies.send(("ready",))

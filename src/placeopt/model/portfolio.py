@@ -61,6 +61,12 @@ CANON = 1.0
 TICK = 0.1  # seconds between the race's looks at the two gaps
 LEAD = 2.0  # a route is ahead when its gap is at most 1/LEAD of the other's
 SLOW = 0.1  # the share of the clock the route behind runs while the other has priority
+# ... and while the route behind has no real gap yet (the whole model in presolve or its
+# root LP, where only a process of its own can be paused: model/apart.py). Such a lead is
+# the weakest sign: on mid_few_needs the years route led the whole model's root at 0.2%,
+# and the whole model proved a tenth of a second after its root; paused to a tenth there,
+# it lost a second (3.4 -> 4.5 s), where half its speed costs it half that.
+EARLY_SLOW = 0.5
 # How long a route ahead may have priority. While the other's gap is above ROOT_GAP (the
 # whole model before its root LP is solved, the years route before its first plan), its
 # lead says little: EARLY_SECONDS plus EARLY_SHARE of the race. Once both are known:
@@ -364,7 +370,9 @@ class _Pacer:
                                     f"{_percent(gap[other])}): {other} slowed")
         self.ahead = ahead
         for name in self.running:
-            self.watches[name].share = SLOW if ahead and name != ahead else 1.0
+            behind = bool(ahead) and name != ahead
+            early = behind and not self.watches[name].gap < ROOT_GAP
+            self.watches[name].share = (EARLY_SLOW if early else SLOW) if behind else 1.0
 
     def closing(self, name: str, now: float) -> bool:
         """Has this route closed its gap by PROGRESS lately (a first gap counts)?"""
