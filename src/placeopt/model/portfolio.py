@@ -83,6 +83,14 @@ PATIENCE = 3.0  # later solves: the leader alone for this many times its winning
 # the ten-authority region (about 16 million) peaked at 11.4 GiB whole and 4.6 GiB by years
 # (benchmarks/RESULTS.md); a local authority (1.5 million) races in under 4 GiB.
 RACE_NONZEROS = 10_000_000
+# Up to this many nonzeros a race solves the whole model in a child process it can pause
+# anywhere (model/apart.py); above, in a thread, paused at HiGHS's interrupt checks. On
+# the family's five largest shapes (1.2-1.7 million nonzeros, all won by the years route
+# before it led) the child slowed the years route: la150 17.9 s in a thread against
+# 21.9 s, even with the child at the lowest CPU priority (nice 19: 23.6 s), which points
+# at memory traffic, not CPU. Below 0.71 million (every other shape), pausing the root
+# gained more than it cost (benchmarks/RESULTS.md).
+APART_NONZEROS = 1_000_000
 
 
 @dataclass
@@ -131,6 +139,7 @@ class Portfolio:
         one; without, a race paces the whole model at its interrupt checks only."""
         whole = self.routes()["whole"]
         if isinstance(whole, WholeRoute) and whole.apart is None \
+                and self.state.bounds().matrix.nnz <= APART_NONZEROS \
                 and hasattr(os, "fork"):  # a POSIX system
             try:
                 whole.apart = apart.take()
