@@ -175,6 +175,9 @@ def test_a_lead_over_a_known_gap_holds_three_quarters_of_the_race(clock: Clock) 
     w = watches(0.03, 0.002)  # years ahead of a whole model past its root, and closing
     pacer = race(w, 200, "years", clock=clock)
     assert pacer.summary()["years"] == pytest.approx(KNOWN_SHARE * clock.now, abs=0.21)
+    # Only the looks within the progress window are kept (20 s: a fifth of the race is
+    # 4 s, 40 looks), not one per look since the start.
+    assert all(len(looks) <= 42 for looks in pacer.history.values())
     # The whole model ahead and closing: the years route is the one paused.
     w = watches(0.001, 0.004)
     pacer = race(w, 4, "whole", clock=clock)

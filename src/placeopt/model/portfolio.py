@@ -361,6 +361,7 @@ class _Pacer:
         gap = {name: self.watches[name].gap for name in alive}
         for name in alive:
             self.history[name].append((now, gap[name]))
+            self._window(name, now)
         if len(alive) == 2:
             for name, other in (alive, alive[::-1]):
                 if other == self.protected and now < self.protected_until:
@@ -385,14 +386,23 @@ class _Pacer:
 
     def closing(self, name: str, now: float) -> bool:
         """Has this route closed its gap by PROGRESS lately (a first gap counts)?"""
+        history = self._window(name, now)
+        return history[0][1] >= PROGRESS * history[-1][1]
+
+    def _window(self, name: str, now: float) -> list[tuple[float, float]]:
+        """The route's looks within the progress window, after the last look at or
+        before its start (or the first look). The window's start only moves on, so the
+        looks before that one are dropped for good: the history stays as long as the
+        window, not one entry per look since the start (36,000 an hour)."""
         history = self.history[name]
         window = max(PROGRESS_WINDOW, PROGRESS_SHARE * (now - self.began))
-        then = history[0][1]
-        for at, gap in history:
+        before = 0
+        for i, (at, _gap) in enumerate(history):
             if at > now - window:
                 break
-            then = gap
-        return then >= PROGRESS * history[-1][1]
+            before = i
+        del history[:before]
+        return history
 
     def release(self) -> None:
         self.look([])
