@@ -99,7 +99,10 @@ def test_a_child_whose_share_is_a_tenth_runs_for_about_a_tenth(apart: Apart) -> 
     apart.solve(hard(2.0), Watch())
     alone = (cpu_seconds(apart.process.pid) - before) / (time.perf_counter() - started)
     assert alone > 0.3
-    assert used / wall < 0.4 * alone  # a tenth, with the slices' rounding
+    # Paused for nine tenths of the clock: a tenth of a core at most (with the slices'
+    # rounding), however busy the machine; alone it has what the machine leaves it.
+    assert used / wall < 0.2
+    assert used / wall < 0.5 * alone
 
 
 def test_a_stop_ends_the_solve_with_its_best_plan(apart: Apart) -> None:
@@ -177,3 +180,12 @@ def test_a_child_whose_parent_is_killed_ends(tmp_path: Path) -> None:
             and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
         time.sleep(0.1)
     assert time.perf_counter() < deadline, "the orphaned child was still running after 5 s"
+
+
+def test_a_child_that_never_comes_up_says_so() -> None:
+    import sys
+
+    broken = Apart(command=(sys.executable, "-c", "import sys; sys.exit(3)"))
+    with pytest.raises(ChildEnded, match="exit code 3") as ended:
+        broken.solve(tiny(), Watch())
+    assert not ended.value.started  # so the whole route solves in its own process

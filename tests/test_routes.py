@@ -132,6 +132,29 @@ def test_the_bound_is_a_bound_at_a_loose_gap(tmp_path: Path, route: str, seed: i
     assert summary["gap_pounds"] == pytest.approx(objective - bound, abs=0.02)
 
 
+def test_a_race_whose_child_process_never_comes_up_solves_the_whole_model_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole model's child process cannot start (here: it exits at once): the race
+    goes on with the whole model in this process, to the plain model's optimum."""
+    import sys
+
+    from placeopt.model import apart
+
+    monkeypatch.setattr(apart, "prestart", lambda: None)
+    monkeypatch.setattr(apart, "take", lambda: apart.Apart(
+        command=(sys.executable, "-c", "import sys; sys.exit(3)")))
+    workbook = generate(SMALL, tmp_path / "la.xlsx", seed=3)
+    optimum = plain_optimum(compile_instance(build_case(workbook).inputs,
+                                             prune_dominated=False))
+    lines: list[str] = []
+    summary = plan(workbook, mip_gap=0.0, project_values=False, route="auto",
+                   progress=lines.append).summary
+    assert summary["objective"] == pytest.approx(optimum, rel=1e-9, abs=0.01)
+    assert summary["solve"]["races"]["plan"]["whole"]["own_process"] is False
+    assert any("ended without an answer (exit code 3); solving the whole model in this "
+               "process" in line for line in lines)
+
+
 def test_a_paced_race_still_gives_the_optimum(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Both routes from the start, each paused to a tenth of the clock in turn at HiGHS's

@@ -155,7 +155,13 @@ def serve(read_fd: int, write_fd: int) -> None:
 
 # -- the parent --------------------------------------------------------------------------
 class ChildEnded(RuntimeError):
-    """The child process ended without an answer (killed, out of memory, a crash)."""
+    """The child process ended without an answer (killed, out of memory, a crash);
+    `started`: whether it had been ready and taken the job (if not, it never worked:
+    solve in this process instead)."""
+
+    def __init__(self, message: str, started: bool):
+        super().__init__(message)
+        self.started = started
 
 
 def _end(process: subprocess.Popen[bytes], *connections: Connection) -> None:
@@ -170,11 +176,12 @@ class Apart:
     """A child process that solves HiGHS models for this one, paced and stopped by a
     watch. Started at once; `solve` waits for it to be ready."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: tuple[str, ...] = (sys.executable, "-m",
+                                                  "placeopt.model.apart")) -> None:
         job_read, job_write = os.pipe()
         reply_read, reply_write = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "placeopt.model.apart", str(job_read), str(reply_write)],
+            [*command, str(job_read), str(reply_write)],
             pass_fds=(job_read, reply_write), start_new_session=True)
         os.close(job_read)
         os.close(reply_write)
@@ -202,7 +209,7 @@ class Apart:
                 return None
             self.jobs.send(job)
         except (BrokenPipeError, EOFError, OSError) as exc:
-            raise ChildEnded(self._ended()) from exc
+            raise ChildEnded(self._ended(), started=self.ready) from exc
         since, paused_until, stop_sent = time.perf_counter(), 0.0, False
         try:
             while True:
@@ -239,7 +246,7 @@ class Apart:
                         raise ValueError(message[1]["error"])
                     return message[1]
         except (BrokenPipeError, EOFError, OSError) as exc:
-            raise ChildEnded(self._ended()) from exc
+            raise ChildEnded(self._ended(), started=True) from exc
         finally:
             if self.alive:
                 self._signal(signal.SIGCONT)

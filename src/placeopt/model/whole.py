@@ -234,9 +234,15 @@ class WholeRoute:
         if self.ran_apart:
             try:
                 ran = self._run_apart(given, limits, presolve)
-            except ChildEnded as exc:  # the other route of the race may still prove it
-                return Attempt(self.name, "failed", seconds=time.perf_counter() - started,
-                               note=str(exc))
+            except ChildEnded as exc:
+                if exc.started:  # the other route of the race may still prove it
+                    return Attempt(self.name, "failed", note=str(exc),
+                                   seconds=time.perf_counter() - started)
+                # A child that never came up (it could not start Python or import HiGHS):
+                # this and later solves in this process, paced at interrupt checks.
+                self._watch.say(f"  {exc}; solving the whole model in this process")
+                self.apart, self.ran_apart = None, False
+                ran = self._run_here(given, limits, presolve)
         else:
             ran = self._run_here(given, limits, presolve)
         seconds = time.perf_counter() - started
@@ -286,10 +292,14 @@ class WholeRoute:
                "verbose": settings.verbose, "threads": settings.threads}
         apart = self.apart
         try:
-            return apart.solve(job, self._watch, self._on_incumbent)
-        finally:
-            if not apart.alive:  # killed (a lost race) or ended: a fresh one for next time
+            ran = apart.solve(job, self._watch, self._on_incumbent)
+        except ChildEnded as exc:
+            if exc.started:  # it worked before: a fresh one for the next solve
                 self.apart = take()
+            raise
+        if not apart.alive:  # killed: a lost race; a fresh one for the next
+            self.apart = take()
+        return ran
 
     def _outcome(self, label: str, seconds: float, ran: dict[str, Any]) -> Attempt:
         """What a HiGHS run gave (`apart.ran_record`), as an attempt (values
