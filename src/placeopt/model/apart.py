@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from .highs_lp import new_highs, set_time_limit
+from .highs_lp import csc_lp, new_highs, set_start, set_time_limit
+from .watch import pause_seconds
 
 SLICE = 0.05  # seconds a paced child runs between two pauses
 STEP = 0.02  # seconds between the parent's looks at the child and at its watch
-LONGEST_PAUSE = 5.0  # seconds: one pause at most
 GAP_EVERY = 0.05  # seconds: the child posts its gap at most this often
 ORPHAN_CHECK = 0.5  # seconds between the child's looks whether its parent is alive
 
@@ -71,22 +71,10 @@ def _solve_job(job: dict[str, Any], jobs: Connection, replies: Connection,
     for name, value in job["options"]:
         if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             return {"error": f"HiGHS refused option {name}={value!r}"}
-    lp = highspy.HighsLp()
-    lp.num_row_, lp.num_col_ = len(job["row_lower"]), len(job["cost"])
-    lp.col_cost_, lp.offset_ = job["cost"], job["offset"]
-    lp.col_lower_, lp.col_upper_ = job["col_lower"], job["col_upper"]
-    lp.row_lower_, lp.row_upper_ = job["row_lower"], job["row_upper"]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = job["csc"]
-    if np.any(job["integer"]):
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else
-                           highspy.HighsVarType.kContinuous for i in job["integer"]]
-    highs.passModel(lp)
+    highs.passModel(csc_lp(job["csc"], job["cost"], job["col_lower"], job["col_upper"],
+                           job["row_lower"], job["row_upper"], job["integer"], job["offset"]))
     if job["start"] is not None:
-        solution = highspy.HighsSolution()
-        solution.col_value = list(job["start"])
-        solution.value_valid = True
-        highs.setSolution(solution)
+        set_start(highs, job["start"])
     set_time_limit(highs, job["seconds"])
 
     lock = threading.Lock()  # HiGHS may call back from more than one of its threads
@@ -226,8 +214,7 @@ class Apart:
                         self._signal(signal.SIGCONT)
                         paused_until, since = 0.0, now
                 elif watch.share < 1.0 and not watch.stopped and now - since >= SLICE:
-                    share = max(watch.share, 1e-3)
-                    paused_until = now + min(LONGEST_PAUSE, (now - since) * (1 - share) / share)
+                    paused_until = now + pause_seconds(now - since, watch.share)
                     self._signal(signal.SIGSTOP)
                 elif watch.share >= 1.0:
                     since = now

@@ -46,7 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .formulation import Layout
-from .highs_lp import highs_lp, new_highs, set_time_limit
+from .highs_lp import highs_lp, new_highs, set_start, set_time_limit
 from .route import Attempt, Limits, SolverSettings
 from .state import ModelState
 from .verify import FEASIBILITY, INTEGRALITY, Bounds, check_solution
@@ -351,10 +351,7 @@ class _Master:
                 break
             self.rounds += 1
             if self.best is not None:
-                start = highspy.HighsSolution()
-                start.col_value = list(np.concatenate([self.best.point, self.best.costs]))
-                start.value_valid = True
-                self.master.setSolution(start)
+                set_start(self.master, np.concatenate([self.best.point, self.best.costs]))
             coarse = COARSE_FIRST * self.gap() if self.best is not None else 0.0
             self.master.setOptionValue("mip_rel_gap", max(float(mip_gap), coarse) * finer)
             self.found = []

@@ -17,23 +17,45 @@ def highs_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray,
              integer: np.ndarray | None = None, offset: float = 0.0) -> Any:
     """min cost.x + offset, row_lower <= A x <= row_upper, col_lower <= x <= col_upper,
     x integer where `integer` says so."""
-    import highspy
     import scipy.sparse as sp
 
     matrix = sp.csc_matrix(matrix)
+    return csc_lp((matrix.indptr, matrix.indices, matrix.data), cost, col_lower, col_upper,
+                  row_lower, row_upper, integer, offset)
+
+
+def csc_lp(csc: tuple[np.ndarray, np.ndarray, np.ndarray], cost: np.ndarray,
+           col_lower: np.ndarray, col_upper: np.ndarray, row_lower: np.ndarray,
+           row_upper: np.ndarray, integer: np.ndarray | None = None,
+           offset: float = 0.0) -> Any:
+    """`highs_lp` from the matrix's column starts, row indices and values (no scipy:
+    the whole model's child process, model/apart.py, builds its model this way)."""
+    import highspy
+
+    start, index, value = csc
     lp = highspy.HighsLp()
-    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.num_row_, lp.num_col_ = len(row_lower), len(cost)
     lp.col_cost_, lp.offset_ = cost, offset
     lp.col_lower_, lp.col_upper_ = col_lower, col_upper
     lp.row_lower_, lp.row_upper_ = row_lower, row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data
+    lp.a_matrix_.start_ = np.asarray(start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = value
     if integer is not None and np.any(integer):
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else
                            highspy.HighsVarType.kContinuous for i in integer]
     return lp
+
+
+def set_start(highs: Any, values: np.ndarray) -> None:
+    """Give HiGHS a start solution (every column's value) for its next run."""
+    import highspy
+
+    solution = highspy.HighsSolution()
+    solution.col_value = list(values)
+    solution.value_valid = True
+    highs.setSolution(solution)
 
 
 @contextlib.contextmanager

@@ -37,6 +37,12 @@ PAUSE_STEP = 0.02  # seconds: a paused route looks this often whether it may go 
 LONGEST_PAUSE = 5.0  # seconds: one check's pause at most (a check may come a while after)
 
 
+def pause_seconds(ran: float, share: float) -> float:
+    """How long a solve that ran `ran` seconds since its last pause pauses now, so that
+    it runs for `share` of the clock (at most LONGEST_PAUSE)."""
+    return min(LONGEST_PAUSE, ran * (1.0 - share) / max(share, 1e-3))
+
+
 def interrupt_check(watch_of: Callable[[], Watch],
                     also: Callable[[], bool] | None = None) -> Callable[[Any], None]:
     """A HiGHS interrupt callback: it paces the solve to its watch's share, then sets the
@@ -97,7 +103,7 @@ class Watch:
         share = self.share
         if since is None or share >= 1.0 or self.stopped:
             return
-        end = now + min(LONGEST_PAUSE, (now - since) * (1.0 - share) / max(share, 1e-3))
+        end = now + pause_seconds(now - since, share)
         while now < end and self.share < 1.0 and not self.stopped:
             time.sleep(min(PAUSE_STEP, end - now))
             now = time.perf_counter()

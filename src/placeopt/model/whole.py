@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .apart import Apart, ChildEnded, ran_record, take
-from .highs_lp import highs_lp, new_highs, set_time_limit
+from .highs_lp import highs_lp, new_highs, set_start, set_time_limit
 from .matrix import ENGINES, MatrixForm
 from .route import Attempt, Limits, SolverSettings
 from .state import ModelState
@@ -254,17 +254,13 @@ class WholeRoute:
     def _run_here(self, start: np.ndarray | None, limits: Limits,
                   presolve: bool) -> dict[str, Any]:
         """Run the HiGHS instance this route keeps (warm across solves)."""
-        import highspy
 
         highs = self.highs
         self._sync()
         highs.setOptionValue("mip_rel_gap", float(limits.mip_gap))
         set_time_limit(highs, limits.remaining)
         if start is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = list(start)
-            solution.value_valid = True
-            highs.setSolution(solution)
+            set_start(highs, start)
         if not presolve:
             highs.setOptionValue("presolve", "off")
         highs.changeObjectiveOffset(self.form.offset - self._constant)
