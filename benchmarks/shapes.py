@@ -97,6 +97,7 @@ def solve_placeopt_way(workbook: Path, way: str, time_limit: float) -> dict:
             "attempts": {name: check["attempts"]
                          for name, check in solve["check"]["solves"].items()},
             "resolves": solve["check"]["resolves"],
+            "races": solve.get("races", {}),
             "mip_gap": summary["provenance"]["options"]["mip_gap"]}
 
 

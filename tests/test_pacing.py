@@ -225,10 +225,13 @@ def test_the_leader_is_never_slowed_within_its_window(clock: Clock) -> None:
 
 class Timed:
     """A route that proves its model after `seconds` (real time) at `objective`, or
-    stops when its watch says so."""
+    stops when its watch says so; from `posts[0]` seconds on, it posts a plan costing
+    `posts[1]` (the plan it gives back if stopped) and a bound of `posts[2]`."""
 
-    def __init__(self, name: str, seconds: float, objective: float):
+    def __init__(self, name: str, seconds: float, objective: float,
+                 posts: tuple[float, float, float] | None = None):
         self.name, self.seconds, self.objective = name, seconds, objective
+        self.posts = posts
 
     def why_not(self) -> str:
         return ""
@@ -243,8 +246,17 @@ class Timed:
 
         started = time.perf_counter()
         while time.perf_counter() - started < self.seconds:
+            posted = self.posts is not None and time.perf_counter() - started >= self.posts[0]
+            if posted:
+                watch.post(self.posts[1], self.posts[2])
             if watch.stopped:
-                return Attempt(self.name, "interrupted", seconds=time.perf_counter() - started)
+                if not posted:
+                    return Attempt(self.name, "interrupted",
+                                   seconds=time.perf_counter() - started)
+                cost, bound = self.posts[1], self.posts[2]
+                check = SolutionCheck(True, cost, cost, 0.0, 0.0)
+                return Attempt(self.name, "interrupted", cost, bound, np.zeros(1),
+                               time.perf_counter() - started, check=check)
             time.sleep(0.01)
         check = SolutionCheck(True, self.objective, self.objective, 0.0, 0.0)
         return Attempt(self.name, "optimal", self.objective, self.objective, np.zeros(1),
@@ -253,11 +265,14 @@ class Timed:
 
 def raced(whole: Timed, years: Timed):  # noqa: ANN201
     """The first solve of a model raced between two timed routes: the decision."""
+    from types import SimpleNamespace
+
     from placeopt.model.route import Limits
 
     race = portfolio.Portfolio.__new__(portfolio.Portfolio)
     race.leader, race.patience, race.record, race._running = "whole", \
         portfolio.HEAD_START, {}, {}
+    race.state = SimpleNamespace(bounds=lambda: SimpleNamespace(constant=0.0))
     race.routes = lambda: {"whole": whole, "years": years}
     decision = race._race("plan", None, Limits.within(1e-3, 60.0), Watch())
     race.settle()
@@ -281,3 +296,28 @@ def test_a_whole_model_that_proves_within_its_window_gives_the_answer() -> None:
     assert decision.route == "years"
     assert decision.record["whole"]["status"] == "stopped"
     assert decision.record["whole"]["seconds"] < 5.0
+
+
+def test_one_routes_plan_and_the_others_bound_end_the_race_together() -> None:
+    """Neither route proves the model alone within 30 s; the years route has a plan at
+    100.0 (its bound only 90) and the whole model a bound of 99.95 (no plan): together
+    they prove the years route's plan within the gap of 0.1%. The race ends at the
+    leader's window (the head start and a second), the plan given back by the years
+    route and the bound by the whole model; the whole model is stopped."""
+    decision = raced(Timed("whole", 30.0, 100.0, posts=(0.1, math.inf, 99.95)),
+                     Timed("years", 30.0, 100.0, posts=(0.2, 100.0, 90.0)))
+    assert decision.route == "years"
+    assert decision.attempt.status == "optimal"
+    assert decision.attempt.objective == 100.0
+    assert decision.attempt.bound == 99.95
+    assert "whole's bound" in decision.why
+    assert decision.record["whole"]["status"] == "stopped"
+    assert decision.record["years"]["status"] == "interrupted"
+    assert decision.record["years"]["seconds"] < 5.0
+    # A bound too weak to meet the plan (99.8: 0.2% below) proves nothing: the race
+    # goes on until the years route proves it alone.
+    decision = raced(Timed("whole", 30.0, 100.0, posts=(0.1, math.inf, 99.8)),
+                     Timed("years", 2.0, 100.0, posts=(0.2, 100.0, 90.0)))
+    assert decision.route == "years"
+    assert decision.record["years"]["status"] == "optimal"
+    assert decision.record["years"]["seconds"] >= 2.0

@@ -78,7 +78,7 @@ def _solve_job(job: dict[str, Any], jobs: Connection, replies: Connection,
     set_time_limit(highs, job["seconds"])
 
     lock = threading.Lock()  # HiGHS may call back from more than one of its threads
-    said = {"stop": False, "gap": math.inf, "at": 0.0}
+    said = {"stop": False, "posted": (math.inf, math.inf, -math.inf), "at": 0.0}
 
     def stop_asked() -> bool:
         with lock:
@@ -94,10 +94,13 @@ def _solve_job(job: dict[str, Any], jobs: Connection, replies: Connection,
         event.interrupt(stop_asked())
 
     def check_mip(event: Any) -> None:
-        gap, now = float(event.data_out.mip_gap), time.perf_counter()
-        if gap != said["gap"] and now - said["at"] >= GAP_EVERY:
-            said["gap"], said["at"] = gap, now
-            post("gap", gap)
+        data, now = event.data_out, time.perf_counter()
+        posted = (float(data.mip_gap), float(data.mip_primal_bound),
+                  float(data.mip_dual_bound))
+        if posted != said["posted"] and (now - said["at"] >= GAP_EVERY
+                                         or not math.isfinite(said["posted"][2])):
+            said["posted"], said["at"] = posted, now
+            post("gap", *posted)
         check(event)
 
     def incumbent(event: Any) -> None:
@@ -199,6 +202,7 @@ class Apart:
         except (BrokenPipeError, EOFError, OSError) as exc:
             raise ChildEnded(self._ended(), started=self.ready) from exc
         since, paused_until, stop_sent = time.perf_counter(), 0.0, False
+        constant = float(job.get("constant", 0.0))
         try:
             while True:
                 if watch.abandoned:
@@ -224,8 +228,11 @@ class Apart:
                     self._signal(signal.SIGCONT)
                     paused_until, since = 0.0, time.perf_counter()
                 message = self.replies.recv()
-                if message[0] == "gap":
-                    watch.gap = message[1]
+                if message[0] == "gap":  # the gap, the best plan and the bound
+                    _kind, watch.gap, best, bound = message
+                    watch.post(best + constant, bound + constant)
+                    if math.isfinite(bound):  # its root is solved
+                        watch.bound_known()
                 elif message[0] == "incumbent" and on_incumbent is not None:
                     on_incumbent(*message[1:])
                 elif message[0] == "done":

@@ -61,6 +61,13 @@ SLOW_PRICING = 10.0  # seconds: above this, a master round prices only its last 
 # Without it, a master whose answer prices as promised was re-solved, finer each round,
 # for 15 rounds that changed nothing.
 GAP_FLOOR = 1e-9
+# Each round's master gap is never coarser than this share of the gap asked for. Asked
+# for the gap itself, the master's bound sat up to that gap below its own plan, so the
+# route's gap stalled just above the target for round after round (mid_moves: ten rounds
+# from 0.115% to 0.099%, 4.9 s in all; at a quarter, 5 rounds and 1.9 s). On the family
+# the years route went from 150 s to 13.5 s (mid_loose), and nowhere lost more than a
+# second (benchmarks/RESULTS.md, "the master's own gap").
+MASTER_FINE = 0.25
 COARSE_FIRST = 0.25  # each round's master gap: this share of the gap still open, at least
 # the gap asked (benchmarks/RESULTS.md: what each lever of the years route bought)
 
@@ -328,6 +335,9 @@ class _Master:
         finally:
             self._set_integrality(True)
         self.lower = max(self.lower, lp_lower)
+        self.route.watch.post(self.best_cost, self.lower)
+        if np.isfinite(lp_lower):
+            self.route.watch.bound_known()
         self.say(f"  Benders LP: bound £{lp_lower:,.0f} after {rounds} rounds, "
                  f"{len(self.route.cuts)} cuts")
 
@@ -336,7 +346,8 @@ class _Master:
         the best plan priced are within `mip_gap`.
 
         Early rounds need cuts, not proofs: each round asks the master for a gap of
-        `COARSE_FIRST` times the gap still open (never finer than `mip_gap`). A round
+        `COARSE_FIRST` times the gap still open, but never coarser than `MASTER_FINE`
+        times `mip_gap`, so that the master's own gap leaves room to prove the plan. A round
         that adds no cut (the master's answer priced as it promised) leaves only the
         master's own gap, which can exceed `mip_gap` only by how the two measure it: the
         master is then asked for a quarter as much, each time."""
@@ -353,7 +364,8 @@ class _Master:
             if self.best is not None:
                 set_start(self.master, np.concatenate([self.best.point, self.best.costs]))
             coarse = COARSE_FIRST * self.gap() if self.best is not None else 0.0
-            self.master.setOptionValue("mip_rel_gap", max(float(mip_gap), coarse) * finer)
+            self.master.setOptionValue("mip_rel_gap",
+                                       max(MASTER_FINE * mip_gap, coarse) * finer)
             self.found = []
             final, _ = self._run_master(deadline)
             state = self.master.getModelStatus()
@@ -373,6 +385,7 @@ class _Master:
                     seen.add(key)
                     added += self.consider(self.lps.price(point[:self.n]), point)
             self.route.watch.gap = self.gap()  # for a race to read
+            self.route.watch.post(self.best_cost, self.lower)
             shown = "-" if self.best is None else f"£{self.best_cost:,.0f}"
             self.say(f"  Benders round {self.rounds}: plan {shown}, bound £{self.lower:,.0f},"
                      f" gap {100 * self.gap():.3f}%, {len(self.route.cuts)} cuts")

@@ -200,9 +200,11 @@ class Portfolio:
 
     def _alone(self, route: Route, label: str, start: np.ndarray | None, limits: Limits,
                watch: Watch, why: str) -> Decision:
+        began, watch = time.perf_counter(), watch.child()  # its own milestones
         attempt = route.solve(label, start, limits, watch)
         self.record = {route.name: {"status": attempt.status,
-                                    "seconds": round(attempt.seconds, 3)}}
+                                    "seconds": round(attempt.seconds, 3),
+                                    "bound_seconds": _since(watch.bound_at, began)}}
         return Decision(attempt, route.name, why, (f"{route.name}: {attempt.status}",))
 
     def _or_whole(self, decision: Decision, label: str, start: np.ndarray | None,
@@ -259,11 +261,16 @@ class Portfolio:
         canon = began + self.patience + CANON
         pacer = _Pacer(watches, running, began, protected=(order[0], canon))
 
+        constant, met = self.state.bounds().constant, None
+
         def settled() -> bool:
+            nonlocal met
             if all(n in answers for n in running):
                 return True
             if not any(_proves(a) for a in answers.values()):
-                return False
+                met = _met({n: watches[n] for n in running}, limits.mip_gap, constant)
+                if met is None:
+                    return False
             # A challenger's early proof waits out the leader's window.
             return order[0] in answers or time.perf_counter() >= canon
 
@@ -276,20 +283,54 @@ class Portfolio:
         within = leader in proofs and answers[leader].seconds <= canon - began
         if within:
             proofs = [leader]  # within its window: its answer, as if it had run alone
+        planner = met[0] if met is not None and not proofs else ""
         for name in running:
             if name not in answers:
-                watches[name].abandon()
+                if name == planner:  # stopped, to give back the plan it posted
+                    watches[name].stop()
+                else:
+                    watches[name].abandon()
                 self._running[name] = threads[name]
+        if planner:  # (at its next interrupt check: it is past its root, or has no plan)
+            with finished:
+                finished.wait_for(lambda: planner in answers)
         seconds = {n: round(time.perf_counter() - began if n not in answers
                             else answers[n].seconds, 3) for n in running}
         ahead = pacer.summary()
         self.record = {n: {"status": answers[n].status if n in answers else "stopped",
-                           "seconds": seconds[n], "ahead_seconds": ahead[n]}
+                           "seconds": seconds[n], "ahead_seconds": ahead[n],
+                           "bound_seconds": _since(watches[n].bound_at, began)}
                        for n in running}
         for name in running:  # solved in a process of its own (paused anywhere), or not
             if hasattr(routes[name], "ran_apart"):
                 self.record[name]["own_process"] = bool(routes[name].ran_apart)
+        if planner:
+            joint = self._joint(planner, met[1], running, answers, watches, limits,
+                                constant, time.perf_counter() - began)
+            if joint is not None:
+                return joint
         return self._decide(proofs, running, answers, leader)
+
+    def _joint(self, planner: str, bounder: str, running: list[str],
+               answers: dict[str, Attempt], watches: dict[str, Watch], limits: Limits,
+               constant: float, seconds: float) -> Decision | None:
+        """One route's plan and the other's bound met within the gap: both bound the
+        same model, so the plan is proved, by the two together. The plan as the route
+        gave it back (its own check passed) with the better bound; None if, as given
+        back, they no longer meet (then the race is decided as if neither proved)."""
+        attempt = answers[planner]
+        bound = max([watches[n].bound for n in running]
+                    + [a.bound for a in answers.values() if a.bound is not None])
+        if not attempt.has_plan or not _within(attempt.objective, bound, limits.mip_gap,
+                                               constant):
+            return None
+        attempt.status, attempt.bound = "optimal", min(bound, attempt.objective)
+        attempt.note = f"{planner}'s plan, proved by {bounder}'s bound"
+        self._lead(planner, seconds)
+        tried = tuple(f"{n}: {answers[n].status if n in answers else 'stopped'}"
+                      for n in running)
+        return Decision(attempt, planner, f"{planner}'s plan and {bounder}'s bound met "
+                        "within the gap (the two routes bound the same model)", tried)
 
     def _decide(self, proofs: list[str], running: list[str],
                 answers: dict[str, Attempt], leader: str = "") -> Decision:
@@ -409,6 +450,30 @@ class _Pacer:
 
     def summary(self) -> dict[str, float]:
         return {name: round(seconds, 3) for name, seconds in self.priority.items()}
+
+
+def _within(objective: float, bound: float, mip_gap: float, constant: float) -> bool:
+    """Is a plan costing `objective` proved by `bound`, as HiGHS measures its relative
+    gap (on the objective less what no decision changes)?"""
+    return bool(np.isfinite(objective) and np.isfinite(bound)
+                and objective - bound <= mip_gap * max(1.0, abs(objective - constant)))
+
+
+def _met(watches: dict[str, Watch], mip_gap: float,
+         constant: float) -> tuple[str, str] | None:
+    """The routes whose best plan and bound, as posted, meet within the gap (the
+    plan's route first), where they are two different routes; None if they do not."""
+    planner = min(watches, key=lambda n: watches[n].best)
+    bounder = max(watches, key=lambda n: watches[n].bound)
+    if planner == bounder or not _within(watches[planner].best, watches[bounder].bound,
+                                         mip_gap, constant):
+        return None  # (one route's own plan and bound: its own proof, soon)
+    return planner, bounder
+
+
+def _since(at: float | None, began: float) -> float | None:
+    """Seconds from `began` to a milestone (None: not reached)."""
+    return None if at is None else round(at - began, 3)
 
 
 def _percent(gap: float) -> str:

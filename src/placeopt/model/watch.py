@@ -74,6 +74,12 @@ class Watch:
         self._lines: queue.SimpleQueue[str] = parent._lines if parent else queue.SimpleQueue()
         self.share = 1.0  # of the clock this solve may run for (a race sets it)
         self.gap = math.inf  # the solve's relative gap as it stands (its route posts it)
+        # The best plan's objective and the best lower bound as they stand (the route
+        # posts them): a race ends once one route's plan and the other's bound meet.
+        self.best, self.bound = math.inf, -math.inf
+        # When the solve first had the model's LP bound (its route posts it: the whole
+        # model's root solved, the years route's LP phase ended), by the clock.
+        self.bound_at: float | None = None
         self._since = threading.local()  # per HiGHS thread: when it last paused
 
     @property
@@ -88,6 +94,19 @@ class Watch:
         (a child process, model/apart.py) need not wait for its next interrupt check."""
         self.abandoned = True
         self.stop()
+
+    def post(self, best: float = math.inf, bound: float = -math.inf) -> None:
+        """The solve's best plan (objective) and lower bound as they stand, from any
+        thread: each is kept only where it improves on the last."""
+        if best < self.best:
+            self.best = best
+        if bound > self.bound:
+            self.bound = bound
+
+    def bound_known(self) -> None:
+        """The route has the model's LP bound (from any thread; the first time counts)."""
+        if self.bound_at is None:
+            self.bound_at = time.perf_counter()
 
     def child(self, racing: bool = False) -> Watch:
         """A watch stopped with this one, or on its own."""

@@ -110,8 +110,13 @@ class WholeRoute:
                                                  event.data_out.running_time))
             check = interrupt_check(lambda: self._watch)
 
-            def check_mip(event: Any) -> None:  # posts the gap, for a race to read
-                self._watch.gap = float(event.data_out.mip_gap)
+            def check_mip(event: Any) -> None:  # posts the gap and bounds, for a race
+                data = event.data_out
+                self._watch.gap = float(data.mip_gap)
+                self._watch.post(float(data.mip_primal_bound) + self._constant,
+                                 float(data.mip_dual_bound) + self._constant)
+                if np.isfinite(data.mip_dual_bound):  # its root is solved
+                    self._watch.bound_known()
                 check(event)
 
             highs.cbMipInterrupt.subscribe(check_mip)
@@ -285,7 +290,8 @@ class WholeRoute:
                "csc": (matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32),
                        np.asarray(matrix.data, dtype=float)),
                "start": start, "seconds": limits.remaining, "options": options,
-               "verbose": settings.verbose, "threads": settings.threads}
+               "verbose": settings.verbose, "threads": settings.threads,
+               "constant": self._constant}  # for the parent: what the child leaves out
         apart = self.apart
         try:
             ran = apart.solve(job, self._watch, self._on_incumbent)
