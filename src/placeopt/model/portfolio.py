@@ -9,7 +9,9 @@ seen, so the default ("auto") does not guess: it races them.
 A race has a leader and a challenger. The leader runs alone for its patience; if it has
 not proved the solve by then, the challenger starts beside it, each in a thread of its
 own. The first proof (the gap reached, or no plan exists) ends the race; if both have
-proved it by then, the cheaper plan is kept (the whole model's at the same cost). The
+proved it by then, the cheaper plan is kept (the whole model's at the same cost). So does
+a proof the two make together: one route's best plan within the gap of the other's bound
+(both bound the same model); the route with the plan is stopped to give it back. The
 loser is stopped at its next interrupt check. (A grace period, in which the other route
 could prove it too, cost a fifth of every raced solve and bought nothing measurable: it
 was removed.) So the answer depends on the clock only when the two routes finish close
