@@ -85,6 +85,10 @@ def test_the_route_solves_by_years_where_the_model_splits() -> None:
     assert summary["provenance"]["routes"] == {
         "baseline": "year by year", "plan": "years", "marginal_values": "year by year"}
     assert summary["provenance"]["route"] == "years"
+    # The record says when the route first had the model's LP bound (its LP phase
+    # ended): within its solve.
+    race = summary["solve"]["races"]["plan"]["years"]
+    assert 0.0 < race["bound_seconds"] <= race["seconds"]
 
 
 def test_whole_pupils_are_solved_whole() -> None:
