@@ -311,7 +311,10 @@ def test_one_routes_plan_and_the_others_bound_end_the_race_together() -> None:
     assert decision.attempt.objective == 100.0
     assert decision.attempt.bound == 99.95
     assert "whole's bound" in decision.why
-    assert decision.record["whole"]["status"] == "stopped"
+    # The whole model is abandoned: "stopped" in the record, or "interrupted" if its
+    # thread answered the stop before the record was written.
+    assert decision.record["whole"]["status"] in ("stopped", "interrupted")
+    assert decision.record["whole"]["seconds"] < 5.0
     assert decision.record["years"]["status"] == "interrupted"
     assert decision.record["years"]["seconds"] < 5.0
     # A bound too weak to meet the plan (99.8: 0.2% below) proves nothing: the race

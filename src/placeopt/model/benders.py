@@ -47,7 +47,7 @@ import scipy.sparse as sp
 
 from .formulation import Layout
 from .highs_lp import highs_lp, new_highs, set_start, set_time_limit
-from .route import Attempt, Limits, SolverSettings
+from .route import Attempt, Limits, SolverSettings, relative_gap
 from .state import ModelState
 from .verify import FEASIBILITY, INTEGRALITY, Bounds, check_solution
 from .watch import Watch
@@ -270,9 +270,8 @@ class _Master:
         return added
 
     def gap(self) -> float:
-        """Relative gap as HiGHS measures it, on the objective less the constant."""
-        return max(0.0, self.best_cost - self.lower) / max(1.0, abs(self.best_cost
-                                                                    - self.constant))
+        """The best plan priced against the bound proven, relative as HiGHS measures."""
+        return relative_gap(self.best_cost, self.lower, self.constant)
 
     def _set_integrality(self, integer: bool) -> None:
         import highspy

@@ -47,7 +47,7 @@ import numpy as np
 
 from . import apart
 from .benders import BendersRoute
-from .route import PROOFS, Attempt, Limits, Route, SolverSettings
+from .route import PROOFS, Attempt, Limits, Route, SolverSettings, relative_gap
 from .state import ModelState
 from .watch import Watch
 from .whole import WholeRoute
@@ -458,7 +458,7 @@ def _within(objective: float, bound: float, mip_gap: float, constant: float) -> 
     """Is a plan costing `objective` proved by `bound`, as HiGHS measures its relative
     gap (on the objective less what no decision changes)?"""
     return bool(np.isfinite(objective) and np.isfinite(bound)
-                and objective - bound <= mip_gap * max(1.0, abs(objective - constant)))
+                and relative_gap(objective, bound, constant) <= mip_gap)
 
 
 def _met(watches: dict[str, Watch], mip_gap: float,

@@ -39,6 +39,12 @@ class SolverSettings:
     route: str = "auto"  # "auto": the portfolio chooses (model/portfolio.py); or one route
 
 
+def relative_gap(objective: float, bound: float, constant: float) -> float:
+    """The gap between a plan's objective and a lower bound, relative as HiGHS measures
+    it: on the objective less what no decision changes (`Bounds.constant`)."""
+    return max(0.0, objective - bound) / max(1.0, abs(objective - constant))
+
+
 @dataclass(frozen=True)
 class Limits:
     """How far a solve may go: the gap that proves it, the clock time by which it ends."""
