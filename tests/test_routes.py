@@ -138,8 +138,9 @@ def test_a_race_whose_child_process_never_comes_up_solves_the_whole_model_here(
     goes on with the whole model in this process, to the plain model's optimum."""
     import sys
 
-    from placeopt.model import apart
+    from placeopt.model import apart, portfolio
 
+    monkeypatch.setattr(portfolio, "YEARS_HEAD_START", 0.0)  # a race from the start
     monkeypatch.setattr(apart, "prestart", lambda: None)
     monkeypatch.setattr(apart, "take", lambda: apart.Apart(
         command=(sys.executable, "-c", "import sys; sys.exit(3)")))
@@ -163,6 +164,7 @@ def test_a_paced_race_still_gives_the_optimum(tmp_path: Path,
     from placeopt.model import portfolio
 
     monkeypatch.setattr(portfolio, "HEAD_START", 0.0)
+    monkeypatch.setattr(portfolio, "YEARS_HEAD_START", 0.0)
     monkeypatch.setattr(portfolio, "TICK", 0.02)
 
     def alternate(self: portfolio._Pacer, alive: list[str]) -> None:

@@ -24,7 +24,8 @@ While both run they share the cores, and on two cores sharing halves each: so th
 gives the cores to the route clearly ahead on its gap, for a bounded share of the race
 (`_Pacer`), and the other pauses at its interrupt checks (`Watch.pace`).
 
-The first solve of a model is led by the whole model with a patience of `HEAD_START`.
+The first solve of a model is led by the years route with a patience of
+`YEARS_HEAD_START` wherever it races (by the whole model, `HEAD_START`, otherwise).
 The winner then leads the model's later solves (project values, frontier points: the
 same model a bound or a row apart), with a patience of `PATIENCE` times its winning time,
 so they are raced only if it is far slower than it was. A route that cannot solve the
@@ -52,7 +53,15 @@ from .state import ModelState
 from .watch import Watch
 from .whole import WholeRoute
 
-HEAD_START = 0.25  # seconds the first leader (the whole model) runs alone
+HEAD_START = 0.25  # seconds the whole model, leading a model's first solve, runs alone
+# ... and the years route, which leads wherever it applies: since each master round is
+# solved finer than the gap asked (benders.MASTER_FINE), it is the faster route on all
+# but one shape of the family where it applies (mid_100_options: whole 10.2 s, years
+# 28.8 s). Led by the whole model, 12 of 37 shapes took over 1.25 times the faster
+# route plus a second, as the two shared two cores from a quarter of a second on; led by
+# the years route for 2 s, 16 of those 17 re-run met it, and mid_100_options took 14.4 s
+# where it took 12.6 (benchmarks/RESULTS.md, the fifth version).
+YEARS_HEAD_START = 2.0
 # A leader that proves the solve within this many seconds after its patience gives the
 # answer, as if it had run alone, even if the challenger proved first; and it is not
 # slowed before then: so a model the whole MIP solves within a second and a
@@ -128,6 +137,7 @@ class Portfolio:
         self.record: dict[str, dict[str, object]] = {}  # the last race: each route's end
         self._running: dict[str, threading.Thread] = {}  # a stopped loser, still ending
         if self._races():  # the whole model's child process starts while the model builds
+            self.leader, self.patience = "years", YEARS_HEAD_START
             self._apart()
 
     def _races(self) -> bool:
