@@ -502,11 +502,12 @@ def test_every_spec_field_has_its_hand_computed_value(tmp_path: Path) -> None:
     assert (options["horizon_years"], options["discount_rate"], options["mip_gap"],
             options["capital_treatment"]) == (3, 0, 0, "upfront")
     assert provenance["warnings"] == [str(w) for w in check_workbook(path)[0]]
-    # Asked: the default, both routes raced; taken: the whole MIP proves this tiny plan
-    # within its head start, and the baseline, with no build to choose, is one LP a year.
+    # Asked: the default, both routes raced; taken: the years route, leading, proves
+    # this tiny plan within its head start; the baseline, with no build to choose, and
+    # the marginal-value LP at the plan's builds are each one LP a year.
     assert provenance["route"] == "auto"
-    assert provenance["routes"] == {"baseline": "year by year", "plan": "whole",
-                                    "marginal_values": "whole"}
+    assert provenance["routes"] == {"baseline": "year by year", "plan": "years",
+                                    "marginal_values": "year by year"}
     assert {n: one["route"] for n, one in check["solves"].items()} == provenance["routes"]
     # capacity.csv: SP's places are OPT's 4 from 2026, one of them used; IN is unlimited.
     capacity = r.capacity.set_index(["provider_id", "year"])
