@@ -64,8 +64,8 @@ HEAD_START = 0.25  # seconds the whole model, leading a model's first solve, run
 YEARS_HEAD_START = 2.0
 # A leader that proves the solve within this many seconds after its patience gives the
 # answer, as if it had run alone, even if the challenger proved first; and it is not
-# slowed before then: so a model the whole MIP solves within a second and a
-# quarter, or a project value its leader solves within a second of its usual time, is
+# slowed before then: so a model its leader solves within its head start and a
+# second, or a project value its leader solves within a second of its usual time, is
 # solved the same way every time, however the race went (the worked example: its
 # project values came out by either route from one run to the next).
 CANON = 1.0
