@@ -226,12 +226,16 @@ def test_the_leader_is_never_slowed_within_its_window(clock: Clock) -> None:
 class Timed:
     """A route that proves its model after `seconds` (real time) at `objective`, or
     stops when its watch says so; from `posts[0]` seconds on, it posts a plan costing
-    `posts[1]` (the plan it gives back if stopped) and a bound of `posts[2]`."""
+    `posts[1]` (the plan it gives back if stopped) and a bound of `posts[2]`. From
+    `bound_at` seconds on it has the LP bound, and from `gap[0]` on a gap of `gap[1]`
+    (the milestones the years route posts). `started` is when it began, by the clock."""
 
     def __init__(self, name: str, seconds: float, objective: float,
-                 posts: tuple[float, float, float] | None = None):
+                 posts: tuple[float, float, float] | None = None,
+                 bound_at: float | None = None, gap: tuple[float, float] | None = None):
         self.name, self.seconds, self.objective = name, seconds, objective
-        self.posts = posts
+        self.posts, self.bound_at, self.gap = posts, bound_at, gap
+        self.started: float | None = None
 
     def why_not(self) -> str:
         return ""
@@ -244,8 +248,13 @@ class Timed:
         from placeopt.model.route import Attempt
         from placeopt.model.verify import SolutionCheck
 
-        started = time.perf_counter()
+        started = self.started = time.perf_counter()
         while time.perf_counter() - started < self.seconds:
+            ran = time.perf_counter() - started
+            if self.bound_at is not None and ran >= self.bound_at:
+                watch.bound_known()
+            if self.gap is not None and ran >= self.gap[0]:
+                watch.gap = self.gap[1]
             posted = self.posts is not None and time.perf_counter() - started >= self.posts[0]
             if posted:
                 watch.post(self.posts[1], self.posts[2])
@@ -263,15 +272,16 @@ class Timed:
                        time.perf_counter() - started, check=check)
 
 
-def raced(whole: Timed, years: Timed):  # noqa: ANN201
+def raced(whole: Timed, years: Timed, leader: str = "whole",
+          patience: float = portfolio.HEAD_START, first_gap: bool = False):  # noqa: ANN201
     """The first solve of a model raced between two timed routes: the decision."""
     from types import SimpleNamespace
 
     from placeopt.model.route import Limits
 
     race = portfolio.Portfolio.__new__(portfolio.Portfolio)
-    race.leader, race.patience, race.record, race._running = "whole", \
-        portfolio.HEAD_START, {}, {}
+    race.leader, race.patience, race.first_gap = leader, patience, first_gap
+    race.record, race._running = {}, {}
     race.state = SimpleNamespace(bounds=lambda: SimpleNamespace(constant=0.0))
     race.routes = lambda: {"whole": whole, "years": years}
     decision = race._race("plan", None, Limits.within(1e-3, 60.0), Watch())
@@ -324,3 +334,33 @@ def test_one_routes_plan_and_the_others_bound_end_the_race_together() -> None:
     assert decision.route == "years"
     assert decision.record["years"]["status"] == "optimal"
     assert decision.record["years"]["seconds"] >= 2.0
+
+
+def test_the_years_route_leads_its_first_race_until_it_has_a_gap() -> None:
+    """Leading a model's first race, the years route runs alone past its patience (0.2 s
+    here) until its first gap is known: its LP phase ends at 0.3 s and its first master
+    round gives a gap of 0.5% at 0.8 s; the whole model starts then (and proves 0.5 s
+    later, within its window: its answer)."""
+    years = Timed("years", 30.0, 100.0, bound_at=0.3, gap=(0.8, 0.005))
+    whole = Timed("whole", 0.5, 100.0)
+    decision = raced(whole, years, leader="years", patience=0.2, first_gap=True)
+    assert decision.route == "whole"
+    assert 0.8 <= whole.started - years.started < 1.3
+    # No first gap: the whole model starts at FIRST_ROUND (3) times the LP phase.
+    years = Timed("years", 30.0, 100.0, bound_at=0.3)
+    whole = Timed("whole", 0.5, 100.0)
+    raced(whole, years, leader="years", patience=0.2, first_gap=True)
+    assert 0.9 <= whole.started - years.started < 1.4
+    # A first gap already within the gap asked (0.1%): the years route is giving its
+    # answer, and the whole model never starts.
+    years = Timed("years", 1.0, 100.0, bound_at=0.3, gap=(0.6, 0.0005))
+    whole = Timed("whole", 0.5, 100.0)
+    decision = raced(whole, years, leader="years", patience=0.2, first_gap=True)
+    assert decision.route == "years"
+    assert whole.started is None
+    assert "whole" not in decision.record
+    # Later solves (first_gap off) keep the plain patience: the whole model at 0.2 s.
+    years = Timed("years", 30.0, 100.0, bound_at=0.3, gap=(0.8, 0.005))
+    whole = Timed("whole", 0.5, 100.0)
+    raced(whole, years, leader="years", patience=0.2)
+    assert 0.2 <= whole.started - years.started < 0.6

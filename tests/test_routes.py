@@ -141,6 +141,7 @@ def test_a_race_whose_child_process_never_comes_up_solves_the_whole_model_here(
     from placeopt.model import apart, portfolio
 
     monkeypatch.setattr(portfolio, "YEARS_HEAD_START", 0.0)  # a race from the start
+    monkeypatch.setattr(portfolio, "FIRST_ROUND", 0.0)
     monkeypatch.setattr(apart, "prestart", lambda: None)
     monkeypatch.setattr(apart, "take", lambda: apart.Apart(
         command=(sys.executable, "-c", "import sys; sys.exit(3)")))
@@ -165,6 +166,7 @@ def test_a_paced_race_still_gives_the_optimum(tmp_path: Path,
 
     monkeypatch.setattr(portfolio, "HEAD_START", 0.0)
     monkeypatch.setattr(portfolio, "YEARS_HEAD_START", 0.0)
+    monkeypatch.setattr(portfolio, "FIRST_ROUND", 0.0)
     monkeypatch.setattr(portfolio, "TICK", 0.02)
 
     def alternate(self: portfolio._Pacer, alive: list[str]) -> None:

@@ -24,8 +24,9 @@ While both run they share the cores, and on two cores sharing halves each: so th
 gives the cores to the route clearly ahead on its gap, for a bounded share of the race
 (`_Pacer`), and the other pauses at its interrupt checks (`Watch.pace`).
 
-The first solve of a model is led by the years route with a patience of
-`YEARS_HEAD_START` wherever it races (by the whole model, `HEAD_START`, otherwise).
+The first solve of a model is led by the years route wherever it races (by the whole
+model, `HEAD_START`, otherwise): alone for `YEARS_HEAD_START`, and longer until it has a
+gap (its LP phase and first master round; `FIRST_ROUND`).
 The winner then leads the model's later solves (project values, frontier points: the
 same model a bound or a row apart), with a patience of `PATIENCE` times its winning time,
 so they are raced only if it is far slower than it was. A route that cannot solve the
@@ -62,6 +63,15 @@ HEAD_START = 0.25  # seconds the whole model, leading a model's first solve, run
 # the years route for 2 s, 16 of those 17 re-run met it, and mid_100_options took 14.4 s
 # where it took 12.6 (benchmarks/RESULTS.md, the fifth version).
 YEARS_HEAD_START = 2.0
+# ... and past that, until its first gap is known (its LP phase and first master round),
+# but no longer than FIRST_ROUND times its LP phase (a first master MIP that is slow to
+# solve). The whole model's root LP took longer than the years route's LP phase on every
+# shape of the family where both were timed, so while the years route has no gap yet the
+# whole model could not have proved the solve: started at 2 s on the largest shapes, it
+# ran in a thread (it cannot be paused before its root) and only slowed the years route
+# (la250_ringfenced: years alone 21.9 s, raced 32.4 s). The first master round ended
+# within 1.3-2.0 times the LP phase on the shapes timed.
+FIRST_ROUND = 3.0
 # A leader that proves the solve within this many seconds after its patience gives the
 # answer, as if it had run alone, even if the challenger proved first; and it is not
 # slowed before then: so a model its leader solves within its head start and a
@@ -134,10 +144,12 @@ class Portfolio:
         # whose point is to solve the model as Pyomo writes it, the whole model it is.
         self.years = BendersRoute(state, settings, workers) if engine == "direct" else None
         self.leader, self.patience = "whole", HEAD_START
+        self.first_gap = False  # the leader runs alone until its first gap (`_led`)
         self.record: dict[str, dict[str, object]] = {}  # the last race: each route's end
         self._running: dict[str, threading.Thread] = {}  # a stopped loser, still ending
         if self._races():  # the whole model's child process starts while the model builds
             self.leader, self.patience = "years", YEARS_HEAD_START
+            self.first_gap = FIRST_ROUND > 0  # (0: the head start alone)
             self._apart()
 
     def _races(self) -> bool:
@@ -159,9 +171,12 @@ class Portfolio:
                 whole.apart = None
 
     def close(self) -> None:
-        """End the whole route's child process (a later race starts another)."""
-        self.settle(timeout=5.0)
+        """End the whole route's child process (a later race starts another). A loser
+        in a thread of this process is left to reach its next interrupt check (in
+        presolve that can take seconds) while the results are summarised; the next solve
+        waits for it (`solve`), and so does the interpreter at exit."""
         if self.whole.apart is not None:
+            self.settle(timeout=5.0)
             self.whole.apart.close()
             self.whole.apart = None
 
@@ -265,12 +280,15 @@ class Portfolio:
                    for name in order}
         threads[order[0]].start()
         with finished:
-            finished.wait_for(lambda: order[0] in answers, timeout=self.patience)
+            while order[0] not in answers \
+                    and not self._led(watches[order[0]], began, limits.mip_gap):
+                left = began + self.patience - time.perf_counter()  # of the head start
+                finished.wait(timeout=min(TICK, left) if left > 0 else TICK)
         if (order[0] not in answers or not _settles(answers[order[0]])) \
                 and not watch.stopped:
             threads[order[1]].start()
         running = [n for n in order if threads[n].ident is not None]
-        canon = began + self.patience + CANON
+        canon = time.perf_counter() + CANON
         pacer = _Pacer(watches, running, began, protected=(order[0], canon))
 
         constant, met = self.state.bounds().constant, None
@@ -322,6 +340,18 @@ class Portfolio:
             if joint is not None:
                 return joint
         return self._decide(proofs, running, answers, leader)
+
+    def _led(self, leader: Watch, began: float, mip_gap: float) -> bool:
+        """Has the leader had its patience? Leading a model's first race, the years
+        route has until its first gap is known (its LP phase and first master round),
+        at least `patience` and at most FIRST_ROUND times as long as its LP phase took."""
+        elapsed = time.perf_counter() - began
+        if elapsed < self.patience or not self.first_gap:
+            return elapsed >= self.patience
+        if np.isfinite(leader.gap):  # (one within the gap asked is giving its answer)
+            return leader.gap > mip_gap
+        return leader.bound_at is not None \
+            and elapsed >= FIRST_ROUND * (leader.bound_at - began)
 
     def _joint(self, planner: str, bounder: str, running: list[str],
                answers: dict[str, Attempt], watches: dict[str, Watch], limits: Limits,
@@ -376,7 +406,7 @@ class Portfolio:
     def _lead(self, winner: str, seconds: float) -> None:
         """The winner leads the model's later solves (project values, frontier points:
         the same model a bound apart), alone unless it takes far longer than it did."""
-        self.leader = winner
+        self.leader, self.first_gap = winner, False
         self.patience = max(HEAD_START, PATIENCE * seconds)
 
 
