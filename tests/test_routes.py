@@ -20,8 +20,10 @@ optima known in advance.)
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from placeopt.case import build_case
@@ -192,3 +194,36 @@ def test_a_paced_race_still_gives_the_optimum(tmp_path: Path,
     assert race["whole"]["own_process"]  # paused anywhere (model/apart.py)
     assert all(one["ahead_seconds"] >= 0 for one in race.values())
     assert sum(one["ahead_seconds"] for one in race.values()) > 0
+
+
+def test_a_plan_won_whole_in_the_child_process_has_its_marginal_values_by_years(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process's copy of the whole model is cold when the race's child solved it:
+    the marginal-value LP goes year by year (warm from the baseline), and its values are
+    the whole LP's (the whole route's own, solved in this process)."""
+    from placeopt.model import portfolio
+    from placeopt.model.benders import BendersRoute
+    from placeopt.model.route import Attempt
+
+    def never(self, label, start, limits, watch):  # noqa: ANN001, ANN202
+        while not watch.stopped:  # a years route that never proves: the whole model wins
+            time.sleep(0.01)
+        return Attempt("years", "interrupted")
+
+    monkeypatch.setattr(portfolio, "YEARS_HEAD_START", 0.0)
+    monkeypatch.setattr(portfolio, "FIRST_ROUND", 0.0)
+    workbook = generate(SMALL, tmp_path / "la.xlsx", seed=3)
+    whole = plan(workbook, mip_gap=0.0, project_values=False, route="whole")
+    with monkeypatch.context() as patch:
+        patch.setattr(BendersRoute, "solve", never)
+        raced = plan(workbook, mip_gap=0.0, project_values=False, route="auto")
+    summary = raced.summary
+    assert summary["solve"]["races"]["plan"]["whole"]["own_process"] is True
+    assert summary["provenance"]["routes"] == {
+        "baseline": "year by year", "plan": "whole", "marginal_values": "year by year"}
+    assert whole.summary["provenance"]["routes"]["marginal_values"] == "whole"
+    assert summary["objective"] == pytest.approx(whole.summary["objective"], abs=0.01)
+    mine, theirs = (results.capacity.set_index(["provider_id", "year"])["marginal_value"]
+                    for results in (raced, whole))
+    assert np.allclose(mine.to_numpy(float), theirs.loc[mine.index].to_numpy(float),
+                       atol=0.01, equal_nan=True)

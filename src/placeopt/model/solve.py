@@ -266,10 +266,12 @@ class Solver:
         """Row duals of the capacity rows of the LP with the plan's builds fixed, the status
         of that LP in words ("optimal" or why the duals are unknown), and its solution.
 
-        By years where the plan came by years (its year LPs are warm at the plan's
-        builds); else the whole LP on the plan's own HiGHS model, which right after the
-        plan HiGHS solves several times faster than the years apart (Trafford 0.25 s
-        against 1.2 s, LA 0.9 s against 8.0 s; benchmarks/RESULTS.md)."""
+        The whole LP on the plan's own HiGHS model where the plan was solved whole in
+        this process: right after the plan HiGHS solves it several times faster than
+        the years apart (Trafford 0.25 s against 1.2 s, LA 0.9 s against 8.0 s;
+        benchmarks/RESULTS.md). Else by years (their LPs are warm from the baseline and
+        the plan's pricing): a whole model solved in a race's child process left this
+        process's copy cold (mid_100_options: 0.4-0.8 s whole, against 0.1 s)."""
         layout = self.formulation.layout
         b = layout.build_columns
         built = np.round(plan.values[b])
@@ -277,7 +279,8 @@ class Solver:
         self.state.relax_integrality()
         rows = self.formulation.block_rows("capacity")
         unknown = np.full(len(rows), np.nan)
-        if plan.route != "whole" and (solved := self._by_year("marginal-value LP")):
+        warm = plan.route == "whole" and not self.portfolio.whole.ran_apart
+        if not warm and (solved := self._by_year("marginal-value LP")):
             lp, duals = solved
             return duals[rows], "optimal", lp
         try:
