@@ -51,7 +51,7 @@ from .route import Attempt, Limits, SolverSettings, relative_gap
 from .state import ModelState
 from .verify import FEASIBILITY, INTEGRALITY, Bounds, check_solution
 from .watch import Watch
-from .years import Priced, Stopped, YearFailed, YearLPs
+from .years import Priced, Stopped, YearFailed, YearLPs, identities
 
 LP_TOLERANCE = 1e-4  # the LP phase stops when its bound is this close (relative) to its best
 LP_ROUNDS = 100
@@ -110,7 +110,8 @@ class BendersRoute:
         bounds = bounds if bounds is not None else self.state.bounds()
         if self.lps is None or (not self.lps.why_not and not self.lps.fits(bounds)):
             self.lps = YearLPs(bounds, self.layout, self.settings.threads, self.workers,
-                               self.settings.verbose)
+                               self.settings.verbose,
+                               identities(self.state.formulation, len(bounds.row_lower)))
             self.cuts = []
         return self.lps
 

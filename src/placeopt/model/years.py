@@ -20,20 +20,23 @@ whole LP, in less time and memory.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
-from .formulation import Layout
+from .formulation import Formulation, Layout
 from .highs_lp import highs_lp, new_highs, set_time_limit
 from .verify import Bounds
 from .watch import Watch, interrupt_check
 
 BUILDS, FUNDING = -1, -2  # blocks of `column_years` that are not a year
+LOWER, BASIC = 0, 1  # HiGHS's basis statuses (HighsBasisStatus kLower, kBasic)
 
 
 def column_years(layout: Layout) -> np.ndarray:
@@ -47,6 +50,63 @@ def column_years(layout: Layout) -> np.ndarray:
     years[layout.funding_columns] = FUNDING
     years[layout.v_start:] = layout.v_year
     return years
+
+
+def identities(formulation: Formulation, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """What each column and each row is about, the year left out (a uint64 each): a
+    placement on one arc, a group's unmet pupils, an option open, a provider's places,
+    a group's demand... The same in every year, so a year's LP can start from its
+    neighbour's basis (`YearLPs._neighbour_basis`). Rows added after the formulation's
+    own (`ModelState.add_row`) are each their own."""
+    layout = formulation.layout
+    blocks = [(layout.x_arc,), (layout.u_group,), (layout.b_option,),
+              (np.zeros(len(layout.o_year), dtype=np.int64),), (layout.w_b, layout.w_stream),
+              (layout.a_measure,), (layout.q_a, layout.q_stream),
+              (layout.v_measure, layout.v_group)]
+    columns = np.concatenate([_identity(kind, pd.DataFrame(
+        {str(i): np.asarray(part) for i, part in enumerate(parts)}))
+        for kind, parts in enumerate(blocks)])
+    rows = [_identity(100 + kind, block.labels.drop(columns="year", errors="ignore"))
+            for kind, block in enumerate(formulation.rows)]
+    extra = np.arange(n_rows - formulation.row_offsets[-1], dtype=np.uint64)
+    return columns, np.concatenate(rows + [extra | np.uint64(1 << 63)])
+
+
+def _identity(kind: int, labels: pd.DataFrame) -> np.ndarray:
+    salt = np.uint64((kind + 1) * 0x9E3779B97F4A7C15 % (1 << 64))
+    if labels.shape[1] == 0:
+        return np.full(len(labels), salt, dtype=np.uint64)
+    hashed = pd.util.hash_pandas_object(labels, index=False).to_numpy(np.uint64)
+    return hashed ^ salt
+
+
+def _occurrences(ids: np.ndarray) -> np.ndarray:
+    """Keys unique within one year's LP: an identity, and which of its occurrences
+    (the option open in this window year and the one before, in a ramp's rows)."""
+    n = len(ids)
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    first = np.ones(n, dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    occurrence = np.empty(n, dtype=np.uint64)
+    occurrence[order] = (np.arange(n) - run_start).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return ids * np.uint64(1_000_003) + occurrence
+
+
+def _mapped(keys: np.ndarray, donor_keys: np.ndarray, donor_status: np.ndarray,
+            default: int) -> np.ndarray:
+    """The donor's status of the entry with the same key, for each key (else
+    `default`)."""
+    out = np.full(len(keys), default, dtype=np.int8)
+    if not len(donor_keys) or not len(keys):
+        return out
+    order = np.argsort(donor_keys)
+    at = np.minimum(np.searchsorted(donor_keys[order], keys), len(order) - 1)
+    hit = donor_keys[order[at]] == keys
+    out[hit] = donor_status[order[at[hit]]]
+    return out
 
 
 def builds_fixed(bounds: Bounds, layout: Layout) -> bool:
@@ -72,6 +132,13 @@ class YearLP:
     rows: np.ndarray  # formulation rows
     links: np.ndarray  # positions, among the master's columns, of those in its rows
     highs: Any
+    # What each of its columns (own, then links) and rows is about, the year left out
+    # (`identities`), kept until every year has a basis of its own: its neighbours'
+    # bases are mapped onto it by these keys (`_neighbour_basis`).
+    col_keys: np.ndarray | None = None
+    row_keys: np.ndarray | None = None
+    basis: tuple[np.ndarray, np.ndarray] | None = None  # its first optimal basis
+    solved: bool = False  # has it a basis of its own (solved once)?
 
 
 @dataclass
@@ -89,8 +156,10 @@ class YearLPs:
     """The year LPs of one model (`why_not` says why the model does not split, or "")."""
 
     def __init__(self, bounds: Bounds, layout: Layout, threads: int = 0, workers: int = 1,
-                 verbose: bool = False):
+                 verbose: bool = False,
+                 identity: tuple[np.ndarray, np.ndarray] | None = None):
         self.threads, self.verbose = threads, verbose
+        self.identity = identity  # of every column and row (`identities`), or None
         self.watch = Watch()  # the solve's, set by whoever prices (`price`)
         self.deadline = float("inf")  # the solve's (time.perf_counter()), likewise
         self.pricing_seconds = 0.0
@@ -102,6 +171,8 @@ class YearLPs:
         self.why_not = self._split(bounds)
         self.signature = self._signature(bounds) if not self.why_not else b""
         self.pool = ThreadPoolExecutor(max(1, min(workers, len(self.years) or 1)))
+        self._bases = threading.Lock()  # the years' first bases, shared between threads
+        self.warm_started = 0  # year LPs first solved from a neighbouring year's basis
 
     def rows_with_years(self, matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """For each row, the lowest and highest year of its year columns (-1: none)."""
@@ -141,7 +212,14 @@ class YearLPs:
             check = interrupt_check(lambda: self.watch)
             for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
                 event.subscribe(check)
-            self.years.append(YearLP(int(year), columns, rows, position[links], highs))
+            year_lp = YearLP(int(year), columns, rows, position[links], highs)
+            if self.identity is not None:
+                col_id, row_id = self.identity
+                year_lp.col_keys = _occurrences(np.concatenate([col_id[columns],
+                                                                col_id[links]]))
+                year_lp.row_keys = _occurrences(row_id[rows])
+            self.years.append(year_lp)
+        self.identity = None  # (the keys are what is needed)
         return ""
 
     def _signature(self, bounds: Bounds) -> bytes:
@@ -184,6 +262,9 @@ class YearLPs:
         if remaining <= 0:
             raise Stopped
         set_time_limit(year.highs, min(remaining, 1e30))
+        first = not year.solved
+        if first:
+            self._neighbour_basis(year)
         year.highs.run()
         status = year.highs.getModelStatus()
         if status not in (highspy.HighsModelStatus.kOptimal, *stopped):
@@ -196,10 +277,57 @@ class YearLPs:
         if status != highspy.HighsModelStatus.kOptimal:
             raise YearFailed(f"year {year.year}'s LP: "
                              f"{year.highs.modelStatusToString(status)}")
+        if first:
+            self._keep_basis(year)
         solution = year.highs.getSolution()
         return (float(year.highs.getInfo().objective_function_value),
                 np.asarray(solution.col_value)[:n_own], np.asarray(solution.row_dual),
                 np.asarray(solution.col_dual)[n_own:])
+
+    def _neighbour_basis(self, year: YearLP) -> None:
+        """Start a year's first solve from the optimal basis of the nearest year already
+        solved, mapped column by column and row by row onto the same placements,
+        groups, providers and limits (`identities`). A year's LP is its neighbour's a
+        year on: much the same pupils and places, costs much the same discounted, so
+        that basis is close to optimal, and the dual simplex solves from it what it
+        would otherwise solve from cold (an England year LP: minutes). What has no
+        counterpart starts nonbasic (a column) or basic (a row's slack); HiGHS makes
+        the basis whole where the counts do not match (an "alien" basis)."""
+        import highspy
+
+        with self._bases:
+            donors = [other for other in self.years if other.basis is not None]
+            if not donors or year.col_keys is None:
+                return
+            donor = min(donors, key=lambda other: abs(other.year - year.year))
+            col_status, row_status = donor.basis
+        columns = _mapped(year.col_keys, donor.col_keys, col_status, LOWER)
+        rows = _mapped(year.row_keys, donor.row_keys, row_status, BASIC)
+        statuses = list(highspy.HighsBasisStatus.__members__.values())
+        by_value = {int(status): status for status in statuses}
+        basis = highspy.HighsBasis()
+        basis.col_status = [by_value[v] for v in columns.tolist()]
+        basis.row_status = [by_value[v] for v in rows.tolist()]
+        basis.valid = True
+        basis.alien = int((columns == BASIC).sum() + (rows == BASIC).sum()) != len(rows)
+        if year.highs.setBasis(basis) == highspy.HighsStatus.kOk:
+            with self._bases:
+                self.warm_started += 1
+
+    def _keep_basis(self, year: YearLP) -> None:
+        """Keep a year's first optimal basis for its neighbours, until each year has
+        one of its own (then neither they nor the keys are needed)."""
+        if year.col_keys is None:
+            year.solved = True
+            return
+        basis = year.highs.getBasis()
+        kept = (np.fromiter((int(v) for v in basis.col_status), np.int8),
+                np.fromiter((int(v) for v in basis.row_status), np.int8))
+        with self._bases:
+            year.basis, year.solved = kept, True
+            if all(other.solved for other in self.years):
+                for other in self.years:
+                    other.basis = other.col_keys = other.row_keys = None
 
     def full_values(self, priced: Priced) -> np.ndarray:
         values = np.zeros(self.n_cols)
