@@ -194,13 +194,16 @@ def test_a_reused_highs_instance_gets_its_whole_time_limit() -> None:
     assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
-def test_a_year_starts_from_its_neighbours_basis(tmp_path: Path) -> None:
+def test_a_year_starts_from_its_neighbours_basis(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The years' first LPs, each started from the nearest year already solved (its
     basis mapped by what each column and row is about, `identities`), give every year
     the same cost as from cold, with a solution that holds its rows, in fewer simplex
-    iterations; only the first year of each worker starts cold."""
+    iterations; only the first year of each worker's run starts cold."""
+    from placeopt.model import years
     from placeopt.model.years import identities
 
+    monkeypatch.setattr(years, "NEIGHBOUR_COLUMNS", 0)  # (an LA's years: 50,000 and up)
     # (Large enough that HiGHS's presolve does not solve a year's LP on its own.)
     size = Size(1, 30, 4, 8, 3, 6, 8, years=6)
     case = build_case(generate(size, tmp_path / "la.xlsx", seed=7))
@@ -227,3 +230,17 @@ def test_a_year_starts_from_its_neighbours_basis(tmp_path: Path) -> None:
     assert warm_iterations < 0.4 * cold_iterations, (warm_iterations, cold_iterations)
     # Once every year has a basis of its own, the neighbours' are let go.
     assert all(year.basis is None and year.col_keys is None for year in lps.years)
+    # Two workers: two runs of three years, each year from the one before in its run
+    # (fixed in advance, not by which thread ends first); the same costs again.
+    lps = YearLPs(bounds, formulation.layout, workers=2,
+                  identity=identities(formulation, len(bounds.row_lower)))
+    again = lps.price(point[lps.master_columns])
+    assert lps.warm_started == 4
+    assert np.allclose(again.costs, cold.costs, rtol=1e-9, atol=1e-6)
+    once_more = YearLPs(bounds, formulation.layout, workers=2,
+                        identity=identities(formulation, len(bounds.row_lower)))
+    repeat = once_more.price(point[once_more.master_columns])
+    assert all(np.array_equal(a, b) for a, b in zip(again.values, repeat.values,
+                                                    strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(again.slopes, repeat.slopes,
+                                                    strict=True))

@@ -37,6 +37,15 @@ from .watch import Watch, interrupt_check
 
 BUILDS, FUNDING = -1, -2  # blocks of `column_years` that are not a year
 LOWER, BASIC = 0, 1  # HiGHS's basis statuses (HighsBasisStatus kLower, kBasic)
+# A year's LP with more columns than this starts from the year before's basis
+# (`YearLPs._neighbour_basis`). Cold, such an LP takes seconds (la300, 110,000 arcs: 1.5 s
+# a year; a region year, 456,000 columns: 13 s; an England year: minutes), and from its
+# neighbour's basis a few per cent of the iterations. Smaller ones solve cold in a
+# fraction of a second, and there the saving did not pay for its side effect: the LPs'
+# duals are far from unique, the basis a year starts from decides which optimal duals it
+# returns, and so the years route's cuts. On the family that sped some shapes and slowed
+# others (mid_loose's years route 8.9 s -> 18-21 s).
+NEIGHBOUR_COLUMNS = 50_000
 
 
 def column_years(layout: Layout) -> np.ndarray:
@@ -170,7 +179,8 @@ class YearLPs:
         self.years: list[YearLP] = []
         self.why_not = self._split(bounds)
         self.signature = self._signature(bounds) if not self.why_not else b""
-        self.pool = ThreadPoolExecutor(max(1, min(workers, len(self.years) or 1)))
+        self.workers = max(1, min(workers, len(self.years) or 1))
+        self.pool = ThreadPoolExecutor(self.workers)
         self._bases = threading.Lock()  # the years' first bases, shared between threads
         self.warm_started = 0  # year LPs first solved from a neighbouring year's basis
 
@@ -213,7 +223,7 @@ class YearLPs:
             for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
                 event.subscribe(check)
             year_lp = YearLP(int(year), columns, rows, position[links], highs)
-            if self.identity is not None:
+            if self.identity is not None and block.shape[1] > NEIGHBOUR_COLUMNS:
                 col_id, row_id = self.identity
                 year_lp.col_keys = _occurrences(np.concatenate([col_id[columns],
                                                                 col_id[links]]))
@@ -244,12 +254,32 @@ class YearLPs:
         """Solve every year's LP with the master's columns at `point` (`pricing_seconds`:
         how long the last pricing took)."""
         started = time.perf_counter()
-        solved = list(self.pool.map(lambda year: self._price_year(year, point), self.years))
+        if all(year.solved or year.col_keys is None for year in self.years):
+            solved = list(self.pool.map(lambda year: self._price_year(year, point),
+                                        self.years))
+        else:
+            solved = self._first_pricing(point)
         self.pricing_seconds = time.perf_counter() - started
         return Priced(point, np.array([s[0] for s in solved]), [s[1] for s in solved],
                       [s[2] for s in solved], [s[3] for s in solved])
 
-    def _price_year(self, year: YearLP, point: np.ndarray):
+    def _first_pricing(self, point: np.ndarray) -> list:
+        """A pricing in which some year has not been solved yet: the years in as many
+        runs of consecutive years as there are workers, each run in order, so that each
+        year's first LP starts from the year before it in its run (`_neighbour_basis`).
+        Which year gives its basis to which is so fixed in advance, not by which thread
+        ends first: the same model gives the same solutions, and cuts, every time."""
+        runs = np.array_split(np.arange(len(self.years)), self.workers)
+
+        def run(indices: np.ndarray) -> list:
+            return [self._price_year(self.years[i], point,
+                                     self.years[i - 1] if i != indices[0] else None)
+                    for i in indices]
+
+        return [one for part in self.pool.map(run, [r for r in runs if len(r)])
+                for one in part]
+
+    def _price_year(self, year: YearLP, point: np.ndarray, before: YearLP | None = None):
         import highspy
 
         at = point[year.links]
@@ -263,8 +293,8 @@ class YearLPs:
             raise Stopped
         set_time_limit(year.highs, min(remaining, 1e30))
         first = not year.solved
-        if first:
-            self._neighbour_basis(year)
+        if first and before is not None and before.basis is not None:
+            self._neighbour_basis(year, before)
         year.highs.run()
         status = year.highs.getModelStatus()
         if status not in (highspy.HighsModelStatus.kOptimal, *stopped):
@@ -284,25 +314,22 @@ class YearLPs:
                 np.asarray(solution.col_value)[:n_own], np.asarray(solution.row_dual),
                 np.asarray(solution.col_dual)[n_own:])
 
-    def _neighbour_basis(self, year: YearLP) -> None:
-        """Start a year's first solve from the optimal basis of the nearest year already
-        solved, mapped column by column and row by row onto the same placements,
-        groups, providers and limits (`identities`). A year's LP is its neighbour's a
-        year on: much the same pupils and places, costs much the same discounted, so
+    def _neighbour_basis(self, year: YearLP, before: YearLP) -> None:
+        """Start a year's first solve from the optimal basis of the year before it (in
+        its run: `_first_pricing`), mapped column by column and row by row onto the same
+        placements, groups, providers and limits (`identities`). A year's LP is its
+        neighbour's a year on: much the same pupils and places, costs much the same discounted, so
         that basis is close to optimal, and the dual simplex solves from it what it
         would otherwise solve from cold (an England year LP: minutes). What has no
         counterpart starts nonbasic (a column) or basic (a row's slack); HiGHS makes
         the basis whole where the counts do not match (an "alien" basis)."""
         import highspy
 
-        with self._bases:
-            donors = [other for other in self.years if other.basis is not None]
-            if not donors or year.col_keys is None:
-                return
-            donor = min(donors, key=lambda other: abs(other.year - year.year))
-            col_status, row_status = donor.basis
-        columns = _mapped(year.col_keys, donor.col_keys, col_status, LOWER)
-        rows = _mapped(year.row_keys, donor.row_keys, row_status, BASIC)
+        if year.col_keys is None or before.col_keys is None:
+            return
+        col_status, row_status = before.basis
+        columns = _mapped(year.col_keys, before.col_keys, col_status, LOWER)
+        rows = _mapped(year.row_keys, before.row_keys, row_status, BASIC)
         statuses = list(highspy.HighsBasisStatus.__members__.values())
         by_value = {int(status): status for status in statuses}
         basis = highspy.HighsBasis()
