@@ -181,6 +181,25 @@ def test_check_a_provider_nobody_can_reach(tmp_path: Path) -> None:
                for p in found), found
 
 
+def test_many_providers_nobody_can_reach_are_named_in_one_line(tmp_path: Path) -> None:
+    """Seven primary-only special schools and secondary demand alone: the first three one
+    by one with their cells, the other four named in one line (the national workbook gave
+    150 lines, one per authority)."""
+    unused = [f"PRI{i}" for i in range(7)]
+    path = tiny_workbook(tmp_path / "t.xlsx",
+                         providers=[provider("SP", "special", 20_000)]
+                         + [provider(pid, "special", 20_000, phases="primary")
+                            for pid in unused],
+                         demand=[demand(1)])
+    found = [p for p in _problems(path) if "in reach of no demand" in p]
+    assert found[:3] == [f"WARNING Providers!A{3 + i}: provider PRI{i} is in reach of no "
+                         "demand it can serve (its type, needs, phases and the journey "
+                         "limits leave no zone that can use it): its places will be empty "
+                         "in every plan" for i in range(3)]
+    assert found[3:] == ["WARNING Providers: and 4 more providers in reach of no demand "
+                         "they can serve, likewise: PRI3, PRI4, PRI5, PRI6"]
+
+
 def test_check_an_option_nobody_could_use(tmp_path: Path) -> None:
     path = tiny_workbook(tmp_path / "t.xlsx",
                          providers=[provider("SP", "special", 20_000),

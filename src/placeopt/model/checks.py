@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..problems import Problem, SolveError
+from ..problems import SAMPLE, Problem, SolveError
 from ..workbook.inputs import Inputs
 from ..workbook.schema import CAPITAL
 from .formulation import budget_coefficients
@@ -102,22 +102,32 @@ def capacity_in_reach(inputs: Inputs, instance: Instance) -> list[Problem]:
 
 
 def unreachable_providers(inputs: Inputs, instance: Instance) -> list[Problem]:
-    """A provider (or new site) that no demand group can use: its places go unused."""
+    """A provider (or new site) that no demand group can use: its places go unused.
+    The first few of each kind one by one, with their cells; the rest named in one line
+    (the national workbook had 150 such providers, one per authority)."""
     providers = instance.providers
+    unreached = np.flatnonzero(~instance.reached)
     problems = []
-    for s in np.flatnonzero(~instance.reached):
-        pid = providers.at[s, "provider_id"]
-        if providers.at[s, "new_site"]:
-            where = _cell(inputs, "Expansions", "option_id", "option_id", pid)
-            what = f"new site {pid} is in reach of no demand it can serve"
-            consequence = "it would never be used, so it is never built"
-        else:
-            where = _cell(inputs, "Providers", "provider_id", "provider_id", pid)
-            what = f"provider {pid} is in reach of no demand it can serve"
-            consequence = "its places will be empty in every plan"
-        problems.append(Problem(
-            "warning", where, f"{what} (its type, needs, phases and the journey limits "
-            f"leave no zone that can use it): {consequence}"))
+    for new_site, sheet, key, what, consequence in (
+            (False, "Providers", "provider_id", "provider",
+             "its places will be empty in every plan"),
+            (True, "Expansions", "option_id", "new site",
+             "it would never be used, so it is never built")):
+        ids = [str(providers.at[s, "provider_id"]) for s in unreached
+               if bool(providers.at[s, "new_site"]) == new_site]
+        shown = ids if len(ids) <= SAMPLE + 1 else ids[:SAMPLE]
+        for pid in shown:
+            problems.append(Problem(
+                "warning", _cell(inputs, sheet, key, key, pid),
+                f"{what} {pid} is in reach of no demand it can serve (its type, needs, "
+                f"phases and the journey limits leave no zone that can use it): "
+                f"{consequence}"))
+        if len(ids) > len(shown):
+            rest = ids[len(shown):]
+            problems.append(Problem(
+                "warning", sheet,
+                f"and {len(rest):,} more {what}s in reach of no demand they can serve, "
+                f"likewise: {', '.join(rest)}"))
     return problems
 
 
