@@ -21,14 +21,8 @@ from matplotlib.text import Text
 from tiny import tiny_workbook
 
 from placeopt.report import read_folder
-from placeopt.report.map import (
-    MAX_ZONE_NUMBERS,
-    SMALLEST,
-    draw_map,
-    key_lines,
-    key_tables,
-    map_layout,
-)
+from placeopt.report.map import MAX_ZONE_NUMBERS, SMALLEST, draw_map, map_layout
+from placeopt.report.map_key import key_lines, key_tables
 from placeopt.run import plan, write_results
 
 LAT, LON = 53.42, -2.33

@@ -195,7 +195,8 @@ def map_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
 
 def map_key_sheet(sheet: Sheet, data: rp.ResultFolder) -> None:
     """What the map's numbers (zones) and letters (providers) stand for, one table each."""
-    from .map import key_tables, why_no_map
+    from .map import why_no_map
+    from .map_key import key_tables
 
     sheet.title("Key to the map", _subtitle(data))
     if why_no_map(data) is not None:

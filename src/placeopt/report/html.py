@@ -213,7 +213,8 @@ def unmet_section(data: rp.ResultFolder) -> str:
 
 
 def map_section(data: rp.ResultFolder) -> str:
-    from .map import draw_map, key_tables, map_caption, why_no_map
+    from .map import draw_map, map_caption, why_no_map
+    from .map_key import key_tables
 
     heading = "<h2>Where pupils travel out of area</h2>\n"
     if (reason := why_no_map(data)) is not None:

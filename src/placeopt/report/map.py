@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 import math
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps, patheffects
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
@@ -32,11 +32,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as GeoPath
-from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from . import content as rp
-from .formats import Table
+from .labels import HALO, SMALLEST, Label, around, place_labels
 
 TOP_FLOWS = 15  # flows drawn per case
 MIN_FLOW = 0.5  # pupils; smaller flows are noise on a map
@@ -46,11 +45,8 @@ NEAR = 0.2  # out-of-area providers within this share of the frame's size are dr
 FLOW_COLOUR = "#B03A2E"
 ZONE_COLOUR = "#9ECAE1"
 ZONE_EDGE = "#3182BD"
-LABEL_COLOUR = "#08306B"
 STAR_COLOUR = "#FFD92F"
 KM_PER_DEGREE = 111.2
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-LABEL_PAD = 1.5  # points kept clear around every label
 
 
 def out_of_area_flows(placements: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -267,7 +263,6 @@ SOURCE_HEIGHT = 0.16  # inches a line of the boundaries' source takes at the foo
 SOURCE_CHARS = 115  # characters a line of it holds
 LEGEND_COLUMNS = 3
 BAR_HEIGHT = 0.4  # inches for the colour bar of the choropleth
-SMALLEST = 8.5  # points: the smallest text drawn, for it to print at 8 pt or more
 
 
 def draw_map(data: rp.ResultFolder) -> Figure:
@@ -505,71 +500,6 @@ def _drawn_points(layout: MapLayout, drawn: pd.DataFrame, flows: pd.DataFrame,
     return np.vstack(points)
 
 
-# --- Labels that never overlap ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Label:
-    """A short label for a point, tried at `offsets` (points) in turn."""
-
-    text: str
-    x: float
-    y: float
-    offsets: tuple[tuple[float, float], ...]
-    fontsize: float = SMALLEST
-    bold: bool = False
-
-
-RINGS = (5.0, 10.0, 16.0, 24.0, 34.0)
-DIRECTIONS = ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))
-
-
-def around(first: Iterable[tuple[float, float]] = ()) -> tuple[tuple[float, float], ...]:
-    """Offsets in rings round a point, nearest first, after `first`."""
-    ring = [(r * dx / math.hypot(dx, dy), r * dy / math.hypot(dx, dy))
-            for r in RINGS for dx, dy in DIRECTIONS]
-    return (*first, *ring)
-
-
-def place_labels(ax: Axes, labels: Sequence[Label], obstacles: Sequence[Bbox]) -> list[Label]:
-    """Place each label at its first offset where it overlaps no label placed before it,
-    no obstacle, and stays inside the axes; a label with no such place is left off.
-    Labels away from their point get a thin leader line. Returns the labels left off.
-
-    Boxes are measured on the figure's own renderer; a small margin round each keeps
-    labels apart when another program draws the text a little wider."""
-    renderer = ax.figure.canvas.get_renderer()
-    limits = ax.get_window_extent(renderer)
-    taken = list(obstacles)
-    left_off = []
-    for label in labels:
-        for dx, dy in label.offsets:
-            text = ax.annotate(
-                label.text, (label.x, label.y), xytext=(dx, dy), textcoords="offset points",
-                ha="center" if abs(dx) < 1 else ("left" if dx > 0 else "right"),
-                va="center" if abs(dy) < 1 else ("bottom" if dy > 0 else "top"),
-                fontsize=label.fontsize, color=LABEL_COLOUR, zorder=8,
-                fontweight="bold" if label.bold else "normal", path_effects=HALO,
-                arrowprops=None if math.hypot(dx, dy) < 9 else {
-                    "arrowstyle": "-", "color": "#555555", "linewidth": 0.5,
-                    "shrinkA": 0, "shrinkB": 1})
-            text.update_positions(renderer)
-            box = Text.get_window_extent(text, renderer).padded(
-                LABEL_PAD * ax.figure.dpi / 72)
-            if _within(box, limits) and not any(box.overlaps(t) for t in taken):
-                taken.append(box)
-                break
-            text.remove()
-        else:
-            left_off.append(label)
-    return left_off
-
-
-def _within(box: Bbox, limits: Bbox) -> bool:
-    return (box.x0 >= limits.x0 and box.x1 <= limits.x1 and box.y0 >= limits.y0
-            and box.y1 <= limits.y1)
-
-
 def _labels(layout: MapLayout, drawn: pd.DataFrame, edge: pd.DataFrame,
             ends: dict[str, tuple[float, float]]) -> list[Label]:
     """Provider letters first (fewer, and what the map is about), then zone numbers."""
@@ -592,78 +522,7 @@ def _labels(layout: MapLayout, drawn: pd.DataFrame, edge: pd.DataFrame,
     return labels
 
 
-# --- The key and the legend -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeyLine:
-    """One line of the key: a heading, or an entry (its mark, its name, a figure)."""
-
-    mark: str
-    name: str
-    figure: str = ""
-    heading: bool = False
-
-
-def key_lines(layout: MapLayout) -> list[KeyLine]:
-    """What the numbers and letters on the maps stand for: a heading and the zones, a
-    heading and the providers."""
-    lines: list[KeyLine] = []
-    numbered = layout.zones[layout.zones["number"] > 0].sort_values("number")
-    if len(numbered):
-        note = "" if len(numbered) == len(layout.zones) else (
-            f" ({len(numbered)} of {len(layout.zones)}: most sent out of area)")
-        lines.append(KeyLine("", f"Zones{note}", f"pupils {layout.year}", heading=True))
-        lines += [KeyLine(str(n), str(name), f"{pupils:,.0f}")
-                  for n, name, pupils in numbered[["number", "name", "pupils"]].itertuples(
-                      index=False)]
-    lettered = layout.providers[layout.providers["letter"] != ""].sort_values("letter")
-    if len(lettered):
-        flows = " → ".join(c.lower() for c in layout.flows)
-        lines.append(KeyLine("", "Providers", f"pupils in flows drawn, {flows}", heading=True))
-        for pid, letter, name in lettered[["id", "letter", "name"]].itertuples(index=False):
-            lines.append(KeyLine(letter, str(name), _provider_note(layout, pid)))
-    return lines
-
-
-def key_tables(data: rp.ResultFolder) -> list[Table]:
-    """The key as tables, one per heading of `key_lines`: the zones (number, name,
-    pupils) and the providers (letter, name, what the map shows of them)."""
-    tables, rows, heading = [], [], None
-    for line in [*key_lines(map_layout(data)), KeyLine("", "", heading=True)]:
-        if line.heading:
-            if heading is not None:
-                mark = "Zone" if heading.name.startswith("Zones") else "Letter"
-                frame = pd.DataFrame(rows, columns=[mark, "Name", heading.figure.capitalize()])
-                tables.append(Table(f"Key: {heading.name}", frame,
-                                    {c: "text" for c in frame.columns}))
-            heading, rows = line, []
-        else:
-            rows.append((line.mark, line.name, line.figure))
-    return tables
-
-
-def _provider_note(layout: MapLayout, provider: str) -> str:
-    """How far (for a provider beyond the frame), the pupils it receives in the flows
-    drawn (baseline → plan), and a star where the plan builds."""
-    row = layout.providers.loc[layout.providers["id"] == provider].iloc[0]
-    parts = []
-    if provider in layout.built:
-        parts.append("★ built")
-    if not layout.inside(row["x"], row["y"]):
-        cx, cy = layout.centre
-        distance = math.hypot(row["x"] - cx, row["y"] - cy)
-        parts.append(f"{distance:,.0f} km {_compass(row['x'] - cx, row['y'] - cy)}")
-    received = [float(f.loc[f["provider_id"] == provider, "pupils"].sum())
-                for f in layout.flows.values()]
-    if any(received):
-        parts.append(" → ".join(f"{r:,.0f}" for r in received))
-    return ", ".join(parts)
-
-
-def _compass(dx: float, dy: float) -> str:
-    points = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
-    return points[round(math.degrees(math.atan2(dy, dx)) / 45) % 8]
+# --- The legend -------------------------------------------------------------------
 
 
 def _legend(layout: MapLayout, widest: float) -> list[Line2D]:
