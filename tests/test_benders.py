@@ -212,7 +212,8 @@ def test_a_year_starts_from_its_neighbours_basis(tmp_path: Path,
     point = np.nan_to_num(bounds.col_lower, neginf=0.0)
     runs = {}
     for warm in (False, True):
-        identity = identities(formulation, len(bounds.row_lower)) if warm else None
+        identity = (lambda: identities(formulation, len(bounds.row_lower))) if warm \
+            else None
         lps = YearLPs(bounds, formulation.layout, workers=1, identity=identity)
         priced = lps.price(point[lps.master_columns])
         iterations = sum(year.highs.getInfo().simplex_iteration_count for year in lps.years)
@@ -233,12 +234,12 @@ def test_a_year_starts_from_its_neighbours_basis(tmp_path: Path,
     # Two workers: two runs of three years, each year from the one before in its run
     # (fixed in advance, not by which thread ends first); the same costs again.
     lps = YearLPs(bounds, formulation.layout, workers=2,
-                  identity=identities(formulation, len(bounds.row_lower)))
+                  identity=lambda: identities(formulation, len(bounds.row_lower)))
     again = lps.price(point[lps.master_columns])
     assert lps.warm_started == 4
     assert np.allclose(again.costs, cold.costs, rtol=1e-9, atol=1e-6)
     once_more = YearLPs(bounds, formulation.layout, workers=2,
-                        identity=identities(formulation, len(bounds.row_lower)))
+                        identity=lambda: identities(formulation, len(bounds.row_lower)))
     repeat = once_more.price(point[once_more.master_columns])
     assert all(np.array_equal(a, b) for a, b in zip(again.values, repeat.values,
                                                     strict=True))

@@ -111,7 +111,8 @@ class BendersRoute:
         if self.lps is None or (not self.lps.why_not and not self.lps.fits(bounds)):
             self.lps = YearLPs(bounds, self.layout, self.settings.threads, self.workers,
                                self.settings.verbose,
-                               identities(self.state.formulation, len(bounds.row_lower)))
+                               lambda: identities(self.state.formulation,
+                                                  len(bounds.row_lower)))
             self.cuts = []
         return self.lps
 

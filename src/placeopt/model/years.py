@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -166,9 +167,11 @@ class YearLPs:
 
     def __init__(self, bounds: Bounds, layout: Layout, threads: int = 0, workers: int = 1,
                  verbose: bool = False,
-                 identity: tuple[np.ndarray, np.ndarray] | None = None):
+                 identity: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None):
         self.threads, self.verbose = threads, verbose
-        self.identity = identity  # of every column and row (`identities`), or None
+        # What every column and row is about (`identities`), made only if some year's
+        # LP is large enough to start from its neighbour's basis; None: never.
+        self.identity = identity
         self.watch = Watch()  # the solve's, set by whoever prices (`price`)
         self.deadline = float("inf")  # the solve's (time.perf_counter()), likewise
         self.pricing_seconds = 0.0
@@ -208,6 +211,7 @@ class YearLPs:
         position = np.full(self.n_cols, -1)
         position[self.master_columns] = np.arange(len(self.master_columns))
         csc = matrix.tocsc()
+        made: tuple[np.ndarray, np.ndarray] | None = None  # (`identity`, once made)
         for year in np.unique(self.year_of_column[~self.in_master]):
             columns = np.flatnonzero(self.year_of_column == year)
             rows = np.flatnonzero(high == year)
@@ -224,12 +228,12 @@ class YearLPs:
                 event.subscribe(check)
             year_lp = YearLP(int(year), columns, rows, position[links], highs)
             if self.identity is not None and block.shape[1] > NEIGHBOUR_COLUMNS:
-                col_id, row_id = self.identity
+                made = made or self.identity()
+                col_id, row_id = made
                 year_lp.col_keys = _occurrences(np.concatenate([col_id[columns],
                                                                 col_id[links]]))
                 year_lp.row_keys = _occurrences(row_id[rows])
             self.years.append(year_lp)
-        self.identity = None  # (the keys are what is needed)
         return ""
 
     def _signature(self, bounds: Bounds) -> bytes:
@@ -318,20 +322,20 @@ class YearLPs:
         """Start a year's first solve from the optimal basis of the year before it (in
         its run: `_first_pricing`), mapped column by column and row by row onto the same
         placements, groups, providers and limits (`identities`). A year's LP is its
-        neighbour's a year on: much the same pupils and places, costs much the same discounted, so
-        that basis is close to optimal, and the dual simplex solves from it what it
-        would otherwise solve from cold (an England year LP: minutes). What has no
-        counterpart starts nonbasic (a column) or basic (a row's slack); HiGHS makes
-        the basis whole where the counts do not match (an "alien" basis)."""
+        neighbour's a year on: much the same pupils and places, costs much the same
+        discounted, so that basis is close to optimal, and the dual simplex solves from
+        it what it would otherwise solve from cold (an England year LP: minutes). What
+        has no counterpart starts nonbasic (a column) or basic (a row's slack); HiGHS
+        makes the basis whole where the counts do not match (an "alien" basis)."""
         import highspy
 
-        if year.col_keys is None or before.col_keys is None:
+        if year.col_keys is None:  # (a small year after a large one)
             return
         col_status, row_status = before.basis
         columns = _mapped(year.col_keys, before.col_keys, col_status, LOWER)
         rows = _mapped(year.row_keys, before.row_keys, row_status, BASIC)
-        statuses = list(highspy.HighsBasisStatus.__members__.values())
-        by_value = {int(status): status for status in statuses}
+        by_value = {int(status): status
+                    for status in highspy.HighsBasisStatus.__members__.values()}
         basis = highspy.HighsBasis()
         basis.col_status = [by_value[v] for v in columns.tolist()]
         basis.row_status = [by_value[v] for v in rows.tolist()]
