@@ -6,7 +6,9 @@
     python benchmarks/shapes.py table [JSONL]
 
 `generate` writes one workbook per shape of `shape_family.SHAPES` (seeded: the same
-code writes the same workbooks) and shapes.json, each shape's parameters. `run` solves
+code writes the same workbooks), shapes.json (each shape's parameters) and made_by.json
+(what made each workbook: the generator's code and the shape's parameters). `run`
+refuses a workbook that this code and these parameters did not write. `run` solves
 each shape each way in a fresh Python process (so each way has the memory and the
 timing of a run of its own), at the shape's mip_gap and the same time limit:
 
@@ -48,12 +50,46 @@ RESULTS = HERE / "shapes_results.jsonl"
 MARK = "SHAPE-RESULT "  # the line of a solve's output that holds its record
 
 
-def generate(out: Path) -> list[Path]:
+MADE_BY = "made_by.json"  # in OUT: each workbook's `made_by` key when it was written
+
+
+def made_by(name: str) -> str:
+    """What a shape's workbook is made from: the generator's code and the shape's
+    parameters. A workbook written by other code or parameters is another case (an
+    xlsx file's own bytes differ from one writing to the next: they hold the time)."""
+    digest = hashlib.sha256((HERE / "shape_family.py").read_bytes())
+    digest.update(json.dumps(SHAPES[name].parameters(), sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def _write(out: Path, names: list[str]) -> list[Path]:
+    """Write the shapes' workbooks, and note what made each (`MADE_BY`)."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [write_shape(shape, out / f"{name}.xlsx") for name, shape in SHAPES.items()]
+    book = out / MADE_BY
+    made = json.loads(book.read_text()) if book.exists() else {}
+    paths = []
+    for name in names:
+        paths.append(write_shape(SHAPES[name], out / f"{name}.xlsx"))
+        made[name] = made_by(name)
+    book.write_text(json.dumps(made, indent=1, sort_keys=True) + "\n")
+    return paths
+
+
+def generate(out: Path) -> list[Path]:
+    paths = _write(out, list(SHAPES))
     (out / "shapes.json").write_text(json.dumps(
         {name: shape.parameters() for name, shape in SHAPES.items()}, indent=1) + "\n")
     return paths
+
+
+def stale(out: Path, names: list[str]) -> list[str]:
+    """The shapes whose workbook in `out` was not written by this code from these
+    parameters (or whose maker is not known): measured, they would be another case
+    under this shape's name."""
+    book = out / MADE_BY
+    made = json.loads(book.read_text()) if book.exists() else {}
+    return [name for name in names if (out / f"{name}.xlsx").exists()
+            and made.get(name) != made_by(name)]
 
 
 def solve_plain_way(workbook: Path, time_limit: float) -> dict:
@@ -181,11 +217,15 @@ def run(out: Path, ways: list[str], names: list[str], time_limit: float,
     known = latest(results)
     stamp = {"commit": commit(), "machine": machine(),
              "run_id": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    old = stale(out, names)
+    if old:
+        raise SystemExit(f"{out}: {', '.join(old)}: not written by this shape_family.py "
+                         f"from the shapes' parameters as they are now (run `shapes.py "
+                         f"generate {out}` again)")
+    _write(out, [name for name in names if not (out / f"{name}.xlsx").exists()])
     for name in names:
         shape = SHAPES[name]
         workbook = out / f"{name}.xlsx"
-        if not workbook.exists():
-            write_shape(shape, workbook)
         sha = hashlib.sha256(workbook.read_bytes()).hexdigest()
         plain = known.get((name, "plain"))
         plain = plain if plain and plain.get("workbook_sha256") == sha else None
@@ -193,7 +233,8 @@ def run(out: Path, ways: list[str], names: list[str], time_limit: float,
             record = solve_apart(workbook, way, time_limit)
             if way == "plain":
                 plain = record
-            record = {"shape": name, "way": way, "workbook_sha256": sha, **record,
+            record = {"shape": name, "way": way, "workbook_sha256": sha,
+                      "made_by": made_by(name), **record,
                       "agrees_with_plain": agrees(record, plain), "time_limit": time_limit,
                       "parameters": shape.parameters(),
                       "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

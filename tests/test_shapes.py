@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from plain_model import solve_plain  # noqa: E402
 from shape_family import SHAPES, write_shape  # noqa: E402
-from shapes import agrees  # noqa: E402
+from shapes import _write, agrees, made_by, stale  # noqa: E402
 
 SMALL = [name for name, shape in SHAPES.items() if shape.zones <= 30]
 TINY = ["tiny_integer", "two_years_hard", "small_ramps"]
@@ -134,3 +134,26 @@ def test_the_harness_runs_a_shape_and_tabulates_it(tmp_path: Path) -> None:
                            capture_output=True, text=True).stdout
     assert "| tiny_no_options | 10 | 0 | 1 |" in table
     assert "geometric mean" in table
+
+
+def test_a_workbook_from_other_code_or_parameters_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A family measured on workbooks that an older generator wrote is another family
+    under the same names (it happened: eight shapes' gaps and every shape's demand)."""
+    name = "tiny_no_options"
+    _write(tmp_path, [name, "tiny_integer"])
+    assert stale(tmp_path, list(SHAPES)) == []  # (a shape not written is not stale)
+    made = json.loads((tmp_path / "made_by.json").read_text())
+    assert made == {name: made_by(name), "tiny_integer": made_by("tiny_integer")}
+    made[name] = "0" * 16  # as if written by other code
+    (tmp_path / "made_by.json").write_text(json.dumps(made))
+    assert stale(tmp_path, [name, "tiny_integer"]) == [name]
+    script = str(ROOT / "benchmarks" / "shapes.py")
+    refused = subprocess.run([sys.executable, script, "run", str(tmp_path), "--only", name,
+                              "--ways", "default", "--results", str(tmp_path / "r.jsonl")],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and not (tmp_path / "r.jsonl").exists()
+    assert f"{name}: not written by this shape_family.py" in refused.stderr
+    before = made_by(name)  # the parameters count as well as the code
+    monkeypatch.setitem(SHAPES, name, dataclasses.replace(SHAPES[name], mip_gap=0.01))
+    assert made_by(name) != before
