@@ -49,7 +49,7 @@ def scores(rows: pd.DataFrame) -> str:
 
 
 def main() -> None:
-    sen2 = Sen2.read(Sen2.REPOSITORY_DATA)
+    sen2 = Sen2.read(Sen2.PACKAGED)
     histories = read_histories(sen2)
     print("| variant | measure | earlier: median APE cohort / naive | MAPE cohort / naive "
           "| bias | held out: median APE cohort / naive | MAPE cohort / naive | bias "

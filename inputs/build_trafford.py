@@ -66,6 +66,7 @@ from placeopt.workbook.template import build_workbook
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+SEN2 = HERE.parent / "src" / "placeopt" / "forecast" / "data"  # installed with placeopt
 ROOT = HERE.parent
 DEFAULT_OUTPUT = ROOT / "models" / "trafford.xlsx"
 
@@ -225,8 +226,8 @@ class Provider:
 # --------------------------------------------------------------------------------------
 # Reading the committed public data
 # --------------------------------------------------------------------------------------
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+def _read_csv(name: str, folder: Path = DATA) -> list[dict[str, str]]:
+    with (folder / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -237,7 +238,7 @@ def _number(text: str) -> float:
 @functools.cache
 def _sen2_rows(name: str) -> tuple[dict[str, str], ...]:
     """Trafford's and England's rows of a SEN2 file (read once: the files cover every LA)."""
-    return tuple(r for r in _read_csv(name) if r["old_la_code"] == TRAFFORD
+    return tuple(r for r in _read_csv(name, SEN2) if r["old_la_code"] == TRAFFORD
                  or r["geographic_level"] == "National")
 
 
@@ -724,7 +725,7 @@ def demand_forecast() -> Forecast:
     history and its MSOAs' mid-2024 children: the January 2025 count stands for 2025/26,
     the first planning year (it is the current placements), and later years are projected
     from it."""
-    sen2 = Sen2.read(DATA)
+    sen2 = Sen2.read(SEN2)
     return make_forecast(sen2, sen2.find(TRAFFORD), years=tuple(YEARS), base_year=FIRST_YEAR,
                          method=FORECAST, population=read_population(DATA / POPULATION))
 

@@ -6,12 +6,12 @@ inputs/README.md):
 
     python inputs/extract_inputs.py SOURCE_DIR
 
-It writes the small files in inputs/data/ that `inputs/build_trafford.py` and
-`placeopt forecast` read (SEN2 for every local authority and England; the rest for
-Trafford only). Values
-are copied as text, never re-typed, so the committed files hold exactly the published
-figures. Nothing else in the project reads SOURCE_DIR: the build and the tests use only
-inputs/data/.
+It writes the small files that `inputs/build_trafford.py` and `placeopt forecast`
+read: SEN2 for every local authority and England in src/placeopt/forecast/data/
+(installed with placeopt, so that a forecast needs neither the download nor a clone),
+the rest, for Trafford only, in inputs/data/. Values are copied as text, never re-typed,
+so the committed files hold exactly the published figures. Nothing else in the project
+reads SOURCE_DIR: the build and the tests use only those two folders.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from placeopt.forecast.sen2 import NEED_COLUMNS, PLACEMENT_ROWS, SETTING_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+# The SEN2 cut the forecast reads is installed with placeopt (package data).
+SEN2 = HERE.parent / "src" / "placeopt" / "forecast" / "data"
 
 TRAFFORD_OLD_CODE = "358"  # DfE (old) LA code; new code E08000009
 
@@ -100,10 +102,10 @@ def extract(source: Path) -> dict[str, int]:
     DATA.mkdir(parents=True, exist_ok=True)
     counts = {
         "sen2_caseload.csv": _filter_csv(
-            sen2 / "caseload.csv", DATA / "sen2_caseload.csv", _caseload_row,
+            sen2 / "caseload.csv", SEN2 / "sen2_caseload.csv", _caseload_row,
             CASELOAD_COLUMNS),
         "sen2_needs_all_plans.csv": _filter_csv(
-            sen2 / "sen_needs_all_plans.csv", DATA / "sen2_needs_all_plans.csv", _needs_row,
+            sen2 / "sen_needs_all_plans.csv", SEN2 / "sen2_needs_all_plans.csv", _needs_row,
             NEEDS_COLUMNS),
         "sen2_caseload_growth.csv": _filter_csv(
             sen2 / "caseload.csv", DATA / "sen2_caseload_growth.csv", _growth_rows,

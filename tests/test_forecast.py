@@ -2,7 +2,7 @@
 writes (new, or into a planner's own without losing anything), backtests, and the
 command line's answers to bad arguments.
 
-The SEN2 files are placeopt's cut in inputs/data (never the original download).
+The SEN2 files are placeopt's cut, installed with it (never the original download).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ POPULATION = DATA / "trafford_mid2024_population_msoa_syoa.csv"
 
 @pytest.fixture(scope="module")
 def sen2() -> Sen2:
-    return Sen2.read(DATA)
+    return Sen2.read(Sen2.PACKAGED)
 
 
 # --------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def test_method_refuses_impossible_parameters() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# SEN2 as published (placeopt's cut in inputs/data)
+# SEN2 as published (placeopt's cut, installed with it)
 # --------------------------------------------------------------------------------------
 def test_sen2_reader_on_trafford(sen2: Sen2) -> None:
     trafford = sen2.find("Trafford")
@@ -195,7 +195,7 @@ def test_split_by_need_keeps_sen2s_need_totals(sen2: Sen2) -> None:
     of each level (the IPF keeps both margins)."""
     forecast = make_forecast(sen2, sen2.find("Trafford"), years=(2024, 2025))
     rows = forecast.demand_rows()
-    with (DATA / "sen2_needs_all_plans.csv").open(encoding="utf-8") as handle:
+    with (Sen2.PACKAGED / "sen2_needs_all_plans.csv").open(encoding="utf-8") as handle:
         placements = [r for r in csv.DictReader(handle) if r["old_la_code"] == "358"
                       and r["breakdown_topic"] == "Type of placement"]
     special = {"Special - LA maintained", "Special - Academy/free schools",

@@ -31,7 +31,7 @@ BENCHMARK = ROOT / "benchmarks" / "forecast_backtest"
 
 @pytest.fixture(scope="module")
 def sen2() -> Sen2:
-    return Sen2.read(ROOT / "inputs" / "data")
+    return Sen2.read(Sen2.PACKAGED)
 
 
 def test_horizon_variance_is_the_sum_over_ar1_steps() -> None:

@@ -50,8 +50,10 @@ def _build_script() -> ModuleType:
 
 
 def _sen2_january_2025() -> dict[str, float]:
-    """Trafford's 'All EHC plans' row of SEN2 caseload.csv for 2024/25 (inputs/data)."""
-    with (DATA / "sen2_caseload.csv").open(encoding="utf-8", newline="") as handle:
+    """Trafford's 'All EHC plans' row of SEN2 caseload.csv for 2024/25 (installed with
+    placeopt)."""
+    caseload = ROOT / "src" / "placeopt" / "forecast" / "data" / "sen2_caseload.csv"
+    with caseload.open(encoding="utf-8", newline="") as handle:
         row = next(r for r in csv.DictReader(handle)
                    if r["old_la_code"] == "358" and r["time_period"] == "202425"
                    and r["breakdown_topic"] == "All EHC plans")

@@ -78,7 +78,7 @@ def forecast() -> None:
 
 SEN2_HELP = ("Folder with SEN2's caseload.csv and sen_needs_all_plans.csv (the DfE download) "
              "or placeopt's cut of them.")
-SEN2_DEFAULT = "the repository's inputs/data"
+SEN2_DEFAULT = "placeopt's own cut of SEN2 2025, installed with it"
 
 
 def sen2_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,7 +138,7 @@ def forecast_project(la: str, output: Path, workbook: Path | None, population: P
     _fresh(report, force, "--report")
     console = Console(quiet)
     with _forecast_arguments():
-        sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
+        sen2 = Sen2.read(sen2_dir or Sen2.PACKAGED)
         authority = _authority(sen2, la, console)
         people = read_population(population, population_year) if population else None
         result, notes = forecast_workbook(
@@ -183,7 +183,7 @@ def forecast_backtest(la: str, hold_out: int, output: Path, sen2_dir: Path | Non
     _fresh(output / "backtest.csv", force, "--output")
     console = Console(quiet)
     with _forecast_arguments():
-        sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
+        sen2 = Sen2.read(sen2_dir or Sen2.PACKAGED)
         chosen = sen2.authorities() if la.strip().lower() == "all" else [_authority(sen2, la,
                                                                                     console)]
         result = backtest(sen2, chosen, hold_out, Method(**method), progress=_reading(console))
@@ -216,7 +216,7 @@ def forecast_calibrate(output: Path, sen2_dir: Path | None, force: bool, quiet: 
     console = Console(quiet)
     chosen = Method(**method)
     with _forecast_arguments():
-        sen2 = Sen2.read(sen2_dir or Sen2.REPOSITORY_DATA)
+        sen2 = Sen2.read(sen2_dir or Sen2.PACKAGED)
         errors = rolling_errors(read_histories(sen2, _reading(console)), sen2.england(), chosen)
         model = fit_error_model(errors, chosen.label())
     output.parent.mkdir(parents=True, exist_ok=True)

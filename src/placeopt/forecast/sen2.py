@@ -1,7 +1,7 @@
 """SEN2 (DfE, "Education, health and care plans"): one local authority's history.
 
 Reads the published files (`caseload.csv` and `sen_needs_all_plans.csv` of the DfE
-download) or placeopt's cut of them (`inputs/data/sen2_caseload.csv`,
+download) or placeopt's cut of them, installed with it (`forecast/data/sen2_caseload.csv`,
 `sen2_needs_all_plans.csv`: the same rows and columns as published, fewer of them) and
 gives one authority's plans by year, provision level, age and primary need as arrays.
 
@@ -162,7 +162,7 @@ def _find_file(folder: Path, names: tuple[str, ...]) -> Path:
         if (folder / name).is_file():
             return folder / name
     raise Sen2Missing(f"{folder} holds neither {' nor '.join(names)}: give the folder of the "
-                      "DfE SEN2 download or placeopt's inputs/data")
+                      "DfE SEN2 download")
 
 
 def _normal(name: str) -> str:
@@ -172,8 +172,9 @@ def _normal(name: str) -> str:
 class Sen2:
     """The SEN2 tables of every authority and England, read once."""
 
-    # placeopt's cut of SEN2 in the repository (inputs/README.md says how it is made)
-    REPOSITORY_DATA = Path(__file__).resolve().parents[3] / "inputs" / "data"
+    # placeopt's cut of SEN2, installed with it (inputs/README.md says how it is made):
+    # a forecast needs no download, and no clone of the repository
+    PACKAGED = Path(__file__).resolve().parent / "data"
 
     def __init__(self, caseload: pd.DataFrame, needs: pd.DataFrame, source: Path):
         self.caseload, self.needs, self.source = caseload, needs, source

@@ -232,7 +232,7 @@ def _template_bytes(store: RunStore, example: bool) -> bytes:
 def _sen2() -> Any:
     from ..forecast.sen2 import Sen2
 
-    return Sen2.read(Sen2.REPOSITORY_DATA)
+    return Sen2.read(Sen2.PACKAGED)
 
 
 def _authorities() -> dict[str, Any]:
