@@ -46,10 +46,12 @@ def plain_instance(workbook: str | Path, scenario: str = "base") -> Instance:
 
 def solve_plain(instance: Instance, *, baseline: bool = False, mip_gap: float = 0.0,
                 time_limit: float | None = None, threads: int = 0, fold: bool = True,
-                formulation: Formulation | None = None) -> PlainSolution:
+                formulation: Formulation | None = None,
+                options: tuple = ()) -> PlainSolution:
     """The plain model as one HiGHS MIP; with `baseline`, the options that are not
     required held shut. `formulation`: the instance's plain formulation, if made
-    already (`formulate(instance, open_by=False)`)."""
+    already (`formulate(instance, open_by=False)`); `options`: any other HiGHS
+    option by name (a random seed)."""
     started = time.perf_counter()
     formulation = formulation or formulate(instance, open_by=False)
     columns = formulation.columns
@@ -59,7 +61,7 @@ def solve_plain(instance: Instance, *, baseline: bool = False, mip_gap: float = 
         upper[optional_columns(instance, formulation.layout)] = 0.0
     lower = np.where(np.isfinite(columns.lower), columns.lower, 0.0)
     constant = float(columns.cost @ lower) if fold else 0.0
-    highs = new_highs(threads=threads)
+    highs = new_highs(threads=threads, options=options)
     highs.setOptionValue("mip_rel_gap", float(mip_gap))
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))

@@ -3,6 +3,7 @@
     python benchmarks/shapes.py generate OUT_DIR
     python benchmarks/shapes.py run OUT_DIR [--ways plain,whole,years,default]
                                             [--only NAME,...] [--time-limit 300]
+                                            [--seed N] [--results FILE]
     python benchmarks/shapes.py table [JSONL]
 
 `generate` writes one workbook per shape of `shape_family.SHAPES` (seeded: the same
@@ -17,7 +18,12 @@ timing of a run of its own), at the shape's mip_gap and the same time limit:
 - whole, years: `placeopt.run.plan(..., route=...)`;
 - default: `placeopt.run.plan` with no route, so whatever the default is, is measured.
 
-The three `plan` ways run with project_values=False and write no reports. One JSON line
+The three `plan` ways run with project_values=False and write no reports. `--seed N`
+runs every way with HiGHS's random_seed N (the plain model's MIP, the whole model, the
+years route's master): a MIP's time can change several-fold with the seed alone, so a
+shape far from the rest is re-run under other seeds before its time is read as the
+route's. Give such runs a results file of their own: the table reads the latest record
+of each shape and way. One JSON line
 per shape and way is appended to benchmarks/shapes_results.jsonl (commit, date, machine
 and its load average when the solve started: the machine may be shared). `table` prints
 the per-shape table and the summary lines of issue 17 from the latest line of each shape
@@ -92,7 +98,12 @@ def stale(out: Path, names: list[str]) -> list[str]:
             and made.get(name) != made_by(name)]
 
 
-def solve_plain_way(workbook: Path, time_limit: float) -> dict:
+def seeded(seed: int) -> tuple:
+    """The HiGHS options of a run with this random seed (0: HiGHS's default, none)."""
+    return (("random_seed", seed),) if seed else ()
+
+
+def solve_plain_way(workbook: Path, time_limit: float, seed: int = 0) -> dict:
     from plain_model import solve_plain
 
     from placeopt.case import build_case
@@ -103,7 +114,7 @@ def solve_plain_way(workbook: Path, time_limit: float) -> dict:
     instance = compile_instance(case.inputs, prune_dominated=False)
     given = {"mip_gap": case.settings.mip_gap, "time_limit": time_limit,
              "threads": case.settings.threads,
-             "formulation": formulate(instance, open_by=False)}
+             "formulation": formulate(instance, open_by=False), "options": seeded(seed)}
     baseline = solve_plain(instance, baseline=True, **given)
     plan = solve_plain(instance, **given)
     gap = case.settings.mip_gap
@@ -116,10 +127,10 @@ def solve_plain_way(workbook: Path, time_limit: float) -> dict:
             "route": "plain", "mip_gap": gap}
 
 
-def solve_placeopt_way(workbook: Path, way: str, time_limit: float) -> dict:
+def solve_placeopt_way(workbook: Path, way: str, time_limit: float, seed: int = 0) -> dict:
     from placeopt.run import plan
 
-    given = {} if way == "default" else {"route": way}
+    given = {"highs_options": seeded(seed)} | ({} if way == "default" else {"route": way})
     summary = plan(workbook, time_limit=time_limit, project_values=False, **given).summary
     solve = summary["solve"]
     timings = solve["timings"]
@@ -137,12 +148,12 @@ def solve_placeopt_way(workbook: Path, way: str, time_limit: float) -> dict:
             "mip_gap": summary["provenance"]["options"]["mip_gap"]}
 
 
-def solve_here(workbook: Path, way: str, time_limit: float) -> None:
+def solve_here(workbook: Path, way: str, time_limit: float, seed: int = 0) -> None:
     """One way on one workbook in this process: print its record on a MARK line."""
     started = time.perf_counter()
     try:
-        record = (solve_plain_way(workbook, time_limit) if way == "plain"
-                  else solve_placeopt_way(workbook, way, time_limit))
+        record = (solve_plain_way(workbook, time_limit, seed) if way == "plain"
+                  else solve_placeopt_way(workbook, way, time_limit, seed))
     except Exception as exc:  # noqa: BLE001 - recorded: a way that fails is a result
         record = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]}
     record["inside_seconds"] = time.perf_counter() - started
@@ -152,14 +163,15 @@ def solve_here(workbook: Path, way: str, time_limit: float) -> None:
     print(MARK + json.dumps(record), flush=True)
 
 
-def solve_apart(workbook: Path, way: str, time_limit: float) -> dict:
+def solve_apart(workbook: Path, way: str, time_limit: float, seed: int = 0) -> dict:
     """One way in a fresh process, with its end-to-end wall time; stopped (status
     "killed") if it runs far past the time limit."""
     load = os.getloadavg()[0]
     started = time.perf_counter()
     try:
         done = subprocess.run([sys.executable, __file__, "solve", str(workbook), way,
-                               "--time-limit", str(time_limit)], capture_output=True,
+                               "--time-limit", str(time_limit), "--seed", str(seed)],
+                              capture_output=True,
                               text=True, timeout=4 * time_limit + 120)
     except subprocess.TimeoutExpired:
         return {"status": "killed", "wall_seconds": time.perf_counter() - started,
@@ -213,7 +225,7 @@ def latest(path: Path) -> dict[tuple[str, str], dict]:
 
 
 def run(out: Path, ways: list[str], names: list[str], time_limit: float,
-        results: Path) -> None:
+        results: Path, seed: int = 0) -> None:
     known = latest(results)
     stamp = {"commit": commit(), "machine": machine(),
              "run_id": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
@@ -228,14 +240,16 @@ def run(out: Path, ways: list[str], names: list[str], time_limit: float,
         workbook = out / f"{name}.xlsx"
         sha = hashlib.sha256(workbook.read_bytes()).hexdigest()
         plain = known.get((name, "plain"))
-        plain = plain if plain and plain.get("workbook_sha256") == sha else None
+        plain = plain if plain and plain.get("workbook_sha256") == sha \
+            and plain.get("seed", 0) == seed else None
         for way in ways:
-            record = solve_apart(workbook, way, time_limit)
+            record = solve_apart(workbook, way, time_limit, seed)
             if way == "plain":
                 plain = record
             record = {"shape": name, "way": way, "workbook_sha256": sha,
                       "made_by": made_by(name), **record,
                       "agrees_with_plain": agrees(record, plain), "time_limit": time_limit,
+                      "seed": seed,
                       "parameters": shape.parameters(),
                       "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                       **stamp}
@@ -258,12 +272,15 @@ def main() -> None:
     command.add_argument("--only", default="", help="shape names, separated by commas")
     command.add_argument("--time-limit", type=float, default=300.0)
     command.add_argument("--results", type=Path, default=RESULTS)
+    command.add_argument("--seed", type=int, default=0,
+                         help="HiGHS's random_seed for every way (0: its default)")
     command = commands.add_parser("table", help="the table of the latest results")
     command.add_argument("jsonl", type=Path, nargs="?", default=RESULTS)
     command = commands.add_parser("solve", help="(internal) one way in this process")
     command.add_argument("workbook", type=Path)
     command.add_argument("way", choices=WAYS)
     command.add_argument("--time-limit", type=float, default=300.0)
+    command.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.command == "generate":
         print("\n".join(str(p) for p in generate(args.out)))
@@ -274,11 +291,11 @@ def main() -> None:
         if unknown:
             parser.error(f"unknown way or shape: {', '.join(unknown)}")
         names = [n for n in args.only.split(",") if n] or list(SHAPES)
-        run(args.out, ways, names, args.time_limit, args.results)
+        run(args.out, ways, names, args.time_limit, args.results, args.seed)
     elif args.command == "table":
         print_table(latest(args.jsonl), SHAPES)
     else:
-        solve_here(args.workbook, args.way, args.time_limit)
+        solve_here(args.workbook, args.way, args.time_limit, args.seed)
 
 
 if __name__ == "__main__":

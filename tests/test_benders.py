@@ -245,3 +245,37 @@ def test_a_year_starts_from_its_neighbours_basis(tmp_path: Path,
                                                     strict=True))
     assert all(np.array_equal(a, b) for a, b in zip(again.slopes, repeat.slopes,
                                                     strict=True))
+
+
+def test_other_highs_options_reach_the_years_master(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS options given by name (SolverSettings.highs_options: a benchmark's random
+    seed, a heuristic turned off) are the master MIP's on the years route, as they are
+    the whole model's: the years route is not measured with HiGHS's defaults alone."""
+
+    from placeopt.model import benders
+
+    made = []
+    real = benders.new_highs
+
+    def kept(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(benders, "new_highs", kept)
+    options = (("random_seed", 7), ("mip_heuristic_effort", 0.2))
+    summary = plan(NORTHBRIDGE, project_values=False, route="years",
+                   highs_options=options).summary
+    assert summary["status"] == "optimal" and summary["provenance"]["routes"]["plan"] == "years"
+    assert summary["provenance"]["highs_options"] == {"random_seed": 7,
+                                                      "mip_heuristic_effort": 0.2}
+    assert made, "the years route made no master"
+    for master in made:
+        assert master.getOptionValue("random_seed")[1] == 7
+        assert master.getOptionValue("mip_heuristic_effort")[1] == pytest.approx(0.2)
+    # One HiGHS refuses is named, not passed over.
+    with pytest.raises((ValueError, SolveError), match="no_such_option"):
+        plan(NORTHBRIDGE, project_values=False, route="years",
+             highs_options=(("no_such_option", 1),))
+    # None given: none in the provenance, HiGHS's defaults.
+    assert "highs_options" not in plan(NORTHBRIDGE, project_values=False,
+                                       route="years").summary["provenance"]

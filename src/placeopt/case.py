@@ -33,6 +33,7 @@ class Overrides:
     threads: int | None = None  # threads
     residential_k: int | None = None  # keep the k cheapest far residential arcs (off: exact)
     route: str = "auto"  # how MIPs are solved: "auto" (the portfolio), "years" or "whole"
+    highs_options: tuple[tuple[str, Any], ...] = ()  # any other HiGHS option, by name
 
     def parameters(self) -> dict[str, Any]:
         given = {"time_limit_seconds": self.time_limit, "mip_gap": self.mip_gap,
@@ -98,7 +99,8 @@ def build_case(workbook: str | Path | Inputs, scenario: str = "base", *,
     settings = SolverSettings(mip_gap=float(inputs.params["mip_gap"]),
                               time_limit=float(inputs.params["time_limit_seconds"]),
                               threads=int(inputs.params["threads"]), verbose=verbose,
-                              route=overrides.route)
+                              route=overrides.route,
+                              highs_options=tuple(overrides.highs_options))
     return Case(workbook=path, inputs=inputs, instance=instance, settings=settings,
                 overrides=overrides, read_seconds=read_seconds,
                 compile_seconds=time.perf_counter() - clock,

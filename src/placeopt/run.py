@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,15 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
          progress: Progress | None = None, write_model: str | Path | None = None,
          strong_linking: bool = False, engine: str = "direct",
          residential_k: int | None = None, project_values: bool | None = None,
-         route: str = "auto") -> Results:
+         route: str = "auto", highs_options: Sequence[tuple[str, Any]] = ()) -> Results:
     """Solve one scenario of a planning workbook: the plan, the baseline, the savings.
 
     Solver settings given here override the workbook's Parameters. `project_values`:
     what each option is worth (one more solve each; None: only when that is quick,
     `PROJECT_VALUES_SECONDS`). Raises InputError for a wrong
     workbook and SolveError for an infeasible model or a solver failure.
+    `highs_options`: any other HiGHS option by name (the whole model's and the years
+    route's master MIP; a benchmark's random seed), kept in the provenance.
     """
     say = progress or (lambda _msg: None)
     started_at = dt.datetime.now(dt.UTC)
@@ -47,7 +49,7 @@ def plan(workbook: str | Path, scenario: str = "base", *, time_limit: float | No
         apart.prestart()
     case = build_case(workbook, scenario, verbose=verbose, progress=say, overrides=Overrides(
         time_limit=time_limit, mip_gap=mip_gap, threads=threads, residential_k=residential_k,
-        route=route))
+        route=route, highs_options=tuple(highs_options)))
     return solve_case(case, started_at=started_at, progress=say, write_model=write_model,
                       strong_linking=strong_linking, engine=engine,
                       project_values=project_values)
@@ -90,6 +92,8 @@ def solve_case(case: Case, *, started_at: dt.datetime | None = None,
         "compile_seconds": round(compile_seconds, 3),
         "warnings": [str(p) for p in case.warnings],
     }
+    if case.settings.highs_options:  # (none by default: HiGHS's own defaults)
+        provenance["highs_options"] = dict(case.settings.highs_options)
     if case.no_plan:  # proven before any solve: the same story as the solver's proof
         proven = ProvenInfeasible(case.no_plan)
         proven.summary = failure_summary(proven, instance, provenance)

@@ -198,8 +198,10 @@ class _Master:
         lower = np.concatenate([bounds.col_lower[cols], np.full(n_years, -np.inf)])
         upper = np.concatenate([bounds.col_upper[cols], np.full(n_years, np.inf)])
         self.integer = np.concatenate([bounds.integer[cols], np.zeros(n_years, dtype=bool)])
+        # (any other HiGHS option asked for is the master's: it is the route's MIP)
         self.master = route.watch.attach(new_highs(route.settings.verbose,
-                                                   route.settings.threads))
+                                                   route.settings.threads,
+                                                   route.settings.highs_options))
         # The objective less the constant (as the whole route does), so that the
         # master's relative gap means what `mip_gap` means.
         self.master.passModel(highs_lp(matrix, cost, lower, upper,

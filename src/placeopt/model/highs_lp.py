@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -75,8 +76,10 @@ def quiet_stdout(enabled: bool = True):
         os.close(saved)
 
 
-def new_highs(verbose: bool = False, threads: int = 0) -> Any:
-    """A HiGHS instance, made quietly; its log on the terminal only if `verbose`."""
+def new_highs(verbose: bool = False, threads: int = 0,
+              options: Iterable[tuple[str, Any]] = ()) -> Any:
+    """A HiGHS instance, made quietly; its log on the terminal only if `verbose`; with
+    any other `options` by name (ValueError for one HiGHS refuses)."""
     import highspy
 
     with quiet_stdout(not verbose):
@@ -84,6 +87,9 @@ def new_highs(verbose: bool = False, threads: int = 0) -> Any:
     highs.setOptionValue("output_flag", bool(verbose))
     if threads:
         highs.setOptionValue("threads", int(threads))
+    for name, value in options:
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"HiGHS refused option {name}={value!r}")
     return highs
 
 

@@ -88,14 +88,10 @@ class WholeRoute:
         """The whole model in HiGHS, passed over the first time a solve needs it, as the
         model stands then."""
         if self._highs is None:
-            import highspy
 
             started = time.perf_counter()
             settings = self.settings
-            highs = new_highs(settings.verbose, settings.threads)
-            for name, value in settings.highs_options:
-                if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-                    raise ValueError(f"HiGHS refused option {name}={value!r}")
+            highs = new_highs(settings.verbose, settings.threads, settings.highs_options)
             if self.n_columns:
                 model = self.as_it_stands()
                 highs.passModel(highs_lp(
