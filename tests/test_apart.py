@@ -8,6 +8,7 @@ does not prove within its time limit, so it runs for a known wall time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -189,3 +190,27 @@ def test_a_child_that_never_comes_up_says_so() -> None:
     with pytest.raises(ChildEnded, match="exit code 3") as ended:
         broken.solve(tiny(), Watch())
     assert not ended.value.started  # so the whole route solves in its own process
+
+
+def test_a_child_started_ahead_ends_when_no_race_will_take_it() -> None:
+    """`placeopt run` starts a child as it reads the workbook; a model solved by one
+    route (asked for, or one the years route does not apply to) lets it go at once
+    rather than leave it idle to the end of the run."""
+    from placeopt.case import build_case
+    from placeopt.model import apart as module
+    from placeopt.model.formulation import formulate
+    from placeopt.model.solve import Solver
+
+    case = build_case(Path(__file__).resolve().parents[1] / "models" / "northbridge.xlsx")
+    formulation = formulate(case.instance)
+    for route, kept in (("whole", False), ("auto", True)):
+        module.prestart()
+        spare = module._spare
+        assert spare is not None and spare.alive
+        settings = dataclasses.replace(case.settings, route=route)
+        model = Solver(formulation, settings, instance=case.instance)
+        assert module._spare is None  # taken by the race, or let go
+        assert (model.portfolio.whole.apart is spare) == kept
+        assert spare.alive == kept
+        model.portfolio.close()
+        assert not spare.alive

@@ -151,6 +151,8 @@ class Portfolio:
             self.leader, self.patience = "years", YEARS_HEAD_START
             self.first_gap = FIRST_ROUND > 0  # (0: the head start alone)
             self._apart()
+        if self.whole.apart is None:  # not raced, or not apart: no race will take it
+            apart.release()
 
     def _races(self) -> bool:
         """Will this model's solves be raced (as it stands now)?"""
