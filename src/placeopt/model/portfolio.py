@@ -61,7 +61,9 @@ HEAD_START = 0.25  # seconds the whole model, leading a model's first solve, run
 # 28.8 s). Led by the whole model, 12 of 37 shapes took over 1.25 times the faster
 # route plus a second, as the two shared two cores from a quarter of a second on; led by
 # the years route for 2 s, 16 of those 17 re-run met it, and mid_100_options took 14.4 s
-# where it took 12.6 (benchmarks/RESULTS.md, the fifth version).
+# where it took 12.6 (benchmarks/RESULTS.md, the fifth version; those figures are of
+# workbooks an older generator wrote). Re-tried at 1 s on the family as committed (the
+# seventh version): 25 of 37 shapes slower, 3 faster.
 YEARS_HEAD_START = 2.0
 # ... and past that, until its first gap is known (its LP phase and first master round),
 # but no longer than FIRST_ROUND times its LP phase (a first master MIP that is slow to
