@@ -279,3 +279,26 @@ def test_other_highs_options_reach_the_years_master(monkeypatch: pytest.MonkeyPa
     # None given: none in the provenance, HiGHS's defaults.
     assert "highs_options" not in plan(NORTHBRIDGE, project_values=False,
                                        route="years").summary["provenance"]
+
+
+def test_the_lp_phase_stops_within_a_tenth_of_the_gap_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LP phase only gives the master its first cuts and bound: it converges to a
+    tenth of the gap asked (never finer than LP_TOLERANCE), and the MIP phase still
+    proves the plan within the gap itself."""
+    from placeopt.model import benders
+
+    asked = []
+    real = benders._Master.lp_phase
+
+    def kept(self, core, deadline, tolerance=benders.LP_TOLERANCE):
+        asked.append(tolerance)
+        return real(self, core, deadline, tolerance)
+
+    monkeypatch.setattr(benders._Master, "lp_phase", kept)
+    for gap, tolerance in ((0.01, 0.001), (0.0005, benders.LP_TOLERANCE)):
+        asked.clear()
+        summary = plan(NORTHBRIDGE, project_values=False, route="years", mip_gap=gap).summary
+        assert asked and all(t == pytest.approx(tolerance) for t in asked)
+        assert summary["status"] == "optimal" and summary["mip_gap"] <= gap + 1e-12
+        assert summary["provenance"]["routes"]["plan"] == "years"
