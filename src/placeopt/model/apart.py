@@ -65,12 +65,10 @@ def ran_record(highs: Any, *, values: bool = True) -> dict[str, Any]:
 # -- the child ---------------------------------------------------------------------------
 def _solve_job(job: dict[str, Any], jobs: Connection, replies: Connection,
                parent: int) -> dict[str, Any]:
-    import highspy
-
-    highs = new_highs(job["verbose"], job["threads"])
-    for name, value in job["options"]:
-        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-            return {"error": f"HiGHS refused option {name}={value!r}"}
+    try:
+        highs = new_highs(job["verbose"], job["threads"], job["options"])
+    except ValueError as exc:  # an option HiGHS refuses, named in the parent
+        return {"error": str(exc)}
     highs.passModel(csc_lp(job["csc"], job["cost"], job["col_lower"], job["col_upper"],
                            job["row_lower"], job["row_upper"], job["integer"], job["offset"]))
     if job["start"] is not None:
