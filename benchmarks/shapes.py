@@ -23,17 +23,17 @@ runs every way with HiGHS's random_seed N (the plain model's MIP, the whole mode
 years route's master): a MIP's time can change several-fold with the seed alone, so a
 shape far from the rest is re-run under other seeds before its time is read as the
 route's. Give such runs a results file of their own: the table reads the latest record
-of each shape and way. One JSON line
-per shape and way is appended to benchmarks/shapes_results.jsonl (commit, date, machine
-and its load average when the solve started: the machine may be shared). `table` prints
-the per-shape table and the summary lines of issue 17 from the latest line of each shape
-and way.
+of each shape and way. One JSON line per shape and way is appended to
+benchmarks/shapes_results.jsonl (commit, date, machine and its load average when the
+solve started: the machine may be shared). `table` prints the per-shape table and the
+summary lines of issue 17 from the latest line of each shape and way.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -59,25 +59,34 @@ MARK = "SHAPE-RESULT "  # the line of a solve's output that holds its record
 MADE_BY = "made_by.json"  # in OUT: each workbook's `made_by` key when it was written
 
 
+@functools.cache
+def _generator() -> bytes:
+    """The generator's code (read once)."""
+    return (HERE / "shape_family.py").read_bytes()
+
+
 def made_by(name: str) -> str:
     """What a shape's workbook is made from: the generator's code and the shape's
     parameters. A workbook written by other code or parameters is another case (an
     xlsx file's own bytes differ from one writing to the next: they hold the time)."""
-    digest = hashlib.sha256((HERE / "shape_family.py").read_bytes())
+    digest = hashlib.sha256(_generator())
     digest.update(json.dumps(SHAPES[name].parameters(), sort_keys=True).encode())
     return digest.hexdigest()[:16]
+
+
+def _made(out: Path) -> dict[str, str]:
+    """The `made_by` keys noted in `out` (none yet: empty)."""
+    book = out / MADE_BY
+    return json.loads(book.read_text()) if book.exists() else {}
 
 
 def _write(out: Path, names: list[str]) -> list[Path]:
     """Write the shapes' workbooks, and note what made each (`MADE_BY`)."""
     out.mkdir(parents=True, exist_ok=True)
-    book = out / MADE_BY
-    made = json.loads(book.read_text()) if book.exists() else {}
-    paths = []
-    for name in names:
-        paths.append(write_shape(SHAPES[name], out / f"{name}.xlsx"))
-        made[name] = made_by(name)
-    book.write_text(json.dumps(made, indent=1, sort_keys=True) + "\n")
+    made = _made(out)
+    paths = [write_shape(SHAPES[name], out / f"{name}.xlsx") for name in names]
+    made.update({name: made_by(name) for name in names})
+    (out / MADE_BY).write_text(json.dumps(made, indent=1, sort_keys=True) + "\n")
     return paths
 
 
@@ -92,8 +101,7 @@ def stale(out: Path, names: list[str]) -> list[str]:
     """The shapes whose workbook in `out` was not written by this code from these
     parameters (or whose maker is not known): measured, they would be another case
     under this shape's name."""
-    book = out / MADE_BY
-    made = json.loads(book.read_text()) if book.exists() else {}
+    made = _made(out)
     return [name for name in names if (out / f"{name}.xlsx").exists()
             and made.get(name) != made_by(name)]
 
@@ -171,8 +179,7 @@ def solve_apart(workbook: Path, way: str, time_limit: float, seed: int = 0) -> d
     try:
         done = subprocess.run([sys.executable, __file__, "solve", str(workbook), way,
                                "--time-limit", str(time_limit), "--seed", str(seed)],
-                              capture_output=True,
-                              text=True, timeout=4 * time_limit + 120)
+                              capture_output=True, text=True, timeout=4 * time_limit + 120)
     except subprocess.TimeoutExpired:
         return {"status": "killed", "wall_seconds": time.perf_counter() - started,
                 "load_before": load}
