@@ -350,7 +350,7 @@ def test_a_failed_rebuild_leaves_the_old_reports(folder: Path, monkeypatch) -> N
     def broken(*_args: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("placeopt.report.write_html", broken)
+    monkeypatch.setattr("placeopt.report.html.write_html", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         write_reports(folder)
     assert {n: (folder / n).read_bytes() for n in before} == before

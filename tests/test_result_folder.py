@@ -167,7 +167,7 @@ def test_a_report_that_fails_is_a_warning(workbook: Path, tmp_path: Path,
     def broken(*_args: Any) -> None:
         raise RuntimeError("a bug in the report")
 
-    monkeypatch.setattr("placeopt.report.write_html", broken)
+    monkeypatch.setattr("placeopt.report.html.write_html", broken)
     result = run_cli("run", workbook, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
@@ -184,7 +184,7 @@ def test_try_write_reports_returns_the_failure(workbook: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     out = write_results(plan(workbook), tmp_path / "out", reports=False)
     assert try_write_reports(out) is None
-    monkeypatch.setattr("placeopt.report.write_xlsx", lambda *_: 1 / 0)
+    monkeypatch.setattr("placeopt.report.excel.write_xlsx", lambda *_: 1 / 0)
     message = try_write_reports(out)
     assert message is not None and "ZeroDivisionError" in message
 

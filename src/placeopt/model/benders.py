@@ -337,6 +337,9 @@ class _Master:
                     if not self.consider(priced, point):
                         break  # the LP's answer priced as it promised: the LP bound
                 core = 0.5 * core + 0.5 * y
+                if self.lps.pricing_seconds > SLOW_PRICING:  # minutes a round: show each
+                    self.say(f"  Benders LP round {rounds}: bound £{lp_lower:,.0f}, "
+                             f"best point £{lp_upper:,.0f}, {len(self.route.cuts)} cuts")
                 # Converged: the LP's bound and the cost of a point of the LP's region
                 # (not a plan: it may be fractional) within the tolerance. (Before both
                 # are known, inf - -inf is no convergence.)

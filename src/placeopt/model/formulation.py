@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 import scipy.sparse as sp
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from . import inclusion
 from .instance import Instance, arc_unit_cost, budget_unit_cost, revenue_budget_binds
@@ -33,6 +32,11 @@ from .layout import (
     ramped,
     rows_of,
 )
+
+if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is made (`to_pyomo`): the
+    # default hand-off never makes one, and importing Pyomo (which then imports
+    # scipy.stats whenever scipy is imported) costs a run about a second of start-up
+    import pyomo.environ as pyo
 
 
 @dataclass(frozen=True)
@@ -402,6 +406,9 @@ def new_site_linking_rows(instance: Instance, layout: Layout) -> Rows | None:
 def to_pyomo(formulation: Formulation) -> pyo.ConcreteModel:
     """The formulation as a Pyomo model: variables x, u, b, o, w, a, q, v; one constraint
     per family."""
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     layout, columns = formulation.layout, formulation.columns
     m = pyo.ConcreteModel(name="placeopt")
     spans = {"x": (0, layout.n_x), "u": (layout.u_start, layout.b_start),
@@ -433,6 +440,9 @@ def to_pyomo(formulation: Formulation) -> pyo.ConcreteModel:
 
 
 def _constraint(block: Rows, flat: list[pyo.Var]) -> pyo.Constraint:
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     indptr, indices, values = block.indptr, block.indices, block.values
     lower, upper = block.lower, block.upper
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..workbook.schema import CAPITAL
 from .formulation import Formulation
+from .highs_lp import highs_lp, new_highs
 from .instance import Instance
 
 COLUMNS = ["year", "stream", "option_id", "amount"]
@@ -82,7 +83,7 @@ def split_capital(instance: Instance, keys: np.ndarray, capex: np.ndarray | None
     and every limited stream's cumulative drawing stays within its cumulative capital in
     every year up to `through` (default: the last), drawing on the general pot
     `capital` as little as the streams allow (ring-fenced money first)."""
-    from scipy import optimize  # looked up when called: a test may stand in for it
+    import highspy
 
     if not len(keys):
         return CapitalSplit("paid", np.zeros(0))
@@ -101,15 +102,25 @@ def split_capital(instance: Instance, keys: np.ndarray, capex: np.ndarray | None
             rows.append(((keys[:, 2] == f) & (keys[:, 1] <= t)).astype(float))
             limits.append(available[t])
     general = capital.names.index(CAPITAL)
-    answer = optimize.linprog((keys[:, 2] == general).astype(float),
-                              A_ub=np.array(rows) if rows else None,
-                              b_ub=np.array(limits) if rows else None, A_eq=equal,
-                              b_eq=capex[openings[:, 0]], bounds=(0, None), method="highs")
-    if answer.status == 0:
-        return CapitalSplit("paid", answer.x)
-    if answer.status == 2:
+    paid = capex[openings[:, 0]]
+    # HiGHS itself (as every solve here), not scipy's linprog: importing scipy.optimize
+    # cost every run half a second
+    highs = new_highs()
+    highs.passModel(highs_lp(
+        np.vstack([np.array(rows).reshape(len(rows), len(keys)), equal]),
+        (keys[:, 2] == general).astype(float), np.zeros(len(keys)),
+        np.full(len(keys), np.inf), np.concatenate([np.full(len(rows), -np.inf), paid]),
+        np.concatenate([np.array(limits, dtype=float), paid])))
+    highs.run()
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return CapitalSplit("paid", np.maximum(
+            np.asarray(highs.getSolution().col_value, dtype=float), 0.0))
+    if status in (highspy.HighsModelStatus.kInfeasible,
+                  # (its cost cannot fall below 0: "unbounded or infeasible" is infeasible)
+                  highspy.HighsModelStatus.kUnboundedOrInfeasible):
         return CapitalSplit("unpaid", np.zeros(len(keys)))
-    return CapitalSplit("unknown", np.zeros(len(keys)), str(answer.message))
+    return CapitalSplit("unknown", np.zeros(len(keys)), highs.modelStatusToString(status))
 
 
 def funding_summary(instance: Instance, table: pd.DataFrame) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .excel import write_xlsx
 from .folder import (
     FRONTIER_MARKER,
     FolderRefused,
@@ -20,7 +19,6 @@ from .folder import (
     staged,
     write_files,
 )
-from .html import write_html
 
 __all__ = ["FRONTIER_MARKER", "FolderRefused", "IncompleteFolder", "NoPlan", "ResultFolder",
            "check_replaceable", "read_folder", "staged", "try_write_reports", "write_files",
@@ -33,6 +31,9 @@ def write_reports(folder: str | Path) -> None:
     Both are written under temporary names first and renamed only when both are done, so
     rebuilding the reports of an old run never leaves one new and one old, or half a file.
     """
+    from .excel import write_xlsx  # the writers import matplotlib: only when writing
+    from .html import write_html
+
     data = read_folder(folder)
     done: list[tuple[Path, Path]] = []
     try:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,9 +262,7 @@ class Book:
 def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True) -> Book:
     """The sheets whose title is `wanted`, keyed by title, with cached values.
 
-    Other sheets are not read at all: a planner's notes sheet may be as large as it likes
-    (as long as it declares its size, as Excel does: openpyxl measures a sheet without a
-    <dimension> by reading it whole).
+    Other sheets are not read at all: a planner's notes sheet may be as large as it likes.
     """
     import openpyxl  # deferred: a slow import that --help does not need
 
@@ -272,7 +272,9 @@ def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True)
 
     def load(data_only: bool) -> Any:
         try:
-            books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
+            with _unmeasured():
+                books.append(openpyxl.load_workbook(path, read_only=True,
+                                                    data_only=data_only))
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise _unreadable(path, exc) from None
         return books[-1]
@@ -299,6 +301,34 @@ def read_sheets(path: Path, wanted: Callable[[str], bool] = lambda _title: True)
     finally:
         for book in books:
             book.close()
+
+
+_LOADING = threading.Lock()
+
+
+@contextmanager
+def _unmeasured() -> Iterator[None]:
+    """Load a workbook without openpyxl measuring its sheets.
+
+    A read-only openpyxl workbook measures every sheet as it loads, wanted or not, from
+    the sheet's <dimension>; a sheet without one (openpyxl's own write-only mode writes
+    none) is parsed to its end for it, before a cell is read: a third of reading a
+    national workbook (benchmarks/RESULTS.md). `_read_sheet` forgets the measure and reads
+    every cell anyway, so it is skipped while our workbooks load: each sheet is then as a
+    sheet without a <dimension> is. Another version of openpyxl, without this hook, is
+    left to measure."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    with _LOADING:
+        measure = ReadOnlyWorksheet.__dict__.get("_get_size")
+        if measure is None:
+            yield
+            return
+        ReadOnlyWorksheet._get_size = lambda _self: None
+        try:
+            yield
+        finally:
+            ReadOnlyWorksheet._get_size = measure
 
 
 def _unreadable(path: Path, exc: Exception) -> InputError:
