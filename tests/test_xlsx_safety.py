@@ -185,6 +185,34 @@ def test_a_wrong_dimension_does_not_hide_cells(tmp_path: Path, sheets) -> None:
     assert len(inputs.tables["Demand"]) == 9
 
 
+def test_a_sheet_without_dimension_is_read_without_being_measured(tmp_path: Path, sheets,
+                                                                   monkeypatch) -> None:
+    """openpyxl's write-only mode writes no <dimension>; read-only openpyxl then parses each
+    sheet to its end as the workbook loads, to measure it: a third of reading a national
+    workbook. placeopt reads every cell anyway, so the measure is skipped while it loads
+    (`xlsx._unmeasured`), and openpyxl is left as it was."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    path = write_workbook(tmp_path / "nodim.xlsx", sheets)
+    for n in range(1, len(sheets) + 1):
+        _rewrite_part(path, f"xl/worksheets/sheet{n}.xml",
+                      lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', "", xml))
+    with zipfile.ZipFile(path) as archive:
+        assert not any(b"<dimension" in archive.read(n) for n in archive.namelist()
+                       if n.startswith("xl/worksheets/"))
+    measure = ReadOnlyWorksheet._get_size
+
+    def measured(*_args):
+        raise AssertionError("a sheet was measured as the workbook loaded")
+
+    monkeypatch.setattr(WorkSheetParser, "parse_dimensions", measured)
+    inputs = read_workbook(path)
+    assert len(inputs.tables["Providers"]) == 3
+    assert len(inputs.tables["Demand"]) == 9
+    assert ReadOnlyWorksheet._get_size is measure  # openpyxl as it was
+
+
 def test_array_formula_without_cached_value_is_an_error(tmp_path: Path, sheets) -> None:
     from openpyxl import load_workbook
     from openpyxl.worksheet.formula import ArrayFormula
