@@ -302,3 +302,31 @@ def test_the_lp_phase_stops_within_a_tenth_of_the_gap_asked(
         assert asked and all(t == pytest.approx(tolerance) for t in asked)
         assert summary["status"] == "optimal" and summary["mip_gap"] <= gap + 1e-12
         assert summary["provenance"]["routes"]["plan"] == "years"
+
+
+def test_a_time_limit_in_the_lp_phase_keeps_the_bound_proven(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The time limit may stop a pricing of the LP phase (England, on a slow machine:
+    the limit ran out in its fourth round). Each round's master LP bound is proven when
+    it is solved, so the plan reports it: it used to be lost, and the plan's gap said
+    "unknown" after three rounds had proved a bound."""
+    from placeopt.model import years as years_module
+
+    optimum = plan(NORTHBRIDGE, project_values=False, route="years", mip_gap=0.0).summary
+    calls = [0]
+    real = years_module.YearLPs.price
+
+    def stops_at_the_third(self, point):
+        calls[0] += 1
+        if calls[0] == 3:  # the start, round 1's point, then the clock
+            raise years_module.Stopped
+        return real(self, point)
+
+    monkeypatch.setattr(years_module.YearLPs, "price", stops_at_the_third)
+    stopped = plan(NORTHBRIDGE, project_values=False, route="years").summary
+    assert calls[0] >= 3
+    assert stopped["status"] == "time_limit"
+    bound = stopped["objective_bound"]
+    assert bound is not None and np.isfinite(bound)
+    assert bound <= optimum["objective"] + 1e-6 * abs(optimum["objective"])
+    assert stopped["mip_gap"] is not None and stopped["mip_gap"] > 0  # a gap, known

@@ -322,6 +322,8 @@ class _Master:
                     if self.master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                         break  # stopped: its objective bounds nothing
                     lp_lower = value
+                    # proven now: kept even if the clock stops a pricing below
+                    self.lower = max(self.lower, lp_lower)
                 else:  # no cut yet: the master is unbounded below; price its lower bounds
                     point = np.concatenate([np.nan_to_num(
                         self.bounds.col_lower[self.lps.master_columns], neginf=0.0),
