@@ -24,7 +24,7 @@ import numpy as np
 
 from placeopt.case import build_case
 from placeopt.model.formulation import Formulation, formulate
-from placeopt.model.highs_lp import highs_lp, new_highs
+from placeopt.model.highs_lp import new_highs, pass_lp
 from placeopt.model.instance import Instance, compile_instance
 from placeopt.model.solve import optional_columns
 
@@ -66,8 +66,8 @@ def solve_plain(instance: Instance, *, baseline: bool = False, mip_gap: float = 
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
     if formulation.layout.n_columns:
-        highs.passModel(highs_lp(matrix, columns.cost, columns.lower, upper, row_lower,
-                                 row_upper, integer=columns.integer, offset=-constant))
+        pass_lp(highs, matrix, columns.cost, columns.lower, upper, row_lower, row_upper,
+                integer=columns.integer, offset=-constant)
     build_seconds = time.perf_counter() - started
     started = time.perf_counter()
     highs.run()

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .highs_lp import csc_lp, new_highs, set_start, set_time_limit
+from .highs_lp import new_highs, pass_csc, set_start, set_time_limit
 from .watch import pause_seconds
 
 SLICE = 0.05  # seconds a paced child runs between two pauses
@@ -69,8 +69,8 @@ def _solve_job(job: dict[str, Any], jobs: Connection, replies: Connection,
         highs = new_highs(job["verbose"], job["threads"], job["options"])
     except ValueError as exc:  # an option HiGHS refuses, named in the parent
         return {"error": str(exc)}
-    highs.passModel(csc_lp(job["csc"], job["cost"], job["col_lower"], job["col_upper"],
-                           job["row_lower"], job["row_upper"], job["integer"], job["offset"]))
+    pass_csc(highs, job["csc"], job["cost"], job["col_lower"], job["col_upper"],
+             job["row_lower"], job["row_upper"], job["integer"], job["offset"])
     if job["start"] is not None:
         set_start(highs, job["start"])
     set_time_limit(highs, job["seconds"])

@@ -46,7 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .formulation import Layout
-from .highs_lp import highs_lp, new_highs, set_start, set_time_limit
+from .highs_lp import new_highs, pass_lp, set_start, set_time_limit
 from .route import Attempt, Limits, SolverSettings, relative_gap
 from .state import ModelState
 from .verify import FEASIBILITY, INTEGRALITY, Bounds, check_solution
@@ -210,10 +210,8 @@ class _Master:
                                                    route.settings.highs_options))
         # The objective less the constant (as the whole route does), so that the
         # master's relative gap means what `mip_gap` means.
-        self.master.passModel(highs_lp(matrix, cost, lower, upper,
-                                       bounds.row_lower[self.rows],
-                                       bounds.row_upper[self.rows], self.integer,
-                                       bounds.offset - self.constant))
+        pass_lp(self.master, matrix, cost, lower, upper, bounds.row_lower[self.rows],
+                bounds.row_upper[self.rows], self.integer, bounds.offset - self.constant)
         for cut in route.cuts:
             self._add_row(cut)
         self.found: list[np.ndarray] = []  # the master's incumbents in this round

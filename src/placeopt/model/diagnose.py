@@ -14,7 +14,7 @@ import numpy as np
 
 from ..workbook.schema import CAPITAL
 from .formulation import Formulation
-from .highs_lp import highs_lp, new_highs
+from .highs_lp import new_highs, pass_lp
 from .instance import GROUP_KEY, Instance
 from .verify import Bounds, Violation
 
@@ -183,9 +183,8 @@ def explain_infeasible(instance: Instance, formulation: Formulation, bounds: Bou
     # "light" strategy finds only rows whose own bounds clash).
     highs.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
                          | int(highspy.IisStrategy.kIisStrategyIrreducible))
-    lp = highs_lp(bounds.matrix, bounds.cost, bounds.col_lower, bounds.col_upper,
-                  bounds.row_lower, bounds.row_upper)
-    highs.passModel(lp)
+    pass_lp(highs, bounds.matrix, bounds.cost, bounds.col_lower, bounds.col_upper,
+            bounds.row_lower, bounds.row_upper)
     highs.run()
     status = highs.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:

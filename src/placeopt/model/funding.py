@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..workbook.schema import CAPITAL
 from .formulation import Formulation
-from .highs_lp import highs_lp, new_highs
+from .highs_lp import new_highs, pass_lp
 from .instance import Instance
 
 COLUMNS = ["year", "stream", "option_id", "amount"]
@@ -106,11 +106,11 @@ def split_capital(instance: Instance, keys: np.ndarray, capex: np.ndarray | None
     # HiGHS itself (as every solve here), not scipy's linprog: importing scipy.optimize
     # cost every run half a second
     highs = new_highs()
-    highs.passModel(highs_lp(
-        np.vstack([np.array(rows).reshape(len(rows), len(keys)), equal]),
+    pass_lp(
+        highs, np.vstack([np.array(rows).reshape(len(rows), len(keys)), equal]),
         (keys[:, 2] == general).astype(float), np.zeros(len(keys)),
         np.full(len(keys), np.inf), np.concatenate([np.full(len(rows), -np.inf), paid]),
-        np.concatenate([np.array(limits, dtype=float), paid])))
+        np.concatenate([np.array(limits, dtype=float), paid]))
     highs.run()
     status = highs.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:

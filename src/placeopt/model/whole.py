@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .apart import Apart, ChildEnded, ran_record, take
-from .highs_lp import highs_lp, new_highs, set_start, set_time_limit
+from .highs_lp import new_highs, pass_lp, set_start, set_time_limit
 from .matrix import ENGINES, MatrixForm
 from .route import Attempt, Limits, SolverSettings
 from .state import ModelState
@@ -94,10 +94,9 @@ class WholeRoute:
             highs = new_highs(settings.verbose, settings.threads, settings.highs_options)
             if self.n_columns:
                 model = self.as_it_stands()
-                highs.passModel(highs_lp(
-                    model["matrix"], model["cost"], model["col_lower"], model["col_upper"],
-                    model["row_lower"], model["row_upper"], model["integer"],
-                    model["offset"]))
+                pass_lp(highs, model["matrix"], model["cost"], model["col_lower"],
+                        model["col_upper"], model["row_lower"], model["row_upper"],
+                        model["integer"], model["offset"])
             self._highs = highs
             self._remember()
             highs.cbMipImprovingSolution.subscribe(

@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .formulation import Formulation, Layout
-from .highs_lp import highs_lp, new_highs, set_time_limit
+from .highs_lp import new_highs, pass_lp, set_time_limit
 from .verify import Bounds
 from .watch import Watch, interrupt_check
 
@@ -221,8 +221,8 @@ class YearLPs:
             lower = np.concatenate([bounds.col_lower[columns], bounds.col_lower[links]])
             upper = np.concatenate([bounds.col_upper[columns], bounds.col_upper[links]])
             highs = new_highs(self.verbose, self.threads)
-            highs.passModel(highs_lp(block, cost, lower, upper, bounds.row_lower[rows],
-                                     bounds.row_upper[rows]))
+            pass_lp(highs, block, cost, lower, upper, bounds.row_lower[rows],
+                    bounds.row_upper[rows])
             check = interrupt_check(lambda: self.watch)
             for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
                 event.subscribe(check)
@@ -392,9 +392,8 @@ class YearLPs:
         rows, block = self.master_rows(bounds)
         cols = self.master_columns
         highs = new_highs(self.verbose, self.threads)
-        highs.passModel(highs_lp(block, bounds.cost[cols], bounds.col_lower[cols],
-                                 bounds.col_upper[cols], bounds.row_lower[rows],
-                                 bounds.row_upper[rows]))
+        pass_lp(highs, block, bounds.cost[cols], bounds.col_lower[cols],
+                bounds.col_upper[cols], bounds.row_lower[rows], bounds.row_upper[rows])
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return "the fixed builds cannot be paid for from the capital streams " \
