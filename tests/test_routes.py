@@ -227,3 +227,51 @@ def test_a_plan_won_whole_in_the_child_process_has_its_marginal_values_by_years(
                     for results in (raced, whole))
     assert np.allclose(mine.to_numpy(float), theirs.loc[mine.index].to_numpy(float),
                        atol=0.01, equal_nan=True)
+
+
+def test_the_whole_model_raced_is_solved_without_presolve_and_alone_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a race the whole model's MIP goes to HiGHS with presolve off (model/whole.py
+    `RACE_PRESOLVE`: after presolve its root LP can take a hundred times as long, by
+    chance); asked for alone, with HiGHS's presolve. The same optimum either way."""
+    from placeopt.model import apart, portfolio, whole
+    from placeopt.model.benders import BendersRoute
+    from placeopt.model.route import Attempt
+
+    def never(self, label, start, limits, watch):  # noqa: ANN001, ANN202
+        while not watch.stopped:  # a years route that never proves: the whole model wins
+            time.sleep(0.01)
+        return Attempt("years", "interrupted")
+
+    asked: list[tuple[bool, bool]] = []  # (racing, presolve) of each whole-model run
+    sent: list[list] = []  # the options each run in the child process was sent
+    once, child = whole.WholeRoute._solve_once, apart.Apart.solve
+
+    def solve_once(self, label, start, limits, presolve):  # noqa: ANN001, ANN202
+        asked.append((self._watch.racing, presolve))
+        return once(self, label, start, limits, presolve)
+
+    def child_solve(self, job, *args):  # noqa: ANN001, ANN202
+        sent.append(list(job["options"]))
+        return child(self, job, *args)
+
+    monkeypatch.setattr(whole.WholeRoute, "_solve_once", solve_once)
+    monkeypatch.setattr(apart.Apart, "solve", child_solve)
+    monkeypatch.setattr(portfolio, "YEARS_HEAD_START", 0.0)
+    monkeypatch.setattr(portfolio, "FIRST_ROUND", 0.0)
+    workbook = generate(SMALL, tmp_path / "la.xlsx", seed=3)
+    alone = plan(workbook, mip_gap=0.0, project_values=False, route="whole").summary
+    assert asked and all(presolve for racing, presolve in asked if not racing)
+    assert not sent  # alone: in this process
+    asked.clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(BendersRoute, "solve", never)
+        raced = plan(workbook, mip_gap=0.0, project_values=False, route="auto").summary
+    assert raced["solve"]["races"]["plan"]["whole"]["own_process"] is True
+    assert (True, False) in asked and not any(presolve for racing, presolve in asked
+                                              if racing)
+    assert sent and all(("presolve", "off") in options for options in sent)
+    assert raced["objective"] == pytest.approx(alone["objective"], abs=0.01)
+    optimum = plain_optimum(compile_instance(build_case(workbook).inputs,
+                                             prune_dominated=False))
+    assert raced["objective"] == pytest.approx(optimum, rel=1e-9, abs=0.01)

@@ -24,6 +24,18 @@ from .state import ModelState
 from .verify import check_solution
 from .watch import Watch, interrupt_check
 
+# In a race (model/portfolio.py) the whole model's MIP is solved without HiGHS's presolve.
+# After MIP presolve, HiGHS's dual simplex can take a hundred times the iterations on the
+# root LP, by the seed's chance: mid_100_options's root took 93 s (371,007 iterations)
+# where the same LP alone takes 1.3 s, and 2.5 s without presolve. On the family's 31
+# raced shapes, by default, without against with: geometric mean 0.90, mid_100_options
+# 83.9 -> 22.3 s, issue40_hard 21.8 -> 8.8 s, none slower by more than 1.12 times (seconds;
+# benchmarks/RESULTS.md, the ninth version). Alone it is not kept: whole pupils need
+# presolve (tiny_integer 1.0 -> 44 s without), and two shapes solved whole lost a
+# quarter without it (mid_loose, mid_over_far), where the years route, raced, is the
+# faster anyway.
+RACE_PRESOLVE = False
+
 
 class WholeRoute:
     """One HiGHS instance holding the whole model, re-solved with changed bounds."""
@@ -188,17 +200,20 @@ class WholeRoute:
     def solve(self, label: str, start: np.ndarray | None, limits: Limits,
               watch: Watch) -> Attempt:
         """Solve as the model stands; check the answer, and solve again another way if it
-        fails: without the start solution, then with presolve off."""
+        fails: without the start solution, then with presolve the other way (off, or in
+        a race on: `RACE_PRESOLVE`)."""
         self._watch = watch
-        ways = ([("with the start solution", start)] if start is not None else []) + [
-            ("without a start solution" if start is not None else "as given", None),
-            ("with presolve off", None)]
+        presolve = not (watch.racing and self.state.integer.any()) or RACE_PRESOLVE
+        other = "with presolve on" if not presolve else "with presolve off"
+        ways = ([("with the start solution", start, presolve)] if start is not None else []) \
+            + [("without a start solution" if start is not None else "as given", None,
+                presolve), (other, None, not presolve)]
         tried: list[str] = []
         failures: list[str] = []
         started = time.perf_counter()
-        for way, given in ways:
+        for way, given, presolving in ways:
             tried.append(way)
-            attempt = self._solve_once(label, given, limits, presolve=way != "with presolve off")
+            attempt = self._solve_once(label, given, limits, presolve=presolving)
             attempt.ways = tuple(tried)
             if attempt.values is None:
                 attempt.seconds = time.perf_counter() - started
