@@ -291,9 +291,9 @@ def test_the_lp_phase_stops_within_a_tenth_of_the_gap_asked(
     asked = []
     real = benders._Master.lp_phase
 
-    def kept(self, core, deadline, tolerance=benders.LP_TOLERANCE):
+    def kept(self, core, deadline, tolerance=benders.LP_TOLERANCE, **rest):
         asked.append(tolerance)
-        return real(self, core, deadline, tolerance)
+        return real(self, core, deadline, tolerance, **rest)
 
     monkeypatch.setattr(benders._Master, "lp_phase", kept)
     for gap, tolerance in ((0.01, 0.001), (0.0005, benders.LP_TOLERANCE)):
@@ -330,3 +330,36 @@ def test_a_time_limit_in_the_lp_phase_keeps_the_bound_proven(
     assert bound is not None and np.isfinite(bound)
     assert bound <= optimum["objective"] + 1e-6 * abs(optimum["objective"])
     assert stopped["mip_gap"] is not None and stopped["mip_gap"] > 0  # a gap, known
+
+
+def test_the_lp_phase_leaves_the_mip_phase_its_share_of_the_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LP phase starts no round that would end past LP_TIME_SHARE of the time it was
+    given: the rest is the MIP phase's, to find a plan (at England size the LP phase
+    used to run out the limit, and the plan reported was the baseline's). With no share
+    at all, one LP round runs and the MIP phase alone, still exact, proves the optimum;
+    with the share as set and a limit far above the solve, the LP phase runs on to its
+    tolerance, as before."""
+    from placeopt.model import benders
+
+    def solved(share: float) -> tuple[dict, list[str]]:
+        lines: list[str] = []
+        monkeypatch.setattr(benders, "LP_TIME_SHARE", share)
+        summary = plan(NORTHBRIDGE, project_values=False, route="years", mip_gap=0.0,
+                       time_limit=600, progress=lines.append).summary
+        return summary, [line for line in lines if "Benders LP:" in line]
+
+    full, full_lines = solved(benders.LP_TIME_SHARE)
+    short, short_lines = solved(0.0)
+
+    def rounds(lines: list[str]) -> int:  # of the plan's LP phase (its last)
+        return int(lines[-1].split(" after ")[1].split(" rounds")[0])
+
+    assert not any("stopped after" in line for line in full_lines)
+    assert rounds(full_lines) > 1, "one LP round anyway: the test proves nothing"
+    assert any("stopped after 1 round (" in line for line in short_lines)
+    assert rounds(short_lines) == 1
+    for summary in (full, short):
+        assert summary["status"] == "optimal"
+        assert summary["provenance"]["routes"]["plan"] == "years"
+    assert short["objective"] == pytest.approx(full["objective"], rel=1e-9)
